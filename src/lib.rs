@@ -3,13 +3,23 @@
 //! Pipeline (one direction):
 //!
 //! ```text
-//! config files ─► source ─► nginx::lexer/parser (AST with spans) ─► nginx::includes
-//!              ─► checks (directive table from grammars/) ─► rules ─► printers
+//! config files ─► source ─► nginx::lexer / nginx::parser (arena tree with spans, includes
+//!              read in place) ─► model (context + directive-table entry per directive,
+//!              scopes, inherited values) ─► rules (pure: &Config → Vec<Diagnostic>)
+//!              ─► lint (order, dedupe) ─► printer (full · concise)
 //! error logs   ─► logs (reader ─► record ─► classify ─► correlate ─► report)
 //! ```
 
 pub mod cli;
+pub mod diagnostic;
+pub mod lint;
 pub mod logs;
+pub mod model;
+pub mod nginx;
+pub mod printer;
+pub mod rules;
+pub mod settings;
+pub mod source;
 
 use std::path::PathBuf;
 

@@ -13,5 +13,7 @@ pub struct LogsArgs {
 /// Runs the log analysis and returns the process exit code.
 pub fn run(args: &LogsArgs) -> Result<ExitCode, crate::Error> {
     let _ = args;
-    Err(crate::Error::Usage("`proxylint logs` is not implemented yet".into()))
+    Err(crate::Error::Usage(
+        "`proxylint logs` is not implemented yet".into(),
+    ))
 }

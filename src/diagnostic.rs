@@ -1,0 +1,122 @@
+//! The one diagnostic type produced by the parser, the checks and the rules.
+//!
+//! A diagnostic holds byte spans only; printers turn them into lines and columns.
+
+use serde::Serialize;
+
+use crate::source::Span;
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            other => Err(format!(
+                "invalid severity \"{other}\": expected error, warning or info"
+            )),
+        }
+    }
+}
+
+/// A secondary location with a short explanation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// Where `nginx -t` reports a problem proxylint mirrors, so that proxylint can say
+/// which error nginx would print first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NginxReport {
+    /// At the diagnostic's own span.
+    Here,
+    /// At another place: checks nginx runs when a block is complete report at its `}`.
+    At(Span),
+    /// After the whole configuration is read, without a line (e.g. unknown variables).
+    AfterParse,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Rule code, e.g. `NGX002`.
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// The smallest piece of source at fault; `None` for findings about no location.
+    pub span: Option<Span>,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+    /// Other places that explain this one (earlier definition, include chain).
+    pub related: Vec<Label>,
+    /// Set when `nginx -t` refuses the configuration for this reason.
+    pub nginx: Option<NginxReport>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        code: &'static str,
+        severity: Severity,
+        message: impl Into<String>,
+        span: Span,
+    ) -> Self {
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            span: Some(span),
+            labels: Vec::new(),
+            help: None,
+            related: Vec::new(),
+            nginx: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Marks the finding as one `nginx -t` refuses, reported where `at` says.
+    pub fn refused_by_nginx(mut self, at: NginxReport) -> Self {
+        self.nginx = Some(at);
+        self
+    }
+}

@@ -1,0 +1,229 @@
+//! The lint pipeline for configurations: find entry files, load them (parse + includes),
+//! build the model, run the rules, order the findings.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::Error;
+use crate::diagnostic::{Diagnostic, NginxReport};
+use crate::model::{Config, ROOT_CONTEXTS};
+use crate::nginx::ast::Tree;
+use crate::nginx::grammar::{Availability, Lookup, grammar};
+use crate::nginx::parser::{Loader, read_file};
+use crate::settings::Settings;
+use crate::source::{FileId, SourceMap, Span, display_name};
+
+/// One configuration to lint.
+#[derive(Debug, Clone)]
+pub enum Input {
+    File(PathBuf),
+    /// Text read from stdin, with the name diagnostics show.
+    Text {
+        name: String,
+        text: Vec<u8>,
+    },
+}
+
+/// How to read the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Context every root file is checked in (`http`, `server`...); inferred when `None`.
+    pub context: Option<&'static str>,
+}
+
+/// The contexts `--context` accepts, by their nginx documentation names.
+pub fn parse_context(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "main" => "main",
+        "events" => "events",
+        "http" => "http",
+        "server" => "http>server",
+        "location" => "http>location",
+        "upstream" => "http>upstream",
+        "if" => "http>location>if",
+        "limit_except" => "http>location>limit_except",
+        "stream" => "stream",
+        "stream-server" | "stream:server" => "stream>server",
+        "stream-upstream" | "stream:upstream" => "stream>upstream",
+        "mail" => "mail",
+        "mail-server" | "mail:server" => "mail>server",
+        other => return ROOT_CONTEXTS.iter().copied().find(|c| *c == other),
+    })
+}
+
+/// Entry files of a directory: its `nginx.conf`, else every `*.conf` below it that no
+/// other one includes.
+pub fn entry_points(dir: &Path, settings: &Settings) -> Result<Vec<PathBuf>, Error> {
+    let main = dir.join("nginx.conf");
+    if main.is_file() {
+        return Ok(vec![main]);
+    }
+    let mut candidates: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "conf"))
+        .map(|e| e.into_path())
+        .collect();
+    if candidates.is_empty() {
+        return Err(Error::Input(format!(
+            "{}: no nginx.conf and no *.conf file in this directory",
+            dir.display()
+        )));
+    }
+    // Parse every candidate once to learn which files the others include.
+    let inputs: Vec<Input> = candidates.iter().cloned().map(Input::File).collect();
+    let scratch = load(&inputs, &LoadOptions::default(), settings)?;
+    let included: HashSet<PathBuf> = scratch
+        .sources
+        .files()
+        .filter(|(_, f)| f.included_from.is_some())
+        .filter_map(|(_, f)| std::fs::canonicalize(&f.path).ok())
+        .collect();
+    candidates.retain(|p| std::fs::canonicalize(p).map_or(true, |c| !included.contains(&c)));
+    Ok(candidates)
+}
+
+/// The directory relative includes of a root file resolve against: nginx uses the main
+/// configuration's directory, so a snippet (sites-available/x, conf.d/x) resolves
+/// against the directory above it when that one holds an nginx.conf.
+fn conf_prefix(path: &Path) -> PathBuf {
+    // nginx prints absolute paths in its messages; so do we.
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.join("nginx.conf").is_file() {
+        return dir;
+    }
+    match dir.parent() {
+        Some(up) if up.join("nginx.conf").is_file() => up.to_path_buf(),
+        _ => dir,
+    }
+}
+
+/// Loads the inputs into one model. An unreadable input file is an error (exit 2);
+/// problems inside the configuration are diagnostics.
+pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result<Config, Error> {
+    let mut sources = SourceMap::new();
+    let mut tree = Tree::default();
+    let g = grammar();
+    let body_mode = |name: &str| g.body_mode(name);
+    for input in inputs {
+        let (file, prefix) = match input {
+            Input::File(path) => {
+                let text = read_file(path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                let file = sources.add(path.clone(), display_name(path), text, None);
+                (file, conf_prefix(path))
+            }
+            Input::Text { name, text } => {
+                let path = PathBuf::from(name);
+                let file =
+                    sources.add(path.clone(), name.clone(), Arc::from(text.as_slice()), None);
+                (
+                    file,
+                    conf_prefix(&std::env::current_dir().unwrap_or_default().join(path)),
+                )
+            }
+        };
+        Loader::new(&mut sources, &mut tree, prefix, &body_mode).load_root(file, false);
+    }
+    let avail = Availability {
+        version: settings.nginx_version,
+        loaded: crate::model::loaded_modules(&tree),
+        plus: settings.plus,
+    };
+    let forced = opts.context;
+    let contexts: Vec<&'static str> = (0..tree.roots.len())
+        .map(|i| forced.unwrap_or_else(|| infer_context(&tree, i, &avail)))
+        .collect();
+    Ok(Config::new(sources, tree, avail, &|_, i| contexts[i]))
+}
+
+/// The context a file linted on its own most likely belongs to: the one in which the
+/// most of its directives (blocks followed) are allowed, fewest refused; ties go to the
+/// earlier entry of [`ROOT_CONTEXTS`] (main, then http...).
+fn infer_context(tree: &Tree, root: usize, avail: &Availability) -> &'static str {
+    let g = grammar();
+    let score = |context: &'static str| -> i64 {
+        let mut total = 0;
+        let mut stack: Vec<(&[crate::nginx::ast::NodeId], &'static str)> =
+            vec![(&tree.roots[root].children, context)];
+        while let Some((ids, ctx)) = stack.pop() {
+            for (_, d) in tree.flatten(ids) {
+                if &*d.name.value == "include" {
+                    continue;
+                }
+                match g.lookup(&d.name.value, ctx, avail) {
+                    Lookup::Found(def) => {
+                        total += 1;
+                        if def.block && !def.raw && !def.lua {
+                            stack.push((&d.children, g.child_context(ctx, &d.name.value)));
+                        }
+                    }
+                    Lookup::NotAllowed(_) => total -= 1,
+                    _ => {}
+                }
+            }
+        }
+        total
+    };
+    let mut best = ("main", score("main"));
+    for &ctx in &ROOT_CONTEXTS[1..] {
+        let s = score(ctx);
+        if s > best.1 {
+            best = (ctx, s);
+        }
+    }
+    best.0
+}
+
+/// Runs the rules and orders the findings by file and position, dropping repeats
+/// (a file included twice reports the same problem once per inclusion only when the
+/// inclusions differ).
+pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+    let mut diags = crate::rules::run(config, settings);
+    let key = |d: &Diagnostic| {
+        d.span.map(|s| {
+            let f = config.sources.get(s.file);
+            (f.name.clone(), s.start, s.end)
+        })
+    };
+    diags.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.code.cmp(b.code)));
+    diags.dedup_by(|a, b| key(a) == key(b) && a.code == b.code && a.message == b.message);
+    diags
+}
+
+/// The refusal `nginx -t` would print first, with the place nginx names (`None` for
+/// errors nginx reports without a line).
+pub fn first_nginx_error<'a>(
+    config: &Config,
+    diags: &'a [Diagnostic],
+) -> Option<(&'a Diagnostic, Option<Span>)> {
+    diags
+        .iter()
+        .filter_map(|d| {
+            let at = match d.nginx? {
+                NginxReport::Here => d.span,
+                NginxReport::At(span) => Some(span),
+                NginxReport::AfterParse => None,
+            };
+            // Errors without a place come after every placed one.
+            let order = at.map(|s| config.sources.load_order(s));
+            Some((d, at, order))
+        })
+        .min_by(|a, b| match (&a.2, &b.2) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        })
+        .map(|(d, at, _)| (d, at))
+}
+
+/// Files of the model that were given as inputs.
+pub fn root_files(config: &Config) -> Vec<FileId> {
+    config.tree.roots.iter().map(|r| r.file).collect()
+}

@@ -1,0 +1,330 @@
+//! The semantic model the rules read: the tree plus, for every directive, the context
+//! it is in and the directive-table entry nginx would use for it.
+//!
+//! Built in one forward pass over the arena (parents come before children). Pure data:
+//! no I/O happens here.
+
+pub mod upstreams;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, NginxReport, Severity};
+use crate::nginx::ast::{Directive, Item, NodeId, Tree};
+use crate::nginx::grammar::{
+    Availability, DirectiveDef, Lookup, UNKNOWN_CONTEXT, Unavailable, grammar,
+};
+use crate::source::{SourceMap, Span};
+
+/// What nginx makes of a directive occurrence.
+#[derive(Debug, Clone)]
+pub enum Resolution {
+    Def(&'static DirectiveDef),
+    NotAllowed(Vec<&'static DirectiveDef>),
+    Unavailable(Unavailable),
+    Unknown,
+    /// A data line of a raw block (map entry, MIME type...), not a directive.
+    Data,
+    /// Inside a block proxylint has no table for: not checked.
+    Unchecked,
+    Comment,
+}
+
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    /// The context the node appears in (`http>server`...).
+    pub context: &'static str,
+    pub resolution: Resolution,
+    /// Context of the node's block body.
+    pub body_context: &'static str,
+}
+
+/// Where a directive is set: a block's body or the top level of a root file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Block(NodeId),
+    Root(usize),
+}
+
+/// A loaded configuration and what nginx makes of it.
+pub struct Config {
+    pub sources: SourceMap,
+    pub tree: Tree,
+    pub avail: Availability,
+    pub info: Vec<NodeInfo>,
+    /// Scope of every node (parallel to the arena).
+    scopes: Vec<Scope>,
+    /// Directives set in each scope, by name, in reading order.
+    set_in: HashMap<Box<str>, HashMap<Scope, Vec<NodeId>>>,
+}
+
+/// Contexts a file linted on its own may belong to, in the order they are tried.
+pub const ROOT_CONTEXTS: &[&str] = &[
+    "main",
+    "http",
+    "http>server",
+    "http>location",
+    "http>upstream",
+    "stream",
+    "stream>server",
+    "stream>upstream",
+    "mail",
+    "mail>server",
+    "events",
+];
+
+impl Config {
+    /// Builds the model; `root_context` gives each root file's context.
+    pub fn new(
+        sources: SourceMap,
+        tree: Tree,
+        avail: Availability,
+        root_context: &dyn Fn(&Tree, usize) -> &'static str,
+    ) -> Config {
+        let mut info: Vec<NodeInfo> = Vec::with_capacity(tree.nodes.len());
+        let mut scopes: Vec<Scope> = Vec::with_capacity(tree.nodes.len());
+        let mut set_in: HashMap<Box<str>, HashMap<Scope, Vec<NodeId>>> = HashMap::new();
+        let g = grammar();
+        let mut root_of_file = HashMap::new();
+        for (i, root) in tree.roots.iter().enumerate() {
+            root_of_file.insert(root.file, i);
+        }
+        for (index, node) in tree.nodes.iter().enumerate() {
+            let id = NodeId(index as u32);
+            let scope = match node.parent {
+                // Included nodes belong where the include is.
+                Some(p) if tree.directive(p).is_some_and(|d| d.block.is_none()) => {
+                    scopes[p.0 as usize]
+                }
+                Some(p) => Scope::Block(p),
+                None => {
+                    let file = match &node.item {
+                        Item::Directive(d) => d.name.span.file,
+                        Item::Comment(c) => c.span.file,
+                    };
+                    Scope::Root(root_of_file.get(&file).copied().unwrap_or(0))
+                }
+            };
+            scopes.push(scope);
+            if let Item::Directive(d) = &node.item {
+                set_in
+                    .entry(d.name.value.clone())
+                    .or_default()
+                    .entry(scope)
+                    .or_default()
+                    .push(id);
+            }
+            let (context, in_raw) = match node.parent {
+                Some(p) => {
+                    let parent = &info[p.0 as usize];
+                    let raw = matches!(parent.resolution, Resolution::Data)
+                        || tree
+                            .directive(p)
+                            .and_then(|d| d.block.as_ref())
+                            .is_some_and(|b| b.body == crate::nginx::ast::BodyKind::Raw);
+                    (parent.body_context, raw)
+                }
+                None => {
+                    let file = match &node.item {
+                        Item::Directive(d) => d.name.span.file,
+                        Item::Comment(c) => c.span.file,
+                    };
+                    let ctx = root_of_file
+                        .get(&file)
+                        .map_or("main", |&i| root_context(&tree, i));
+                    (ctx, false)
+                }
+            };
+            let entry = match &node.item {
+                Item::Comment(_) => NodeInfo {
+                    context,
+                    resolution: Resolution::Comment,
+                    body_context: context,
+                },
+                Item::Directive(d) => {
+                    let name = &*d.name.value;
+                    // In map/types/geo bodies every line is data, `include` lines too
+                    // (their files hold data).
+                    let resolution = if in_raw {
+                        Resolution::Data
+                    } else if context == UNKNOWN_CONTEXT {
+                        Resolution::Unchecked
+                    } else {
+                        match g.lookup(name, context, &avail) {
+                            Lookup::Found(def) => Resolution::Def(def),
+                            Lookup::NotAllowed(defs) => Resolution::NotAllowed(defs),
+                            Lookup::Unavailable(why) => Resolution::Unavailable(why),
+                            Lookup::Unknown => Resolution::Unknown,
+                        }
+                    };
+                    let body_context = if name == "include" && d.block.is_none() {
+                        context
+                    } else if d.block.is_some() {
+                        match &resolution {
+                            Resolution::Def(_) | Resolution::NotAllowed(_) => {
+                                g.child_context(context, name)
+                            }
+                            _ => UNKNOWN_CONTEXT,
+                        }
+                    } else {
+                        context
+                    };
+                    NodeInfo {
+                        context,
+                        resolution,
+                        body_context,
+                    }
+                }
+            };
+            info.push(entry);
+        }
+        Config {
+            sources,
+            tree,
+            avail,
+            info,
+            scopes,
+            set_in,
+        }
+    }
+
+    /// The scope a node is set in.
+    pub fn scope(&self, id: NodeId) -> Scope {
+        self.scopes[id.0 as usize]
+    }
+
+    /// The scope enclosing `scope` (where an inherited value comes from).
+    pub fn outer(&self, scope: Scope) -> Option<Scope> {
+        match scope {
+            Scope::Block(id) => Some(self.scope(id)),
+            Scope::Root(_) => None,
+        }
+    }
+
+    /// Well-formed occurrences of `name` set directly in `scope`, in order.
+    pub fn set_here(&self, scope: Scope, name: &str) -> Vec<NodeId> {
+        self.set_in
+            .get(name)
+            .and_then(|by_scope| by_scope.get(&scope))
+            .map(|ids| {
+                ids.iter()
+                    .copied()
+                    .filter(|id| self.checked_def(*id).is_some())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The occurrences of `name` nginx applies in `scope`: the innermost scope (from
+    /// `scope` outwards) that sets it. Arrays such as `proxy_set_header` are inherited
+    /// wholesale this way too: one definition in a block hides all outer ones.
+    pub fn effective(&self, scope: Scope, name: &str) -> Option<(Scope, Vec<NodeId>)> {
+        let mut current = Some(scope);
+        while let Some(s) = current {
+            let here = self.set_here(s, name);
+            if !here.is_empty() {
+                return Some((s, here));
+            }
+            current = self.outer(s);
+        }
+        None
+    }
+
+    pub fn info(&self, id: NodeId) -> &NodeInfo {
+        &self.info[id.0 as usize]
+    }
+
+    /// The definition nginx uses for this directive, if it is known and allowed here.
+    pub fn def(&self, id: NodeId) -> Option<&'static DirectiveDef> {
+        match self.info(id).resolution {
+            Resolution::Def(def) => Some(def),
+            _ => None,
+        }
+    }
+
+    /// Whether the directive ends the way its definition wants (`;` or `{`).
+    pub fn terminator_ok(&self, id: NodeId) -> bool {
+        match (self.def(id), self.tree.directive(id)) {
+            (Some(def), Some(d)) => d.end.is_none() || def.block == d.block.is_some(),
+            _ => false,
+        }
+    }
+
+    /// The definition, when nginx gets as far as the directive's own handler: known,
+    /// allowed here, terminated right and with an accepted argument count. Value checks
+    /// start from here, so one directive gets one error, as in nginx.
+    pub fn checked_def(&self, id: NodeId) -> Option<(&'static DirectiveDef, &Directive)> {
+        let def = self.def(id)?;
+        let d = self.tree.directive(id)?;
+        (self.terminator_ok(id) && d.end.is_some() && def.arity.accepts(d.args.len()))
+            .then_some((def, d))
+    }
+
+    /// Where to point for a problem with `token` of directive `d`: the token itself
+    /// when it is on the line nginx reports (the line of the `;` or `{`), else the
+    /// terminator, so the reported line is always nginx's.
+    pub fn report_span(&self, d: &Directive, token: Span) -> Span {
+        let at = d.nginx_span();
+        if self.sources.line_col(token).0 == self.sources.line_col(at).0 {
+            token
+        } else {
+            at
+        }
+    }
+
+    /// A diagnostic for something `nginx -t` refuses in directive `d`, about `token`.
+    pub fn refusal(
+        &self,
+        code: &'static str,
+        message: String,
+        d: &Directive,
+        token: Span,
+    ) -> Diagnostic {
+        let span = self.report_span(d, token);
+        // nginx handles a directive once it has read its `;` or `{`: errors met while
+        // reading the directive's tokens come first.
+        let diag = Diagnostic::new(code, Severity::Error, message, span)
+            .refused_by_nginx(NginxReport::At(d.nginx_span()));
+        if span == token {
+            diag
+        } else {
+            diag.with_label(token, "this part")
+        }
+    }
+
+    /// Directives with their ids in nginx's reading order.
+    pub fn directives(&self) -> impl Iterator<Item = (NodeId, &Directive)> {
+        self.tree.directives()
+    }
+
+    /// Directives that nginx handles with `def` (same name, resolved and well-formed).
+    pub fn occurrences<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = (NodeId, &'a Directive)> + 'a {
+        self.directives()
+            .filter(move |(id, d)| &*d.name.value == name && self.checked_def(*id).is_some())
+    }
+
+    /// The directives of a block's body with includes expanded.
+    pub fn body(&self, id: NodeId) -> impl Iterator<Item = (NodeId, &Directive)> {
+        let children = self.tree.directive(id).map_or(&[][..], |d| &d.children[..]);
+        self.tree.flatten(children)
+    }
+}
+
+/// File names of the modules `load_module` lines load; `None` when there are none.
+pub fn loaded_modules(tree: &Tree) -> Option<HashSet<String>> {
+    let loaded: HashSet<String> = tree
+        .directives()
+        .filter(|(id, d)| {
+            &*d.name.value == "load_module"
+                && tree
+                    .node(*id)
+                    .parent
+                    .is_none_or(|p| tree.directive(p).is_some_and(|pd| pd.block.is_none()))
+        })
+        .filter_map(|(_, d)| d.arg(0))
+        .map(|path| path.rsplit('/').next().unwrap_or(path).to_string())
+        .collect();
+    (!loaded.is_empty()).then_some(loaded)
+}

@@ -1,0 +1,169 @@
+//! nginx's registry of upstream groups (`ngx_http_upstream_add`, and its stream twin):
+//! explicit `upstream NAME {}` blocks and the implicit groups every `*_pass` with a
+//! literal address creates, matched by host name (case-insensitive), in reading order.
+//! Replaying it finds the conflicts nginx refuses at startup.
+
+use super::Config;
+use crate::nginx::ast::NodeId;
+use crate::nginx::url::{ParseOptions, has_variables, parse_addr, parse_pass};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Http,
+    Stream,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// Two `upstream` blocks with the same name.
+    Duplicate {
+        first: NodeId,
+        second: NodeId,
+        name: String,
+    },
+    /// A `*_pass` naming an `upstream` block with a port.
+    PortOnGroup {
+        pass: NodeId,
+        upstream: NodeId,
+        name: String,
+        port: u16,
+    },
+}
+
+struct Entry {
+    host: String,
+    family: Family,
+    port: u16,
+    no_port: bool,
+    /// The `upstream` block, once one defines the group.
+    block: Option<NodeId>,
+    /// The directive that created the entry.
+    origin: NodeId,
+}
+
+/// The `*_pass` directives that register an implicit upstream.
+pub const PASS_DIRECTIVES: &[&str] = &[
+    "proxy_pass",
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+    "grpc_pass",
+    "memcached_pass",
+];
+
+fn family(context: &str) -> Option<Family> {
+    if context.starts_with("http") {
+        Some(Family::Http)
+    } else if context.starts_with("stream") {
+        Some(Family::Stream)
+    } else {
+        None
+    }
+}
+
+/// Host, port and whether the port was omitted, of a pass value nginx accepts.
+fn pass_host(name: &str, value: &str, family: Family) -> Option<(String, u16, bool)> {
+    if has_variables(value) {
+        return None;
+    }
+    let (addr, default_port) = match family {
+        Family::Http => {
+            let target = parse_pass(name, value).ok()?;
+            let default = match target.scheme.as_str() {
+                "http" => 80,
+                "https" => 443,
+                _ => 0,
+            };
+            (target.addr, default)
+        }
+        Family::Stream => (parse_addr(value, ParseOptions::default()).ok()?, 0),
+    };
+    if addr.unix {
+        return None;
+    }
+    Some((
+        addr.host,
+        addr.port.unwrap_or(default_port),
+        addr.port.is_none(),
+    ))
+}
+
+/// Replays the registry and returns the conflicts, in the order nginx meets them.
+pub fn conflicts(config: &Config) -> Vec<Conflict> {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut out = Vec::new();
+    for (id, d) in config.directives() {
+        let Some(def) = config.checked_def(id).map(|(def, _)| def) else {
+            continue;
+        };
+        let Some(fam) = family(config.info(id).context) else {
+            continue;
+        };
+        let name = &*d.name.value;
+        let (host, port, no_port, create) = if name == "upstream" && def.block {
+            (d.args[0].value.to_string(), 0, true, true)
+        } else if PASS_DIRECTIVES.contains(&name) && (fam == Family::Http || name == "proxy_pass") {
+            match pass_host(name, &d.args[0].value, fam) {
+                Some((h, p, np)) => (h, p, np, false),
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        let mut matched = false;
+        for e in entries.iter_mut() {
+            if e.family != fam || !e.host.eq_ignore_ascii_case(&host) {
+                continue;
+            }
+            if create && let Some(first) = e.block {
+                out.push(Conflict::Duplicate {
+                    first,
+                    second: id,
+                    name: host.clone(),
+                });
+                matched = true;
+                break;
+            }
+            if let Some(upstream) = e.block.filter(|_| !no_port) {
+                out.push(Conflict::PortOnGroup {
+                    pass: id,
+                    upstream,
+                    name: host.clone(),
+                    port,
+                });
+                matched = true;
+                break;
+            }
+            if create && !e.no_port {
+                out.push(Conflict::PortOnGroup {
+                    pass: e.origin,
+                    upstream: id,
+                    name: host.clone(),
+                    port: e.port,
+                });
+                matched = true;
+                break;
+            }
+            if e.port != 0 && port != 0 && e.port != port {
+                continue;
+            }
+            if create {
+                e.block = Some(id);
+                e.port = 0;
+            }
+            matched = true;
+            break;
+        }
+        if !matched {
+            entries.push(Entry {
+                host,
+                family: fam,
+                port,
+                no_port,
+                block: create.then_some(id),
+                origin: id,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,272 @@
+//! The syntax tree of an nginx configuration, with includes expanded in place.
+//!
+//! Nodes live in one arena ([`Tree`]) in the order nginx reads them (an included file's
+//! nodes right after its `include` directive). Every node carries spans; comments are
+//! nodes too, so suppression comments can be found next to what they suppress.
+
+use std::path::PathBuf;
+
+use crate::source::{FileId, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+/// One token of a directive: its unescaped value and raw extent.
+#[derive(Debug, Clone)]
+pub struct Word {
+    pub value: Box<str>,
+    pub span: Span,
+    pub quoted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// Directives, looked up in the directive table.
+    Directives,
+    /// Data lines read by the block's own handler (types, map, geo, ...).
+    Raw,
+    /// Lua source of a `*_by_lua_block`.
+    Lua(Span),
+}
+
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub open: Span,
+    /// `None` when the file ended before the block was closed.
+    pub close: Option<Span>,
+    pub body: BodyKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct Directive {
+    pub name: Word,
+    pub args: Vec<Word>,
+    /// The `;` or `{` that ended the directive; `None` when the file ended first.
+    pub end: Option<Span>,
+    pub block: Option<Block>,
+    /// The block's body; for `include`, the top-level nodes of the included files.
+    pub children: Vec<NodeId>,
+}
+
+impl Directive {
+    /// Span from the name to the terminator.
+    pub fn span(&self) -> Span {
+        match self.end {
+            Some(end) => self.name.span.to(end),
+            None => self
+                .args
+                .last()
+                .map_or(self.name.span, |a| self.name.span.to(a.span)),
+        }
+    }
+
+    /// Where nginx reports problems with this directive: the line of its `;` or `{`.
+    pub fn nginx_span(&self) -> Span {
+        self.end.unwrap_or(self.name.span)
+    }
+
+    pub fn arg(&self, i: usize) -> Option<&str> {
+        self.args.get(i).map(|w| &*w.value)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Comment {
+    /// Text after the `#`.
+    pub text: Box<str>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Item {
+    Directive(Directive),
+    Comment(Comment),
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The enclosing block directive or `include` directive; `None` at a file root.
+    pub parent: Option<NodeId>,
+    pub item: Item,
+}
+
+/// A configuration file given on the command line (or found in a directory), with the
+/// nodes of its top level.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub file: FileId,
+    pub children: Vec<NodeId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyntaxErrorKind {
+    /// A byte other than whitespace, `;`, `{` or `)` right after a closing quote.
+    UnexpectedChar {
+        ch: String,
+    },
+    UnexpectedSemicolon,
+    UnexpectedOpenBrace,
+    UnexpectedCloseBrace,
+    /// End of file inside a directive.
+    UnexpectedEof,
+    /// End of file inside a block.
+    UnexpectedEofExpectingBrace,
+    TooLongParameter {
+        prefix: String,
+    },
+    TooLongQuoted {
+        quote: char,
+    },
+    /// A non-block directive ended by `{`.
+    NotTerminated {
+        name: String,
+    },
+    /// A block directive ended by `;`.
+    NoOpeningBrace {
+        name: String,
+    },
+    /// Blocks nested deeper than proxylint follows.
+    TooDeep {
+        limit: usize,
+    },
+}
+
+impl SyntaxErrorKind {
+    /// The message, in nginx's words where nginx has them.
+    pub fn message(&self) -> String {
+        match self {
+            SyntaxErrorKind::UnexpectedChar { ch } => format!("unexpected \"{ch}\""),
+            SyntaxErrorKind::UnexpectedSemicolon => "unexpected \";\"".into(),
+            SyntaxErrorKind::UnexpectedOpenBrace => "unexpected \"{\"".into(),
+            SyntaxErrorKind::UnexpectedCloseBrace => "unexpected \"}\"".into(),
+            SyntaxErrorKind::UnexpectedEof => {
+                "unexpected end of file, expecting \";\" or \"}\"".into()
+            }
+            SyntaxErrorKind::UnexpectedEofExpectingBrace => {
+                "unexpected end of file, expecting \"}\"".into()
+            }
+            SyntaxErrorKind::TooLongParameter { prefix } => {
+                format!("too long parameter \"{prefix}...\" started")
+            }
+            SyntaxErrorKind::TooLongQuoted { quote } => {
+                format!("too long parameter, probably missing terminating \"{quote}\" character")
+            }
+            SyntaxErrorKind::NotTerminated { name } => {
+                format!("directive \"{name}\" is not terminated by \";\"")
+            }
+            SyntaxErrorKind::NoOpeningBrace { name } => {
+                format!("directive \"{name}\" has no opening \"{{\"")
+            }
+            SyntaxErrorKind::TooDeep { limit } => {
+                format!(
+                    "blocks nested deeper than {limit} levels; the content below is not checked"
+                )
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub kind: SyntaxErrorKind,
+    pub span: Span,
+}
+
+/// Problems loading included files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadErrorKind {
+    /// An explicit (non-glob) include that cannot be opened, or a glob that fails.
+    Open {
+        path: PathBuf,
+        errno: i32,
+        reason: String,
+    },
+    /// A file that (indirectly) includes itself; `chain` holds the include directives
+    /// from the outermost to the one that closes the cycle.
+    Cycle { path: PathBuf, chain: Vec<Span> },
+    /// More included file instances than proxylint expands.
+    TooMany { limit: usize },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub kind: LoadErrorKind,
+    /// The `include` directive (its argument).
+    pub span: Span,
+}
+
+/// The whole configuration as read: arena of nodes, entry roots and reading problems.
+#[derive(Debug, Default)]
+pub struct Tree {
+    pub nodes: Vec<Node>,
+    pub roots: Vec<Root>,
+    pub syntax_errors: Vec<SyntaxError>,
+    pub load_errors: Vec<LoadError>,
+}
+
+impl Tree {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+
+    pub fn directive(&self, id: NodeId) -> Option<&Directive> {
+        match &self.node(id).item {
+            Item::Directive(d) => Some(d),
+            Item::Comment(_) => None,
+        }
+    }
+
+    /// Every directive with its id, in the order nginx reads them.
+    pub fn directives(&self) -> impl Iterator<Item = (NodeId, &Directive)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| match &n.item {
+                Item::Directive(d) => Some((NodeId(i as u32), d)),
+                Item::Comment(_) => None,
+            })
+    }
+
+    pub fn comments(&self) -> impl Iterator<Item = &Comment> {
+        self.nodes.iter().filter_map(|n| match &n.item {
+            Item::Comment(c) => Some(c),
+            Item::Directive(_) => None,
+        })
+    }
+
+    /// The directives of a block (or root) list as nginx sees them: `include`
+    /// directives are replaced by what they include, recursively. The include
+    /// directive itself is yielded too, before its content.
+    pub fn flatten<'a>(&'a self, ids: &'a [NodeId]) -> Flatten<'a> {
+        Flatten {
+            tree: self,
+            stack: vec![ids.iter()],
+        }
+    }
+}
+
+/// Iterator of [`Tree::flatten`]; explicit stack, so include depth costs no recursion.
+pub struct Flatten<'a> {
+    tree: &'a Tree,
+    stack: Vec<std::slice::Iter<'a, NodeId>>,
+}
+
+impl<'a> Iterator for Flatten<'a> {
+    type Item = (NodeId, &'a Directive);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let top = self.stack.last_mut()?;
+            let Some(&id) = top.next() else {
+                self.stack.pop();
+                continue;
+            };
+            if let Some(d) = self.tree.directive(id) {
+                if &*d.name.value == "include" && d.block.is_none() {
+                    self.stack.push(d.children.iter());
+                }
+                return Some((id, d));
+            }
+        }
+    }
+}

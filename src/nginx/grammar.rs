@@ -1,0 +1,466 @@
+//! The nginx directive table (grammars/nginx/*.tsv, embedded at build time) and the
+//! questions the checks ask it: does this directive exist in this nginx version with
+//! these modules, where is it allowed, how many arguments, what kind of value.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::OnceLock;
+
+const DIRECTIVES: &str = include_str!("../../grammars/nginx/directives.tsv");
+const THIRD_PARTY: &str = include_str!("../../grammars/nginx/third-party.tsv");
+const MODULES: &str = include_str!("../../grammars/nginx/modules.tsv");
+const THIRD_PARTY_MODULES: &str = include_str!("../../grammars/nginx/third-party-modules.tsv");
+
+/// The nginx version checked against when none is given: the current stable branch.
+pub const DEFAULT_VERSION: Version = Version(1, 30, 4);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version(pub u32, pub u32, pub u32);
+
+impl std::str::FromStr for Version {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad =
+            || format!("invalid nginx version \"{s}\": expected MAJOR.MINOR[.PATCH], e.g. 1.26.3");
+        let mut parts = s.trim().split('.').map(|p| p.parse::<u32>());
+        let major = parts.next().ok_or_else(bad)?.map_err(|_| bad())?;
+        let minor = parts.next().ok_or_else(bad)?.map_err(|_| bad())?;
+        let patch = match parts.next() {
+            Some(p) => p.map_err(|_| bad())?,
+            None => 0,
+        };
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        Ok(Version(major, minor, patch))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+/// Accepted argument counts (nginx's NGX_CONF_TAKE*/FLAG/1MORE/2MORE/ANY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arity {
+    /// Bit n set: n arguments accepted.
+    Counts(u16),
+    AtLeast(usize),
+    Any,
+}
+
+impl Arity {
+    fn parse(s: &str) -> Arity {
+        match s {
+            "flag" => Arity::Counts(1 << 1),
+            "any" => Arity::Any,
+            _ => {
+                if let Some(n) = s.strip_suffix('+') {
+                    return Arity::AtLeast(n.parse().unwrap_or(1));
+                }
+                let mut mask = 0u16;
+                for n in s.split('|').filter_map(|n| n.parse::<u32>().ok()) {
+                    mask |= 1 << n.min(15);
+                }
+                Arity::Counts(mask)
+            }
+        }
+    }
+
+    pub fn accepts(self, n: usize) -> bool {
+        match self {
+            // nginx's argument_number table stops at 7; more never matches TAKEn.
+            Arity::Counts(mask) => n <= 7 && mask & (1 << n) != 0,
+            Arity::AtLeast(min) => n >= min,
+            Arity::Any => true,
+        }
+    }
+}
+
+/// How nginx validates the value (the set-handler family).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Flag,
+    Msec,
+    Sec,
+    Size,
+    Off,
+    Num,
+    Enum(Vec<&'static str>),
+    Bitmask(Vec<&'static str>),
+    Bufs,
+    Str,
+    Strs,
+    Keyval,
+    Path,
+    Access,
+    SizeOrVar,
+    Obsolete,
+    Custom,
+}
+
+impl Kind {
+    fn parse(s: &'static str) -> Kind {
+        let list = |v: &'static str| v.split('|').filter(|x| !x.is_empty()).collect::<Vec<_>>();
+        if let Some(v) = s.strip_prefix("enum:") {
+            return Kind::Enum(list(v));
+        }
+        if let Some(v) = s.strip_prefix("bitmask:") {
+            return Kind::Bitmask(list(v));
+        }
+        match s {
+            "flag" => Kind::Flag,
+            "msec" => Kind::Msec,
+            "sec" => Kind::Sec,
+            "size" => Kind::Size,
+            "off" => Kind::Off,
+            "num" => Kind::Num,
+            "bufs" => Kind::Bufs,
+            "str" => Kind::Str,
+            "strs" => Kind::Strs,
+            "keyval" => Kind::Keyval,
+            "path" => Kind::Path,
+            "access" => Kind::Access,
+            "size_or_var" => Kind::SizeOrVar,
+            "obsolete" => Kind::Obsolete,
+            _ => Kind::Custom,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Builtin,
+    Optional,
+    Dynamic,
+    ThirdParty,
+    Plus,
+}
+
+#[derive(Debug)]
+pub struct ModuleDef {
+    pub name: &'static str,
+    pub origin: Origin,
+    /// The .so that provides the module when it is built dynamic.
+    pub so: Option<&'static str>,
+    pub requires: Vec<&'static str>,
+    pub source: &'static str,
+}
+
+#[derive(Debug)]
+pub struct DirectiveDef {
+    pub name: &'static str,
+    pub module: &'static str,
+    pub contexts: Vec<&'static str>,
+    pub arity: Arity,
+    pub kind: Kind,
+    pub block: bool,
+    pub raw: bool,
+    pub lua: bool,
+    pub dup: bool,
+    pub deprecated: bool,
+    pub since: Option<Version>,
+    pub until: Option<Version>,
+    pub handler: &'static str,
+    /// Documented default value, as nginx.org writes it.
+    pub default: &'static str,
+    /// Documented syntax of the parameters (`time`, `number size`).
+    pub syntax: &'static str,
+    /// An NGINX Plus addition to an open-source module (`queue` in upstream).
+    pub plus_only: bool,
+}
+
+impl DirectiveDef {
+    pub fn allowed_in(&self, context: &str) -> bool {
+        self.contexts.iter().any(|c| *c == context || *c == "any")
+    }
+
+    pub fn in_version(&self, v: Version) -> bool {
+        self.since.is_none_or(|s| s <= v) && self.until.is_none_or(|u| v <= u)
+    }
+}
+
+/// Which directives exist for this run: nginx version, loaded dynamic modules, Plus.
+#[derive(Debug, Clone)]
+pub struct Availability {
+    pub version: Version,
+    /// File names of the `load_module`ed .so files; `None` when the configuration has no
+    /// `load_module` line (then every module is assumed present).
+    pub loaded: Option<HashSet<String>>,
+    pub plus: bool,
+}
+
+impl Default for Availability {
+    fn default() -> Self {
+        Availability {
+            version: DEFAULT_VERSION,
+            loaded: None,
+            plus: false,
+        }
+    }
+}
+
+/// Why a directive that proxylint knows is unknown to this nginx.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unavailable {
+    /// Not in this nginx version; the versions that have it.
+    Version {
+        since: Option<Version>,
+        until: Option<Version>,
+    },
+    /// Its dynamic module is not loaded.
+    NotLoaded {
+        module: &'static str,
+        so: &'static str,
+    },
+    /// Only in NGINX Plus.
+    Plus { module: &'static str },
+}
+
+pub enum Lookup<'g> {
+    Found(&'g DirectiveDef),
+    /// Exists, but not in this context: the definitions that exist.
+    NotAllowed(Vec<&'g DirectiveDef>),
+    Unavailable(Unavailable),
+    Unknown,
+}
+
+pub struct Grammar {
+    defs: Vec<DirectiveDef>,
+    by_name: HashMap<&'static str, Vec<usize>>,
+    modules: HashMap<&'static str, ModuleDef>,
+    contexts: HashSet<&'static str>,
+}
+
+fn data_lines(text: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .skip(1)
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+}
+
+fn opt_version(s: &str) -> Option<Version> {
+    if s.is_empty() { None } else { s.parse().ok() }
+}
+
+fn parse_modules(text: &'static str, into: &mut HashMap<&'static str, ModuleDef>) {
+    for f in data_lines(text) {
+        let col = |i: usize| f.get(i).copied().unwrap_or("-");
+        let origin = match col(1) {
+            "builtin" => Origin::Builtin,
+            "dynamic" => Origin::Dynamic,
+            "third-party" => Origin::ThirdParty,
+            "plus" => Origin::Plus,
+            _ => Origin::Optional,
+        };
+        let so = Some(col(2)).filter(|s| *s != "-" && !s.is_empty());
+        let requires = col(3)
+            .split(',')
+            .filter(|s| *s != "-" && !s.is_empty())
+            .collect();
+        into.insert(
+            col(0),
+            ModuleDef {
+                name: col(0),
+                origin,
+                so,
+                requires,
+                source: col(4),
+            },
+        );
+    }
+}
+
+fn parse_directives(text: &'static str, into: &mut Vec<DirectiveDef>) {
+    for f in data_lines(text) {
+        let col = |i: usize| f.get(i).copied().unwrap_or("");
+        let flags: Vec<&str> = col(5).split(',').collect();
+        into.push(DirectiveDef {
+            name: col(0),
+            module: col(1),
+            contexts: col(2).split(',').filter(|c| !c.is_empty()).collect(),
+            arity: Arity::parse(col(3)),
+            kind: Kind::parse(col(4)),
+            block: flags.contains(&"block"),
+            raw: flags.contains(&"raw"),
+            lua: flags.contains(&"lua"),
+            dup: flags.contains(&"dup"),
+            deprecated: flags.contains(&"deprecated"),
+            since: opt_version(col(6)),
+            until: opt_version(col(7)),
+            handler: col(8),
+            default: col(9),
+            syntax: col(10),
+            plus_only: false,
+        });
+    }
+}
+
+impl Grammar {
+    fn load() -> Grammar {
+        let mut defs = Vec::new();
+        parse_directives(DIRECTIVES, &mut defs);
+        let official = defs.len();
+        parse_directives(THIRD_PARTY, &mut defs);
+        let mut modules = HashMap::new();
+        parse_modules(MODULES, &mut modules);
+        // Rows of the third-party table that name an open-source module are the NGINX
+        // Plus additions to it.
+        for def in &mut defs[official..] {
+            def.plus_only = modules.contains_key(def.module);
+        }
+        parse_modules(THIRD_PARTY_MODULES, &mut modules);
+        let mut by_name: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut contexts = HashSet::new();
+        for (i, d) in defs.iter().enumerate() {
+            by_name.entry(d.name).or_default().push(i);
+            contexts.extend(d.contexts.iter().copied());
+        }
+        Grammar {
+            defs,
+            by_name,
+            modules,
+            contexts,
+        }
+    }
+
+    pub fn defs(&self, name: &str) -> impl Iterator<Item = &DirectiveDef> {
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.defs[i])
+    }
+
+    pub fn all(&self) -> &[DirectiveDef] {
+        &self.defs
+    }
+
+    pub fn module(&self, name: &str) -> Option<&ModuleDef> {
+        self.modules.get(name)
+    }
+
+    /// Why `def` is not part of this nginx, or `None` if it is.
+    pub fn unavailable(&self, def: &DirectiveDef, avail: &Availability) -> Option<Unavailable> {
+        if !def.in_version(avail.version) {
+            return Some(Unavailable::Version {
+                since: def.since,
+                until: def.until,
+            });
+        }
+        let module = self.module(def.module)?;
+        if (module.origin == Origin::Plus || def.plus_only) && !avail.plus {
+            return Some(Unavailable::Plus {
+                module: module.name,
+            });
+        }
+        if let (Some(loaded), Some(so)) = (&avail.loaded, module.so)
+            && !loaded.contains(so)
+        {
+            return Some(Unavailable::NotLoaded {
+                module: module.name,
+                so,
+            });
+        }
+        None
+    }
+
+    /// nginx's `ngx_conf_handler` lookup: the first available definition allowed in
+    /// `context`; "not allowed here" when only others exist; "unknown" otherwise.
+    pub fn lookup(&self, name: &str, context: &str, avail: &Availability) -> Lookup<'_> {
+        let mut available = Vec::new();
+        let mut reason = None;
+        for def in self.defs(name) {
+            match self.unavailable(def, avail) {
+                None if def.allowed_in(context) => return Lookup::Found(def),
+                None => available.push(def),
+                Some(why) => {
+                    // Prefer explaining with the definition for this context.
+                    if reason.is_none() || def.allowed_in(context) {
+                        reason = Some(why);
+                    }
+                }
+            }
+        }
+        if !available.is_empty() {
+            return Lookup::NotAllowed(available);
+        }
+        match reason {
+            Some(why) => Lookup::Unavailable(why),
+            None => Lookup::Unknown,
+        }
+    }
+
+    /// Whether any known directive (in any version or module) has this name.
+    pub fn knows(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    /// How the body of a block directive named `name` is read. Decided by name alone,
+    /// as nginx decides when the module handler sees the `{`.
+    pub fn body_mode(&self, name: &str) -> super::parser::BodyMode {
+        use super::parser::BodyMode;
+        let mut mode = BodyMode::Directives;
+        for def in self.defs(name).filter(|d| d.block) {
+            if def.lua {
+                return BodyMode::Lua;
+            }
+            if def.raw {
+                // types, map and geo read `include` lines; split_clients and
+                // charset_map treat them as data.
+                mode = BodyMode::Raw {
+                    includes: !matches!(name, "split_clients" | "charset_map"),
+                };
+            }
+        }
+        mode
+    }
+
+    /// The context of a block's body: `server` in `http` is `http>server`, a nested
+    /// `location` stays `http>location`, `if` depends on where it is.
+    pub fn child_context(&self, parent: &str, name: &str) -> &'static str {
+        let fixed = match (parent, name) {
+            ("main", _) => None,
+            (p, "location") if p.starts_with("http") => Some("http>location"),
+            ("http>server", "if") => Some("http>server>if"),
+            ("http>location", "if") => Some("http>location>if"),
+            (p, "limit_except") if p.starts_with("http") => Some("http>location>limit_except"),
+            _ => None,
+        };
+        if let Some(ctx) = fixed {
+            return ctx;
+        }
+        let wanted = if parent == "main" {
+            name.to_string()
+        } else {
+            format!("{parent}>{name}")
+        };
+        self.contexts
+            .get(wanted.as_str())
+            .copied()
+            .unwrap_or(UNKNOWN_CONTEXT)
+    }
+
+    /// Names of directives available in `context`, for did-you-mean suggestions.
+    pub fn names_in<'a>(
+        &'a self,
+        context: &'a str,
+        avail: &'a Availability,
+    ) -> impl Iterator<Item = &'static str> + 'a {
+        self.defs
+            .iter()
+            .filter(move |d| d.allowed_in(context) && self.unavailable(d, avail).is_none())
+            .map(|d| d.name)
+    }
+}
+
+/// Context of the body of a block proxylint has no table for (an unknown directive):
+/// directives inside are not checked for placement.
+pub const UNKNOWN_CONTEXT: &str = "?";
+
+pub fn grammar() -> &'static Grammar {
+    static GRAMMAR: OnceLock<Grammar> = OnceLock::new();
+    GRAMMAR.get_or_init(Grammar::load)
+}

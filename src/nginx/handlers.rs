@@ -1,0 +1,491 @@
+//! What nginx's set-handlers refuse in a directive's parameters: the standard slots
+//! (`ngx_conf_set_*_slot`, driven by the kind in the directive table) and the module
+//! handlers of the directives real configurations use most (`listen`, `return`,
+//! `*_pass`, upstream `server`, `if`, `rewrite`...). Messages are nginx's.
+
+use super::ast::Word;
+use super::grammar::{DirectiveDef, Kind, Version};
+use super::url::{ParseOptions, has_variables, parse_addr, parse_pass};
+use super::values::{atoi, parse_offset, parse_size, parse_time};
+
+/// A refused parameter: which argument (index into the directive's arguments) and
+/// nginx's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub arg: usize,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+fn invalid(arg: usize, message: String) -> Option<Invalid> {
+    Some(Invalid {
+        arg,
+        message,
+        help: None,
+    })
+}
+
+fn directive_invalid(name: &str, arg: usize) -> Option<Invalid> {
+    invalid(arg, format!("\"{name}\" directive invalid value"))
+}
+
+/// Checks the parameters of a well-formed directive (known, allowed, right count).
+pub fn check(
+    def: &DirectiveDef,
+    context: &str,
+    args: &[Word],
+    version: Version,
+) -> Option<Invalid> {
+    let name = def.name;
+    let value = |i: usize| args.get(i).map_or("", |w| &*w.value);
+    match &def.kind {
+        Kind::Flag => {
+            let v = value(0);
+            if !v.eq_ignore_ascii_case("on") && !v.eq_ignore_ascii_case("off") {
+                return Some(Invalid {
+                    arg: 0,
+                    message: format!(
+                        "invalid value \"{v}\" in \"{name}\" directive, it must be \"on\" or \"off\""
+                    ),
+                    help: Some(format!("write `{name} on;` or `{name} off;`")),
+                });
+            }
+            None
+        }
+        Kind::Msec | Kind::Sec => {
+            if parse_time(value(0), def.kind == Kind::Sec).is_none() {
+                return Some(Invalid {
+                    arg: 0,
+                    message: format!("\"{name}\" directive invalid value"),
+                    help: Some(time_help(def.kind == Kind::Sec)),
+                });
+            }
+            None
+        }
+        Kind::Size => parse_size(value(0))
+            .is_none()
+            .then(|| size_invalid(name, 0))
+            .flatten(),
+        Kind::Off => parse_offset(value(0))
+            .is_none()
+            .then(|| size_invalid(name, 0))
+            .flatten(),
+        Kind::SizeOrVar => (!has_variables(value(0)) && parse_size(value(0)).is_none())
+            .then(|| size_invalid(name, 0))
+            .flatten(),
+        Kind::Num => atoi(value(0))
+            .is_none()
+            .then(|| invalid(0, format!("\"{name}\" directive invalid number")))
+            .flatten(),
+        Kind::Enum(values) => {
+            let v = value(0);
+            if values.is_empty() || values.iter().any(|e| e.eq_ignore_ascii_case(v)) {
+                return None;
+            }
+            Some(Invalid {
+                arg: 0,
+                message: format!("invalid value \"{v}\""),
+                help: Some(format!("\"{name}\" accepts: {}", values.join(", "))),
+            })
+        }
+        Kind::Bitmask(values) => {
+            if values.is_empty() {
+                return None;
+            }
+            let (i, v) = args
+                .iter()
+                .enumerate()
+                .find(|(_, w)| !values.iter().any(|e| e.eq_ignore_ascii_case(&w.value)))?;
+            Some(Invalid {
+                arg: i,
+                message: format!("invalid value \"{}\"", v.value),
+                help: Some(format!("\"{name}\" accepts: {}", values.join(", "))),
+            })
+        }
+        Kind::Bufs => {
+            if atoi(value(0)).is_none_or(|n| n <= 0) {
+                return directive_invalid(name, 0);
+            }
+            if parse_size(value(1)).is_none_or(|n| n <= 0) {
+                return size_invalid(name, 1);
+            }
+            None
+        }
+        Kind::Path => {
+            let mut total = 0;
+            for (i, level) in args.iter().enumerate().skip(1) {
+                match atoi(&level.value) {
+                    Some(n @ 1..) => total += n + 1,
+                    _ => return directive_invalid(name, i),
+                }
+            }
+            (total > 10 + (args.len() as i64 - 1))
+                .then(|| directive_invalid(name, 1))
+                .flatten()
+        }
+        Kind::Access => args.iter().enumerate().find_map(|(i, w)| {
+            let ok = ["user:", "group:", "all:"].iter().any(|p| {
+                w.value
+                    .strip_prefix(p)
+                    .is_some_and(|r| r == "r" || r == "rw")
+            });
+            (!ok)
+                .then(|| invalid(i, format!("invalid value \"{}\"", w.value)))
+                .flatten()
+        }),
+        Kind::Custom => custom(name, context, args, version),
+        Kind::Str | Kind::Strs | Kind::Keyval | Kind::Obsolete => None,
+    }
+}
+
+fn time_help(is_sec: bool) -> String {
+    if is_sec {
+        "a time in seconds: a number with units y M w d h m s from largest to smallest (`1h30m`, `90s`, `90`)".into()
+    } else {
+        "a time: a number with units d h m s ms from largest to smallest (`1m30s`, `500ms`, `60` for seconds)".into()
+    }
+}
+
+fn size_invalid(name: &str, arg: usize) -> Option<Invalid> {
+    Some(Invalid {
+        arg,
+        message: format!("\"{name}\" directive invalid value"),
+        help: Some("a size: a number of bytes with an optional k or m suffix (`16k`, `1m`)".into()),
+    })
+}
+
+/// Handlers of directives whose values have their own grammar.
+fn custom(name: &str, context: &str, args: &[Word], version: Version) -> Option<Invalid> {
+    match name {
+        "listen" if context == "http>server" => listen(args, version, HTTP_LISTEN),
+        "listen" if context == "stream>server" => listen(args, version, STREAM_LISTEN),
+        "return" if context.starts_with("http") => http_return(args),
+        "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass"
+        | "memcached_pass"
+            if context.starts_with("http") =>
+        {
+            pass(name, args)
+        }
+        "proxy_pass" if context.starts_with("stream") => stream_pass(args),
+        "server" if context == "http>upstream" || context == "stream>upstream" => {
+            upstream_server(args, version, context)
+        }
+        "keepalive" if context == "http>upstream" => {
+            if atoi(&args[0].value).is_none_or(|n| n <= 0) {
+                return invalid(
+                    0,
+                    format!(
+                        "invalid value \"{}\" in \"keepalive\" directive",
+                        args[0].value
+                    ),
+                );
+            }
+            match args.get(1) {
+                Some(w) if &*w.value != "local" => {
+                    invalid(1, format!("invalid parameter \"{}\"", w.value))
+                }
+                _ => None,
+            }
+        }
+        "if" => if_condition(args),
+        "rewrite" => match args.get(2) {
+            Some(w) if !matches!(&*w.value, "last" | "break" | "redirect" | "permanent") => {
+                invalid(2, format!("invalid parameter \"{}\"", w.value))
+            }
+            _ => None,
+        },
+        "add_header" | "add_trailer" => match args.get(2) {
+            Some(w) if &*w.value != "always" => {
+                invalid(2, format!("invalid parameter \"{}\"", w.value))
+            }
+            _ => None,
+        },
+        "worker_processes" => {
+            let v = &*args[0].value;
+            (v != "auto" && atoi(v).is_none())
+                .then(|| directive_invalid(name, 0))
+                .flatten()
+        }
+        "location" => location(args),
+        "set" if context.starts_with("http") || context.starts_with("stream") => {
+            let v = &*args[0].value;
+            (!v.starts_with('$'))
+                .then(|| invalid(0, format!("invalid variable name \"{v}\"")))
+                .flatten()
+        }
+        "error_page" => error_page(args),
+        _ => None,
+    }
+}
+
+/// `listen` parameters: (name, takes `=value`, first version).
+type ListenParams = &'static [(&'static str, bool, Version)];
+
+const ANY: Version = Version(0, 0, 0);
+
+const HTTP_LISTEN: ListenParams = &[
+    ("default_server", false, ANY),
+    ("default", false, ANY),
+    ("ssl", false, ANY),
+    ("http2", false, ANY),
+    ("spdy", false, ANY),
+    ("quic", false, Version(1, 25, 0)),
+    ("proxy_protocol", false, ANY),
+    ("setfib", true, ANY),
+    ("fastopen", true, ANY),
+    ("backlog", true, ANY),
+    ("rcvbuf", true, ANY),
+    ("sndbuf", true, ANY),
+    ("accept_filter", true, ANY),
+    ("deferred", false, ANY),
+    ("bind", false, ANY),
+    ("ipv6only", true, ANY),
+    ("reuseport", false, ANY),
+    ("so_keepalive", true, ANY),
+    ("multipath", false, Version(1, 29, 0)),
+];
+
+const STREAM_LISTEN: ListenParams = &[
+    ("default_server", false, Version(1, 25, 5)),
+    ("ssl", false, ANY),
+    ("udp", false, ANY),
+    ("proxy_protocol", false, ANY),
+    ("setfib", true, ANY),
+    ("fastopen", true, ANY),
+    ("backlog", true, ANY),
+    ("rcvbuf", true, ANY),
+    ("sndbuf", true, ANY),
+    ("accept_filter", true, ANY),
+    ("deferred", false, ANY),
+    ("bind", false, ANY),
+    ("ipv6only", true, ANY),
+    ("reuseport", false, ANY),
+    ("so_keepalive", true, ANY),
+    ("multipath", false, Version(1, 29, 0)),
+];
+
+fn listen(args: &[Word], version: Version, params: ListenParams) -> Option<Invalid> {
+    let addr = &*args[0].value;
+    if !has_variables(addr)
+        && let Err(e) = parse_addr(
+            addr,
+            ParseOptions {
+                listen: true,
+                uri_part: false,
+            },
+        )
+    {
+        return invalid(0, format!("{e} in \"{addr}\" of the \"listen\" directive"));
+    }
+    for (i, w) in args.iter().enumerate().skip(1) {
+        let (key, has_value) = match w.value.split_once('=') {
+            Some((k, _)) => (k, true),
+            None => (&*w.value, false),
+        };
+        let known = params
+            .iter()
+            .any(|&(p, takes, since)| p == key && takes == has_value && version >= since);
+        if !known {
+            return invalid(i, format!("invalid parameter \"{}\"", w.value));
+        }
+    }
+    None
+}
+
+fn http_return(args: &[Word]) -> Option<Invalid> {
+    let v = &*args[0].value;
+    match atoi(v) {
+        Some(n) if n <= 999 => None,
+        Some(_) => invalid(0, format!("invalid return code \"{v}\"")),
+        None if args.len() == 1
+            && (v.starts_with("http://") || v.starts_with("https://") || v.starts_with("$scheme")) =>
+        {
+            None
+        }
+        None => Some(Invalid {
+            arg: 0,
+            message: format!("invalid return code \"{v}\""),
+            help: Some("`return` takes a status code (`return 301 https://$host$request_uri;`) or a single URL".into()),
+        }),
+    }
+}
+
+fn pass(name: &str, args: &[Word]) -> Option<Invalid> {
+    let v = &*args[0].value;
+    if has_variables(v) {
+        return None;
+    }
+    parse_pass(name, v)
+        .err()
+        .and_then(|message| invalid(0, message))
+}
+
+fn stream_pass(args: &[Word]) -> Option<Invalid> {
+    let v = &*args[0].value;
+    if has_variables(v) {
+        return None;
+    }
+    parse_addr(v, ParseOptions::default())
+        .err()
+        .and_then(|e| invalid(0, format!("{e} in upstream \"{v}\"")))
+}
+
+fn upstream_server(args: &[Word], version: Version, context: &str) -> Option<Invalid> {
+    let addr = &*args[0].value;
+    if let Err(e) = parse_addr(addr, ParseOptions::default()) {
+        return invalid(0, format!("{e} in upstream \"{addr}\""));
+    }
+    let resolve = Version(1, 27, 3);
+    for (i, w) in args.iter().enumerate().skip(1) {
+        let v = &*w.value;
+        let ok = match v.split_once('=') {
+            Some(("weight", n)) | Some(("max_conns", n)) | Some(("max_fails", n)) => {
+                atoi(n).is_some_and(|n| n > 0 || !v.starts_with("weight"))
+            }
+            Some(("fail_timeout", t)) => parse_time(t, true).is_some(),
+            Some(("service", _)) => version >= resolve && context == "http>upstream",
+            None => match v {
+                "backup" | "down" => true,
+                "resolve" => version >= resolve,
+                _ => false,
+            },
+            _ => false,
+        };
+        if !ok {
+            return invalid(i, format!("invalid parameter \"{v}\""));
+        }
+    }
+    None
+}
+
+/// `ngx_http_rewrite_if_condition`: `($var)`, `($var op value)`, `(-f path)`.
+fn if_condition(args: &[Word]) -> Option<Invalid> {
+    let first = &*args[0].value;
+    let last_i = args.len() - 1;
+    let last = &*args[last_i].value;
+    if !first.starts_with('(') {
+        return invalid(0, format!("invalid condition \"{first}\""));
+    }
+    if !last.ends_with(')') {
+        return invalid(last_i, format!("invalid condition \"{last}\""));
+    }
+    // Strip the parentheses as nginx does, token by token.
+    let mut values: Vec<(usize, String)> = args
+        .iter()
+        .map(|w| w.value.to_string())
+        .enumerate()
+        .collect();
+    if values[0].1 == "(" {
+        values.remove(0);
+    } else {
+        values[0].1.remove(0);
+    }
+    let end = values.len() - 1;
+    if values[end].1 == ")" {
+        values.pop();
+    } else {
+        values[end].1.pop();
+    }
+    let Some((i0, cur)) = values.first().cloned() else {
+        return invalid(0, format!("invalid condition \"{first}\""));
+    };
+    let n = values.len();
+    if cur.len() > 1 && cur.starts_with('$') {
+        if n != 1 && n != 3 {
+            return invalid(i0, format!("invalid condition \"{cur}\""));
+        }
+        if n == 3 {
+            let (i1, op) = &values[1];
+            if !matches!(op.as_str(), "=" | "!=" | "~" | "~*" | "!~" | "!~*") {
+                return invalid(*i1, format!("unexpected \"{op}\" in condition"));
+            }
+        }
+        return None;
+    }
+    if matches!(
+        cur.as_str(),
+        "-f" | "!-f" | "-d" | "!-d" | "-e" | "!-e" | "-x" | "!-x"
+    ) && n == 2
+    {
+        return None;
+    }
+    invalid(i0, format!("invalid condition \"{cur}\""))
+}
+
+fn location(args: &[Word]) -> Option<Invalid> {
+    if args.len() == 2 {
+        let m = &*args[0].value;
+        if !matches!(m, "=" | "~" | "~*" | "^~") {
+            return invalid(0, format!("invalid location modifier \"{m}\""));
+        }
+    }
+    None
+}
+
+fn error_page(args: &[Word]) -> Option<Invalid> {
+    let last = args.len() - 1;
+    for (i, w) in args.iter().enumerate().take(last) {
+        let v = &*w.value;
+        if i == last - 1 && v.starts_with('=') {
+            if v.len() > 1 && atoi(&v[1..]).is_none() {
+                return invalid(i, format!("invalid value \"{v}\""));
+            }
+            continue;
+        }
+        if has_variables(v) {
+            continue;
+        }
+        match atoi(v) {
+            Some(code) if (300..=599).contains(&code) && code != 499 => {}
+            Some(_) => return invalid(i, format!("value \"{v}\" must be between 300 and 599")),
+            None => return invalid(i, format!("invalid value \"{v}\"")),
+        }
+    }
+    None
+}
+
+/// How a `location` matches (`ngx_http_core_location`): the modifier may be a separate
+/// argument (`location ~ \.php$`) or glued to the path (`location ~\.php$`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocationKind {
+    Exact,
+    Prefix,
+    /// `^~`: prefix that stops the regex search.
+    PrefixNoRegex,
+    Regex {
+        caseless: bool,
+    },
+    Named,
+}
+
+/// The kind and the path/pattern of a location's arguments.
+pub fn location_kind(args: &[Word]) -> Option<(LocationKind, &str)> {
+    let (modifier, path) = match args {
+        [m, p] => (&*m.value, &*p.value),
+        [one] => {
+            let v = &*one.value;
+            if let Some(rest) = v.strip_prefix("^~") {
+                ("^~", rest)
+            } else if let Some(rest) = v.strip_prefix("~*") {
+                ("~*", rest)
+            } else if let Some(rest) = v.strip_prefix('~') {
+                ("~", rest)
+            } else if let Some(rest) = v.strip_prefix('=') {
+                ("=", rest)
+            } else {
+                ("", v)
+            }
+        }
+        _ => return None,
+    };
+    let kind = match modifier {
+        "=" => LocationKind::Exact,
+        "^~" => LocationKind::PrefixNoRegex,
+        "~" => LocationKind::Regex { caseless: false },
+        "~*" => LocationKind::Regex { caseless: true },
+        "" if path.starts_with('@') => LocationKind::Named,
+        "" => LocationKind::Prefix,
+        _ => return None,
+    };
+    Some((kind, path))
+}

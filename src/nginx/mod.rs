@@ -1,0 +1,10 @@
+//! nginx configuration language: tokenizer, parser with include loading, directive
+//! table, value parsers and the handlers' parameter checks.
+
+pub mod ast;
+pub mod grammar;
+pub mod handlers;
+pub mod lexer;
+pub mod parser;
+pub mod url;
+pub mod values;

@@ -1,0 +1,449 @@
+//! Statement parser and include loader: turns the lexer's tokens into the [`Tree`],
+//! reading included files in place, the way `ngx_conf_parse` and `ngx_conf_include` do.
+//!
+//! Parsing never stops at an error: each problem becomes a [`SyntaxError`] (reported
+//! where nginx reports it) or a [`LoadError`], and reading goes on. Block nesting uses an
+//! explicit stack, and depth is capped, so no input can overflow the call stack.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::ast::{
+    Block, BodyKind, Comment, Directive, Item, LoadError, LoadErrorKind, Node, NodeId, Root,
+    SyntaxError, SyntaxErrorKind, Tree, Word,
+};
+use super::lexer::{Lexer, TokenKind};
+use crate::source::{FileId, SourceMap, Span};
+
+/// How deep blocks (counted across included files) may nest before proxylint stops
+/// descending. Real configurations stay below ten.
+pub const MAX_DEPTH: usize = 100;
+
+/// How many included file instances one run expands (a glob included from many places
+/// can multiply).
+pub const MAX_INCLUDED_FILES: usize = 20_000;
+
+/// How a block's body is read, decided from the directive's name alone (as nginx's
+/// module handlers do when they see the `{`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyMode {
+    Directives,
+    /// Data lines; `include` inside is expanded when `includes` is set.
+    Raw {
+        includes: bool,
+    },
+    Lua,
+}
+
+/// Reads configuration files into one [`Tree`].
+pub struct Loader<'a> {
+    pub sources: &'a mut SourceMap,
+    pub tree: &'a mut Tree,
+    /// Directory relative includes resolve against: the main configuration's directory.
+    pub conf_prefix: PathBuf,
+    body_mode: &'a dyn Fn(&str) -> BodyMode,
+    /// Canonical paths of the files being read, outermost first, for cycle detection.
+    reading: Vec<PathBuf>,
+    /// `include` argument spans matching `reading[1..]`.
+    include_spans: Vec<Span>,
+    included_files: usize,
+    reported_too_deep: bool,
+}
+
+struct Frame {
+    /// The block directive; `None` for a stray `{` kept only to balance braces.
+    node: Option<NodeId>,
+    body: BodyMode,
+    children: Vec<NodeId>,
+    /// Set below [`MAX_DEPTH`]: tokens are read but no nodes are kept.
+    skip: bool,
+}
+
+fn io_reason(err: &std::io::Error) -> String {
+    // std appends " (os error N)" to strerror's text; nginx prints only the text.
+    let text = err.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+/// Reads a file whole; configuration files are small, and nginx reads them whole too.
+pub fn read_file(path: &Path) -> std::io::Result<Arc<[u8]>> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(std::io::Error::from_raw_os_error(21));
+    }
+    if meta.len() > crate::source::MAX_FILE_SIZE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "file is larger than 4 GiB",
+        ));
+    }
+    Ok(std::fs::read(path)?.into())
+}
+
+impl<'a> Loader<'a> {
+    pub fn new(
+        sources: &'a mut SourceMap,
+        tree: &'a mut Tree,
+        conf_prefix: PathBuf,
+        body_mode: &'a dyn Fn(&str) -> BodyMode,
+    ) -> Self {
+        Loader {
+            sources,
+            tree,
+            conf_prefix,
+            body_mode,
+            reading: Vec::new(),
+            include_spans: Vec::new(),
+            included_files: 0,
+            reported_too_deep: false,
+        }
+    }
+
+    /// Parses an entry file already added to the source map, as a root of the tree.
+    /// `raw` parses it as the data body of a raw block (a snippet of map entries).
+    pub fn load_root(&mut self, file: FileId, raw: bool) {
+        let path = self.sources.get(file).path.clone();
+        self.reading = vec![std::fs::canonicalize(&path).unwrap_or(path)];
+        self.include_spans.clear();
+        let body = if raw {
+            BodyMode::Raw { includes: true }
+        } else {
+            BodyMode::Directives
+        };
+        let children = self.parse_file(file, None, body, 0);
+        self.tree.roots.push(Root { file, children });
+    }
+
+    fn push_node(&mut self, parent: Option<NodeId>, item: Item) -> NodeId {
+        let id = NodeId(self.tree.nodes.len() as u32);
+        self.tree.nodes.push(Node { parent, item });
+        id
+    }
+
+    fn directive_mut(&mut self, id: NodeId) -> Option<&mut Directive> {
+        match &mut self.tree.nodes[id.0 as usize].item {
+            Item::Directive(d) => Some(d),
+            Item::Comment(_) => None,
+        }
+    }
+
+    fn syntax_error(&mut self, kind: SyntaxErrorKind, span: Span) {
+        self.tree.syntax_errors.push(SyntaxError { kind, span });
+    }
+
+    /// Parses one file; `parent` is the `include` directive that loaded it.
+    fn parse_file(
+        &mut self,
+        file: FileId,
+        parent: Option<NodeId>,
+        body: BodyMode,
+        depth: usize,
+    ) -> Vec<NodeId> {
+        let text = Arc::clone(&self.sources.get(file).text);
+        let mut lexer = Lexer::new(&text, file);
+        let mut stack: Vec<Frame> = vec![Frame {
+            node: parent,
+            body,
+            children: Vec::new(),
+            skip: false,
+        }];
+        let mut words: Vec<Word> = Vec::new();
+        loop {
+            let token = lexer.next_token();
+            let Some(frame) = stack.last() else { break };
+            let (skip, frame_body, frame_node) = (frame.skip, frame.body, frame.node);
+            match token.kind {
+                TokenKind::Word => words.push(Word {
+                    value: token.value,
+                    span: token.span,
+                    quoted: token.quoted,
+                }),
+                TokenKind::Comment => {
+                    if !skip {
+                        let id = self.push_node(
+                            frame_node,
+                            Item::Comment(Comment {
+                                text: token.value,
+                                span: token.span,
+                            }),
+                        );
+                        if let Some(f) = stack.last_mut() {
+                            f.children.push(id);
+                        }
+                    }
+                }
+                TokenKind::Semicolon => {
+                    if words.is_empty() {
+                        self.syntax_error(SyntaxErrorKind::UnexpectedSemicolon, token.span);
+                        continue;
+                    }
+                    let statement = std::mem::take(&mut words);
+                    if skip {
+                        continue;
+                    }
+                    let id = self.finish_statement(statement, Some(token.span), None, frame_node);
+                    if let Some(f) = stack.last_mut() {
+                        f.children.push(id);
+                    }
+                    self.expand_include(id, frame_body, depth + stack.len());
+                }
+                TokenKind::OpenBrace => {
+                    if words.is_empty() {
+                        self.syntax_error(SyntaxErrorKind::UnexpectedOpenBrace, token.span);
+                        stack.push(Frame {
+                            node: None,
+                            body: frame_body,
+                            children: Vec::new(),
+                            skip: true,
+                        });
+                        continue;
+                    }
+                    if matches!(frame_body, BodyMode::Raw { .. }) {
+                        // A module's data handler refuses blocks: `map ... { x { } }`.
+                        self.syntax_error(SyntaxErrorKind::UnexpectedOpenBrace, token.span);
+                    }
+                    let statement = std::mem::take(&mut words);
+                    let mode = match frame_body {
+                        BodyMode::Raw { .. } => frame_body,
+                        _ => (self.body_mode)(&statement[0].value),
+                    };
+                    if mode == BodyMode::Lua {
+                        let (code, close) = lexer.lua_block();
+                        if close.is_none() {
+                            self.syntax_error(
+                                SyntaxErrorKind::UnexpectedEofExpectingBrace,
+                                Span::new(file, text.len(), text.len()),
+                            );
+                        }
+                        if skip {
+                            continue;
+                        }
+                        let block = Block {
+                            open: token.span,
+                            close,
+                            body: BodyKind::Lua(code),
+                        };
+                        let id = self.finish_statement(
+                            statement,
+                            Some(token.span),
+                            Some(block),
+                            frame_node,
+                        );
+                        if let Some(f) = stack.last_mut() {
+                            f.children.push(id);
+                        }
+                        continue;
+                    }
+                    let too_deep = !skip && depth + stack.len() >= MAX_DEPTH;
+                    if too_deep && !self.reported_too_deep {
+                        self.reported_too_deep = true;
+                        self.syntax_error(
+                            SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
+                            token.span,
+                        );
+                    }
+                    let node = if skip || too_deep {
+                        None
+                    } else {
+                        let block = Block {
+                            open: token.span,
+                            close: None,
+                            body: match mode {
+                                BodyMode::Raw { .. } => BodyKind::Raw,
+                                _ => BodyKind::Directives,
+                            },
+                        };
+                        let id = self.finish_statement(
+                            statement,
+                            Some(token.span),
+                            Some(block),
+                            frame_node,
+                        );
+                        if let Some(f) = stack.last_mut() {
+                            f.children.push(id);
+                        }
+                        Some(id)
+                    };
+                    stack.push(Frame {
+                        node,
+                        body: mode,
+                        children: Vec::new(),
+                        skip: skip || too_deep,
+                    });
+                }
+                TokenKind::CloseBrace => {
+                    // nginx refuses a `}` while a directive is open, and one that closes
+                    // nothing in this file: one error either way.
+                    if !words.is_empty() || stack.len() == 1 {
+                        self.syntax_error(SyntaxErrorKind::UnexpectedCloseBrace, token.span);
+                        words.clear();
+                    }
+                    if stack.len() == 1 {
+                        continue;
+                    }
+                    if let Some(done) = stack.pop() {
+                        self.close_block(done, Some(token.span));
+                    }
+                }
+                TokenKind::Eof => {
+                    let eof = token.span;
+                    if !words.is_empty() {
+                        self.syntax_error(SyntaxErrorKind::UnexpectedEof, eof);
+                    } else if stack.len() > 1 {
+                        self.syntax_error(SyntaxErrorKind::UnexpectedEofExpectingBrace, eof);
+                    }
+                    while stack.len() > 1 {
+                        if let Some(done) = stack.pop() {
+                            self.close_block(done, None);
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+        self.tree.syntax_errors.append(&mut lexer.errors);
+        stack.pop().map(|f| f.children).unwrap_or_default()
+    }
+
+    fn finish_statement(
+        &mut self,
+        mut words: Vec<Word>,
+        end: Option<Span>,
+        block: Option<Block>,
+        parent: Option<NodeId>,
+    ) -> NodeId {
+        let args = words.split_off(1);
+        let name = words.pop().unwrap_or_else(|| Word {
+            value: "".into(),
+            span: end.unwrap_or(Span::new(FileId(0), 0, 0)),
+            quoted: false,
+        });
+        self.push_node(
+            parent,
+            Item::Directive(Directive {
+                name,
+                args,
+                end,
+                block,
+                children: Vec::new(),
+            }),
+        )
+    }
+
+    fn close_block(&mut self, frame: Frame, close: Option<Span>) {
+        let Some(id) = frame.node else { return };
+        if let Some(d) = self.directive_mut(id) {
+            d.children = frame.children;
+            if let Some(block) = &mut d.block {
+                block.close = close;
+            }
+        }
+    }
+
+    /// Reads the files an `include` names and hangs their nodes under it.
+    fn expand_include(&mut self, id: NodeId, frame_body: BodyMode, depth: usize) {
+        let Some(d) = self.tree.directive(id) else {
+            return;
+        };
+        if &*d.name.value != "include" || d.args.len() != 1 {
+            return;
+        }
+        if let BodyMode::Raw { includes: false } = frame_body {
+            return;
+        }
+        let pattern = d.args[0].value.to_string();
+        let arg_span = d.args[0].span;
+        let body = match frame_body {
+            BodyMode::Raw { .. } => frame_body,
+            _ => BodyMode::Directives,
+        };
+        let mut children = Vec::new();
+        for path in self.resolve_include(&pattern, arg_span) {
+            if self.included_files >= MAX_INCLUDED_FILES {
+                self.tree.load_errors.push(LoadError {
+                    kind: LoadErrorKind::TooMany {
+                        limit: MAX_INCLUDED_FILES,
+                    },
+                    span: arg_span,
+                });
+                break;
+            }
+            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if let Some(at) = self.reading.iter().position(|p| *p == canonical) {
+                let mut chain: Vec<Span> = self.include_spans[at..].to_vec();
+                chain.push(arg_span);
+                self.tree.load_errors.push(LoadError {
+                    kind: LoadErrorKind::Cycle { path, chain },
+                    span: arg_span,
+                });
+                continue;
+            }
+            let text = match read_file(&path) {
+                Ok(text) => text,
+                Err(err) => {
+                    self.tree.load_errors.push(LoadError {
+                        kind: LoadErrorKind::Open {
+                            errno: err.raw_os_error().unwrap_or(0),
+                            reason: io_reason(&err),
+                            path,
+                        },
+                        span: arg_span,
+                    });
+                    // nginx stops reading a glob's files at the first failure.
+                    break;
+                }
+            };
+            self.included_files += 1;
+            let name = crate::source::display_name(&path);
+            let file = self.sources.add(path, name, text, Some(arg_span));
+            self.reading.push(canonical);
+            self.include_spans.push(arg_span);
+            children.extend(self.parse_file(file, Some(id), body, depth));
+            self.reading.pop();
+            self.include_spans.pop();
+        }
+        if let Some(d) = self.directive_mut(id) {
+            d.children = children;
+        }
+    }
+
+    /// The files an include names, in nginx's order; a glob without matches is fine, a
+    /// missing plain file is reported when it is opened.
+    fn resolve_include(&mut self, pattern: &str, span: Span) -> Vec<PathBuf> {
+        let full = self.conf_prefix.join(pattern);
+        if !pattern.contains(['*', '?', '[']) {
+            return vec![full];
+        }
+        let options = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: true,
+        };
+        match glob::glob_with(&full.to_string_lossy(), options) {
+            Ok(paths) => {
+                let mut found: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
+                // glob(3) in the C locale sorts bytewise.
+                found.sort_by(|a, b| {
+                    a.as_os_str()
+                        .as_encoded_bytes()
+                        .cmp(b.as_os_str().as_encoded_bytes())
+                });
+                found
+            }
+            Err(err) => {
+                self.tree.load_errors.push(LoadError {
+                    kind: LoadErrorKind::Open {
+                        path: full,
+                        errno: 0,
+                        reason: format!("invalid pattern: {}", err.msg),
+                    },
+                    span,
+                });
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! nginx's address parser (`ngx_parse_url`, src/core/ngx_inet.c) for `*_pass`, upstream
+//! `server` and `listen` values, with the same errors, plus the scheme handling of the
+//! `*_pass` directives.
+
+/// A parsed address: `host[:port][/uri]`, `[v6]:port`, `unix:/path[:uri]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addr {
+    /// Host name or IP (brackets removed for IPv6), or the socket path for `unix:`.
+    pub host: String,
+    pub port: Option<u16>,
+    pub unix: bool,
+    /// The URI part (from the first `/` or `?` after the host, or after `unix:/path:`).
+    pub uri: Option<String>,
+}
+
+/// What `ngx_parse_url` is asked to accept.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParseOptions {
+    /// `listen`: a bare number is a port, `*` is the wildcard host.
+    pub listen: bool,
+    /// `proxy_pass`: a URI part may follow the address.
+    pub uri_part: bool,
+}
+
+/// `ngx_parse_url`; the error is nginx's `u->err` text ("invalid port", "no host"...).
+pub fn parse_addr(url: &str, opts: ParseOptions) -> Result<Addr, &'static str> {
+    if url.len() >= 5 && url[..5].eq_ignore_ascii_case("unix:") {
+        return parse_unix(&url[5..], opts);
+    }
+    if url.starts_with('[') {
+        return parse_inet6(url, opts);
+    }
+    parse_inet(url, opts)
+}
+
+fn parse_unix(rest: &str, opts: ParseOptions) -> Result<Addr, &'static str> {
+    let (path, uri) = match rest.find(':').filter(|_| opts.uri_part) {
+        Some(at) => (&rest[..at], Some(rest[at + 1..].to_string())),
+        None => (rest, None),
+    };
+    if path.is_empty() {
+        return Err("no path in the unix domain socket");
+    }
+    // sizeof(sun_path) on Linux, including the terminating NUL.
+    if path.len() + 1 > 108 {
+        return Err("too long path in the unix domain socket");
+    }
+    Ok(Addr {
+        host: path.to_string(),
+        port: None,
+        unix: true,
+        uri,
+    })
+}
+
+fn parse_port(text: &str) -> Result<u16, &'static str> {
+    match super::values::atoi(text) {
+        Some(n) if (1..=65535).contains(&n) => Ok(n as u16),
+        _ => Err("invalid port"),
+    }
+}
+
+fn split_uri(url: &str, opts: ParseOptions) -> Result<(&str, Option<String>), &'static str> {
+    let uri_at = match (url.find('/'), url.find('?')) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    match uri_at {
+        Some(at) => {
+            if opts.listen || !opts.uri_part {
+                return Err("invalid host");
+            }
+            Ok((&url[..at], Some(url[at..].to_string())))
+        }
+        None => Ok((url, None)),
+    }
+}
+
+fn parse_inet(url: &str, opts: ParseOptions) -> Result<Addr, &'static str> {
+    let (hostport, uri) = split_uri(url, opts)?;
+    let (host, port) = match hostport.find(':') {
+        Some(at) => (&hostport[..at], Some(parse_port(&hostport[at + 1..])?)),
+        None => {
+            if opts.listen
+                && uri.is_none()
+                && let Some(n) = super::values::atoi(hostport)
+            {
+                if !(1..=65535).contains(&n) {
+                    return Err("invalid port");
+                }
+                return Ok(Addr {
+                    host: "*".into(),
+                    port: Some(n as u16),
+                    unix: false,
+                    uri: None,
+                });
+            }
+            (hostport, None)
+        }
+    };
+    if host.is_empty() {
+        return Err("no host");
+    }
+    Ok(Addr {
+        host: host.to_string(),
+        port,
+        unix: false,
+        uri,
+    })
+}
+
+fn parse_inet6(url: &str, opts: ParseOptions) -> Result<Addr, &'static str> {
+    let Some(close) = url.find(']') else {
+        return Err("invalid host");
+    };
+    let host = &url[1..close];
+    let rest = &url[close + 1..];
+    let (port_part, uri) = match rest.find(['/', '?']) {
+        Some(at) => {
+            if opts.listen || !opts.uri_part {
+                return Err("invalid host");
+            }
+            (&rest[..at], Some(rest[at..].to_string()))
+        }
+        None => (rest, None),
+    };
+    let port = match port_part.strip_prefix(':') {
+        Some(p) => Some(parse_port(p)?),
+        None if port_part.is_empty() => None,
+        None => return Err("invalid port"),
+    };
+    if host.is_empty() || host.parse::<std::net::Ipv6Addr>().is_err() {
+        return Err("invalid IPv6 address");
+    }
+    Ok(Addr {
+        host: host.to_string(),
+        port,
+        unix: false,
+        uri,
+    })
+}
+
+/// Whether a value holds nginx variables (`$name`, `${name}`), which defer its parsing
+/// to request time.
+pub fn has_variables(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c == b'$'
+            && b.get(i + 1)
+                .is_some_and(|&n| n == b'{' || n.is_ascii_alphanumeric() || n == b'_')
+    })
+}
+
+/// The scheme prefixes a `*_pass` directive accepts (matched case-insensitively), with
+/// their default ports; an empty prefix means "no scheme".
+pub fn pass_schemes(directive: &str) -> &'static [(&'static str, Option<u16>)] {
+    match directive {
+        "proxy_pass" => &[("http://", Some(80)), ("https://", Some(443))],
+        "uwsgi_pass" => &[("uwsgi://", None), ("suwsgi://", None), ("", None)],
+        "grpc_pass" => &[("grpc://", None), ("grpcs://", None), ("", None)],
+        _ => &[("", None)],
+    }
+}
+
+/// A `*_pass` target: scheme and address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassTarget {
+    /// Lowercase scheme without `://` (`http`, `https`, `grpcs`...), empty when none.
+    pub scheme: String,
+    pub addr: Addr,
+}
+
+/// Parses a `*_pass` value (without variables) as nginx's pass handler does; the error is
+/// the message nginx prints.
+pub fn parse_pass(directive: &str, value: &str) -> Result<PassTarget, String> {
+    let lower = value.to_ascii_lowercase();
+    let Some(&(prefix, _)) = pass_schemes(directive)
+        .iter()
+        .find(|(p, _)| lower.starts_with(p))
+    else {
+        return Err(format!("invalid URL prefix in \"{value}\""));
+    };
+    let rest = &value[prefix.len()..];
+    let opts = ParseOptions {
+        listen: false,
+        uri_part: directive == "proxy_pass",
+    };
+    let addr = parse_addr(rest, opts).map_err(|e| format!("{e} in upstream \"{rest}\""))?;
+    Ok(PassTarget {
+        scheme: prefix.trim_end_matches("://").to_string(),
+        addr,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pass_targets() {
+        let t = parse_pass("proxy_pass", "http://127.0.0.1:8080/api/").unwrap();
+        assert_eq!(
+            (t.scheme.as_str(), t.addr.port, t.addr.uri.as_deref()),
+            ("http", Some(8080), Some("/api/"))
+        );
+        let t = parse_pass("proxy_pass", "http://unix:/run/app.sock:/x").unwrap();
+        assert!(t.addr.unix);
+        assert_eq!(
+            (t.addr.host.as_str(), t.addr.uri.as_deref()),
+            ("/run/app.sock", Some("/x"))
+        );
+        let t = parse_pass("fastcgi_pass", "unix:/run/php/php8.2-fpm.sock").unwrap();
+        assert_eq!(t.addr.host, "/run/php/php8.2-fpm.sock");
+        assert_eq!(
+            parse_pass("proxy_pass", "127.0.0.1:8080").unwrap_err(),
+            "invalid URL prefix in \"127.0.0.1:8080\""
+        );
+        assert_eq!(
+            parse_pass("proxy_pass", "http://:80").unwrap_err(),
+            "no host in upstream \":80\""
+        );
+        assert_eq!(
+            parse_pass("proxy_pass", "http://a:99999").unwrap_err(),
+            "invalid port in upstream \"a:99999\""
+        );
+        assert_eq!(
+            parse_pass("fastcgi_pass", "a:9000/x").unwrap_err(),
+            "invalid host in upstream \"a:9000/x\""
+        );
+        let t = parse_pass("proxy_pass", "HTTPS://[::1]:8443").unwrap();
+        assert_eq!(
+            (t.scheme.as_str(), t.addr.host.as_str(), t.addr.port),
+            ("https", "::1", Some(8443))
+        );
+    }
+
+    #[test]
+    fn listen_addresses() {
+        let l = ParseOptions {
+            listen: true,
+            uri_part: false,
+        };
+        assert_eq!(parse_addr("80", l).unwrap().port, Some(80));
+        assert_eq!(parse_addr("127.0.0.1:8080", l).unwrap().host, "127.0.0.1");
+        assert_eq!(parse_addr("0", l).unwrap_err(), "invalid port");
+        assert_eq!(parse_addr("[::]:443", l).unwrap().port, Some(443));
+    }
+
+    #[test]
+    fn variables() {
+        assert!(has_variables("http://$host"));
+        assert!(has_variables("http://${a}b"));
+        assert!(!has_variables("http://a/$"));
+    }
+}

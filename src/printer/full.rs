@@ -1,0 +1,261 @@
+//! The default report: miette's graphical rendering (source snippet, labels, help).
+//!
+//! The only place that knows miette: [`Adapter`] turns a [`Diagnostic`] into a
+//! `miette::Diagnostic`. Each snippet is cut from a window of lines around the spans, so
+//! a finding deep inside a huge file costs no more than one near the top.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+
+use super::Report;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{FileId, SourceFile, Span};
+
+/// Lines of context shown around a span.
+const CONTEXT: usize = 2;
+
+/// Text of a window of a file, with invalid UTF-8 bytes replaced one for one so byte
+/// offsets stay valid.
+struct Window {
+    name: String,
+    text: String,
+    /// Byte offset of the window in its file.
+    base: usize,
+    /// 0-based line of the window's first line.
+    first_line: usize,
+}
+
+fn offset_preserving_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+    }
+    out
+}
+
+impl Window {
+    fn new(file: &SourceFile, spans: &[Span]) -> Window {
+        let text = &file.text;
+        let first = spans
+            .iter()
+            .map(|s| s.start as usize)
+            .min()
+            .unwrap_or(0)
+            .min(text.len());
+        let last = spans
+            .iter()
+            .map(|s| s.end as usize)
+            .max()
+            .unwrap_or(0)
+            .min(text.len());
+        // Start CONTEXT lines above the first span, end CONTEXT lines below the last.
+        let mut start = first;
+        for _ in 0..=CONTEXT {
+            start = match memchr::memrchr(b'\n', &text[..start]) {
+                Some(nl) if start > 0 => nl,
+                _ => 0,
+            };
+            if start == 0 {
+                break;
+            }
+        }
+        if start > 0 {
+            start += 1;
+        }
+        let mut end = last;
+        for _ in 0..=CONTEXT {
+            match memchr::memchr(b'\n', &text[end..]) {
+                Some(nl) => end += nl + 1,
+                None => {
+                    end = text.len();
+                    break;
+                }
+            }
+        }
+        let first_line = file.line_col(start as u32).0 - 1;
+        Window {
+            name: file.name.clone(),
+            text: offset_preserving_text(&text[start..end]),
+            base: start,
+            first_line,
+        }
+    }
+}
+
+impl SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let local = SourceSpan::new(span.offset().saturating_sub(self.base).into(), span.len());
+        let inner = self.text.read_span(&local, before, after)?;
+        let data_start = inner.span().offset();
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            SourceSpan::new((data_start + self.base).into(), inner.span().len()),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// A [`Diagnostic`] seen through miette's trait.
+struct Adapter {
+    code: String,
+    message: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<Window>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Adapter>,
+}
+
+impl fmt::Debug for Adapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Adapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Adapter {}
+
+impl miette::Diagnostic for Adapter {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(&self.code) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        (!self.labels.is_empty())
+            .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = LabeledSpan>>)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        (!self.related.is_empty()).then(|| {
+            Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic))
+                as Box<dyn Iterator<Item = _>>
+        })
+    }
+}
+
+fn labeled(span: Span, text: Option<String>, primary: bool) -> LabeledSpan {
+    let at = SourceSpan::new(
+        (span.start as usize).into(),
+        (span.end - span.start) as usize,
+    );
+    if primary {
+        LabeledSpan::new_primary_with_span(text, at)
+    } else {
+        LabeledSpan::new_with_span(text, at)
+    }
+}
+
+fn adapt(report: &Report, d: &Diagnostic) -> Adapter {
+    let severity = match d.severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    };
+    let file: Option<FileId> = d.span.map(|s| s.file);
+    let mut spans: Vec<Span> = Vec::new();
+    let mut labels = Vec::new();
+    if let Some(span) = d.span {
+        spans.push(span);
+        labels.push(labeled(span, None, true));
+    }
+    let mut related = Vec::new();
+    for l in &d.labels {
+        if Some(l.span.file) == file {
+            spans.push(l.span);
+            labels.push(labeled(l.span, Some(l.message.clone()), false));
+        } else {
+            related.push(note(report, l.span, &l.message));
+        }
+    }
+    for r in &d.related {
+        related.push(note(report, r.span, &r.message));
+    }
+    let source = file.map(|f| Window::new(report.sources.get(f), &spans));
+    Adapter {
+        code: d.code.to_string(),
+        message: d.message.clone(),
+        severity,
+        help: d.help.clone(),
+        source,
+        labels,
+        related,
+    }
+}
+
+/// A secondary location shown under the main finding.
+fn note(report: &Report, span: Span, message: &str) -> Adapter {
+    let (path, line, col) = report.location(span);
+    Adapter {
+        code: String::new(),
+        message: format!("{message} ({path}:{line}:{col})"),
+        severity: miette::Severity::Advice,
+        help: None,
+        source: Some(Window::new(report.sources.get(span.file), &[span])),
+        labels: vec![labeled(span, Some(message.to_string()), true)],
+        related: Vec::new(),
+    }
+}
+
+pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let theme = if report.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    // A fixed width keeps output identical across terminals and in snapshots.
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
+        .with_context_lines(CONTEXT);
+    for d in report.diagnostics {
+        let mut text = String::new();
+        handler
+            .render_report(&mut text, &adapt(report, d))
+            .map_err(io::Error::other)?;
+        writeln!(out, "{text}")?;
+    }
+    if report.diagnostics.is_empty() {
+        writeln!(out, "No problems found in {} file(s).", report.files)?;
+    } else {
+        writeln!(
+            out,
+            "Found {} in {} file(s).",
+            super::summary(report.diagnostics),
+            report.files
+        )?;
+    }
+    Ok(())
+}

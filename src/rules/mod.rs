@@ -1,0 +1,72 @@
+//! Rule registry: every rule once, with its code, name, default severity, check
+//! function and documentation (the rule file's `//!` comment, embedded by build.rs).
+
+pub mod nginx;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Config;
+use crate::settings::Settings;
+
+include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
+
+pub struct Rule {
+    /// Stable code, e.g. `NGX002`; never reused.
+    pub code: &'static str,
+    /// Kebab-case name of the problem; reads well after "allow".
+    pub name: &'static str,
+    pub severity: Severity,
+    /// Pure check over the model.
+    pub check: fn(&Config, &Settings) -> Vec<Diagnostic>,
+}
+
+impl Rule {
+    /// The rule's documentation (Markdown with the fixed sections).
+    pub fn doc(&self) -> &'static str {
+        RULE_DOCS
+            .iter()
+            .find(|(code, _)| *code == self.code)
+            .map_or("", |(_, doc)| *doc)
+    }
+
+    /// The body of one `## Title` section of the documentation.
+    pub fn section(&self, title: &str) -> Option<&'static str> {
+        let doc = self.doc();
+        let head = format!("## {title}\n");
+        let start = doc.find(&head)? + head.len();
+        let rest = &doc[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim())
+    }
+
+    /// First sentence of "What it does".
+    pub fn summary(&self) -> String {
+        let text = self.section("What it does").unwrap_or("");
+        let para = text.split("\n\n").next().unwrap_or("").replace('\n', " ");
+        match para.find(". ") {
+            Some(at) => para[..=at].to_string(),
+            None => para,
+        }
+    }
+}
+
+/// Every rule, in code order.
+pub fn all() -> &'static [&'static Rule] {
+    nginx::RULES
+}
+
+/// A rule by code (`NGX002`, any case) or name (`unknown-directive`).
+pub fn find(key: &str) -> Option<&'static Rule> {
+    all()
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+}
+
+/// Runs every rule over the model, in code order.
+pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+    all()
+        .iter()
+        .filter(|r| settings.rule_enabled(r.code))
+        .flat_map(|r| (r.check)(config, settings))
+        .collect()
+}

@@ -1,0 +1,129 @@
+//! ## What it does
+//! Reports text nginx cannot read as a configuration: a missing `;` or `}`, an
+//! unexpected brace, a stray character after a closing quote, a parameter longer than
+//! nginx's 4 KiB read buffer, a block directive written without its `{`, a simple
+//! directive followed by a block.
+//!
+//! ## Why is this bad?
+//! `nginx -t` refuses the file and a reload keeps the old configuration running, or a
+//! fresh start fails: every site on the server is down until the file is fixed. The
+//! message and line are the ones nginx prints, so the report matches what the deploy
+//! log will show.
+//!
+//! ## Example
+//! ```nginx
+//! events {}
+//! http {
+//!     server {
+//!         listen 8080;
+//!         location / {
+//!             return 200 "ok"
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! events {}
+//! http {
+//!     server {
+//!         listen 8080;
+//!         location / {
+//!             return 200 "ok";
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! None: nginx refuses every one of these. proxylint keeps reading after the first
+//! error to report later ones, which nginx does not; those later reports may be
+//! consequences of the first.
+//!
+//! ## References
+//! - nginx source: `ngx_conf_read_token` and `ngx_conf_parse` (src/core/ngx_conf_file.c)
+//! - <https://nginx.org/en/docs/beginners_guide.html#conf_structure>
+
+use crate::diagnostic::{Diagnostic, NginxReport, Severity};
+use crate::model::Config;
+use crate::nginx::ast::SyntaxErrorKind;
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX001",
+    name: "syntax-error",
+    severity: Severity::Error,
+    check,
+};
+
+fn help(kind: &SyntaxErrorKind) -> Option<&'static str> {
+    Some(match kind {
+        SyntaxErrorKind::UnexpectedChar { .. } => {
+            "a closing quote must be followed by a space, `;`, `{` or `)`; quote the whole value or add a space"
+        }
+        SyntaxErrorKind::UnexpectedSemicolon => "remove the extra `;`",
+        SyntaxErrorKind::UnexpectedOpenBrace => {
+            "a block needs a directive name before `{` (and data blocks such as map or types take no nested blocks)"
+        }
+        SyntaxErrorKind::UnexpectedCloseBrace => {
+            "the directive before this `}` is missing its `;`, or this `}` closes nothing"
+        }
+        SyntaxErrorKind::UnexpectedEof => {
+            "the last directive is missing its `;` (or a block its `}`)"
+        }
+        SyntaxErrorKind::UnexpectedEofExpectingBrace => {
+            "a block is not closed: add the missing `}`"
+        }
+        SyntaxErrorKind::TooLongParameter { .. } => {
+            "nginx reads parameters through a 4096-byte buffer: split the value or move it to a file"
+        }
+        SyntaxErrorKind::TooLongQuoted { .. } => "a quote is probably not closed",
+        SyntaxErrorKind::NotTerminated { .. } => "this directive takes no block: end it with `;`",
+        SyntaxErrorKind::NoOpeningBrace { .. } => {
+            "this directive opens a block: write `{ ... }` after its parameters"
+        }
+        SyntaxErrorKind::TooDeep { .. } => return None,
+    })
+}
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = config
+        .tree
+        .syntax_errors
+        .iter()
+        .map(|e| {
+            let diag = Diagnostic::new(RULE.code, RULE.severity, e.kind.message(), e.span);
+            let diag = match help(&e.kind) {
+                Some(h) => diag.with_help(h),
+                None => diag,
+            };
+            // Nesting beyond proxylint's limit is proxylint's own limit, not nginx's.
+            if matches!(e.kind, SyntaxErrorKind::TooDeep { .. }) {
+                diag
+            } else {
+                diag.refused_by_nginx(NginxReport::Here)
+            }
+        })
+        .collect();
+    for (id, d) in config.directives() {
+        let Some(def) = config.def(id) else { continue };
+        let Some(end) = d.end else { continue };
+        let kind = match (def.block, d.block.is_some()) {
+            (false, true) => SyntaxErrorKind::NotTerminated {
+                name: d.name.value.to_string(),
+            },
+            (true, false) => SyntaxErrorKind::NoOpeningBrace {
+                name: d.name.value.to_string(),
+            },
+            _ => continue,
+        };
+        let mut diag = config.refusal(RULE.code, kind.message(), d, end);
+        if let Some(h) = help(&kind) {
+            diag = diag.with_help(h);
+        }
+        out.push(diag);
+    }
+    out
+}

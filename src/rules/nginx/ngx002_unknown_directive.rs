@@ -1,0 +1,105 @@
+//! ## What it does
+//! Reports a directive nginx does not know: a misspelling, a directive of a newer nginx
+//! than the one checked against (`--nginx-version`), a directive of a dynamic module
+//! the configuration does not `load_module`, or an NGINX Plus directive.
+//!
+//! ## Why is this bad?
+//! nginx refuses the whole configuration with `unknown directive`, so a reload or a
+//! package upgrade leaves the server on the old configuration or down.
+//!
+//! ## Example
+//! ```nginx
+//! location / {
+//!     proxy_passs http://127.0.0.1:8080;
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! location / {
+//!     proxy_pass http://127.0.0.1:8080;
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! Third-party modules proxylint has no table for are reported too; when a
+//! configuration has no `load_module` line at all, every module proxylint knows is
+//! assumed present, since the file that loads them may not be part of the check.
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/dirindex.html>
+//! - <https://nginx.org/en/docs/ngx_core_module.html#load_module>
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Config, Resolution};
+use crate::nginx::grammar::{Unavailable, grammar};
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX002",
+    name: "unknown-directive",
+    severity: Severity::Error,
+    check,
+};
+
+/// The known directive closest to `name` among those valid in `context`.
+pub fn did_you_mean(config: &Config, name: &str, context: &str) -> Option<&'static str> {
+    let mut best: Option<(f64, &'static str)> = None;
+    for candidate in grammar().names_in(context, &config.avail) {
+        let score = strsim::jaro_winkler(name, candidate);
+        let close = strsim::levenshtein(name, candidate) <= 2 || score >= 0.93;
+        if close && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, n)| n)
+}
+
+fn help(config: &Config, why: Option<&Unavailable>, name: &str, context: &str) -> Option<String> {
+    match why {
+        Some(Unavailable::Version { since, until }) => {
+            let checked = config.avail.version;
+            Some(match (since, until) {
+                (Some(s), _) if *s > checked => format!(
+                    "\"{name}\" appeared in nginx {s}; this check is for nginx {checked} (set --nginx-version to the version you run)"
+                ),
+                (_, Some(u)) => format!(
+                    "\"{name}\" was removed after nginx {u}; this check is for nginx {checked}"
+                ),
+                _ => format!("\"{name}\" does not exist in nginx {checked}"),
+            })
+        }
+        Some(Unavailable::NotLoaded { module, so }) => Some(format!(
+            "\"{name}\" belongs to {module}, a dynamic module: add `load_module modules/{so};` at the top of the main configuration"
+        )),
+        Some(Unavailable::Plus { module }) => Some(format!(
+            "\"{name}\" is an NGINX Plus directive ({module}); open-source nginx does not have it (use --plus to check for NGINX Plus)"
+        )),
+        None => did_you_mean(config, name, context).map(|s| format!("did you mean \"{s}\"?")),
+    }
+}
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (id, d) in config.directives() {
+        let info = config.info(id);
+        let why = match &info.resolution {
+            Resolution::Unknown => None,
+            Resolution::Unavailable(why) => Some(why),
+            _ => continue,
+        };
+        let name = &*d.name.value;
+        let mut diag = config.refusal(
+            RULE.code,
+            format!("unknown directive \"{name}\""),
+            d,
+            d.name.span,
+        );
+        if let Some(h) = help(config, why, name, info.context) {
+            diag = diag.with_help(h);
+        }
+        out.push(diag);
+    }
+    out
+}

@@ -1,0 +1,97 @@
+//! ## What it does
+//! Reports a directive set twice in the same block where nginx allows it once
+//! (`proxy_read_timeout`, `proxy_pass`, `root`, `client_max_body_size`...), and `alias`
+//! after `root` (or the reverse) in one location.
+//!
+//! ## Why is this bad?
+//! nginx refuses the configuration with `"x" directive is duplicate`. It usually comes
+//! from pasting a snippet into a block that already sets the value, or from an
+//! `include` that sets it too.
+//!
+//! ## Example
+//! ```nginx
+//! location / {
+//!     proxy_read_timeout 30s;
+//!     proxy_pass http://127.0.0.1:8080;
+//!     proxy_read_timeout 120s;
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! location / {
+//!     proxy_read_timeout 120s;
+//!     proxy_pass http://127.0.0.1:8080;
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! Directives that may repeat (`proxy_set_header`, `add_header`, `listen`,
+//! `server_name`...) and the same directive in an outer block (which the inner one
+//! overrides) are fine.
+//!
+//! ## References
+//! - nginx source: the `"is duplicate"` returns of `ngx_conf_set_*_slot`
+//!   (src/core/ngx_conf_file.c)
+
+use std::collections::HashMap;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Config, Scope};
+use crate::nginx::ast::NodeId;
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX006",
+    name: "duplicate-directive",
+    severity: Severity::Error,
+    check,
+};
+
+/// Directives that store into the same place: a second one of the group is a
+/// duplicate of the first.
+fn storage(name: &str) -> &str {
+    match name {
+        "alias" => "root",
+        other => other,
+    }
+}
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    // (block or root file, context, storage) -> first occurrence
+    let mut first: HashMap<(Scope, &str, &str), NodeId> = HashMap::new();
+    for (id, d) in config.directives() {
+        let Some((def, _)) = config.checked_def(id) else {
+            continue;
+        };
+        if !def.dup {
+            continue;
+        }
+        let key = (config.scope(id), config.info(id).context, storage(def.name));
+        let Some(&earlier) = first.get(&key) else {
+            first.insert(key, id);
+            continue;
+        };
+        let Some(prev) = config.tree.directive(earlier) else {
+            continue;
+        };
+        let name = &*d.name.value;
+        let message = if *prev.name.value == *name {
+            format!("\"{name}\" directive is duplicate")
+        } else {
+            format!(
+                "\"{name}\" directive is duplicate, \"{}\" directive was specified earlier",
+                prev.name.value
+            )
+        };
+        out.push(
+            config
+                .refusal(RULE.code, message, d, d.name.span)
+                .with_related(prev.name.span, "first set here")
+                .with_help("remove one of them (an inner block may override an outer one, but a block sets it once)"),
+        );
+    }
+    out
+}

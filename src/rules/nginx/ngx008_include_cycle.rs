@@ -1,0 +1,67 @@
+//! ## What it does
+//! Reports an `include` that leads back to a file being included: `a.conf` includes
+//! `b.conf`, which includes `a.conf`, or a glob such as `include conf.d/*.conf;` inside
+//! a file of `conf.d`.
+//!
+//! ## Why is this bad?
+//! nginx follows includes without a cycle check: it recurses until it runs out of
+//! file descriptors (`open() ... failed (24: Too many open files)`) or crashes with a
+//! segmentation fault. Either way the configuration does not load.
+//!
+//! ## Example
+//! ```nginx
+//! # conf.d/all.conf
+//! include conf.d/*.conf;
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! # nginx.conf (outside conf.d)
+//! include conf.d/*.conf;
+//! ```
+//!
+//! ## Exceptions
+//! None.
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/ngx_core_module.html#include>
+
+use crate::diagnostic::{Diagnostic, NginxReport, Severity};
+use crate::model::Config;
+use crate::nginx::ast::LoadErrorKind;
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX008",
+    name: "include-cycle",
+    severity: Severity::Error,
+    check,
+};
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for e in &config.tree.load_errors {
+        let LoadErrorKind::Cycle { path, chain } = &e.kind else {
+            continue;
+        };
+        let names: Vec<String> = chain
+            .iter()
+            .map(|s| config.sources.get(s.file).name.clone())
+            .chain(std::iter::once(crate::source::display_name(path)))
+            .collect();
+        let mut diag = Diagnostic::new(
+            RULE.code,
+            RULE.severity,
+            format!("include cycle: {}", names.join(" -> ")),
+            e.span,
+        )
+        .with_help("nginx recurses until it fails (too many open files, or a crash); remove the include that loops back")
+        .refused_by_nginx(NginxReport::Here);
+        for span in chain.iter().take(chain.len().saturating_sub(1)) {
+            diag = diag.with_related(*span, "included from here");
+        }
+        out.push(diag);
+    }
+    out
+}

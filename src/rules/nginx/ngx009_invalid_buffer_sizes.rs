@@ -1,0 +1,228 @@
+//! ## What it does
+//! Checks the relations nginx enforces between the buffer directives of the proxy,
+//! FastCGI, uwsgi and SCGI modules, as they apply in each server and location (values
+//! inherited from outer blocks included):
+//! - at least 2 `*_buffers`;
+//! - `*_busy_buffers_size` at least the larger of `*_buffer_size` and one `*_buffers`
+//!   buffer, and less than all `*_buffers` minus one;
+//! - `*_temp_file_write_size` at least that same size;
+//! - `*_max_temp_file_size` 0 or at least that size.
+//!
+//! When `*_busy_buffers_size` and `*_temp_file_write_size` are not set nginx uses twice
+//! the larger of `*_buffer_size` and one buffer, so raising `proxy_buffer_size` alone
+//! (to fix "upstream sent too big header") can break the configuration.
+//!
+//! ## Why is this bad?
+//! nginx refuses the configuration. It reports the problem at the end of the `http`
+//! block, far from the directive at fault; proxylint points at the directive.
+//!
+//! ## Example
+//! ```nginx
+//! http {
+//!     server {
+//!         listen 80;
+//!         location / {
+//!             proxy_buffer_size 64k;
+//!             proxy_pass http://127.0.0.1:8080;
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! http {
+//!     server {
+//!         listen 80;
+//!         location / {
+//!             proxy_buffer_size 64k;
+//!             proxy_buffers 8 64k;
+//!             proxy_busy_buffers_size 128k;
+//!             proxy_pass http://127.0.0.1:8080;
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! Values in an `http` block without any `server` are never merged, so nginx does not
+//! check them. Sizes assume 4 KiB memory pages (x86-64 and most arm64 Linux).
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_busy_buffers_size>
+//! - nginx source: `ngx_http_proxy_merge_loc_conf` (and its fastcgi/uwsgi/scgi twins)
+
+use std::collections::HashSet;
+
+use crate::diagnostic::{Diagnostic, NginxReport, Severity};
+use crate::model::{Config, Scope};
+use crate::nginx::ast::NodeId;
+use crate::nginx::values::{atoi, parse_size};
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX009",
+    name: "invalid-buffer-sizes",
+    severity: Severity::Error,
+    check,
+};
+
+/// nginx's default buffer sizes derive from the memory page size.
+pub const PAGE_SIZE: i64 = 4096;
+
+const MODULES: &[&str] = &["proxy", "fastcgi", "uwsgi", "scgi"];
+
+/// Blocks whose location configuration nginx merges (and so checks).
+fn merged(context: &str) -> bool {
+    matches!(
+        context,
+        "http>server" | "http>location" | "http>server>if" | "http>location>if"
+    )
+}
+
+/// An effective size and the directive that set it (`None`: nginx's default).
+type Value = (i64, Option<NodeId>);
+
+struct Effective {
+    buffer_size: Value,
+    bufs: (i64, i64, Option<NodeId>),
+    busy: Option<Value>,
+    temp_write: Option<Value>,
+    max_temp: Option<Value>,
+}
+
+fn first_arg(config: &Config, scope: Scope, name: &str) -> Option<(Vec<String>, NodeId)> {
+    let (_, ids) = config.effective(scope, name)?;
+    let id = *ids.first()?;
+    let d = config.tree.directive(id)?;
+    Some((d.args.iter().map(|w| w.value.to_string()).collect(), id))
+}
+
+fn size(config: &Config, scope: Scope, name: &str) -> Option<Option<Value>> {
+    match first_arg(config, scope, name) {
+        None => Some(None),
+        // An unparsable value is NGX005's to report.
+        Some((args, id)) => parse_size(&args[0]).map(|v| Some((v, Some(id)))),
+    }
+}
+
+fn effective(config: &Config, scope: Scope, m: &str) -> Option<Effective> {
+    let buffer_size =
+        size(config, scope, &format!("{m}_buffer_size"))?.unwrap_or((PAGE_SIZE, None));
+    let bufs = match first_arg(config, scope, &format!("{m}_buffers")) {
+        None => (8, PAGE_SIZE, None),
+        Some((args, id)) => (atoi(args.first()?)?, parse_size(args.get(1)?)?, Some(id)),
+    };
+    Some(Effective {
+        buffer_size,
+        bufs,
+        busy: size(config, scope, &format!("{m}_busy_buffers_size"))?,
+        temp_write: size(config, scope, &format!("{m}_temp_file_write_size"))?,
+        max_temp: size(config, scope, &format!("{m}_max_temp_file_size"))?,
+    })
+}
+
+/// The first relation nginx finds broken, with the directives involved.
+fn violation(m: &str, e: &Effective) -> Option<(String, Vec<Option<NodeId>>)> {
+    let (num, one, bufs_id) = e.bufs;
+    if num < 2 {
+        return Some((
+            format!("there must be at least 2 \"{m}_buffers\""),
+            vec![bufs_id],
+        ));
+    }
+    let size = e.buffer_size.0.max(one);
+    let sizers = [e.buffer_size.1, bufs_id];
+    let busy = e.busy.unwrap_or((2 * size, None));
+    let max_of =
+        format!("the maximum of the value of \"{m}_buffer_size\" and one of the \"{m}_buffers\"");
+    if busy.0 < size {
+        return Some((
+            format!("\"{m}_busy_buffers_size\" must be equal to or greater than {max_of}"),
+            vec![busy.1, sizers[0], sizers[1]],
+        ));
+    }
+    if busy.0 > (num - 1) * one {
+        return Some((
+            format!(
+                "\"{m}_busy_buffers_size\" must be less than the size of all \"{m}_buffers\" minus one buffer"
+            ),
+            vec![busy.1, bufs_id, e.buffer_size.1],
+        ));
+    }
+    let temp = e.temp_write.unwrap_or((2 * size, None));
+    if temp.0 < size {
+        return Some((
+            format!("\"{m}_temp_file_write_size\" must be equal to or greater than {max_of}"),
+            vec![temp.1, sizers[0], sizers[1]],
+        ));
+    }
+    if let Some((max, id)) = e.max_temp
+        && max != 0
+        && max < size
+    {
+        return Some((
+            format!(
+                "\"{m}_max_temp_file_size\" must be equal to zero to disable temporary files usage or must be equal to or greater than {max_of}"
+            ),
+            vec![id, sizers[0], sizers[1]],
+        ));
+    }
+    None
+}
+
+/// The enclosing `http` block of a scope, where nginx reports merge errors (at its `}`).
+fn http_close(config: &Config, scope: Scope) -> Option<crate::source::Span> {
+    let mut current = Some(scope);
+    while let Some(Scope::Block(id)) = current {
+        if config.info(id).body_context == "http" {
+            let d = config.tree.directive(id)?;
+            return Some(d.block.as_ref()?.close.unwrap_or(d.name.span));
+        }
+        current = config.outer(Scope::Block(id));
+    }
+    None
+}
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (id, d) in config.directives() {
+        if d.block.is_none() || !merged(config.info(id).body_context) || config.def(id).is_none() {
+            continue;
+        }
+        let scope = Scope::Block(id);
+        for m in MODULES {
+            let Some(e) = effective(config, scope, m) else {
+                continue;
+            };
+            let Some((message, involved)) = violation(m, &e) else {
+                continue;
+            };
+            // Point at the explicitly set directive closest to this block.
+            let Some(culprit) = involved.iter().flatten().copied().max() else {
+                continue;
+            };
+            if !seen.insert((culprit, message.clone())) {
+                continue;
+            }
+            let Some(cd) = config.tree.directive(culprit) else {
+                continue;
+            };
+            let at = http_close(config, scope).map_or(NginxReport::Here, NginxReport::At);
+            let mut diag = Diagnostic::new(RULE.code, RULE.severity, message, cd.name.span)
+                .with_help(format!(
+                    "set {m}_buffer_size, {m}_buffers and {m}_busy_buffers_size together, e.g. `{m}_buffer_size 16k; {m}_buffers 8 16k; {m}_busy_buffers_size 32k;`"
+                ))
+                .refused_by_nginx(at);
+            for other in involved.iter().flatten().filter(|o| **o != culprit) {
+                if let Some(od) = config.tree.directive(*other) {
+                    diag = diag.with_related(od.name.span, "also involved");
+                }
+            }
+            out.push(diag);
+        }
+    }
+    out
+}

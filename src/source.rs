@@ -1,0 +1,194 @@
+//! Source files, spans and line/column lookup.
+//!
+//! Every node of every syntax tree points back into a [`SourceFile`] through a [`Span`]
+//! (file id + byte range). Line and column numbers are only computed when a diagnostic
+//! is printed, from a line index built lazily per file.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// Index of a file in a [`SourceMap`]. A file included twice (from two contexts) gets
+/// two ids, so that every span knows its include chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Self {
+        // Offsets fit in u32: SourceMap refuses files of 4 GiB or more.
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        debug_assert_eq!(self.file, other.file);
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    /// An empty span at the start of this one.
+    pub fn start_point(self) -> Span {
+        Span {
+            end: self.start,
+            ..self
+        }
+    }
+}
+
+/// One loaded file (or stdin), as bytes: nginx reads bytes, not text.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path as given or resolved (used to read the file and resolve relative includes).
+    pub path: PathBuf,
+    /// Name shown in diagnostics.
+    pub name: String,
+    pub text: Arc<[u8]>,
+    /// The `include` directive that loaded this file, if any.
+    pub included_from: Option<Span>,
+    line_starts: OnceLock<Vec<u32>>,
+}
+
+impl SourceFile {
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', &self.text).map(|i| i as u32 + 1))
+                .collect()
+        })
+    }
+
+    /// 1-based line and column of a byte offset; columns count UTF-8 characters
+    /// (invalid bytes count one each).
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let start = starts[line] as usize;
+        let end = (offset as usize).min(self.text.len());
+        let prefix = &self.text[start..end.max(start)];
+        (line + 1, count_chars(prefix) + 1)
+    }
+
+    /// The bytes of a span, lossily decoded.
+    pub fn snippet(&self, span: Span) -> String {
+        let end = (span.end as usize).min(self.text.len());
+        let start = (span.start as usize).min(end);
+        String::from_utf8_lossy(&self.text[start..end]).into_owned()
+    }
+}
+
+fn count_chars(bytes: &[u8]) -> usize {
+    // A UTF-8 character starts at every byte that is not a continuation byte; stray
+    // continuation bytes of invalid sequences are rare enough to count as part of the
+    // previous character.
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+/// Largest file proxylint loads: spans store u32 offsets.
+pub const MAX_FILE_SIZE: u64 = u32::MAX as u64 - 1;
+
+/// All files of one run.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file's content; `name` is what diagnostics show.
+    pub fn add(
+        &mut self,
+        path: PathBuf,
+        name: String,
+        text: Arc<[u8]>,
+        included_from: Option<Span>,
+    ) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile {
+            path,
+            name,
+            text,
+            included_from,
+            line_starts: OnceLock::new(),
+        });
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Line/column (1-based) of the start of a span.
+    pub fn line_col(&self, span: Span) -> (usize, usize) {
+        self.get(span.file).line_col(span.start)
+    }
+
+    /// The include chain of a file, innermost first: the spans of the `include`
+    /// directives that led to it.
+    pub fn include_chain(&self, id: FileId) -> Vec<Span> {
+        let mut chain = Vec::new();
+        let mut current = self.get(id).included_from;
+        while let Some(span) = current {
+            chain.push(span);
+            current = self.get(span.file).included_from;
+        }
+        chain
+    }
+
+    /// Key that orders spans the way nginx meets them while reading the
+    /// configuration: an included file is read at its `include` directive, the files
+    /// of one glob in the order they were loaded (file ids are assigned in load order).
+    pub fn load_order(&self, span: Span) -> Vec<u32> {
+        let mut outer_to_inner = self.include_chain(span.file);
+        outer_to_inner.reverse();
+        let root = outer_to_inner.first().map_or(span.file, |s| s.file);
+        let mut key = vec![root.0];
+        for (i, include) in outer_to_inner.iter().enumerate() {
+            let child = outer_to_inner.get(i + 1).map_or(span.file, |s| s.file);
+            key.extend([include.start, child.0]);
+        }
+        key.push(span.start);
+        key
+    }
+}
+
+/// Display name for a path: relative to the current directory when below it.
+pub fn display_name(path: &Path) -> String {
+    if let Ok(cwd) = std::env::current_dir()
+        && let Ok(rel) = path.strip_prefix(&cwd)
+    {
+        return rel.display().to_string();
+    }
+    path.display().to_string()
+}
