@@ -31,6 +31,13 @@ pub struct Cli {
 pub enum Command {
     /// Group the upstream failures of nginx/Apache error logs by cause.
     Logs(crate::logs::LogsArgs),
+    /// List every rule: code, name, default severity, summary.
+    Rules,
+    /// Print a rule's documentation.
+    Rule {
+        /// Rule code (NGX102) or name (proxy-timeout-too-low).
+        code: String,
+    },
 }
 
 /// Arguments of the default command: lint configuration files.
@@ -83,6 +90,31 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Some(Command::Logs(args)) => crate::logs::run(&args),
+        Some(Command::Rules) => {
+            for rule in crate::rules::all() {
+                println!(
+                    "{}  {:<34} {:<8} {}",
+                    rule.code,
+                    rule.name,
+                    rule.severity.as_str(),
+                    rule.summary()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Rule { code }) => {
+            let rule = crate::rules::find(&code).ok_or_else(|| {
+                Error::Usage(format!("no rule \"{code}\" (see `proxylint rules`)"))
+            })?;
+            println!(
+                "# {} {} ({})\n\n{}",
+                rule.code,
+                rule.name,
+                rule.severity.as_str(),
+                rule.doc()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         None => run_lint(&cli.lint),
     }
 }
@@ -165,6 +197,8 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
             source,
         })?;
     let failing = diagnostics.iter().any(|d| d.severity >= args.fail_level);
+    // The process ends here: freeing a large model would only cost time.
+    std::mem::forget(config);
     Ok(if failing {
         ExitCode::from(1)
     } else {

@@ -142,13 +142,14 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
     Ok(Config::new(sources, tree, avail, &|_, i| contexts[i]))
 }
 
-/// The context a file linted on its own most likely belongs to: the one in which the
-/// most of its directives (blocks followed) are allowed, fewest refused; ties go to the
-/// earlier entry of [`ROOT_CONTEXTS`] (main, then http...).
+/// The context a file linted on its own most likely belongs to: the first of
+/// [`ROOT_CONTEXTS`] (main, then http...) where all of its directives (blocks followed)
+/// are allowed; failing that, the one with the most allowed and fewest refused.
 fn infer_context(tree: &Tree, root: usize, avail: &Availability) -> &'static str {
     let g = grammar();
-    let score = |context: &'static str| -> i64 {
-        let mut total = 0;
+    // (allowed, refused) when reading the root's directives in `context`.
+    let score = |context: &'static str| -> (i64, i64) {
+        let (mut allowed, mut refused) = (0, 0);
         let mut stack: Vec<(&[crate::nginx::ast::NodeId], &'static str)> =
             vec![(&tree.roots[root].children, context)];
         while let Some((ids, ctx)) = stack.pop() {
@@ -158,23 +159,41 @@ fn infer_context(tree: &Tree, root: usize, avail: &Availability) -> &'static str
                 }
                 match g.lookup(&d.name.value, ctx, avail) {
                     Lookup::Found(def) => {
-                        total += 1;
+                        allowed += 1;
                         if def.block && !def.raw && !def.lua {
                             stack.push((&d.children, g.child_context(ctx, &d.name.value)));
                         }
                     }
-                    Lookup::NotAllowed(_) => total -= 1,
+                    Lookup::NotAllowed(_) => refused += 1,
                     _ => {}
                 }
             }
         }
-        total
+        (allowed, refused)
     };
-    let mut best = ("main", score("main"));
-    for &ctx in &ROOT_CONTEXTS[1..] {
-        let s = score(ctx);
-        if s > best.1 {
-            best = (ctx, s);
+    // A main configuration (top-level `events`, `http`...) fits only "main": decide from
+    // the top level alone before reading whole files in every context.
+    let top_fits = |ctx: &'static str| {
+        tree.flatten(&tree.roots[root].children)
+            .filter(|(_, d)| &*d.name.value != "include")
+            .all(|(_, d)| matches!(g.lookup(&d.name.value, ctx, avail), Lookup::Found(_)))
+    };
+    let fitting: Vec<&'static str> = ROOT_CONTEXTS
+        .iter()
+        .copied()
+        .filter(|c| top_fits(c))
+        .collect();
+    if let [only] = fitting[..] {
+        return only;
+    }
+    let mut best = ("main", i64::MIN);
+    for &ctx in ROOT_CONTEXTS {
+        let (allowed, refused) = score(ctx);
+        if refused == 0 && allowed > 0 {
+            return ctx;
+        }
+        if allowed - refused > best.1 {
+            best = (ctx, allowed - refused);
         }
     }
     best.0

@@ -6,7 +6,7 @@
 
 pub mod upstreams;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::diagnostic::{Diagnostic, NginxReport, Severity};
 use crate::nginx::ast::{Directive, Item, NodeId, Tree};
@@ -54,7 +54,8 @@ pub struct Config {
     /// Scope of every node (parallel to the arena).
     scopes: Vec<Scope>,
     /// Directives set in each scope, by name, in reading order.
-    set_in: HashMap<Box<str>, HashMap<Scope, Vec<NodeId>>>,
+    set_in: HashMap<&'static str, HashMap<Scope, Vec<NodeId>>>,
+    upstream_conflicts: std::sync::OnceLock<Vec<upstreams::Conflict>>,
 }
 
 /// Contexts a file linted on its own may belong to, in the order they are tried.
@@ -82,7 +83,7 @@ impl Config {
     ) -> Config {
         let mut info: Vec<NodeInfo> = Vec::with_capacity(tree.nodes.len());
         let mut scopes: Vec<Scope> = Vec::with_capacity(tree.nodes.len());
-        let mut set_in: HashMap<Box<str>, HashMap<Scope, Vec<NodeId>>> = HashMap::new();
+        let mut set_in: HashMap<&'static str, HashMap<Scope, Vec<NodeId>>> = HashMap::new();
         let g = grammar();
         let mut root_of_file = HashMap::new();
         for (i, root) in tree.roots.iter().enumerate() {
@@ -105,14 +106,6 @@ impl Config {
                 }
             };
             scopes.push(scope);
-            if let Item::Directive(d) = &node.item {
-                set_in
-                    .entry(d.name.value.clone())
-                    .or_default()
-                    .entry(scope)
-                    .or_default()
-                    .push(id);
-            }
             let (context, in_raw) = match node.parent {
                 Some(p) => {
                     let parent = &info[p.0 as usize];
@@ -175,6 +168,15 @@ impl Config {
                     }
                 }
             };
+            // Only directives nginx knows here carry values worth looking up.
+            if let Resolution::Def(def) = entry.resolution {
+                set_in
+                    .entry(def.name)
+                    .or_default()
+                    .entry(scope)
+                    .or_default()
+                    .push(id);
+            }
             info.push(entry);
         }
         Config {
@@ -184,7 +186,14 @@ impl Config {
             info,
             scopes,
             set_in,
+            upstream_conflicts: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Upstream registry conflicts (computed once, shared by the rules that report them).
+    pub fn upstream_conflicts(&self) -> &[upstreams::Conflict] {
+        self.upstream_conflicts
+            .get_or_init(|| upstreams::conflicts(self))
     }
 
     /// The scope a node is set in.
@@ -201,32 +210,38 @@ impl Config {
     }
 
     /// Well-formed occurrences of `name` set directly in `scope`, in order.
-    pub fn set_here(&self, scope: Scope, name: &str) -> Vec<NodeId> {
+    pub fn set_here<'a>(&'a self, scope: Scope, name: &str) -> impl Iterator<Item = NodeId> + 'a {
         self.set_in
             .get(name)
             .and_then(|by_scope| by_scope.get(&scope))
-            .map(|ids| {
-                ids.iter()
-                    .copied()
-                    .filter(|id| self.checked_def(*id).is_some())
-                    .collect()
-            })
-            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|id| self.checked_def(*id).is_some())
     }
 
-    /// The occurrences of `name` nginx applies in `scope`: the innermost scope (from
-    /// `scope` outwards) that sets it. Arrays such as `proxy_set_header` are inherited
-    /// wholesale this way too: one definition in a block hides all outer ones.
-    pub fn effective(&self, scope: Scope, name: &str) -> Option<(Scope, Vec<NodeId>)> {
+    /// The scope whose occurrences of `name` nginx applies in `scope`: the innermost
+    /// one (from `scope` outwards) that sets it. Arrays such as `proxy_set_header` are
+    /// inherited wholesale this way too: one definition in a block hides all outer ones.
+    pub fn defining_scope(&self, scope: Scope, name: &str) -> Option<Scope> {
+        let by_scope = self.set_in.get(name)?;
         let mut current = Some(scope);
         while let Some(s) = current {
-            let here = self.set_here(s, name);
-            if !here.is_empty() {
-                return Some((s, here));
+            if by_scope
+                .get(&s)
+                .is_some_and(|ids| ids.iter().any(|id| self.checked_def(*id).is_some()))
+            {
+                return Some(s);
             }
             current = self.outer(s);
         }
         None
+    }
+
+    /// The first occurrence of `name` nginx applies in `scope` (for directives set once).
+    pub fn effective(&self, scope: Scope, name: &str) -> Option<NodeId> {
+        self.set_here(self.defining_scope(scope, name)?, name)
+            .next()
     }
 
     pub fn info(&self, id: NodeId) -> &NodeInfo {

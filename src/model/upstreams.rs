@@ -3,11 +3,13 @@
 //! literal address creates, matched by host name (case-insensitive), in reading order.
 //! Replaying it finds the conflicts nginx refuses at startup.
 
+use foldhash::{HashMap, HashMapExt};
+
 use super::Config;
 use crate::nginx::ast::NodeId;
 use crate::nginx::url::{ParseOptions, has_variables, parse_addr, parse_pass};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
     Http,
     Stream,
@@ -31,8 +33,6 @@ pub enum Conflict {
 }
 
 struct Entry {
-    host: String,
-    family: Family,
     port: u16,
     no_port: bool,
     /// The `upstream` block, once one defines the group.
@@ -90,7 +90,8 @@ fn pass_host(name: &str, value: &str, family: Family) -> Option<(String, u16, bo
 
 /// Replays the registry and returns the conflicts, in the order nginx meets them.
 pub fn conflicts(config: &Config) -> Vec<Conflict> {
-    let mut entries: Vec<Entry> = Vec::new();
+    // Entries by (family, lowercase host): nginx scans a list, the outcome is the same.
+    let mut entries: HashMap<(Family, String), Vec<Entry>> = HashMap::new();
     let mut out = Vec::new();
     for (id, d) in config.directives() {
         let Some(def) = config.checked_def(id).map(|(def, _)| def) else {
@@ -111,10 +112,8 @@ pub fn conflicts(config: &Config) -> Vec<Conflict> {
             continue;
         };
         let mut matched = false;
-        for e in entries.iter_mut() {
-            if e.family != fam || !e.host.eq_ignore_ascii_case(&host) {
-                continue;
-            }
+        let same_host = entries.entry((fam, host.to_ascii_lowercase())).or_default();
+        for e in same_host.iter_mut() {
             if create && let Some(first) = e.block {
                 out.push(Conflict::Duplicate {
                     first,
@@ -155,9 +154,7 @@ pub fn conflicts(config: &Config) -> Vec<Conflict> {
             break;
         }
         if !matched {
-            entries.push(Entry {
-                host,
-                family: fam,
+            same_host.push(Entry {
                 port,
                 no_port,
                 block: create.then_some(id),

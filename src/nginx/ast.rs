@@ -170,6 +170,8 @@ impl SyntaxErrorKind {
 pub struct SyntaxError {
     pub kind: SyntaxErrorKind,
     pub span: Span,
+    /// The block left open, for errors at the end of a file.
+    pub unclosed: Option<Span>,
 }
 
 /// Problems loading included files.

@@ -2,7 +2,7 @@
 //! questions the checks ask it: does this directive exist in this nginx version with
 //! these modules, where is it allowed, how many arguments, what kind of value.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -168,8 +168,11 @@ pub struct DirectiveDef {
     pub default: &'static str,
     /// Documented syntax of the parameters (`time`, `number size`).
     pub syntax: &'static str,
-    /// An NGINX Plus addition to an open-source module (`queue` in upstream).
+    /// An NGINX Plus addition to an open-source module (`queue` in upstream), or a
+    /// directive of an NGINX Plus module.
     pub plus_only: bool,
+    /// The .so its module comes in when built dynamic.
+    pub so: Option<&'static str>,
 }
 
 impl DirectiveDef {
@@ -294,6 +297,7 @@ fn parse_directives(text: &'static str, into: &mut Vec<DirectiveDef>) {
             default: col(9),
             syntax: col(10),
             plus_only: false,
+            so: None,
         });
     }
 }
@@ -312,6 +316,12 @@ impl Grammar {
             def.plus_only = modules.contains_key(def.module);
         }
         parse_modules(THIRD_PARTY_MODULES, &mut modules);
+        for def in &mut defs {
+            if let Some(m) = modules.get(def.module) {
+                def.plus_only |= m.origin == Origin::Plus;
+                def.so = m.so;
+            }
+        }
         let mut by_name: HashMap<&'static str, Vec<usize>> = HashMap::new();
         let mut contexts = HashSet::new();
         for (i, d) in defs.iter().enumerate() {
@@ -350,17 +360,14 @@ impl Grammar {
                 until: def.until,
             });
         }
-        let module = self.module(def.module)?;
-        if (module.origin == Origin::Plus || def.plus_only) && !avail.plus {
-            return Some(Unavailable::Plus {
-                module: module.name,
-            });
+        if def.plus_only && !avail.plus {
+            return Some(Unavailable::Plus { module: def.module });
         }
-        if let (Some(loaded), Some(so)) = (&avail.loaded, module.so)
+        if let (Some(loaded), Some(so)) = (&avail.loaded, def.so)
             && !loaded.contains(so)
         {
             return Some(Unavailable::NotLoaded {
-                module: module.name,
+                module: def.module,
                 so,
             });
         }

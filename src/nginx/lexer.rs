@@ -108,6 +108,14 @@ fn quoted_body(quote: u8) -> impl Fn(&[u8]) -> IResult<&[u8], (&[u8], bool)> {
     }
 }
 
+/// A word's value: nginx's unescaping of its raw bytes, lossily decoded.
+fn word_value(raw: &[u8]) -> Box<str> {
+    if memchr::memchr(b'\\', raw).is_none() {
+        return lossy(raw);
+    }
+    lossy(&unescape(raw))
+}
+
 /// nginx's unescaping of a word's raw bytes.
 pub fn unescape(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len());
@@ -168,7 +176,11 @@ impl<'a> Lexer<'a> {
 
     fn error(&mut self, kind: SyntaxErrorKind, start: usize, end: usize) {
         let span = self.span(start, end);
-        self.errors.push(SyntaxError { kind, span });
+        self.errors.push(SyntaxError {
+            kind,
+            span,
+            unclosed: None,
+        });
     }
 
     /// Records "too long parameter" when nginx had to read byte `last` (an absolute
@@ -256,7 +268,7 @@ impl<'a> Lexer<'a> {
         Token {
             kind: TokenKind::Word,
             span: self.span(start, end),
-            value: lossy(&unescape(raw)),
+            value: word_value(raw),
             quoted: false,
         }
     }
@@ -268,7 +280,7 @@ impl<'a> Lexer<'a> {
             Err(_) => (&[][..], false),
         };
         let close = start + raw.len();
-        let value = lossy(&unescape(raw));
+        let value = word_value(raw);
         if !closed {
             self.check_length(start, close, Some(quote));
             self.pos = close;

@@ -131,7 +131,11 @@ impl<'a> Loader<'a> {
     }
 
     fn syntax_error(&mut self, kind: SyntaxErrorKind, span: Span) {
-        self.tree.syntax_errors.push(SyntaxError { kind, span });
+        self.tree.syntax_errors.push(SyntaxError {
+            kind,
+            span,
+            unclosed: None,
+        });
     }
 
     /// Parses one file; `parent` is the `include` directive that loaded it.
@@ -293,7 +297,18 @@ impl<'a> Loader<'a> {
                     if !words.is_empty() {
                         self.syntax_error(SyntaxErrorKind::UnexpectedEof, eof);
                     } else if stack.len() > 1 {
-                        self.syntax_error(SyntaxErrorKind::UnexpectedEofExpectingBrace, eof);
+                        let unclosed = stack
+                            .iter()
+                            .rev()
+                            .find_map(|f| f.node)
+                            .and_then(|id| self.tree.directive(id))
+                            .and_then(|d| d.block.as_ref())
+                            .map(|b| b.open);
+                        self.tree.syntax_errors.push(SyntaxError {
+                            kind: SyntaxErrorKind::UnexpectedEofExpectingBrace,
+                            span: eof,
+                            unclosed,
+                        });
                     }
                     while stack.len() > 1 {
                         if let Some(done) = stack.pop() {

@@ -38,14 +38,27 @@ impl Rule {
         Some(rest[..end].trim())
     }
 
-    /// First sentence of "What it does".
+    /// The gist of "What it does": its first sentence, up to a colon that starts a
+    /// list of examples.
     pub fn summary(&self) -> String {
         let text = self.section("What it does").unwrap_or("");
         let para = text.split("\n\n").next().unwrap_or("").replace('\n', " ");
-        match para.find(". ") {
-            Some(at) => para[..=at].to_string(),
-            None => para,
-        }
+        let bytes = para.as_bytes();
+        let sentence_end = (0..bytes.len())
+            .find(|&i| {
+                bytes[i] == b'.'
+                    && (i + 1 == bytes.len()
+                        || (bytes[i + 1] == b' '
+                            && bytes.get(i + 2).is_some_and(u8::is_ascii_uppercase)))
+            })
+            .unwrap_or(bytes.len());
+        let sentence = &para[..sentence_end];
+        let gist = sentence
+            .split(": ")
+            .next()
+            .unwrap_or(sentence)
+            .trim_end_matches('.');
+        format!("{gist}.")
     }
 }
 
@@ -69,4 +82,19 @@ pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         .filter(|r| settings.rule_enabled(r.code))
         .flat_map(|r| (r.check)(config, settings))
         .collect()
+}
+
+/// The rule table of README.md: code, name, default severity, summary.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| Code | Name | Severity | What it finds |\n|---|---|---|---|\n");
+    for rule in all() {
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} |\n",
+            rule.code,
+            rule.name,
+            rule.severity.as_str(),
+            rule.summary().replace('|', "\\|")
+        ));
+    }
+    out
 }

@@ -99,6 +99,10 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 Some(h) => diag.with_help(h),
                 None => diag,
             };
+            let diag = match e.unclosed {
+                Some(open) => diag.with_label(open, "this block is not closed"),
+                None => diag,
+            };
             // Nesting beyond proxylint's limit is proxylint's own limit, not nginx's.
             if matches!(e.kind, SyntaxErrorKind::TooDeep { .. }) {
                 diag

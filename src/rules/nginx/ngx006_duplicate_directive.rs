@@ -34,7 +34,7 @@
 //! - nginx source: the `"is duplicate"` returns of `ngx_conf_set_*_slot`
 //!   (src/core/ngx_conf_file.c)
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Config, Scope};
@@ -51,7 +51,7 @@ pub const RULE: Rule = Rule {
 
 /// Directives that store into the same place: a second one of the group is a
 /// duplicate of the first.
-fn storage(name: &str) -> &str {
+fn storage(name: &'static str) -> &'static str {
     match name {
         "alias" => "root",
         other => other,
@@ -61,7 +61,9 @@ fn storage(name: &str) -> &str {
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // (block or root file, context, storage) -> first occurrence
-    let mut first: HashMap<(Scope, &str, &str), NodeId> = HashMap::new();
+    // Contexts are 'static strings of the directive table: their addresses identify
+    // them and hash faster than their text.
+    let mut first: HashMap<(Scope, usize, &str), NodeId> = HashMap::new();
     for (id, d) in config.directives() {
         let Some((def, _)) = config.checked_def(id) else {
             continue;
@@ -69,7 +71,11 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         if !def.dup {
             continue;
         }
-        let key = (config.scope(id), config.info(id).context, storage(def.name));
+        let key = (
+            config.scope(id),
+            config.info(id).context.as_ptr() as usize,
+            storage(def.name),
+        );
         let Some(&earlier) = first.get(&key) else {
             first.insert(key, id);
             continue;

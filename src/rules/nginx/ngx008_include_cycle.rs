@@ -10,13 +10,13 @@
 //!
 //! ## Example
 //! ```nginx
-//! # conf.d/all.conf
-//! include conf.d/*.conf;
+//! # site.conf, in the configuration directory: the glob matches this file too
+//! include *.conf;
 //! ```
 //!
 //! ## Use instead
 //! ```nginx
-//! # nginx.conf (outside conf.d)
+//! # site.conf: include the snippets from a directory of their own
 //! include conf.d/*.conf;
 //! ```
 //!

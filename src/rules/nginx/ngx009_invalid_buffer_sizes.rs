@@ -52,7 +52,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_busy_buffers_size>
 //! - nginx source: `ngx_http_proxy_merge_loc_conf` (and its fastcgi/uwsgi/scgi twins)
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use crate::diagnostic::{Diagnostic, NginxReport, Severity};
 use crate::model::{Config, Scope};
@@ -71,7 +71,50 @@ pub const RULE: Rule = Rule {
 /// nginx's default buffer sizes derive from the memory page size.
 pub const PAGE_SIZE: i64 = 4096;
 
-const MODULES: &[&str] = &["proxy", "fastcgi", "uwsgi", "scgi"];
+/// The modules with buffer relations, and their directives: buffer size, buffers, busy
+/// buffers size, temp file write size, max temp file size.
+const MODULES: &[(&str, [&str; 5])] = &[
+    (
+        "proxy",
+        [
+            "proxy_buffer_size",
+            "proxy_buffers",
+            "proxy_busy_buffers_size",
+            "proxy_temp_file_write_size",
+            "proxy_max_temp_file_size",
+        ],
+    ),
+    (
+        "fastcgi",
+        [
+            "fastcgi_buffer_size",
+            "fastcgi_buffers",
+            "fastcgi_busy_buffers_size",
+            "fastcgi_temp_file_write_size",
+            "fastcgi_max_temp_file_size",
+        ],
+    ),
+    (
+        "uwsgi",
+        [
+            "uwsgi_buffer_size",
+            "uwsgi_buffers",
+            "uwsgi_busy_buffers_size",
+            "uwsgi_temp_file_write_size",
+            "uwsgi_max_temp_file_size",
+        ],
+    ),
+    (
+        "scgi",
+        [
+            "scgi_buffer_size",
+            "scgi_buffers",
+            "scgi_busy_buffers_size",
+            "scgi_temp_file_write_size",
+            "scgi_max_temp_file_size",
+        ],
+    ),
+];
 
 /// Blocks whose location configuration nginx merges (and so checks).
 fn merged(context: &str) -> bool {
@@ -93,8 +136,7 @@ struct Effective {
 }
 
 fn first_arg(config: &Config, scope: Scope, name: &str) -> Option<(Vec<String>, NodeId)> {
-    let (_, ids) = config.effective(scope, name)?;
-    let id = *ids.first()?;
+    let id = config.effective(scope, name)?;
     let d = config.tree.directive(id)?;
     Some((d.args.iter().map(|w| w.value.to_string()).collect(), id))
 }
@@ -107,19 +149,18 @@ fn size(config: &Config, scope: Scope, name: &str) -> Option<Option<Value>> {
     }
 }
 
-fn effective(config: &Config, scope: Scope, m: &str) -> Option<Effective> {
-    let buffer_size =
-        size(config, scope, &format!("{m}_buffer_size"))?.unwrap_or((PAGE_SIZE, None));
-    let bufs = match first_arg(config, scope, &format!("{m}_buffers")) {
+fn effective(config: &Config, scope: Scope, names: &[&str; 5]) -> Option<Effective> {
+    let buffer_size = size(config, scope, names[0])?.unwrap_or((PAGE_SIZE, None));
+    let bufs = match first_arg(config, scope, names[1]) {
         None => (8, PAGE_SIZE, None),
         Some((args, id)) => (atoi(args.first()?)?, parse_size(args.get(1)?)?, Some(id)),
     };
     Some(Effective {
         buffer_size,
         bufs,
-        busy: size(config, scope, &format!("{m}_busy_buffers_size"))?,
-        temp_write: size(config, scope, &format!("{m}_temp_file_write_size"))?,
-        max_temp: size(config, scope, &format!("{m}_max_temp_file_size"))?,
+        busy: size(config, scope, names[2])?,
+        temp_write: size(config, scope, names[3])?,
+        max_temp: size(config, scope, names[4])?,
     })
 }
 
@@ -193,8 +234,18 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             continue;
         }
         let scope = Scope::Block(id);
-        for m in MODULES {
-            let Some(e) = effective(config, scope, m) else {
+        let server = config.info(id).body_context == "http>server";
+        for (m, names) in MODULES {
+            // A block that sets none of them has its parent's values and verdict; the
+            // server level is where http's values are first merged.
+            if !server
+                && !names
+                    .iter()
+                    .any(|n| config.set_here(scope, n).next().is_some())
+            {
+                continue;
+            }
+            let Some(e) = effective(config, scope, names) else {
                 continue;
             };
             let Some((message, involved)) = violation(m, &e) else {

@@ -46,7 +46,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
-use crate::model::upstreams::{Conflict, conflicts};
+use crate::model::upstreams::Conflict;
 use crate::rules::Rule;
 use crate::settings::Settings;
 
@@ -59,7 +59,7 @@ pub const RULE: Rule = Rule {
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for conflict in conflicts(config) {
+    for conflict in config.upstream_conflicts() {
         let Conflict::PortOnGroup {
             pass,
             upstream,
@@ -69,8 +69,10 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         else {
             continue;
         };
-        let (Some(p), Some(u)) = (config.tree.directive(pass), config.tree.directive(upstream))
-        else {
+        let (Some(p), Some(u)) = (
+            config.tree.directive(*pass),
+            config.tree.directive(*upstream),
+        ) else {
             continue;
         };
         out.push(

@@ -36,7 +36,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
-use crate::model::upstreams::{Conflict, conflicts};
+use crate::model::upstreams::Conflict;
 use crate::rules::Rule;
 use crate::settings::Settings;
 
@@ -49,7 +49,7 @@ pub const RULE: Rule = Rule {
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for conflict in conflicts(config) {
+    for conflict in config.upstream_conflicts() {
         let Conflict::Duplicate {
             first,
             second,
@@ -58,8 +58,10 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         else {
             continue;
         };
-        let (Some(a), Some(b)) = (config.tree.directive(first), config.tree.directive(second))
-        else {
+        let (Some(a), Some(b)) = (
+            config.tree.directive(*first),
+            config.tree.directive(*second),
+        ) else {
             continue;
         };
         out.push(

@@ -1,0 +1,156 @@
+//! Rule fixtures: every `fixtures/rules/<CODE>/*.conf` is linted; the findings must be
+//! exactly the `# expect: CODE[, CODE]` markers (on the line of the finding, in any
+//! file the fixture includes), and `*_ok.conf` files must produce no finding at all.
+//! The rendered output of each fixture is a snapshot next to it
+//! (`fixtures/rules/<CODE>/snapshots/`).
+//!
+//! A fixture may start with `# fixture: --nginx-version X.Y.Z` (or `--context C`,
+//! `--plus`) to lint it with those options.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use proxylint::diagnostic::Diagnostic;
+use proxylint::lint::{self, Input, LoadOptions};
+use proxylint::model::Config;
+use proxylint::printer::{self, Format, Report};
+use proxylint::settings::Settings;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Options from `# fixture:` lines.
+fn fixture_options(text: &str) -> (Settings, LoadOptions) {
+    let mut settings = Settings::default();
+    let mut options = LoadOptions::default();
+    for line in text.lines() {
+        let Some(args) = line.trim().strip_prefix("# fixture:") else {
+            continue;
+        };
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let mut i = 0;
+        while i < words.len() {
+            match words[i] {
+                "--nginx-version" => {
+                    settings.nginx_version = words[i + 1].parse().expect("version");
+                    i += 1;
+                }
+                "--context" => {
+                    options.context = Some(lint::parse_context(words[i + 1]).expect("context"));
+                    i += 1;
+                }
+                "--plus" => settings.plus = true,
+                other => panic!("unknown fixture option {other}"),
+            }
+            i += 1;
+        }
+    }
+    (settings, options)
+}
+
+/// Lints one fixture file the way the CLI does.
+pub fn lint_file(path: &Path) -> (Config, Vec<Diagnostic>) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let (settings, options) = fixture_options(&text);
+    let config =
+        lint::load(&[Input::File(path.to_path_buf())], &options, &settings).expect("fixture loads");
+    let diags = lint::check(&config, &settings);
+    (config, diags)
+}
+
+type Finding = (String, usize, String);
+
+fn expected(config: &Config) -> BTreeSet<Finding> {
+    let mut out = BTreeSet::new();
+    for (_, file) in config.sources.files() {
+        let text = String::from_utf8_lossy(&file.text);
+        for (i, line) in text.lines().enumerate() {
+            let Some(at) = line.find("# expect:") else {
+                continue;
+            };
+            for code in line[at + "# expect:".len()..].split(',') {
+                out.insert((file.name.clone(), i + 1, code.trim().to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn actual(config: &Config, diags: &[Diagnostic]) -> BTreeSet<Finding> {
+    diags
+        .iter()
+        .filter_map(|d| {
+            let span = d.span?;
+            let file = config.sources.get(span.file);
+            Some((
+                file.name.clone(),
+                file.line_col(span.start).0,
+                d.code.to_string(),
+            ))
+        })
+        .collect()
+}
+
+fn render(config: &Config, diags: &[Diagnostic]) -> String {
+    let report = Report {
+        sources: &config.sources,
+        diagnostics: diags,
+        files: config.sources.len(),
+        color: false,
+    };
+    let mut out = Vec::new();
+    printer::print(Format::Concise, &report, &mut out).expect("print");
+    out.extend_from_slice(b"\n");
+    printer::print(Format::Full, &report, &mut out).expect("print");
+    // Absolute paths (nginx prints them) differ between checkouts.
+    String::from_utf8_lossy(&out).replace(&root().display().to_string(), "[ROOT]")
+}
+
+fn fixture_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "conf"));
+    files.sort();
+    files
+}
+
+#[test]
+fn every_rule_fixture_reports_exactly_its_markers() {
+    let mut failures = Vec::new();
+    for rule in proxylint::rules::all() {
+        let dir = root().join("fixtures/rules").join(rule.code);
+        for path in fixture_files(&dir) {
+            let (config, diags) = lint_file(&path);
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let want = if stem.ends_with("_ok") {
+                BTreeSet::new()
+            } else {
+                expected(&config)
+            };
+            let got = actual(&config, &diags);
+            if want != got {
+                failures.push(format!(
+                    "{}:\n  missing: {:?}\n  unexpected: {:?}\n{}",
+                    path.display(),
+                    want.difference(&got).collect::<Vec<_>>(),
+                    got.difference(&want).collect::<Vec<_>>(),
+                    render(&config, &diags)
+                ));
+            }
+            insta::with_settings!({
+                snapshot_path => dir.join("snapshots"),
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+            }, {
+                insta::assert_snapshot!(stem, render(&config, &diags));
+            });
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
