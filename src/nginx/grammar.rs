@@ -10,6 +10,7 @@ const DIRECTIVES: &str = include_str!("../../grammars/nginx/directives.tsv");
 const THIRD_PARTY: &str = include_str!("../../grammars/nginx/third-party.tsv");
 const MODULES: &str = include_str!("../../grammars/nginx/modules.tsv");
 const THIRD_PARTY_MODULES: &str = include_str!("../../grammars/nginx/third-party-modules.tsv");
+const PORTS: &str = include_str!("../../grammars/nginx/ports.tsv");
 
 /// The nginx version checked against when none is given: the current stable branch.
 pub const DEFAULT_VERSION: Version = Version(1, 30, 4);
@@ -466,6 +467,30 @@ impl Grammar {
 /// Context of the body of a block proxylint has no table for (an unknown directive):
 /// directives inside are not checked for placement.
 pub const UNKNOWN_CONTEXT: &str = "?";
+
+/// Ports whose protocol is conventional (grammars/nginx/ports.tsv).
+#[derive(Debug, Clone, Default)]
+pub struct ConventionalPorts {
+    pub http: Vec<u16>,
+    pub tls: Vec<u16>,
+    pub fastcgi: Vec<u16>,
+}
+
+pub fn conventional_ports() -> ConventionalPorts {
+    let mut ports = ConventionalPorts::default();
+    for f in data_lines(PORTS) {
+        let Some(port) = f.get(1).and_then(|p| p.parse().ok()) else {
+            continue;
+        };
+        match f.first().copied() {
+            Some("http") => ports.http.push(port),
+            Some("tls") => ports.tls.push(port),
+            Some("fastcgi") => ports.fastcgi.push(port),
+            _ => {}
+        }
+    }
+    ports
+}
 
 pub fn grammar() -> &'static Grammar {
     static GRAMMAR: OnceLock<Grammar> = OnceLock::new();

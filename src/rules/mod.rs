@@ -80,7 +80,15 @@ pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
     all()
         .iter()
         .filter(|r| settings.rule_enabled(r.code))
-        .flat_map(|r| (r.check)(config, settings))
+        .flat_map(|r| {
+            let severity = settings.severity.get(r.code).copied();
+            (r.check)(config, settings).into_iter().map(move |mut d| {
+                if let Some(s) = severity {
+                    d.severity = s;
+                }
+                d
+            })
+        })
         .collect()
 }
 
