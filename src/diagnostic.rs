@@ -54,6 +54,9 @@ pub enum NginxReport {
     Here,
     /// At another place: checks nginx runs when a block is complete report at its `}`.
     At(Span),
+    /// nginx checks it after reading `after` (e.g. the `}` of `http`) and names the
+    /// place `printed` in its message (e.g. the `upstream` block at fault).
+    Deferred { printed: Span, after: Span },
     /// After the whole configuration is read, without a line (e.g. unknown variables).
     AfterParse,
 }

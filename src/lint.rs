@@ -224,13 +224,14 @@ pub fn first_nginx_error<'a>(
     diags
         .iter()
         .filter_map(|d| {
-            let at = match d.nginx? {
-                NginxReport::Here => d.span,
-                NginxReport::At(span) => Some(span),
-                NginxReport::AfterParse => None,
+            let (at, order_at) = match d.nginx? {
+                NginxReport::Here => (d.span, d.span),
+                NginxReport::At(span) => (Some(span), Some(span)),
+                NginxReport::Deferred { printed, after } => (Some(printed), Some(after)),
+                NginxReport::AfterParse => (None, None),
             };
             // Errors without a place come after every placed one.
-            let order = at.map(|s| config.sources.load_order(s));
+            let order = order_at.map(|s| config.sources.load_order(s));
             Some((d, at, order))
         })
         .min_by(|a, b| match (&a.2, &b.2) {

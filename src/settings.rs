@@ -35,7 +35,7 @@ impl Default for Thresholds {
             min_connect_timeout_ms: 1_000,
             max_connect_timeout_ms: 75_000,
             min_buffer_size: 4096,
-            min_worker_connections: 1024,
+            min_worker_connections: 512,
             http_ports: ports.http,
             tls_ports: ports.tls,
             fastcgi_ports: ports.fastcgi,
@@ -55,6 +55,9 @@ pub struct Settings {
     /// Per-rule severity overrides, by upper-case code.
     pub severity: HashMap<String, Severity>,
     pub thresholds: Thresholds,
+    /// Addresses the backends are known to listen on (`unix:/run/php/php8.2-fpm.sock`,
+    /// `127.0.0.1:9000`), for the rules that compare pass targets with them.
+    pub backends: Vec<String>,
 }
 
 impl Default for Settings {
@@ -66,6 +69,7 @@ impl Default for Settings {
             ignore: Vec::new(),
             severity: HashMap::default(),
             thresholds: Thresholds::default(),
+            backends: Vec::new(),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! (`fixtures/rules/<CODE>/snapshots/`).
 //!
 //! A fixture may start with `# fixture: --nginx-version X.Y.Z` (or `--context C`,
-//! `--plus`) to lint it with those options.
+//! `--plus`, `--backend ADDR`, `--ignore CODE`) to lint it with those options.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -41,6 +41,14 @@ fn fixture_options(text: &str) -> (Settings, LoadOptions) {
                     i += 1;
                 }
                 "--plus" => settings.plus = true,
+                "--backend" => {
+                    settings.backends.push(words[i + 1].to_string());
+                    i += 1;
+                }
+                "--ignore" => {
+                    settings.ignore.push(words[i + 1].to_string());
+                    i += 1;
+                }
                 other => panic!("unknown fixture option {other}"),
             }
             i += 1;
@@ -150,6 +158,36 @@ fn every_rule_fixture_reports_exactly_its_markers() {
             }, {
                 insta::assert_snapshot!(stem, render(&config, &diags));
             });
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Realistic good configurations (`fixtures/good/`) must produce no finding at all, on
+/// the default nginx version and on an older one with different defaults.
+#[test]
+fn good_configurations_are_silent() {
+    let mut failures = Vec::new();
+    for path in fixture_files(&root().join("fixtures/good")) {
+        for version in ["1.30.4", "1.24.0"] {
+            let settings = Settings {
+                nginx_version: version.parse().expect("version"),
+                ..Settings::default()
+            };
+            let config = lint::load(
+                &[Input::File(path.clone())],
+                &LoadOptions::default(),
+                &settings,
+            )
+            .expect("loads");
+            let diags = lint::check(&config, &settings);
+            if !diags.is_empty() {
+                failures.push(format!(
+                    "{} (nginx {version}):\n{}",
+                    path.display(),
+                    render(&config, &diags)
+                ));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

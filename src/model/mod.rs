@@ -4,6 +4,7 @@
 //! Built in one forward pass over the arena (parents come before children). Pure data:
 //! no I/O happens here.
 
+pub mod index;
 pub mod upstreams;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
@@ -56,6 +57,7 @@ pub struct Config {
     /// Directives set in each scope, by name, in reading order.
     set_in: HashMap<&'static str, HashMap<Scope, Vec<NodeId>>>,
     upstream_conflicts: std::sync::OnceLock<Vec<upstreams::Conflict>>,
+    index: std::sync::OnceLock<index::Index>,
 }
 
 /// Contexts a file linted on its own may belong to, in the order they are tried.
@@ -187,7 +189,82 @@ impl Config {
             scopes,
             set_in,
             upstream_conflicts: std::sync::OnceLock::new(),
+            index: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The `}` of the `http` block around a scope, where nginx reports the checks it runs
+    /// once the block is read (its `{` when the file ends first).
+    pub fn http_block_end(&self, scope: Scope) -> Option<Span> {
+        let mut current = Some(scope);
+        while let Some(Scope::Block(id)) = current {
+            if self.info(id).body_context == "http" {
+                let d = self.tree.directive(id)?;
+                let block = d.block.as_ref()?;
+                return Some(block.close.unwrap_or(block.open));
+            }
+            current = self.outer(Scope::Block(id));
+        }
+        None
+    }
+
+    /// The literal values a variable (named without `$`) can take when the configuration defines it only
+    /// with `map` blocks and `set` directives whose values have no variables; `None`
+    /// when it comes from anywhere else (a built-in, a request header...).
+    pub fn variable_literals(&self, variable: &str) -> Option<Vec<String>> {
+        let target = format!("${variable}");
+        let mut values = Vec::new();
+        let mut defined = false;
+        for (id, d) in self.directives() {
+            let def_name = self.def(id).map(|def| def.name);
+            match def_name {
+                Some("set") if d.arg(0) == Some(target.as_str()) => {
+                    defined = true;
+                    values.push(d.arg(1)?.to_string());
+                }
+                Some("map") if d.arg(1) == Some(target.as_str()) => {
+                    defined = true;
+                    for (_, entry) in self.body(id) {
+                        match (&*entry.name.value, entry.args.len()) {
+                            ("hostnames" | "volatile", 0) | ("include", 1) => {}
+                            (_, 1) => values.push(entry.args[0].value.to_string()),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let literal = values.iter().all(|v| !crate::nginx::url::has_variables(v));
+        (defined && literal).then_some(values)
+    }
+
+    /// Whether a `resolver` applies in `scope`.
+    pub fn has_resolver(&self, scope: Scope) -> bool {
+        self.defining_scope(scope, "resolver").is_some()
+    }
+
+    /// Upstream groups, server blocks and passes (built once, on first use).
+    pub fn index(&self) -> &index::Index {
+        self.index.get_or_init(|| index::build(self))
+    }
+
+    /// The arguments nginx uses for single-occurrence directive `name` in `scope`: the
+    /// effective directive's, else nginx's default for the version checked against
+    /// (`None` when it has none). The id is the directive that set it.
+    pub fn value(&self, scope: Scope, name: &str) -> Option<(Vec<String>, Option<NodeId>)> {
+        if let Some(id) = self.effective(scope, name) {
+            let d = self.tree.directive(id)?;
+            return Some((
+                d.args.iter().map(|w| w.value.to_string()).collect(),
+                Some(id),
+            ));
+        }
+        let default = crate::nginx::grammar::default_value(name, self.avail.version)?;
+        Some((
+            default.split_whitespace().map(str::to_string).collect(),
+            None,
+        ))
     }
 
     /// Upstream registry conflicts (computed once, shared by the rules that report them).

@@ -11,6 +11,7 @@ const THIRD_PARTY: &str = include_str!("../../grammars/nginx/third-party.tsv");
 const MODULES: &str = include_str!("../../grammars/nginx/modules.tsv");
 const THIRD_PARTY_MODULES: &str = include_str!("../../grammars/nginx/third-party-modules.tsv");
 const PORTS: &str = include_str!("../../grammars/nginx/ports.tsv");
+const DEFAULT_CHANGES: &str = include_str!("../../grammars/nginx/default-changes.tsv");
 
 /// The nginx version checked against when none is given: the current stable branch.
 pub const DEFAULT_VERSION: Version = Version(1, 30, 4);
@@ -467,6 +468,27 @@ impl Grammar {
 /// Context of the body of a block proxylint has no table for (an unknown directive):
 /// directives inside are not checked for placement.
 pub const UNKNOWN_CONTEXT: &str = "?";
+
+/// nginx's default for a directive in a version: the documented (mainline) default,
+/// or the older one of grammars/nginx/default-changes.tsv. Documented defaults with
+/// alternatives (`4k|8k`) or several directives (`Host $proxy_host || Connection close`)
+/// are not single values: `None`.
+pub fn default_value(name: &str, version: Version) -> Option<&'static str> {
+    // The oldest change the version predates gives the default it has.
+    let older = data_lines(DEFAULT_CHANGES)
+        .filter(|f| f.first() == Some(&name))
+        .filter_map(|f| Some((f.get(1)?.parse::<Version>().ok()?, *f.get(2)?)))
+        .filter(|(since, _)| version < *since)
+        .min_by_key(|(since, _)| *since);
+    if let Some((_, old)) = older {
+        return (!old.is_empty()).then_some(old);
+    }
+    let documented = grammar()
+        .defs(name)
+        .find(|d| d.in_version(version))?
+        .default;
+    (!documented.is_empty() && !documented.contains('|')).then_some(documented)
+}
 
 /// Ports whose protocol is conventional (grammars/nginx/ports.tsv).
 #[derive(Debug, Clone, Default)]

@@ -140,6 +140,81 @@ fn parse_inet6(url: &str, opts: ParseOptions) -> Result<Addr, &'static str> {
     })
 }
 
+/// Whether a host is an IP address literal (no name resolution needed).
+pub fn is_ip(host: &str) -> bool {
+    host.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// A piece of a value with variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Literal(&'a str),
+    /// A variable's name (without `$` and braces).
+    Variable(&'a str),
+}
+
+/// Splits a value into literal text and `$name` / `${name}` variables.
+pub fn pieces(value: &str) -> Vec<Piece<'_>> {
+    let b = value.as_bytes();
+    let mut out = Vec::new();
+    let (mut i, mut lit) = (0, 0);
+    while i < b.len() {
+        if b[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        let (start, end, next) = if b.get(i + 1) == Some(&b'{') {
+            let close = value[i..].find('}').map_or(b.len(), |c| i + c);
+            (i + 2, close, (close + 1).min(b.len()))
+        } else {
+            let len = b[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count();
+            (i + 1, i + 1 + len, i + 1 + len)
+        };
+        if end == start {
+            i += 1;
+            continue;
+        }
+        if lit < i {
+            out.push(Piece::Literal(&value[lit..i]));
+        }
+        out.push(Piece::Variable(&value[start..end]));
+        i = next;
+        lit = next;
+    }
+    if lit < b.len() {
+        out.push(Piece::Literal(&value[lit..]));
+    }
+    out
+}
+
+/// The pieces of a `*_pass` value that make its host: after the scheme, up to the
+/// port, the URI (a `/`, `?` or a variable such as `$request_uri`) or the end.
+pub fn host_pieces(value: &str) -> Vec<Piece<'_>> {
+    let rest = value.find("://").map_or(value, |at| &value[at + 3..]);
+    let mut host = Vec::new();
+    for piece in pieces(rest) {
+        match piece {
+            // Variables that expand to the request's URI start the URI part.
+            Piece::Variable(
+                "request_uri" | "uri" | "document_uri" | "is_args" | "args" | "query_string",
+            ) => break,
+            Piece::Variable(_) => host.push(piece),
+            Piece::Literal(text) => match text.find(['/', '?', ':']) {
+                Some(0) => break,
+                Some(at) => {
+                    host.push(Piece::Literal(&text[..at]));
+                    break;
+                }
+                None => host.push(piece),
+            },
+        }
+    }
+    host
+}
+
 /// Whether a value holds nginx variables (`$name`, `${name}`), which defer its parsing
 /// to request time.
 pub fn has_variables(value: &str) -> bool {

@@ -14,7 +14,7 @@ use miette::{
 
 use super::Report;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::{FileId, SourceFile, Span};
+use crate::source::{SourceFile, Span};
 
 /// Lines of context shown around a span.
 const CONTEXT: usize = 2;
@@ -184,28 +184,34 @@ fn adapt(report: &Report, d: &Diagnostic) -> Adapter {
         Severity::Warning => miette::Severity::Warning,
         Severity::Info => miette::Severity::Advice,
     };
-    let file: Option<FileId> = d.span.map(|s| s.file);
     let mut spans: Vec<Span> = Vec::new();
     let mut labels = Vec::new();
     if let Some(span) = d.span {
         spans.push(span);
         labels.push(labeled(span, None, true));
     }
+    // Secondary places near the finding share its snippet; others get their own (a
+    // shared snippet would show every line in between).
+    let line = |s: Span| report.sources.line_col(s).0;
+    let near = |s: Span| {
+        d.span
+            .is_some_and(|p| p.file == s.file && line(p).abs_diff(line(s)) <= 8)
+    };
     let mut related = Vec::new();
-    for l in &d.labels {
-        if Some(l.span.file) == file {
+    for l in d.labels.iter().chain(&d.related) {
+        if near(l.span) {
             spans.push(l.span);
             labels.push(labeled(l.span, Some(l.message.clone()), false));
         } else {
             related.push(note(report, l.span, &l.message));
         }
     }
-    for r in &d.related {
-        related.push(note(report, r.span, &r.message));
-    }
-    let source = file.map(|f| Window::new(report.sources.get(f), &spans));
+    let source = d
+        .span
+        .map(|s| Window::new(report.sources.get(s.file), &spans));
+    let name = crate::rules::find(d.code).map_or("", |r| r.name);
     Adapter {
-        code: d.code.to_string(),
+        code: format!("{} {name}", d.code).trim_end().to_string(),
         message: d.message.clone(),
         severity,
         help: d.help.clone(),

@@ -13,6 +13,24 @@ pub mod ngx010_proxy_pass_uri_not_allowed;
 pub mod ngx011_upstream_port_on_group;
 pub mod ngx012_duplicate_upstream;
 pub mod ngx013_deprecated_directive;
+pub mod ngx101_upstream_port_mismatch;
+pub mod ngx102_proxy_timeout_too_low;
+pub mod ngx103_connect_timeout_ineffective;
+pub mod ngx104_proxy_buffer_too_small;
+pub mod ngx105_unix_socket_path_malformed;
+pub mod ngx106_socket_in_private_tmp;
+pub mod ngx107_socket_path_mismatch;
+pub mod ngx108_localhost_upstream;
+pub mod ngx109_upstream_dns_cached;
+pub mod ngx110_missing_resolver;
+pub mod ngx111_upstream_no_usable_server;
+pub mod ngx112_upstream_keepalive_ineffective;
+pub mod ngx113_tls_upstream_without_sni;
+pub mod ngx114_protocol_port_mismatch;
+pub mod ngx115_proxy_loop;
+pub mod ngx116_worker_connections_too_low;
+pub mod ngx117_unused_upstream;
+pub mod ngx118_unknown_upstream_name;
 
 use super::Rule;
 
@@ -30,4 +48,22 @@ pub static RULES: &[&Rule] = &[
     &ngx011_upstream_port_on_group::RULE,
     &ngx012_duplicate_upstream::RULE,
     &ngx013_deprecated_directive::RULE,
+    &ngx101_upstream_port_mismatch::RULE,
+    &ngx102_proxy_timeout_too_low::RULE,
+    &ngx103_connect_timeout_ineffective::RULE,
+    &ngx104_proxy_buffer_too_small::RULE,
+    &ngx105_unix_socket_path_malformed::RULE,
+    &ngx106_socket_in_private_tmp::RULE,
+    &ngx107_socket_path_mismatch::RULE,
+    &ngx108_localhost_upstream::RULE,
+    &ngx109_upstream_dns_cached::RULE,
+    &ngx110_missing_resolver::RULE,
+    &ngx111_upstream_no_usable_server::RULE,
+    &ngx112_upstream_keepalive_ineffective::RULE,
+    &ngx113_tls_upstream_without_sni::RULE,
+    &ngx114_protocol_port_mismatch::RULE,
+    &ngx115_proxy_loop::RULE,
+    &ngx116_worker_connections_too_low::RULE,
+    &ngx117_unused_upstream::RULE,
+    &ngx118_unknown_upstream_name::RULE,
 ];

@@ -213,19 +213,6 @@ fn violation(m: &str, e: &Effective) -> Option<(String, Vec<Option<NodeId>>)> {
     None
 }
 
-/// The enclosing `http` block of a scope, where nginx reports merge errors (at its `}`).
-fn http_close(config: &Config, scope: Scope) -> Option<crate::source::Span> {
-    let mut current = Some(scope);
-    while let Some(Scope::Block(id)) = current {
-        if config.info(id).body_context == "http" {
-            let d = config.tree.directive(id)?;
-            return Some(d.block.as_ref()?.close.unwrap_or(d.name.span));
-        }
-        current = config.outer(Scope::Block(id));
-    }
-    None
-}
-
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
@@ -261,7 +248,9 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             let Some(cd) = config.tree.directive(culprit) else {
                 continue;
             };
-            let at = http_close(config, scope).map_or(NginxReport::Here, NginxReport::At);
+            let at = config
+                .http_block_end(scope)
+                .map_or(NginxReport::Here, NginxReport::At);
             let mut diag = Diagnostic::new(RULE.code, RULE.severity, message, cd.name.span)
                 .with_help(format!(
                     "set {m}_buffer_size, {m}_buffers and {m}_busy_buffers_size together, e.g. `{m}_buffer_size 16k; {m}_buffers 8 16k; {m}_busy_buffers_size 32k;`"

@@ -1,0 +1,307 @@
+//! The index the 502 rules read: upstream groups and their servers, http server blocks
+//! with their listen addresses and names, and every `*_pass` with its parsed target.
+//! Built once per model from the resolved directives; pure data.
+
+use super::upstreams::{Family, PASS_DIRECTIVES};
+use super::{Config, Scope};
+use crate::nginx::ast::{Directive, NodeId};
+use crate::nginx::url::{Addr, ParseOptions, PassTarget, has_variables, parse_addr, parse_pass};
+use crate::nginx::values::{atoi, parse_time};
+
+/// A `server` line of an upstream block.
+#[derive(Debug, Clone)]
+pub struct UpstreamServer {
+    pub id: NodeId,
+    pub addr: Addr,
+    pub backup: bool,
+    pub down: bool,
+    /// `resolve`: the name is re-resolved while running.
+    pub resolve: bool,
+    pub max_fails: Option<i64>,
+    pub fail_timeout_s: Option<i64>,
+}
+
+/// An `upstream NAME { ... }` block.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    pub id: NodeId,
+    pub name: String,
+    pub family: Family,
+    pub servers: Vec<UpstreamServer>,
+    /// The `keepalive` directive, if any.
+    pub keepalive: Option<NodeId>,
+}
+
+/// A `listen` of an http server block.
+#[derive(Debug, Clone)]
+pub struct Listen {
+    pub id: NodeId,
+    pub addr: Addr,
+    pub ssl: bool,
+    pub default_server: bool,
+}
+
+/// An http `server { ... }` block.
+#[derive(Debug, Clone)]
+pub struct ServerBlock {
+    pub id: NodeId,
+    pub listens: Vec<Listen>,
+    pub names: Vec<String>,
+}
+
+/// A `*_pass` directive and where it sends requests.
+#[derive(Debug, Clone)]
+pub struct Pass {
+    pub id: NodeId,
+    /// `proxy_pass`, `fastcgi_pass`...
+    pub directive: &'static str,
+    pub family: Family,
+    /// The block the pass is in (its location, `if` or stream server).
+    pub scope: Scope,
+    /// The http server block around it.
+    pub server: Option<NodeId>,
+    pub value: String,
+    pub has_variables: bool,
+    /// The parsed target when the value has no variables (and nginx accepts it).
+    pub target: Option<PassTarget>,
+    /// Index into [`Index::upstreams`] of the group the target names.
+    pub upstream: Option<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct Index {
+    pub upstreams: Vec<Upstream>,
+    pub servers: Vec<ServerBlock>,
+    pub passes: Vec<Pass>,
+}
+
+impl Index {
+    /// The upstream group named `host` (case-insensitive, as nginx matches), if any.
+    pub fn upstream_named(&self, host: &str, family: Family) -> Option<usize> {
+        self.upstreams
+            .iter()
+            .position(|u| u.family == family && u.name.eq_ignore_ascii_case(host))
+    }
+
+    /// Every unix socket a pass or an upstream `server` connects to: (directive, path,
+    /// URI part of `proxy_pass http://unix:/path:/uri`).
+    pub fn sockets(&self) -> Vec<(NodeId, &Addr)> {
+        let passes = self
+            .passes
+            .iter()
+            .filter_map(|p| p.target.as_ref().map(|t| (p.id, &t.addr)));
+        let servers = self
+            .upstreams
+            .iter()
+            .flat_map(|u| u.servers.iter().map(|s| (s.id, &s.addr)));
+        passes.chain(servers).filter(|(_, a)| a.unix).collect()
+    }
+
+    /// Every literal host:port a pass or an upstream `server` connects to.
+    pub fn endpoints(&self) -> Vec<(NodeId, &Addr)> {
+        let passes = self
+            .passes
+            .iter()
+            .filter(|p| p.upstream.is_none())
+            .filter_map(|p| p.target.as_ref().map(|t| (p.id, &t.addr)));
+        let servers = self
+            .upstreams
+            .iter()
+            .flat_map(|u| u.servers.iter().map(|s| (s.id, &s.addr)));
+        passes.chain(servers).filter(|(_, a)| !a.unix).collect()
+    }
+
+    /// Whether some pass names upstream group `index`, with or without a (refused) port.
+    pub fn is_named(&self, index: usize) -> bool {
+        let u = &self.upstreams[index];
+        self.passes.iter().any(|p| {
+            p.family == u.family
+                && p.target
+                    .as_ref()
+                    .is_some_and(|t| !t.addr.unix && t.addr.host.eq_ignore_ascii_case(&u.name))
+        })
+    }
+
+    /// The passes that send requests to upstream group `index`.
+    pub fn passes_to(&self, index: usize) -> impl Iterator<Item = &Pass> {
+        self.passes
+            .iter()
+            .filter(move |p| p.upstream == Some(index))
+    }
+}
+
+fn family_of(context: &str) -> Option<Family> {
+    if context.starts_with("http") {
+        Some(Family::Http)
+    } else if context.starts_with("stream") {
+        Some(Family::Stream)
+    } else {
+        None
+    }
+}
+
+fn upstream_server(id: NodeId, d: &Directive) -> Option<UpstreamServer> {
+    let addr = parse_addr(d.arg(0)?, ParseOptions::default()).ok()?;
+    let mut server = UpstreamServer {
+        id,
+        addr,
+        backup: false,
+        down: false,
+        resolve: false,
+        max_fails: None,
+        fail_timeout_s: None,
+    };
+    for w in &d.args[1..] {
+        match w.value.split_once('=') {
+            Some(("max_fails", n)) => server.max_fails = atoi(n),
+            Some(("fail_timeout", t)) => server.fail_timeout_s = parse_time(t, true),
+            Some(_) => {}
+            None => match &*w.value {
+                "backup" => server.backup = true,
+                "down" => server.down = true,
+                "resolve" => server.resolve = true,
+                _ => {}
+            },
+        }
+    }
+    Some(server)
+}
+
+fn listen(id: NodeId, d: &Directive) -> Option<Listen> {
+    let addr = parse_addr(
+        d.arg(0)?,
+        ParseOptions {
+            listen: true,
+            uri_part: false,
+        },
+    )
+    .ok()?;
+    let has = |flag: &str| d.args[1..].iter().any(|w| &*w.value == flag);
+    Some(Listen {
+        id,
+        addr,
+        ssl: has("ssl") || has("quic"),
+        default_server: has("default_server") || has("default"),
+    })
+}
+
+/// The http server block a scope is inside.
+fn enclosing_server(config: &Config, scope: Scope) -> Option<NodeId> {
+    let mut current = Some(scope);
+    while let Some(Scope::Block(id)) = current {
+        if config.info(id).body_context == "http>server" {
+            return Some(id);
+        }
+        current = config.outer(Scope::Block(id));
+    }
+    None
+}
+
+/// Builds the index in nginx's reading order.
+pub fn build(config: &Config) -> Index {
+    let mut index = Index::default();
+    let mut upstream_of_block = foldhash::HashMap::default();
+    let mut server_of_block = foldhash::HashMap::default();
+    for (id, d) in config.directives() {
+        let Some((def, _)) = config.checked_def(id) else {
+            continue;
+        };
+        let context = config.info(id).context;
+        let Some(family) = family_of(context) else {
+            continue;
+        };
+        let name = def.name;
+        match (name, context) {
+            ("upstream", _) if def.block => {
+                upstream_of_block.insert(id, index.upstreams.len());
+                index.upstreams.push(Upstream {
+                    id,
+                    name: d.args[0].value.to_string(),
+                    family,
+                    servers: Vec::new(),
+                    keepalive: None,
+                });
+            }
+            ("server", "http>upstream" | "stream>upstream") => {
+                let Scope::Block(block) = config.scope(id) else {
+                    continue;
+                };
+                if let (Some(&u), Some(server)) =
+                    (upstream_of_block.get(&block), upstream_server(id, d))
+                {
+                    index.upstreams[u].servers.push(server);
+                }
+            }
+            ("keepalive", "http>upstream") => {
+                if let Scope::Block(block) = config.scope(id)
+                    && let Some(&u) = upstream_of_block.get(&block)
+                {
+                    index.upstreams[u].keepalive = Some(id);
+                }
+            }
+            ("server", "http") if def.block => {
+                server_of_block.insert(id, index.servers.len());
+                index.servers.push(ServerBlock {
+                    id,
+                    listens: Vec::new(),
+                    names: Vec::new(),
+                });
+            }
+            ("listen", "http>server") | ("server_name", "http>server") => {
+                let Scope::Block(block) = config.scope(id) else {
+                    continue;
+                };
+                let Some(&s) = server_of_block.get(&block) else {
+                    continue;
+                };
+                if name == "listen" {
+                    index.servers[s].listens.extend(listen(id, d));
+                } else {
+                    index.servers[s]
+                        .names
+                        .extend(d.args.iter().map(|w| w.value.to_ascii_lowercase()));
+                }
+            }
+            _ if PASS_DIRECTIVES.contains(&name) => {
+                let value = d.args[0].value.to_string();
+                let has_variables = has_variables(&value);
+                let target = if has_variables {
+                    None
+                } else if family == Family::Http {
+                    parse_pass(name, &value).ok()
+                } else {
+                    parse_addr(&value, ParseOptions::default())
+                        .ok()
+                        .map(|addr| PassTarget {
+                            scheme: String::new(),
+                            addr,
+                        })
+                };
+                let scope = config.scope(id);
+                index.passes.push(Pass {
+                    id,
+                    directive: name,
+                    family,
+                    scope,
+                    server: enclosing_server(config, scope),
+                    value,
+                    has_variables,
+                    target,
+                    upstream: None,
+                });
+            }
+            _ => {}
+        }
+    }
+    // Upstream blocks may follow the passes that name them.
+    for i in 0..index.passes.len() {
+        let pass = &index.passes[i];
+        let found = pass
+            .target
+            .as_ref()
+            .filter(|t| !t.addr.unix && t.addr.port.is_none())
+            .and_then(|t| index.upstream_named(&t.addr.host, pass.family));
+        index.passes[i].upstream = found;
+    }
+    index
+}

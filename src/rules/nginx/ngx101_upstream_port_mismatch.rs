@@ -1,0 +1,170 @@
+//! ## What it does
+//! Reports a backend port that is probably not the one the backend listens on:
+//! - the same host is used elsewhere in the configuration with a port that differs by a
+//!   typo (a digit dropped, added or swapped: `8080` vs `8800`, `3000` vs `300`), and this
+//!   port is used only here;
+//! - when the backends' addresses are declared (`backends = [...]` in `proxylint.toml`),
+//!   a `host:port` none of them listens on, with the closest declared one.
+//!
+//! ## Why does this cause 502/504?
+//! Nothing listens on the mistyped port: every request fails with **502 Bad Gateway**
+//! and `connect() failed (111: Connection refused) while connecting to upstream`.
+//!
+//! ## Example
+//! ```nginx
+//! upstream app {
+//!     server 127.0.0.1:8080;
+//! }
+//! server {
+//!     listen 80;
+//!     location / {
+//!         proxy_pass http://app;
+//!     }
+//!     location /ws/ {
+//!         proxy_pass http://127.0.0.1:8800;
+//!     }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! upstream app {
+//!     server 127.0.0.1:8080;
+//! }
+//! server {
+//!     listen 80;
+//!     location / {
+//!         proxy_pass http://app;
+//!     }
+//!     location /ws/ {
+//!         proxy_pass http://app;
+//!     }
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! Consecutive ports (`8080`, `8081`: several instances of one app) are never reported;
+//! only dropped, added or swapped digits are.
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server>
+
+use foldhash::HashMap;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Config;
+use crate::nginx::ast::NodeId;
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX101",
+    name: "upstream-port-mismatch",
+    severity: Severity::Warning,
+    check,
+};
+
+/// A digit dropped, added, or two adjacent digits swapped: typing slips, unlike the
+/// changed last digit of a second instance.
+fn typo_of(a: u16, b: u16) -> bool {
+    let (x, y) = (a.to_string(), b.to_string());
+    if strsim::damerau_levenshtein(&x, &y) != 1 {
+        return false;
+    }
+    let mut sx: Vec<char> = x.chars().collect();
+    let mut sy: Vec<char> = y.chars().collect();
+    sx.sort_unstable();
+    sy.sort_unstable();
+    x.len() != y.len() || sx == sy
+}
+
+fn is_upstream_server(config: &Config, id: NodeId) -> bool {
+    config.info(id).context.ends_with("upstream")
+}
+
+fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+    let endpoints = config.index().endpoints();
+    let mut out = Vec::new();
+    // host -> port -> where it is used
+    let mut uses: HashMap<String, HashMap<u16, Vec<NodeId>>> = HashMap::default();
+    for &(id, addr) in &endpoints {
+        if let Some(port) = addr.port {
+            uses.entry(addr.host.to_ascii_lowercase())
+                .or_default()
+                .entry(port)
+                .or_default()
+                .push(id);
+        }
+    }
+    let declared: Vec<(String, u16)> = settings
+        .backends
+        .iter()
+        .filter(|b| !b.starts_with("unix:"))
+        .filter_map(|b| {
+            let (host, port) = b.rsplit_once(':')?;
+            Some((
+                host.trim_matches(['[', ']']).to_ascii_lowercase(),
+                port.parse().ok()?,
+            ))
+        })
+        .collect();
+    for &(id, addr) in &endpoints {
+        let Some(port) = addr.port else { continue };
+        let host = addr.host.to_ascii_lowercase();
+        let Some(d) = config.tree.directive(id) else {
+            continue;
+        };
+        let span = d.args[0].span;
+        if !declared.is_empty() && !declared.iter().any(|(h, p)| *h == host && *p == port) {
+            let closest = declared
+                .iter()
+                .min_by_key(|(h, p)| {
+                    (
+                        h != &host,
+                        strsim::levenshtein(&p.to_string(), &port.to_string()),
+                    )
+                })
+                .map(|(h, p)| format!("{h}:{p}"))
+                .unwrap_or_default();
+            out.push(
+                Diagnostic::new(
+                    RULE.code,
+                    RULE.severity,
+                    format!("no declared backend listens on {}:{port}", addr.host),
+                    span,
+                )
+                .with_help(format!("did you mean {closest}?")),
+            );
+            continue;
+        }
+        // Upstream `server` lines declare backends; a pass is the suspect. Of two
+        // passes used once each, the later one is.
+        if is_upstream_server(config, id) {
+            continue;
+        }
+        let ports = &uses[&host];
+        if ports[&port].len() != 1 {
+            continue;
+        }
+        let Some((&other, ids)) = ports.iter().find(|(p, ids)| {
+            typo_of(port, **p)
+                && (ids.len() > 1 || ids[0] < id || is_upstream_server(config, ids[0]))
+        }) else {
+            continue;
+        };
+        let Some(od) = ids.first().and_then(|i| config.tree.directive(*i)) else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                RULE.code,
+                RULE.severity,
+                format!("port {port} of {} looks like a typo of {other}, the port used for it elsewhere: nothing may listen on {port} (502, connection refused)", addr.host),
+                span,
+            )
+            .with_related(od.args[0].span, format!("{}:{other} is used here", addr.host))
+            .with_help(format!("check which port the backend listens on (`ss -ltnp 'sport = :{other}'`) and use that one")),
+        );
+    }
+    out
+}

@@ -1,0 +1,128 @@
+//! ## What it does
+//! Reports upstream timeouts set so low that ordinary slow responses fail:
+//! `proxy_read_timeout` / `proxy_send_timeout` (and the `fastcgi_`, `uwsgi_`, `scgi_`,
+//! `grpc_` twins, and stream's `proxy_timeout`) below 10 seconds, `*_connect_timeout`
+//! below 1 second. Both limits are configurable (`min-read-timeout`,
+//! `min-connect-timeout` in `proxylint.toml`).
+//!
+//! ## Why does this cause 502/504?
+//! When the backend does not answer within `*_read_timeout`, nginx gives up and answers
+//! **504 Gateway Time-out** (`upstream timed out (110: Connection timed out) while reading
+//! response header from upstream`). A report export, a cold cache or a slow query takes
+//! longer than a few seconds often enough; a connect timeout under a second fails as soon
+//! as a SYN is lost and retransmitted (the first retransmission comes after 1 s).
+//!
+//! ## Example
+//! ```nginx
+//! location /reports/ {
+//!     proxy_read_timeout 3s;
+//!     proxy_connect_timeout 200ms;
+//!     proxy_pass http://127.0.0.1:8080;
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! location /reports/ {
+//!     proxy_read_timeout 120s;
+//!     proxy_connect_timeout 5s;
+//!     proxy_pass http://127.0.0.1:8080;
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! Health checks and latency-critical endpoints may want short timeouts on purpose;
+//! suppress the finding there (`# proxylint: disable=NGX102`) or lower the thresholds.
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout>
+//! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_connect_timeout>
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Config;
+use crate::nginx::values::parse_time;
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX102",
+    name: "proxy-timeout-too-low",
+    severity: Severity::Warning,
+    check,
+};
+
+/// Upstream modules with read/send/connect timeouts.
+pub const TIMEOUT_MODULES: &[&str] = &["proxy", "fastcgi", "uwsgi", "scgi", "grpc"];
+
+/// Human form of milliseconds, the way nginx configurations write them.
+pub fn show_ms(ms: i64) -> String {
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+/// What a timeout directive limits, if it is one this rule knows.
+enum Limit {
+    Response,
+    Connect,
+}
+
+fn limit_of(name: &str, context: &str) -> Option<Limit> {
+    // Stream's proxy_timeout limits the time between two reads or writes.
+    if name == "proxy_timeout" && context.starts_with("stream") {
+        return Some(Limit::Response);
+    }
+    let (module, what) = name.split_once('_')?;
+    if !TIMEOUT_MODULES.contains(&module) {
+        return None;
+    }
+    match what {
+        "read_timeout" | "send_timeout" => Some(Limit::Response),
+        "connect_timeout" => Some(Limit::Connect),
+        _ => None,
+    }
+}
+
+fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+    let t = &settings.thresholds;
+    let mut out = Vec::new();
+    for (id, d) in config.directives() {
+        let Some((def, _)) = config.checked_def(id) else {
+            continue;
+        };
+        let Some(limit) = limit_of(def.name, config.info(id).context) else {
+            continue;
+        };
+        let Some(ms) = parse_time(&d.args[0].value, false) else {
+            continue;
+        };
+        let (min, outcome) = match limit {
+            Limit::Response => (
+                t.min_read_timeout_ms,
+                "a backend slower than that gets a 504 Gateway Time-out (\"upstream timed out ... while reading response header from upstream\")",
+            ),
+            Limit::Connect => (
+                t.min_connect_timeout_ms,
+                "a single lost SYN (retransmitted after 1s) already fails the connection with a 504",
+            ),
+        };
+        if ms >= min {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                RULE.code,
+                RULE.severity,
+                format!("{} {} is below {}: {outcome}", d.name.value, d.args[0].value, show_ms(min)),
+                d.args[0].span,
+            )
+            .with_help(format!(
+                "raise it to the slowest legitimate response of this backend (nginx's default is 60s), e.g. `{} 60s;`",
+                d.name.value
+            )),
+        );
+    }
+    out
+}

@@ -1,0 +1,142 @@
+//! ## What it does
+//! Reports a unix socket that is probably not the one the backend creates:
+//! - the configuration uses two versions of the same socket (`php7.4-fpm.sock` in one
+//!   place, `php8.2-fpm.sock` in another): after an upgrade only the new one exists;
+//! - when the backends' addresses are declared (`backends = [...]` in
+//!   `proxylint.toml`), a socket none of them creates, with the closest declared path.
+//!
+//! ## Why does this cause 502/504?
+//! nginx connects to a path nobody listens on: **502 Bad Gateway** with `connect() to
+//! unix:/run/php/php7.4-fpm.sock failed (2: No such file or directory)`. It is the most
+//! common 502 after a PHP upgrade (the pool's socket name carries the version) or a
+//! rename of a systemd socket.
+//!
+//! ## Example
+//! ```nginx
+//! server {
+//!     listen 80;
+//!     location ~ \.php$ {
+//!         fastcgi_pass unix:/run/php/php7.4-fpm.sock;
+//!     }
+//!     location /admin/ {
+//!         fastcgi_pass unix:/run/php/php8.2-fpm.sock;
+//!     }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! server {
+//!     listen 80;
+//!     location ~ \.php$ {
+//!         fastcgi_pass unix:/run/php/php8.2-fpm.sock;
+//!     }
+//!     location /admin/ {
+//!         fastcgi_pass unix:/run/php/php8.2-fpm.sock;
+//!     }
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! Two PHP versions installed side by side on purpose (one pool per version) are fine:
+//! suppress the finding on the older one.
+//!
+//! ## References
+//! - <https://www.php.net/manual/en/install.fpm.configuration.php> (`listen`)
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Config;
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX107",
+    name: "socket-path-mismatch",
+    severity: Severity::Warning,
+    check,
+};
+
+/// A path with its digit runs replaced, and the digit runs as numbers: sockets that
+/// differ only by version share the shape.
+fn shape(path: &str) -> (String, Vec<u64>) {
+    let mut shape = String::new();
+    let mut numbers = Vec::new();
+    let mut digits = String::new();
+    for c in path.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if !digits.is_empty() {
+            numbers.push(digits.parse().unwrap_or(u64::MAX));
+            shape.push('#');
+            digits.clear();
+        }
+        if c != '\0' {
+            shape.push(c);
+        }
+    }
+    (shape, numbers)
+}
+
+fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let sockets = config.index().sockets();
+    let declared: Vec<&str> = settings
+        .backends
+        .iter()
+        .filter_map(|b| b.strip_prefix("unix:"))
+        .collect();
+    for &(id, addr) in &sockets {
+        let Some(d) = config.tree.directive(id) else {
+            continue;
+        };
+        let path = addr.host.as_str();
+        let span = d.args[0].span;
+        if !declared.is_empty() && !declared.contains(&path) {
+            let closest = declared
+                .iter()
+                .min_by_key(|c| strsim::levenshtein(c, path))
+                .copied()
+                .unwrap_or_default();
+            out.push(
+                Diagnostic::new(
+                    RULE.code,
+                    RULE.severity,
+                    format!("no declared backend listens on unix:{path}"),
+                    span,
+                )
+                .with_help(format!("did you mean unix:{closest}?")),
+            );
+            continue;
+        }
+        // The newest version of the same socket used elsewhere.
+        let (mine, my_version) = shape(path);
+        let newer = sockets
+            .iter()
+            .filter(|(_, other)| other.host != path)
+            .map(|(other_id, other)| (*other_id, other, shape(&other.host)))
+            .filter(|(_, _, (s, v))| *s == mine && *v > my_version)
+            .max_by(|a, b| a.2.1.cmp(&b.2.1));
+        let Some((other_id, other, _)) = newer else {
+            continue;
+        };
+        let Some(od) = config.tree.directive(other_id) else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                RULE.code,
+                RULE.severity,
+                format!("socket {path} looks like an older version of {}, also used here", other.host),
+                span,
+            )
+            .with_related(od.args[0].span, "the newer socket")
+            .with_help(format!(
+                "after an upgrade only one of them exists (check `ls -l {path} {}`); point both at the running backend",
+                other.host
+            )),
+        );
+    }
+    out
+}

@@ -1,0 +1,86 @@
+//! ## What it does
+//! Reports an `upstream` block that can never serve a request: no `server` at all,
+//! only `backup` servers, or every server marked `down`.
+//!
+//! ## Why does this cause 502/504?
+//! An upstream without a primary server is refused by nginx at startup (`no servers in
+//! upstream "app"`). With every server `down`, nginx starts, and every request to the
+//! group fails with **502 Bad Gateway** and `no live upstreams while connecting to
+//! upstream` (this is how a forgotten maintenance flag takes a site down).
+//!
+//! ## Example
+//! ```nginx
+//! upstream app {
+//!     server 127.0.0.1:8080 down;
+//!     server 127.0.0.1:8081 down;
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! upstream app {
+//!     server 127.0.0.1:8080;
+//!     server 127.0.0.1:8081 down;
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! None: a group that must not receive traffic should not be referenced.
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server>
+
+use crate::diagnostic::{Diagnostic, NginxReport, Severity};
+use crate::model::{Config, Scope};
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX111",
+    name: "upstream-no-usable-server",
+    severity: Severity::Error,
+    check,
+};
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for upstream in &config.index().upstreams {
+        let Some(d) = config.tree.directive(upstream.id) else {
+            continue;
+        };
+        let name = &upstream.name;
+        let primaries = upstream.servers.iter().filter(|s| !s.backup).count();
+        let span = d.args[0].span;
+        if primaries == 0 {
+            let what = if upstream.servers.is_empty() {
+                "no server"
+            } else {
+                "only backup servers"
+            };
+            // nginx checks upstreams once the http (or stream) block is read, and names
+            // the upstream block in its message.
+            let after = config
+                .http_block_end(Scope::Block(upstream.id))
+                .unwrap_or(d.nginx_span());
+            out.push(
+                Diagnostic::new(RULE.code, RULE.severity, format!("no servers in upstream \"{name}\""), span)
+                    .with_help(format!("the group has {what}: add a primary `server` line (backup servers only take over from primary ones)"))
+                    .refused_by_nginx(NginxReport::Deferred {
+                        printed: d.nginx_span(),
+                        after,
+                    }),
+            );
+        } else if upstream.servers.iter().all(|s| s.down) {
+            out.push(
+                Diagnostic::new(
+                    RULE.code,
+                    RULE.severity,
+                    format!("every server of upstream \"{name}\" is marked down: requests fail with 502 (\"no live upstreams\")"),
+                    span,
+                )
+                .with_help("remove `down` from the servers that should take traffic"),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,205 @@
+//! ## What it does
+//! Reports a `proxy_pass` that sends requests back to the server block it is in: the
+//! target is a loopback address (or `localhost`, or a name this server answers to) on a
+//! port this server listens on, with a `Host` header that selects this server again,
+//! and a URI that reaches the same location again.
+//!
+//! ## Why does this cause 502/504?
+//! Each request proxies to itself until nginx runs out of connections: `worker_connections
+//! are not enough`, `socket() failed (24: Too many open files)`, then **500/502** for
+//! every site of the server, not only this one. Typically a `proxy_pass
+//! http://127.0.0.1;` copied from a tutorial where the backend listened on port 80 of
+//! another machine.
+//!
+//! ## Example
+//! ```nginx
+//! server {
+//!     listen 80;
+//!     server_name example.com;
+//!     location / {
+//!         proxy_pass http://127.0.0.1;
+//!     }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! server {
+//!     listen 80;
+//!     server_name example.com;
+//!     location / {
+//!         proxy_pass http://127.0.0.1:8080;
+//!     }
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! A pass that changes the URI to one another location of the same server handles
+//! (without passing through this one again) is not a loop; proxylint only reports it
+//! when the URI comes back to the same location.
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/http/request_processing.html>
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::index::{Index, Pass, ServerBlock};
+use crate::model::{Config, Scope};
+use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX115",
+    name: "proxy-loop",
+    severity: Severity::Error,
+    check,
+};
+
+fn loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host.starts_with("127.") || host == "::1"
+}
+
+fn wildcard(host: &str) -> bool {
+    matches!(host, "*" | "0.0.0.0" | "::")
+}
+
+/// Whether `server` accepts connections to host:port.
+fn listens(server: &ServerBlock, host: &str, port: u16) -> bool {
+    if server.listens.is_empty() {
+        // nginx's default: *:80 (or 8000 when not run as root).
+        return port == 80;
+    }
+    server.listens.iter().any(|l| {
+        l.addr.port == Some(port)
+            && (wildcard(&l.addr.host) || l.addr.host.eq_ignore_ascii_case(host))
+    })
+}
+
+/// The Host header a pass sends: a literal, or `None` when it is the client's (`$host`,
+/// `$http_host`), which the current server already answered.
+fn host_header(config: &Config, pass: &Pass, target_host: &str) -> Option<String> {
+    let header = config
+        .defining_scope(pass.scope, "proxy_set_header")
+        .and_then(|s| {
+            config
+                .set_here(s, "proxy_set_header")
+                .filter_map(|id| config.tree.directive(id))
+                .find(|d| d.arg(0).is_some_and(|h| h.eq_ignore_ascii_case("host")))
+                .and_then(|d| d.arg(1).map(str::to_string))
+        });
+    match header.as_deref() {
+        None | Some("$proxy_host") => Some(target_host.to_ascii_lowercase()),
+        Some(v) if v.contains('$') => None,
+        Some(v) => Some(v.to_ascii_lowercase()),
+    }
+}
+
+/// The server block that answers host:port with this Host header.
+fn answering<'a>(
+    index: &'a Index,
+    host: &str,
+    port: u16,
+    header: Option<&str>,
+    current: usize,
+) -> Option<&'a ServerBlock> {
+    let candidates: Vec<&ServerBlock> = index
+        .servers
+        .iter()
+        .filter(|s| listens(s, host, port))
+        .collect();
+    let Some(header) = header else {
+        // The client's Host: the current server got it, so it gets it again if it
+        // listens on that port.
+        return candidates
+            .iter()
+            .copied()
+            .find(|s| s.id == index.servers[current].id);
+    };
+    let by_name = candidates
+        .iter()
+        .copied()
+        .find(|s| s.names.iter().any(|n| n == header));
+    by_name.or_else(|| {
+        candidates
+            .iter()
+            .copied()
+            .find(|s| s.listens.iter().any(|l| l.default_server))
+            .or(candidates.first().copied())
+    })
+}
+
+/// Whether a request for `uri` lands in the location holding the pass again.
+fn same_location(config: &Config, pass: &Pass, uri: Option<&str>) -> bool {
+    let Some(uri) = uri else { return true };
+    let Scope::Block(block) = pass.scope else {
+        return false;
+    };
+    let Some(d) = config.tree.directive(block) else {
+        return false;
+    };
+    if &*d.name.value != "location" {
+        return false;
+    }
+    match location_kind(&d.args) {
+        Some((LocationKind::Prefix | LocationKind::PrefixNoRegex, prefix)) => {
+            uri.starts_with(prefix)
+        }
+        Some((LocationKind::Exact, path)) => uri == path,
+        _ => false,
+    }
+}
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let index = config.index();
+    let mut out = Vec::new();
+    for pass in &index.passes {
+        if pass.directive != "proxy_pass" || pass.upstream.is_some() {
+            continue;
+        }
+        let (Some(target), Some(server_id)) = (&pass.target, pass.server) else {
+            continue;
+        };
+        let Some(current) = index.servers.iter().position(|s| s.id == server_id) else {
+            continue;
+        };
+        let host = &target.addr.host;
+        let names_this = index.servers[current]
+            .names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(host));
+        if target.addr.unix || !(loopback(host) || names_this) {
+            continue;
+        }
+        let port = target
+            .addr
+            .port
+            .unwrap_or(if target.scheme == "https" { 443 } else { 80 });
+        let header = host_header(config, pass, host);
+        let Some(answer) = answering(index, host, port, header.as_deref(), current) else {
+            continue;
+        };
+        if answer.id != server_id || !same_location(config, pass, target.addr.uri.as_deref()) {
+            continue;
+        }
+        let Some(d) = config.tree.directive(pass.id) else {
+            continue;
+        };
+        let mut diag = Diagnostic::new(
+            RULE.code,
+            RULE.severity,
+            format!(
+                "proxy_pass {} sends requests back to this server and location: an endless loop",
+                d.args[0].value
+            ),
+            d.args[0].span,
+        )
+        .with_help("point proxy_pass at the backend's own address and port");
+        if let Some(l) = answer.listens.iter().find(|l| l.addr.port == Some(port))
+            && let Some(ld) = config.tree.directive(l.id)
+        {
+            diag = diag.with_related(ld.args[0].span, "this server listens here");
+        }
+        out.push(diag);
+    }
+    out
+}

@@ -1,0 +1,93 @@
+//! ## What it does
+//! Reports an `upstream` group no `*_pass` refers to.
+//!
+//! ## Why is this bad?
+//! An unused group usually means a typo elsewhere: `proxy_pass http://backend_v2;` next
+//! to `upstream backend-v2 {}` sends requests to a host named `backend_v2` (resolved by
+//! DNS at startup, or refused) instead of the group. It can also be a leftover that
+//! misleads whoever debugs the next 502.
+//!
+//! ## Example
+//! ```nginx
+//! upstream backend {
+//!     server 127.0.0.1:8080;
+//! }
+//! server {
+//!     listen 80;
+//!     location / {
+//!         proxy_pass http://127.0.0.1:8080;
+//!     }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! upstream backend {
+//!     server 127.0.0.1:8080;
+//! }
+//! server {
+//!     listen 80;
+//!     location / {
+//!         proxy_pass http://backend;
+//!     }
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! Groups named through variables (`proxy_pass http://$pool;`) are not reported: any
+//! pass with a variable host could use them.
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#upstream>
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Config;
+use crate::nginx::url::{Piece, host_pieces};
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX117",
+    name: "unused-upstream",
+    severity: Severity::Info,
+    check,
+};
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let index = config.index();
+    let mut out = Vec::new();
+    for (i, upstream) in index.upstreams.iter().enumerate() {
+        if index.is_named(i) {
+            continue;
+        }
+        // A variable host may name any group of its family.
+        let maybe_used = index.passes.iter().any(|p| {
+            p.family == upstream.family
+                && host_pieces(&p.value)
+                    .iter()
+                    .any(|piece| matches!(piece, Piece::Variable(_)))
+        });
+        if maybe_used {
+            continue;
+        }
+        let Some(d) = config.tree.directive(upstream.id) else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                RULE.code,
+                RULE.severity,
+                format!(
+                    "upstream \"{}\" is not used by any proxy_pass (or other *_pass)",
+                    upstream.name
+                ),
+                d.args[0].span,
+            )
+            .with_help(format!(
+                "refer to it as `proxy_pass http://{};`, or remove it",
+                upstream.name
+            )),
+        );
+    }
+    out
+}
