@@ -101,8 +101,8 @@ fn node_json(config: &Config, id: NodeId, comments: &mut Vec<String>) -> Option<
             }
             let mut args: Vec<Value> = words.into_iter().map(Value::String).collect();
             let mut out = json!({"directive": d.name.value.to_string(), "line": line});
-            match &d.block {
-                Some(block) => match block.body {
+            if let Some(block) = &d.block {
+                match block.body {
                     // crossplane gives a Lua block's source as its only argument.
                     BodyKind::Lua(code) => {
                         args.push(json!(config.sources.get(code.file).snippet(code)));
@@ -115,8 +115,7 @@ fn node_json(config: &Config, id: NodeId, comments: &mut Vec<String>) -> Option<
                             .collect();
                         out["block"] = json!(children);
                     }
-                },
-                None => {}
+                }
             }
             out["args"] = json!(args);
             Some(out)
