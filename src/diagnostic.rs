@@ -46,19 +46,36 @@ pub struct Label {
     pub message: String,
 }
 
+/// The checks nginx runs once an `http` (or `stream`) block is read, in the order it
+/// runs them (`ngx_http_block`): upstream groups are initialised, then locations
+/// merged, location trees built, modules post-configured, variables resolved, and the
+/// listen addresses optimised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    UpstreamInit,
+    Merge,
+    Locations,
+    PostConfiguration,
+    Variables,
+    Listen,
+}
+
 /// Where `nginx -t` reports a problem proxylint mirrors, so that proxylint can say
 /// which error nginx would print first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NginxReport {
-    /// At the diagnostic's own span.
+    /// At the diagnostic's own span, while reading it.
     Here,
-    /// At another place: checks nginx runs when a block is complete report at its `}`.
+    /// While reading `Span` (a directive is handled once its `;` or `{` is read), and
+    /// printed with that line.
     At(Span),
-    /// nginx checks it after reading `after` (e.g. the `}` of `http`) and names the
-    /// place `printed` in its message (e.g. the `upstream` block at fault).
-    Deferred { printed: Span, after: Span },
-    /// After the whole configuration is read, without a line (e.g. unknown variables).
-    AfterParse,
+    /// After the block ending at `after` is read, in `phase`; printed with the line of
+    /// `printed` (`None`: nginx prints no line).
+    Deferred {
+        printed: Option<Span>,
+        after: Span,
+        phase: Phase,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -224,23 +224,25 @@ pub fn first_nginx_error<'a>(
     diags
         .iter()
         .filter_map(|d| {
-            let (at, order_at) = match d.nginx? {
-                NginxReport::Here => (d.span, d.span),
-                NginxReport::At(span) => (Some(span), Some(span)),
-                NginxReport::Deferred { printed, after } => (Some(printed), Some(after)),
-                NginxReport::AfterParse => (None, None),
+            // (where nginx is when it finds it, the phase after that place, printed place)
+            let (when, phase, printed) = match d.nginx? {
+                NginxReport::Here => (d.span?, None, d.span),
+                NginxReport::At(span) => (span, None, Some(span)),
+                NginxReport::Deferred {
+                    printed,
+                    after,
+                    phase,
+                } => (after, Some(phase), printed),
             };
-            // Errors without a place come after every placed one.
-            let order = order_at.map(|s| config.sources.load_order(s));
-            Some((d, at, order))
+            let order = (
+                config.sources.load_order(when),
+                phase,
+                printed.map(|p| config.sources.load_order(p)),
+            );
+            Some((d, printed, order))
         })
-        .min_by(|a, b| match (&a.2, &b.2) {
-            (Some(x), Some(y)) => x.cmp(y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        })
-        .map(|(d, at, _)| (d, at))
+        .min_by(|a, b| a.2.cmp(&b.2))
+        .map(|(d, printed, _)| (d, printed))
 }
 
 /// Files of the model that were given as inputs.

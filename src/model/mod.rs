@@ -193,12 +193,12 @@ impl Config {
         }
     }
 
-    /// The `}` of the `http` block around a scope, where nginx reports the checks it runs
-    /// once the block is read (its `{` when the file ends first).
-    pub fn http_block_end(&self, scope: Scope) -> Option<Span> {
+    /// The `}` of the `http` or `stream` block around a scope, after which nginx runs the
+    /// checks that need the whole block (its `{` when the file ends first).
+    pub fn top_block_end(&self, scope: Scope) -> Option<Span> {
         let mut current = Some(scope);
         while let Some(Scope::Block(id)) = current {
-            if self.info(id).body_context == "http" {
+            if matches!(self.info(id).body_context, "http" | "stream") {
                 let d = self.tree.directive(id)?;
                 let block = d.block.as_ref()?;
                 return Some(block.close.unwrap_or(block.open));

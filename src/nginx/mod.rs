@@ -6,5 +6,6 @@ pub mod grammar;
 pub mod handlers;
 pub mod lexer;
 pub mod parser;
+pub mod regex;
 pub mod url;
 pub mod values;

@@ -13,6 +13,12 @@ pub mod ngx010_proxy_pass_uri_not_allowed;
 pub mod ngx011_upstream_port_on_group;
 pub mod ngx012_duplicate_upstream;
 pub mod ngx013_deprecated_directive;
+pub mod ngx014_invalid_location_nesting;
+pub mod ngx015_duplicate_location;
+pub mod ngx016_duplicate_listen;
+pub mod ngx017_ssl_certificate_missing;
+pub mod ngx018_ssl_verify_without_ca;
+pub mod ngx020_invalid_regex;
 pub mod ngx101_upstream_port_mismatch;
 pub mod ngx102_proxy_timeout_too_low;
 pub mod ngx103_connect_timeout_ineffective;
@@ -48,6 +54,12 @@ pub static RULES: &[&Rule] = &[
     &ngx011_upstream_port_on_group::RULE,
     &ngx012_duplicate_upstream::RULE,
     &ngx013_deprecated_directive::RULE,
+    &ngx014_invalid_location_nesting::RULE,
+    &ngx015_duplicate_location::RULE,
+    &ngx016_duplicate_listen::RULE,
+    &ngx017_ssl_certificate_missing::RULE,
+    &ngx018_ssl_verify_without_ca::RULE,
+    &ngx020_invalid_regex::RULE,
     &ngx101_upstream_port_mismatch::RULE,
     &ngx102_proxy_timeout_too_low::RULE,
     &ngx103_connect_timeout_ineffective::RULE,

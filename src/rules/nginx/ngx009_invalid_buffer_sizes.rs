@@ -54,7 +54,7 @@
 
 use foldhash::{HashSet, HashSetExt};
 
-use crate::diagnostic::{Diagnostic, NginxReport, Severity};
+use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
 use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
 use crate::nginx::values::{atoi, parse_size};
@@ -249,8 +249,12 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 continue;
             };
             let at = config
-                .http_block_end(scope)
-                .map_or(NginxReport::Here, NginxReport::At);
+                .top_block_end(scope)
+                .map_or(NginxReport::Here, |end| NginxReport::Deferred {
+                    printed: Some(end),
+                    after: end,
+                    phase: Phase::Merge,
+                });
             let mut diag = Diagnostic::new(RULE.code, RULE.severity, message, cd.name.span)
                 .with_help(format!(
                     "set {m}_buffer_size, {m}_buffers and {m}_busy_buffers_size together, e.g. `{m}_buffer_size 16k; {m}_buffers 8 16k; {m}_busy_buffers_size 32k;`"

@@ -30,7 +30,7 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server>
 
-use crate::diagnostic::{Diagnostic, NginxReport, Severity};
+use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
 use crate::model::{Config, Scope};
 use crate::rules::Rule;
 use crate::settings::Settings;
@@ -51,23 +51,38 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         let name = &upstream.name;
         let primaries = upstream.servers.iter().filter(|s| !s.backup).count();
         let span = d.args[0].span;
-        if primaries == 0 {
-            let what = if upstream.servers.is_empty() {
-                "no server"
-            } else {
-                "only backup servers"
-            };
-            // nginx checks upstreams once the http (or stream) block is read, and names
-            // the upstream block in its message.
+        if upstream.servers.is_empty() {
+            // nginx checks this when it reads the block's `}`.
+            let close = d
+                .block
+                .as_ref()
+                .and_then(|b| b.close)
+                .unwrap_or(d.nginx_span());
+            out.push(
+                Diagnostic::new(
+                    RULE.code,
+                    RULE.severity,
+                    "no servers are inside upstream",
+                    span,
+                )
+                .with_help(format!(
+                    "add the backend's address: `server 127.0.0.1:8080;` inside `upstream {name}`"
+                ))
+                .refused_by_nginx(NginxReport::At(close)),
+            );
+        } else if primaries == 0 {
+            // nginx checks groups once the http (or stream) block is read, and names the
+            // upstream block in its message.
             let after = config
-                .http_block_end(Scope::Block(upstream.id))
+                .top_block_end(Scope::Block(upstream.id))
                 .unwrap_or(d.nginx_span());
             out.push(
                 Diagnostic::new(RULE.code, RULE.severity, format!("no servers in upstream \"{name}\""), span)
-                    .with_help(format!("the group has {what}: add a primary `server` line (backup servers only take over from primary ones)"))
+                    .with_help("the group has only backup servers: add a primary `server` line (backup servers only take over from primary ones)")
                     .refused_by_nginx(NginxReport::Deferred {
-                        printed: d.nginx_span(),
+                        printed: Some(d.nginx_span()),
                         after,
+                        phase: Phase::UpstreamInit,
                     }),
             );
         } else if upstream.servers.iter().all(|s| s.down) {

@@ -1,0 +1,100 @@
+//! ## What it does
+//! Reports two prefix locations (with or without `^~`), or two exact (`=`) locations,
+//! with the same path in the same block.
+//!
+//! ## Why is this bad?
+//! nginx refuses the configuration with `duplicate location "/api/"`. It comes from a
+//! snippet included into a server that already has the location.
+//!
+//! ## Example
+//! ```nginx
+//! server {
+//!     listen 80;
+//!     location /api/ {
+//!         proxy_pass http://127.0.0.1:8080;
+//!     }
+//!     location /api/ {
+//!         proxy_pass http://127.0.0.1:8081;
+//!     }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! server {
+//!     listen 80;
+//!     location /api/ {
+//!         proxy_pass http://127.0.0.1:8080;
+//!     }
+//!     location /api/v2/ {
+//!         proxy_pass http://127.0.0.1:8081;
+//!     }
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! An exact and a prefix location with the same path (`location = /` and `location /`)
+//! are fine, as are repeated regular-expression or named locations (the first one wins).
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#location>
+
+use foldhash::HashMap;
+
+use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
+use crate::model::{Config, Scope};
+use crate::nginx::ast::NodeId;
+use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX015",
+    name: "duplicate-location",
+    severity: Severity::Error,
+    check,
+};
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    // (block, exact?, path) -> first location
+    let mut seen: HashMap<(Scope, bool, String), NodeId> = HashMap::default();
+    for (id, d) in config.occurrences("location") {
+        let exact = match location_kind(&d.args) {
+            Some((LocationKind::Exact, _)) => true,
+            Some((LocationKind::Prefix | LocationKind::PrefixNoRegex, _)) => false,
+            _ => continue,
+        };
+        let Some((_, path)) = location_kind(&d.args) else {
+            continue;
+        };
+        let key = (config.scope(id), exact, path.to_string());
+        let Some(&first) = seen.get(&key) else {
+            seen.insert(key, id);
+            continue;
+        };
+        let Some(fd) = config.tree.directive(first) else {
+            continue;
+        };
+        // nginx finds it when it builds the location tree, after the http block.
+        let after = config
+            .top_block_end(config.scope(id))
+            .unwrap_or(d.nginx_span());
+        out.push(
+            Diagnostic::new(
+                RULE.code,
+                RULE.severity,
+                format!("duplicate location \"{path}\""),
+                d.args[d.args.len() - 1].span,
+            )
+            .with_related(fd.args[fd.args.len() - 1].span, "first defined here")
+            .with_help("merge the two blocks, or change one path")
+            .refused_by_nginx(NginxReport::Deferred {
+                printed: Some(d.nginx_span()),
+                after,
+                phase: Phase::Locations,
+            }),
+        );
+    }
+    out
+}
