@@ -38,7 +38,7 @@
 //! - nginx source: `ngx_conf_set_*_slot` (src/core/ngx_conf_file.c), `ngx_parse_time`,
 //!   `ngx_parse_size` (src/core/ngx_parse.c), `ngx_parse_url` (src/core/ngx_inet.c)
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
 use crate::model::Config;
 use crate::nginx::handlers;
 use crate::rules::Rule;
@@ -67,6 +67,43 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             diag = diag.with_help(help);
         }
         out.push(diag);
+    }
+    out.extend(missing_ports(config));
+    out
+}
+
+/// `fastcgi_pass 127.0.0.1;`: the passes without a default port need one, unless they
+/// name an upstream group. nginx finds out when it sets up the upstreams, after the
+/// http block.
+fn missing_ports(config: &Config) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for pass in &config.index().passes {
+        let Some(target) = &pass.target else { continue };
+        let defaulted = matches!(target.scheme.as_str(), "http" | "https");
+        if defaulted || target.addr.unix || target.addr.port.is_some() || pass.upstream.is_some() {
+            continue;
+        }
+        let Some(d) = config.tree.directive(pass.id) else {
+            continue;
+        };
+        let after = config.top_block_end(pass.scope).unwrap_or(d.nginx_span());
+        out.push(
+            Diagnostic::new(
+                RULE.code,
+                RULE.severity,
+                format!("no port in upstream \"{}\"", target.addr.host),
+                d.args[0].span,
+            )
+            .with_help(format!(
+                "{} has no default port: write the backend's port (PHP-FPM: 9000)",
+                pass.directive
+            ))
+            .refused_by_nginx(NginxReport::Deferred {
+                printed: Some(d.nginx_span()),
+                after,
+                phase: Phase::UpstreamInit,
+            }),
+        );
     }
     out
 }
