@@ -12,6 +12,7 @@ const MODULES: &str = include_str!("../../grammars/nginx/modules.tsv");
 const THIRD_PARTY_MODULES: &str = include_str!("../../grammars/nginx/third-party-modules.tsv");
 const PORTS: &str = include_str!("../../grammars/nginx/ports.tsv");
 const DEFAULT_CHANGES: &str = include_str!("../../grammars/nginx/default-changes.tsv");
+const VARIABLES: &str = include_str!("../../grammars/nginx/variables.tsv");
 
 /// The nginx version checked against when none is given: the current stable branch.
 pub const DEFAULT_VERSION: Version = Version(1, 30, 4);
@@ -232,8 +233,23 @@ pub enum Lookup<'g> {
     Unknown,
 }
 
+/// A variable a module registers (grammars/nginx/variables.tsv).
+#[derive(Debug)]
+pub struct VariableDef {
+    /// Name without `$`; for a prefix family, the prefix (`http_`).
+    pub name: &'static str,
+    pub prefix: bool,
+    /// `http` or `stream`.
+    pub family: &'static str,
+    pub module: &'static str,
+    pub plus: bool,
+    pub since: Option<Version>,
+    pub until: Option<Version>,
+}
+
 pub struct Grammar {
     defs: Vec<DirectiveDef>,
+    variables: Vec<VariableDef>,
     by_name: HashMap<&'static str, Vec<usize>>,
     modules: HashMap<&'static str, ModuleDef>,
     contexts: HashSet<&'static str>,
@@ -330,8 +346,27 @@ impl Grammar {
             by_name.entry(d.name).or_default().push(i);
             contexts.extend(d.contexts.iter().copied());
         }
+        let variables = data_lines(VARIABLES)
+            .map(|f| {
+                let col = |i: usize| f.get(i).copied().unwrap_or("");
+                let (name, prefix) = match col(0).strip_suffix('*') {
+                    Some(p) => (p, true),
+                    None => (col(0), false),
+                };
+                VariableDef {
+                    name,
+                    prefix,
+                    family: col(1),
+                    module: col(2),
+                    plus: col(3) == "plus",
+                    since: opt_version(col(4)),
+                    until: opt_version(col(5)),
+                }
+            })
+            .collect();
         Grammar {
             defs,
+            variables,
             by_name,
             modules,
             contexts,
@@ -450,6 +485,48 @@ impl Grammar {
             .get(wanted.as_str())
             .copied()
             .unwrap_or(UNKNOWN_CONTEXT)
+    }
+
+    /// Whether a module of this nginx registers variable `name` (lower case, without
+    /// `$`) in `family` (`http` or `stream`), by name or by prefix.
+    pub fn variable_known(&self, name: &str, family: &str, avail: &Availability) -> bool {
+        self.variables_of(family, avail).any(|v| {
+            if v.prefix {
+                name.starts_with(v.name)
+            } else {
+                name == v.name
+            }
+        })
+    }
+
+    /// The variables available in `family` for this nginx, for did-you-mean suggestions.
+    pub fn variables_of<'a>(
+        &'a self,
+        family: &'a str,
+        avail: &'a Availability,
+    ) -> impl Iterator<Item = &'a VariableDef> + 'a {
+        self.variables.iter().filter(move |v| {
+            v.family == family
+                && (!v.plus || avail.plus)
+                && v.since.is_none_or(|s| s <= avail.version)
+                && v.until.is_none_or(|u| avail.version <= u)
+                && self.module_available(v.module, avail)
+        })
+    }
+
+    /// Whether a module is part of this nginx: not a Plus module without `--plus`, and
+    /// loaded when it is dynamic and the configuration loads modules.
+    fn module_available(&self, module: &str, avail: &Availability) -> bool {
+        let Some(m) = self.module(module) else {
+            return true;
+        };
+        if m.origin == Origin::Plus && !avail.plus {
+            return false;
+        }
+        match (&avail.loaded, m.so) {
+            (Some(loaded), Some(so)) => loaded.contains(so),
+            _ => true,
+        }
     }
 
     /// Names of directives available in `context`, for did-you-mean suggestions.

@@ -18,6 +18,7 @@ pub mod ngx015_duplicate_location;
 pub mod ngx016_duplicate_listen;
 pub mod ngx017_ssl_certificate_missing;
 pub mod ngx018_ssl_verify_without_ca;
+pub mod ngx019_unknown_variable;
 pub mod ngx020_invalid_regex;
 pub mod ngx101_upstream_port_mismatch;
 pub mod ngx102_proxy_timeout_too_low;
@@ -59,6 +60,7 @@ pub static RULES: &[&Rule] = &[
     &ngx016_duplicate_listen::RULE,
     &ngx017_ssl_certificate_missing::RULE,
     &ngx018_ssl_verify_without_ca::RULE,
+    &ngx019_unknown_variable::RULE,
     &ngx020_invalid_regex::RULE,
     &ngx101_upstream_port_mismatch::RULE,
     &ngx102_proxy_timeout_too_low::RULE,

@@ -36,7 +36,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::model::upstreams::Family;
-use crate::nginx::url::{Piece, host_pieces, is_ip};
+use crate::nginx::url::{ParseOptions, Piece, host_pieces, is_ip, parse_addr};
 use crate::rules::Rule;
 use crate::settings::Settings;
 
@@ -47,12 +47,13 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-/// Whether a literal host needs DNS at request time.
-fn needs_dns(config: &Config, host: &str, family: Family) -> bool {
-    !host.is_empty()
-        && !is_ip(host)
-        && !host.starts_with("unix:")
-        && config.index().upstream_named(host, family).is_none()
+/// Whether a literal address (`host`, `host:port`, `unix:...`) needs DNS at request
+/// time: not an IP, a socket or an upstream group.
+fn needs_dns(config: &Config, address: &str, family: Family) -> bool {
+    let Ok(addr) = parse_addr(address, ParseOptions::default()) else {
+        return false;
+    };
+    !addr.unix && !is_ip(&addr.host) && config.index().upstream_named(&addr.host, family).is_none()
 }
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {

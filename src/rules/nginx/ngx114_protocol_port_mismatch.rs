@@ -5,7 +5,8 @@
 //! - `https://` (or `grpcs://`) to a plain-HTTP port (80, 3000, 5000, 8000, 8080...);
 //! - `http://` (or `grpc://`) to a TLS port (443, 8443);
 //! - `fastcgi_pass` to an HTTP or TLS port;
-//! - `proxy_pass http://` to a FastCGI port (9000, PHP-FPM);
+//! - `proxy_pass http://` to a FastCGI port (9000, PHP-FPM) in a configuration that
+//!   also uses `fastcgi_pass`;
 //! - `grpc_pass` to port 80 or 443 without the matching scheme.
 //!
 //! ## Why does this cause 502/504?
@@ -90,14 +91,23 @@ fn mismatch(
 
 fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // HTTP on a FastCGI port is suspicious where the configuration runs PHP; elsewhere
+    // the port may well be an HTTP service's (MinIO, Portainer use 9000).
+    let runs_fastcgi = config
+        .index()
+        .passes
+        .iter()
+        .any(|p| p.directive == "fastcgi_pass");
+    let mut thresholds = settings.thresholds.clone();
+    if !runs_fastcgi {
+        thresholds.fastcgi_ports.clear();
+    }
     for pass in &config.index().passes {
         let Some(target) = &pass.target else { continue };
         let Some(port) = target.addr.port else {
             continue;
         };
-        let Some((what, why)) =
-            mismatch(&settings.thresholds, pass.directive, &target.scheme, port)
-        else {
+        let Some((what, why)) = mismatch(&thresholds, pass.directive, &target.scheme, port) else {
             continue;
         };
         let Some(d) = config.tree.directive(pass.id) else {

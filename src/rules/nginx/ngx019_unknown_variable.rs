@@ -1,0 +1,414 @@
+//! ## What it does
+//! Reports a variable nginx does not know (`$remote_adr`, `$proxy_add_x_forward_for`):
+//! neither a variable of a module of this nginx (by `--nginx-version` and loaded
+//! modules), nor a prefix family (`$http_*`, `$arg_*`, `$cookie_*`...), nor defined by
+//! the configuration (`set`, `map`, `geo`, `split_clients`, `auth_request_set`,
+//! `js_set`, named regex captures...). Also reports a malformed variable reference
+//! (`$` followed by no name, an unclosed `${`).
+//!
+//! ## Why is this bad?
+//! nginx refuses the configuration: `unknown "remote_adr" variable` (without a file or
+//! line, which makes it hard to find), `invalid variable name`. Variables of a newer
+//! nginx (`$request_port`) or of a module that is not loaded (`$geoip_country_code`)
+//! break upgrades, downgrades and container images.
+//!
+//! ## Example
+//! ```nginx
+//! location / {
+//!     proxy_set_header X-Real-IP $remote_adr;
+//!     proxy_pass http://127.0.0.1:8080;
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! location / {
+//!     proxy_set_header X-Real-IP $remote_addr;
+//!     proxy_pass http://127.0.0.1:8080;
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! Directives that take `$` literally (`server_name`, `error_log`, `valid_referers`,
+//! `include`, regular expressions) and third-party directives are not checked. A
+//! variable defined in a file proxylint does not read (an `include` outside the checked
+//! files) is reported.
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/varindex.html>
+
+use foldhash::{HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
+use crate::model::{Config, Resolution};
+use crate::nginx::ast::{Directive, NodeId, Word};
+use crate::nginx::grammar::{Origin, grammar};
+use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::rules::Rule;
+use crate::settings::Settings;
+
+pub const RULE: Rule = Rule {
+    code: "NGX019",
+    name: "unknown-variable",
+    severity: Severity::Error,
+    check,
+};
+
+fn family(context: &str) -> Option<&'static str> {
+    if context.starts_with("http") {
+        Some("http")
+    } else if context.starts_with("stream") {
+        Some("stream")
+    } else {
+        None
+    }
+}
+
+/// Directives whose arguments nginx does not compile as strings with variables.
+const LITERAL: &[&str] = &[
+    "location",
+    "server_name",
+    "error_log",
+    "default_type",
+    "valid_referers",
+    "userid_domain",
+    "include",
+    "types",
+    "charset_map",
+    "load_module",
+    "listen",
+    "resolver",
+    "ancient_browser",
+    "modern_browser",
+];
+
+/// Directives known to compile every (non-regex) argument: a `$` that starts no name
+/// is refused there. Elsewhere only unknown names are reported, to stay clear of
+/// arguments proxylint might wrongly take for strings.
+const COMPILING: &[&str] = &[
+    "return",
+    "set",
+    "rewrite",
+    "add_header",
+    "add_trailer",
+    "proxy_set_header",
+    "proxy_pass",
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+    "grpc_pass",
+    "fastcgi_param",
+    "uwsgi_param",
+    "scgi_param",
+    "grpc_set_header",
+    "root",
+    "alias",
+    "try_files",
+    "index",
+    "error_page",
+    "access_log",
+    "log_format",
+    "auth_basic",
+    "limit_req_zone",
+    "limit_conn_zone",
+    "proxy_cache_key",
+    "if",
+];
+
+/// Names `(?<name>...)`, `(?P<name>...)`, `(?'name'...)` a regular expression captures.
+fn named_captures(regex: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (start, end) in [("(?<", '>'), ("(?P<", '>'), ("(?'", '\'')] {
+        let mut rest = regex;
+        while let Some(at) = rest.find(start) {
+            rest = &rest[at + start.len()..];
+            if rest.starts_with('=') || rest.starts_with('!') {
+                continue;
+            }
+            if let Some(close) = rest.find(end) {
+                out.push(rest[..close].to_ascii_lowercase());
+            }
+        }
+    }
+    out
+}
+
+/// The variable an argument names (`$name` → `name`).
+fn defined_name(word: Option<&Word>) -> Option<String> {
+    let v = word?.value.strip_prefix('$')?;
+    Some(
+        v.trim_start_matches('{')
+            .trim_end_matches('}')
+            .to_ascii_lowercase(),
+    )
+}
+
+/// The regular expressions of a directive (they define named captures and are not
+/// compiled as strings with variables): (argument index, pattern).
+fn regex_args(d: &Directive) -> Vec<(usize, String)> {
+    match &*d.name.value {
+        "location" => match location_kind(&d.args) {
+            Some((LocationKind::Regex { .. }, p)) => vec![(d.args.len() - 1, p.to_string())],
+            _ => Vec::new(),
+        },
+        "rewrite" | "fastcgi_split_path_info" => d
+            .args
+            .first()
+            .map(|w| (0, w.value.to_string()))
+            .into_iter()
+            .collect(),
+        "gzip_disable" => d
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (i, w.value.to_string()))
+            .collect(),
+        n if n.ends_with("_redirect")
+            || n.ends_with("_cookie_path")
+            || n.ends_with("_cookie_domain") =>
+        {
+            d.args
+                .first()
+                .and_then(|w| {
+                    w.value
+                        .strip_prefix('~')
+                        .map(|p| (0, p.trim_start_matches('*').to_string()))
+                })
+                .into_iter()
+                .collect()
+        }
+        "server_name" => d
+            .args
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| w.value.strip_prefix('~').map(|p| (i, p.to_string())))
+            .collect(),
+        "if" => d
+            .args
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(i, _)| {
+                d.args
+                    .get(i - 1)
+                    .is_some_and(|op| matches!(&*op.value, "~" | "~*" | "!~" | "!~*"))
+            })
+            .map(|(i, w)| (i, w.value.trim_end_matches(')').to_string()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Variables the configuration defines, per family.
+fn defined(config: &Config) -> HashMap<&'static str, HashSet<String>> {
+    let mut out: HashMap<&'static str, HashSet<String>> = HashMap::default();
+    for (id, d) in config.directives() {
+        let info = config.info(id);
+        let Some(fam) = family(info.context) else {
+            continue;
+        };
+        let set = out.entry(fam).or_default();
+        let name = &*d.name.value;
+        if matches!(info.resolution, Resolution::Data) {
+            // Map keys may be regexes with captures; geoip2 blocks list `$var ...`.
+            if let Some(key) = name.strip_prefix('~') {
+                set.extend(named_captures(key.trim_start_matches('*')));
+            }
+            if name.starts_with('$') {
+                set.extend(defined_name(Some(&d.name)));
+            }
+            continue;
+        }
+        for (_, regex) in regex_args(d) {
+            set.extend(named_captures(&regex));
+        }
+        let var = match name {
+            "set"
+            | "auth_request_set"
+            | "perl_set"
+            | "js_set"
+            | "js_var"
+            | "auth_jwt_claim_set"
+            | "auth_jwt_header_set" => d.args.first(),
+            "map" | "split_clients" | "keyval" => d.args.get(1),
+            "geo" => d.args.last(),
+            // ngx_devel_kit's set_* directives (set-misc, set_by_lua...).
+            n if n.starts_with("set_") => d.args.first(),
+            _ => None,
+        };
+        set.extend(defined_name(var));
+    }
+    out
+}
+
+/// Whether nginx compiles this directive's arguments (an official module's directive
+/// that takes strings).
+fn compiled(config: &Config, id: NodeId, d: &Directive) -> bool {
+    match &config.info(id).resolution {
+        Resolution::Def(def) => {
+            !LITERAL.contains(&def.name)
+                && grammar()
+                    .module(def.module)
+                    .is_none_or(|m| m.origin != Origin::ThirdParty && m.origin != Origin::Plus)
+        }
+        // Map values (and `default`), the one place data lines are compiled.
+        Resolution::Data => config
+            .tree
+            .node(id)
+            .parent
+            .and_then(|p| config.tree.directive(p))
+            .is_some_and(|parent| {
+                &*parent.name.value == "map" && d.args.len() == 1 && &*d.name.value != "include"
+            }),
+        _ => false,
+    }
+}
+
+/// The arguments of a directive nginx compiles: not regular expressions, not the
+/// variable a directive defines, not a format's name or escape option.
+fn checked_args(d: &Directive) -> Vec<&Word> {
+    let name = &*d.name.value;
+    let regexes: Vec<usize> = regex_args(d).into_iter().map(|(i, _)| i).collect();
+    let defines = match name {
+        "set" | "auth_request_set" | "js_set" | "js_var" | "log_format" => Some(0),
+        "map" | "split_clients" => Some(1),
+        _ => None,
+    };
+    d.args
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| {
+            let escape = name == "log_format" && w.value.starts_with("escape=");
+            !(regexes.contains(i) || defines == Some(*i) || escape)
+        })
+        .map(|(_, w)| w)
+        .collect()
+}
+
+enum Reference {
+    Name(String),
+    /// `$` without a name, `${}`.
+    Invalid,
+    /// `${name` without `}`.
+    Unclosed(String),
+}
+
+/// The variable references of a compiled string, as nginx's script compiler reads them.
+fn references(value: &str) -> Vec<Reference> {
+    let b = value.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        // `$1`..`$9`: a regex capture, one digit.
+        if b.get(i).is_some_and(|c| (b'1'..=b'9').contains(c)) {
+            i += 1;
+            continue;
+        }
+        let braced = b.get(i) == Some(&b'{');
+        if braced {
+            i += 1;
+        }
+        let len = b[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        let name = value[i..i + len].to_ascii_lowercase();
+        i += len;
+        if braced {
+            if b.get(i) != Some(&b'}') {
+                out.push(if name.is_empty() {
+                    Reference::Invalid
+                } else {
+                    Reference::Unclosed(name)
+                });
+                continue;
+            }
+            i += 1;
+        }
+        out.push(if name.is_empty() {
+            Reference::Invalid
+        } else {
+            Reference::Name(name)
+        });
+    }
+    out
+}
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let g = grammar();
+    let defined = defined(config);
+    let empty = HashSet::default();
+    let mut out = Vec::new();
+    for (id, d) in config.directives() {
+        let Some(fam) = family(config.info(id).context) else {
+            continue;
+        };
+        if !compiled(config, id, d) {
+            continue;
+        }
+        let mine = defined.get(fam).unwrap_or(&empty);
+        let words = if matches!(config.info(id).resolution, Resolution::Data) {
+            d.args.iter().collect()
+        } else {
+            checked_args(d)
+        };
+        for word in words {
+            for reference in references(&word.value) {
+                let diag = match reference {
+                    Reference::Name(name) => {
+                        if mine.contains(&name) || g.variable_known(&name, fam, &config.avail) {
+                            continue;
+                        }
+                        let after = config
+                            .top_block_end(config.scope(id))
+                            .unwrap_or(d.nginx_span());
+                        let mut diag = Diagnostic::new(
+                            RULE.code,
+                            RULE.severity,
+                            format!("unknown \"{name}\" variable"),
+                            word.span,
+                        )
+                        .refused_by_nginx(NginxReport::Deferred {
+                            printed: None,
+                            after,
+                            phase: Phase::Variables,
+                        });
+                        let candidates = g
+                            .variables_of(fam, &config.avail)
+                            .filter(|v| !v.prefix)
+                            .map(|v| v.name.to_string())
+                            .chain(mine.iter().cloned());
+                        let best = candidates
+                            .map(|c| (strsim::jaro_winkler(&name, &c), c))
+                            .filter(|(score, _)| *score >= 0.9)
+                            .max_by(|a, b| a.0.total_cmp(&b.0));
+                        diag = match best {
+                            Some((_, c)) => diag.with_help(format!("did you mean ${c}?")),
+                            None => diag.with_help("define it with `set`, `map` or another directive that creates variables, or check its spelling and the nginx version"),
+                        };
+                        diag
+                    }
+                    _ if !COMPILING.contains(&&*d.name.value) => continue,
+                    Reference::Invalid => config
+                        .refusal(RULE.code, "invalid variable name".into(), d, word.span)
+                        .with_help("a `$` must start a variable name (`$name` or `${name}`)"),
+                    Reference::Unclosed(name) => config
+                        .refusal(
+                            RULE.code,
+                            format!("the closing bracket in \"{name}\" variable is missing"),
+                            d,
+                            word.span,
+                        )
+                        .with_help(format!("write `${{{name}}}`")),
+                };
+                out.push(diag);
+            }
+        }
+    }
+    out
+}
