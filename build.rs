@@ -10,7 +10,7 @@ fn main() {
         "/// (code, documentation) of every rule file.\npub const RULE_DOCS: &[(&str, &str)] = &[\n",
     );
     let mut files = Vec::new();
-    for family in ["nginx", "apache"] {
+    for family in ["nginx", "apache", "meta"] {
         let dir = Path::new("src/rules").join(family);
         println!("cargo:rerun-if-changed={}", dir.display());
         let Ok(entries) = std::fs::read_dir(&dir) else {

@@ -6,7 +6,8 @@
 //! config files ─► source ─► nginx::lexer / nginx::parser (arena tree with spans, includes
 //!              read in place) ─► model (context + directive-table entry per directive,
 //!              scopes, inherited values) ─► rules (pure: &Config → Vec<Diagnostic>)
-//!              ─► lint (order, dedupe) ─► printer (full · concise)
+//!              ─► suppress (comments, `exclude`; PXL001) ─► lint (order, dedupe)
+//!              ─► printer (full · concise · json · sarif · github · checkstyle)
 //! error logs   ─► logs (reader ─► record ─► classify ─► correlate ─► report)
 //! ```
 
@@ -20,6 +21,7 @@ pub mod printer;
 pub mod rules;
 pub mod settings;
 pub mod source;
+pub mod suppress;
 
 use std::path::PathBuf;
 
@@ -36,4 +38,7 @@ pub enum Error {
     },
     #[error("{0}")]
     Input(String),
+    /// A bad `proxylint.toml`: the message names the key.
+    #[error("{}: {message}", path.display())]
+    Config { path: PathBuf, message: String },
 }

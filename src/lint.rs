@@ -199,11 +199,12 @@ fn infer_context(tree: &Tree, root: usize, avail: &Availability) -> &'static str
     best.0
 }
 
-/// Runs the rules and orders the findings by file and position, dropping repeats
-/// (a file included twice reports the same problem once per inclusion only when the
-/// inclusions differ).
+/// Runs the rules, filters their findings (suppression comments, `exclude`) and orders
+/// them by file and position, dropping repeats (a file included twice reports the same
+/// problem once per inclusion only when the inclusions differ).
 pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
-    let mut diags = crate::rules::run(config, settings);
+    let found = crate::rules::run(config, settings);
+    let mut diags = crate::suppress::filter(config, settings, found);
     let key = |d: &Diagnostic| {
         d.span.map(|s| {
             let f = config.sources.get(s.file);

@@ -1,11 +1,27 @@
 //! What a run checks against: nginx version, enabled rules and their severities, the
-//! thresholds of the 502/504 rules. Filled from defaults, then `proxylint.toml`, then
-//! command-line flags.
+//! thresholds of the 502/504 rules, excluded files, the fail level. Filled from
+//! defaults, then `proxylint.toml` ([`Settings::from_file`], found by [`discover`]),
+//! then command-line flags (src/cli.rs). Reads the configuration file only.
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use foldhash::HashMap;
+use serde::{Deserialize, Deserializer};
 
+use crate::Error;
 use crate::diagnostic::Severity;
 use crate::nginx::grammar::{DEFAULT_VERSION, Version};
+use crate::nginx::values::{parse_size, parse_time};
+
+/// Name of the configuration file searched upward from the linted file.
+pub const CONFIG_FILE: &str = "proxylint.toml";
+
+/// Syntax errors: nginx refuses such a file, so no setting or comment may turn this
+/// rule off or lower its severity, and a file it fires on is never reported clean.
+pub const UNSUPPRESSIBLE: &str = "NGX001";
 
 /// Limits the NGX1xx rules compare against. Times in milliseconds, sizes in bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +74,11 @@ pub struct Settings {
     /// Addresses the backends are known to listen on (`unix:/run/php/php8.2-fpm.sock`,
     /// `127.0.0.1:9000`), for the rules that compare pass targets with them.
     pub backends: Vec<String>,
+    /// Lowest severity that makes the exit code 1.
+    pub fail_level: Severity,
+    /// Files not to lint (as entries) and whose findings are dropped (as includes):
+    /// absolute patterns, matched against canonical paths.
+    pub exclude: Vec<glob::Pattern>,
 }
 
 impl Default for Settings {
@@ -70,6 +91,8 @@ impl Default for Settings {
             severity: HashMap::default(),
             thresholds: Thresholds::default(),
             backends: Vec::new(),
+            fail_level: Severity::Warning,
+            exclude: Vec::new(),
         }
     }
 }
@@ -82,7 +105,270 @@ fn matches(selector: &str, code: &str) -> bool {
 
 impl Settings {
     pub fn rule_enabled(&self, code: &str) -> bool {
-        (self.select.is_empty() || self.select.iter().any(|s| matches(s, code)))
-            && !self.ignore.iter().any(|s| matches(s, code))
+        code == UNSUPPRESSIBLE
+            || ((self.select.is_empty() || self.select.iter().any(|s| matches(s, code)))
+                && !self.ignore.iter().any(|s| matches(s, code)))
+    }
+
+    /// Whether `exclude` names this file.
+    pub fn excluded(&self, path: &Path) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
+        // Canonical paths, so `../conf/x.conf` and symlinked directories match too.
+        let path = std::fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
+            .unwrap_or_else(|_| path.to_path_buf());
+        let options = glob::MatchOptions {
+            require_literal_separator: true,
+            ..glob::MatchOptions::new()
+        };
+        self.exclude
+            .iter()
+            .any(|p| p.matches_path_with(&path, options))
+    }
+
+    /// Defaults overridden by a `proxylint.toml`.
+    pub fn from_file(path: &Path) -> Result<Settings, Error> {
+        let error = |message: String| Error::Config {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let file: FileSettings = toml::from_str(&text).map_err(|e| error(e.to_string()))?;
+        let dir = std::fs::canonicalize(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        file.apply(&dir, Settings::default()).map_err(error)
+    }
+}
+
+/// The first `proxylint.toml` in `start` or a directory above it.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+    start
+        .ancestors()
+        .map(|dir| dir.join(CONFIG_FILE))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A `--select` value or `select` entry: a rule code or a prefix of some (`NGX1`).
+pub fn parse_selector(s: &str) -> Result<String, String> {
+    let code = s.trim().to_ascii_uppercase();
+    if code.is_empty() {
+        return Err("empty rule code".to_string());
+    }
+    if !crate::rules::all().any(|r| matches(&code, r.code)) {
+        return Err(format!(
+            "\"{s}\" matches no rule code (see `proxylint rules`)"
+        ));
+    }
+    Ok(code)
+}
+
+/// An `--ignore` value or `ignore` entry: a selector, but never NGX001 itself.
+pub fn parse_ignored(s: &str) -> Result<String, String> {
+    let code = parse_selector(s)?;
+    if code == UNSUPPRESSIBLE {
+        return Err(format!(
+            "{UNSUPPRESSIBLE} (syntax errors) cannot be ignored: nginx refuses such a file"
+        ));
+    }
+    Ok(code)
+}
+
+/// A value read through its `FromStr`, so that a bad value is reported by toml with the
+/// file's line and key.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Parsed<T>(T);
+
+impl<'de, T> Deserialize<'de> for Parsed<T>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map(Parsed).map_err(serde::de::Error::custom)
+    }
+}
+
+macro_rules! parsed_by {
+    ($name:ident, $doc:literal, $parse:expr) => {
+        #[doc = $doc]
+        #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+        struct $name(String);
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $parse(s).map($name)
+            }
+        }
+    };
+}
+
+parsed_by!(Selector, "An entry of `select`.", parse_selector);
+parsed_by!(Ignored, "An entry of `ignore`.", parse_ignored);
+parsed_by!(
+    RuleCode,
+    "A key of `[rules]`: a full rule code.",
+    |s: &str| {
+        crate::rules::all()
+            .find(|r| r.code.eq_ignore_ascii_case(s))
+            .map(|r| r.code.to_string())
+            .ok_or_else(|| format!("unknown rule code \"{s}\" (see `proxylint rules`)"))
+    }
+);
+
+/// A time in nginx syntax (`500ms`, `10s`, `1m`), in milliseconds.
+struct Millis(i64);
+
+impl FromStr for Millis {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_time(s, false).map(Millis).ok_or_else(|| {
+            format!("invalid time \"{s}\": expected nginx syntax such as 500ms, 10s, 1m")
+        })
+    }
+}
+
+/// A size in nginx syntax (`4k`, `1m`), in bytes.
+struct Bytes(i64);
+
+impl FromStr for Bytes {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_size(s).map(Bytes).ok_or_else(|| {
+            format!("invalid size \"{s}\": expected nginx syntax such as 4096, 8k, 1m")
+        })
+    }
+}
+
+/// `[rules]` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Level {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+/// proxylint.toml as written. Every key is optional; unknown keys are errors.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileSettings {
+    nginx_version: Option<Parsed<Version>>,
+    plus: Option<bool>,
+    fail_level: Option<Parsed<Severity>>,
+    select: Option<Vec<Parsed<Selector>>>,
+    ignore: Option<Vec<Parsed<Ignored>>>,
+    exclude: Option<Vec<Parsed<glob::Pattern>>>,
+    rules: Option<BTreeMap<Parsed<RuleCode>, Level>>,
+    thresholds: Option<FileThresholds>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileThresholds {
+    min_read_timeout: Option<Parsed<Millis>>,
+    min_connect_timeout: Option<Parsed<Millis>>,
+    max_connect_timeout: Option<Parsed<Millis>>,
+    min_buffer_size: Option<Parsed<Bytes>>,
+    min_worker_connections: Option<u32>,
+    http_ports: Option<Vec<u16>>,
+    tls_ports: Option<Vec<u16>>,
+    fastcgi_ports: Option<Vec<u16>>,
+}
+
+impl FileSettings {
+    /// `base` overridden by the file; `dir` is the file's directory (excluded paths are
+    /// relative to it).
+    fn apply(self, dir: &Path, mut base: Settings) -> Result<Settings, String> {
+        if let Some(Parsed(v)) = self.nginx_version {
+            base.nginx_version = v;
+        }
+        if let Some(plus) = self.plus {
+            base.plus = plus;
+        }
+        if let Some(Parsed(level)) = self.fail_level {
+            base.fail_level = level;
+        }
+        if let Some(select) = self.select {
+            base.select = select.into_iter().map(|Parsed(Selector(c))| c).collect();
+        }
+        if let Some(ignore) = self.ignore {
+            base.ignore = ignore.into_iter().map(|Parsed(Ignored(c))| c).collect();
+        }
+        for Parsed(pattern) in self.exclude.unwrap_or_default() {
+            let absolute = if Path::new(pattern.as_str()).is_absolute() {
+                pattern.as_str().to_string()
+            } else {
+                format!(
+                    "{}/{}",
+                    glob::Pattern::escape(&dir.display().to_string()),
+                    pattern.as_str()
+                )
+            };
+            base.exclude.push(
+                glob::Pattern::new(&absolute)
+                    .map_err(|e| format!("exclude: invalid pattern \"{absolute}\": {e}"))?,
+            );
+        }
+        for (Parsed(RuleCode(code)), level) in self.rules.unwrap_or_default() {
+            if code == UNSUPPRESSIBLE && level != Level::Error {
+                return Err(format!(
+                    "[rules] {code}: syntax errors cannot be turned off or downgraded: nginx refuses such a file"
+                ));
+            }
+            let severity = match level {
+                Level::Error => Severity::Error,
+                Level::Warning => Severity::Warning,
+                Level::Info => Severity::Info,
+                Level::Off => {
+                    base.ignore.push(code);
+                    continue;
+                }
+            };
+            base.severity.insert(code, severity);
+        }
+        if let Some(t) = self.thresholds {
+            t.apply(&mut base.thresholds);
+        }
+        Ok(base)
+    }
+}
+
+impl FileThresholds {
+    fn apply(self, t: &mut Thresholds) {
+        if let Some(Parsed(Millis(v))) = self.min_read_timeout {
+            t.min_read_timeout_ms = v;
+        }
+        if let Some(Parsed(Millis(v))) = self.min_connect_timeout {
+            t.min_connect_timeout_ms = v;
+        }
+        if let Some(Parsed(Millis(v))) = self.max_connect_timeout {
+            t.max_connect_timeout_ms = v;
+        }
+        if let Some(Parsed(Bytes(v))) = self.min_buffer_size {
+            t.min_buffer_size = v;
+        }
+        if let Some(v) = self.min_worker_connections {
+            t.min_worker_connections = i64::from(v);
+        }
+        if let Some(v) = self.http_ports {
+            t.http_ports = v;
+        }
+        if let Some(v) = self.tls_ports {
+            t.tls_ports = v;
+        }
+        if let Some(v) = self.fastcgi_ports {
+            t.fastcgi_ports = v;
+        }
     }
 }

@@ -121,7 +121,7 @@ fn codes_and_names_are_unique_and_well_formed() {
             rule.name
         );
         assert!(
-            rule.code.len() == 6 && rule.code.starts_with("NGX"),
+            rule.code.len() == 6 && (rule.code.starts_with("NGX") || rule.code.starts_with("PXL")),
             "bad code {}",
             rule.code
         );

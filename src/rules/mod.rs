@@ -1,6 +1,10 @@
 //! Rule registry: every rule once, with its code, name, default severity, check
-//! function and documentation (the rule file's `//!` comment, embedded by build.rs).
+//! and documentation (the rule file's `//!` comment, embedded by build.rs).
+//!
+//! Families: `nginx/` (NGX: the configuration) and `meta/` (PXL: proxylint's own
+//! suppression comments).
 
+pub mod meta;
 pub mod nginx;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -14,9 +18,19 @@ pub struct Rule {
     pub code: &'static str,
     /// Kebab-case name of the problem; reads well after "allow".
     pub name: &'static str,
+    /// Default severity; `[rules]` in proxylint.toml overrides it.
     pub severity: Severity,
-    /// Pure check over the model.
-    pub check: fn(&Config, &Settings) -> Vec<Diagnostic>,
+    pub check: Check,
+}
+
+/// Where a rule's findings come from.
+pub enum Check {
+    /// A pure function of the model: every configuration rule.
+    Model(fn(&Config, &Settings) -> Vec<Diagnostic>),
+    /// Found by the suppression filter (src/suppress.rs), which runs after every model
+    /// check because it needs their findings: an unused suppression is only known once
+    /// all findings are.
+    Suppression,
 }
 
 impl Rule {
@@ -62,27 +76,28 @@ impl Rule {
     }
 }
 
-/// Every rule, in code order.
-pub fn all() -> &'static [&'static Rule] {
-    nginx::RULES
+/// Every rule: NGX codes in order, then PXL codes.
+pub fn all() -> impl Iterator<Item = &'static Rule> {
+    nginx::RULES.iter().chain(meta::RULES).copied()
 }
 
 /// A rule by code (`NGX002`, any case) or name (`unknown-directive`).
 pub fn find(key: &str) -> Option<&'static Rule> {
-    all()
-        .iter()
-        .copied()
-        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+    all().find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
 }
 
-/// Runs every rule over the model, in code order.
+/// Runs every enabled model check, in code order, with the configured severity
+/// overrides (a rule may report some findings below its default severity).
 pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
     all()
-        .iter()
         .filter(|r| settings.rule_enabled(r.code))
-        .flat_map(|r| {
+        .filter_map(|r| match r.check {
+            Check::Model(check) => Some((r, check)),
+            Check::Suppression => None,
+        })
+        .flat_map(|(r, check)| {
             let severity = settings.severity.get(r.code).copied();
-            (r.check)(config, settings).into_iter().map(move |mut d| {
+            check(config, settings).into_iter().map(move |mut d| {
                 if let Some(s) = severity {
                     d.severity = s;
                 }

@@ -48,14 +48,14 @@
 use crate::diagnostic::{Diagnostic, NginxReport, Severity};
 use crate::model::Config;
 use crate::nginx::ast::SyntaxErrorKind;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX001",
     name: "syntax-error",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 fn help(kind: &SyntaxErrorKind) -> Option<&'static str> {

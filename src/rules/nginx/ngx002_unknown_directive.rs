@@ -33,14 +33,14 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Config, Resolution};
 use crate::nginx::grammar::{Unavailable, grammar};
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX002",
     name: "unknown-directive",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 /// The known directive closest to `name` among those valid in `context`.

@@ -39,14 +39,14 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Config, Resolution};
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX003",
     name: "directive-not-allowed-here",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 /// A context as the nginx documentation names it (`http>location>if` → `if in location`).

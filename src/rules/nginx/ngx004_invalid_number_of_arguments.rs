@@ -31,14 +31,14 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::nginx::grammar::Arity;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX004",
     name: "invalid-number-of-arguments",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 fn expected(arity: Arity) -> String {

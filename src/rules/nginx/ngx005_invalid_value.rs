@@ -41,14 +41,14 @@
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
 use crate::model::Config;
 use crate::nginx::handlers;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX005",
     name: "invalid-value",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {

@@ -39,14 +39,14 @@ use foldhash::{HashMap, HashMapExt};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX006",
     name: "duplicate-directive",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 /// Directives that store into the same place: a second one of the group is a

@@ -29,14 +29,14 @@
 use crate::diagnostic::{Diagnostic, NginxReport, Severity};
 use crate::model::Config;
 use crate::nginx::ast::LoadErrorKind;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX008",
     name: "include-cycle",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {

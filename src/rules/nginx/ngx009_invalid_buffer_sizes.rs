@@ -58,14 +58,14 @@ use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
 use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
 use crate::nginx::values::{atoi, parse_size};
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX009",
     name: "invalid-buffer-sizes",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 /// nginx's default buffer sizes derive from the memory page size.

@@ -35,14 +35,14 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Config, Scope};
 use crate::nginx::handlers::{LocationKind, location_kind};
 use crate::nginx::url::{has_variables, parse_pass};
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX010",
     name: "proxy-pass-uri-not-allowed",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 /// Why the block holding a `proxy_pass` may not carry a URI part, if it may not.

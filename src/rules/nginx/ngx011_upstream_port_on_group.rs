@@ -47,14 +47,14 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::model::upstreams::Conflict;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX011",
     name: "upstream-port-on-group",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {

@@ -33,14 +33,14 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::nginx::grammar::{Kind, Version};
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX013",
     name: "deprecated-directive",
     severity: Severity::Warning,
-    check,
+    check: Check::Model(check),
 };
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {

@@ -43,14 +43,14 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Config, Scope};
 use crate::nginx::handlers::{LocationKind, location_kind};
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX014",
     name: "invalid-location-nesting",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {

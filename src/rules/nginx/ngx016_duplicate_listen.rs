@@ -46,14 +46,14 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::nginx::ast::NodeId;
 use crate::nginx::url::is_ip;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX016",
     name: "duplicate-listen",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 /// `listen` parameters that set socket options (nginx's `lsopt.set`).

@@ -36,14 +36,14 @@
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
 use crate::model::{Config, Scope};
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX017",
     name: "ssl-certificate-missing",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {

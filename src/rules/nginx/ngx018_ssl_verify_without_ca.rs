@@ -33,14 +33,14 @@
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
 use crate::model::Config;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX018",
     name: "ssl-verify-without-ca",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {

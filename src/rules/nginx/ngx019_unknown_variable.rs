@@ -44,14 +44,14 @@ use crate::model::{Config, Resolution};
 use crate::nginx::ast::{Directive, NodeId, Word};
 use crate::nginx::grammar::{Origin, grammar};
 use crate::nginx::handlers::{LocationKind, location_kind};
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX019",
     name: "unknown-variable",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 fn family(context: &str) -> Option<&'static str> {

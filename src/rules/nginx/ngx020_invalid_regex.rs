@@ -40,14 +40,14 @@ use crate::model::Config;
 use crate::nginx::ast::Word;
 use crate::nginx::handlers::{LocationKind, location_kind};
 use crate::nginx::regex;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX020",
     name: "invalid-regex",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 /// The regular expressions of a directive, with the argument each comes from.

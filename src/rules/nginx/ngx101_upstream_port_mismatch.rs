@@ -54,14 +54,14 @@ use foldhash::HashMap;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::nginx::ast::NodeId;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX101",
     name: "upstream-port-mismatch",
     severity: Severity::Warning,
-    check,
+    check: Check::Model(check),
 };
 
 /// A digit dropped, added, or two adjacent digits swapped: typing slips, unlike the

@@ -41,14 +41,14 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::nginx::values::parse_time;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX102",
     name: "proxy-timeout-too-low",
     severity: Severity::Warning,
-    check,
+    check: Check::Model(check),
 };
 
 /// Upstream modules with read/send/connect timeouts.

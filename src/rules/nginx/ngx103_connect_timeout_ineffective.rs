@@ -35,15 +35,15 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::nginx::values::parse_time;
-use crate::rules::Rule;
 use crate::rules::nginx::ngx102_proxy_timeout_too_low::{TIMEOUT_MODULES, show_ms};
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX103",
     name: "connect-timeout-ineffective",
     severity: Severity::Warning,
-    check,
+    check: Check::Model(check),
 };
 
 fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {

@@ -38,14 +38,14 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::nginx::values::parse_size;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX104",
     name: "proxy-buffer-too-small",
     severity: Severity::Warning,
-    check,
+    check: Check::Model(check),
 };
 
 const MODULES: &[&str] = &["proxy", "fastcgi", "uwsgi", "scgi", "grpc"];

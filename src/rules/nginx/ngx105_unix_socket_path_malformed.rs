@@ -33,14 +33,14 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX105",
     name: "unix-socket-path-malformed",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 /// The part of a socket path after a `*.sock` component, if any.

@@ -46,14 +46,14 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX107",
     name: "socket-path-mismatch",
     severity: Severity::Warning,
-    check,
+    check: Check::Model(check),
 };
 
 /// A path with its digit runs replaced, and the digit runs as numbers: sockets that

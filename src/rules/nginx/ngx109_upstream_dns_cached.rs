@@ -40,14 +40,14 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::nginx::grammar::Version;
 use crate::nginx::url::is_ip;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX109",
     name: "upstream-dns-cached",
     severity: Severity::Info,
-    check,
+    check: Check::Model(check),
 };
 
 /// nginx resolves upstream `server` names while running from this version on.

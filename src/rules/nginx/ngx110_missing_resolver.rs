@@ -37,14 +37,14 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::model::upstreams::Family;
 use crate::nginx::url::{ParseOptions, Piece, host_pieces, is_ip, parse_addr};
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX110",
     name: "missing-resolver",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 /// Whether a literal address (`host`, `host:port`, `unix:...`) needs DNS at request

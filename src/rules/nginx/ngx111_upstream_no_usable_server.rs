@@ -32,14 +32,14 @@
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
 use crate::model::{Config, Scope};
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX111",
     name: "upstream-no-usable-server",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {

@@ -69,14 +69,14 @@ use crate::model::index::Pass;
 use crate::nginx::grammar::Version;
 use crate::nginx::url::{Piece, pieces};
 use crate::nginx::values::atoi;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX112",
     name: "upstream-keepalive-ineffective",
     severity: Severity::Warning,
-    check,
+    check: Check::Model(check),
 };
 
 /// nginx stopped sending `Connection: close` and switched to HTTP/1.1 by default here.

@@ -40,14 +40,14 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::{Settings, Thresholds};
 
 pub const RULE: Rule = Rule {
     code: "NGX114",
     name: "protocol-port-mismatch",
     severity: Severity::Warning,
-    check,
+    check: Check::Model(check),
 };
 
 /// What is wrong with speaking `scheme` through `directive` to `port`, if anything.

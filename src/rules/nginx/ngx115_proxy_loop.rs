@@ -45,14 +45,14 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::index::{Index, Pass, ServerBlock};
 use crate::model::{Config, Scope};
 use crate::nginx::handlers::{LocationKind, location_kind};
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX115",
     name: "proxy-loop",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 fn loopback(host: &str) -> bool {

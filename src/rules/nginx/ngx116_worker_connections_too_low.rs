@@ -35,14 +35,14 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Config, Scope};
 use crate::nginx::values::atoi;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX116",
     name: "worker-connections-too-low",
     severity: Severity::Warning,
-    check,
+    check: Check::Model(check),
 };
 
 fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {

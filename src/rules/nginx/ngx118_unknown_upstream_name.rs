@@ -43,14 +43,14 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::nginx::url::is_ip;
-use crate::rules::Rule;
+use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX118",
     name: "unknown-upstream-name",
     severity: Severity::Error,
-    check,
+    check: Check::Model(check),
 };
 
 /// Whether `name` is within typo distance of `group`. Short names (`app`, `api`, `web`)
