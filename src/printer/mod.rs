@@ -1,21 +1,33 @@
 //! Printers: one file per output format, all fed the same diagnostics. Rules never
 //! format output; printers never decide what is wrong.
 
+pub mod checkstyle;
 pub mod concise;
 pub mod full;
+pub mod github;
+pub mod json;
+pub mod sarif;
 
 use std::io::{self, Write};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::source::{SourceMap, Span};
 
 /// Output formats of the lint command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Graphical report with source snippets (miette).
+    /// Graphical report with source snippets (miette); the default.
     Full,
     /// One line per finding: `path:line:col: severity[CODE] message`.
     Concise,
+    /// One JSON document (schema in README.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::message`): annotations.
+    Github,
+    /// Checkstyle XML, for CI servers and editors that read it.
+    Checkstyle,
 }
 
 /// Everything a printer needs about one run.
@@ -35,27 +47,93 @@ impl Report<'_> {
         let (line, col) = file.line_col(span.start);
         (&file.name, line, col)
     }
+
+    /// Where a span starts and ends, for the machine-readable formats.
+    pub fn range(&self, span: Span) -> Range<'_> {
+        let file = self.sources.get(span.file);
+        let (line, column) = file.line_col(span.start);
+        let (end_line, end_column) = file.line_col(span.end);
+        Range {
+            file: &file.name,
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+}
+
+/// A span as 1-based lines and columns (UTF-8 characters). The end is exclusive: the
+/// column just past the last character, as in SARIF and LSP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range<'a> {
+    /// The file's name as displayed.
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
 }
 
 pub fn print(format: Format, report: &Report, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Full => full::print(report, out),
         Format::Concise => concise::print(report, out),
+        Format::Json => json::print(report, out),
+        Format::Sarif => sarif::print(report, out),
+        Format::Github => github::print(report, out),
+        Format::Checkstyle => checkstyle::print(report, out),
+    }
+}
+
+/// Findings by severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Counts {
+    pub fn of(diagnostics: &[Diagnostic]) -> Counts {
+        let mut c = Counts::default();
+        for d in diagnostics {
+            match d.severity {
+                Severity::Error => c.errors += 1,
+                Severity::Warning => c.warnings += 1,
+                Severity::Info => c.infos += 1,
+            }
+        }
+        c
     }
 }
 
 /// "3 errors, 1 warning" style count.
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
-    use crate::diagnostic::Severity;
-    let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
+    let c = Counts::of(diagnostics);
     let part = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let mut parts = vec![
-        part(count(Severity::Error), "error"),
-        part(count(Severity::Warning), "warning"),
-    ];
-    let infos = count(Severity::Info);
-    if infos > 0 {
-        parts.push(part(infos, "info"));
+    let mut parts = vec![part(c.errors, "error"), part(c.warnings, "warning")];
+    if c.infos > 0 {
+        parts.push(part(c.infos, "info"));
     }
     parts.join(", ")
+}
+
+/// The rule's kebab-case name, empty for a code no rule has.
+pub fn rule_name(code: &str) -> &'static str {
+    crate::rules::find(code).map_or("", |r| r.name)
+}
+
+/// The message, with the help on a line of its own: for formats with one text field.
+pub fn message_with_help(d: &Diagnostic) -> String {
+    match &d.help {
+        Some(help) => format!("{}\nhelp: {help}", d.message),
+        None => d.message.clone(),
+    }
+}
+
+/// The secondary locations of a finding, labels first: the flat formats have one list
+/// for both.
+pub fn secondary(d: &Diagnostic) -> impl Iterator<Item = &Label> {
+    d.labels.iter().chain(&d.related)
 }
