@@ -11,15 +11,40 @@ use crate::diagnostic::Severity;
 use crate::lint::{self, Input, LoadOptions};
 use crate::nginx::grammar::Version;
 use crate::printer::{self, Format, Report};
-use crate::settings::Settings;
+use crate::settings::{self, Settings};
 
 /// Where nginx keeps its main configuration on Linux distributions.
 const DEFAULT_CONFIG: &str = "/etc/nginx/nginx.conf";
 
+/// Shown after the options of `proxylint --help`.
+const AFTER_HELP: &str = "\
+Configuration:
+  proxylint.toml, searched upward from the first linted file's directory (or given
+  with --config-file; --isolated ignores it). Keys: nginx-version, plus, fail-level,
+  select, ignore, exclude (globs relative to the file), [rules] CODE = \"error\" |
+  \"warning\" | \"info\" | \"off\", [thresholds] min-read-timeout, min-connect-timeout,
+  max-connect-timeout, min-buffer-size, min-worker-connections, http-ports, tls-ports,
+  fastcgi-ports. Flags override the file; --ignore adds to its ignore list.
+
+Suppressing findings (comments in the nginx configuration):
+  proxy_read_timeout 5s;  # proxylint: disable=NGX102   this line
+  # proxylint: disable=NGX102,NGX103                    the line below
+  # proxylint: disable-file=NGX109                      the whole file
+  `all` stands for every code. NGX001 (syntax errors) cannot be suppressed, ignored
+  or downgraded. A suppression that suppresses nothing is reported (PXL001).
+
+Exit codes: 0 no finding at or above the fail level, 1 findings, 2 usage, I/O or
+configuration error.";
+
 /// Lint nginx configurations for what makes a reverse proxy answer 502/503/504, and read
 /// error logs to tell why it did.
 #[derive(Debug, Parser)]
-#[command(name = "proxylint", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "proxylint",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_long_help = AFTER_HELP
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -61,11 +86,12 @@ pub struct LintArgs {
     #[arg(long, value_name = "CONTEXT", value_parser = parse_context)]
     pub context: Option<&'static str>,
 
-    /// nginx version to check against: which directives exist, which defaults apply.
-    #[arg(long, value_name = "X.Y.Z", default_value_t = crate::nginx::grammar::DEFAULT_VERSION)]
-    pub nginx_version: Version,
+    /// nginx version to check against: which directives exist, which defaults apply
+    /// [default: the current stable release; proxylint.toml: nginx-version].
+    #[arg(long, value_name = "X.Y.Z")]
+    pub nginx_version: Option<Version>,
 
-    /// Accept NGINX Plus directives.
+    /// Accept NGINX Plus directives [proxylint.toml: plus].
     #[arg(long)]
     pub plus: bool,
 
@@ -73,9 +99,29 @@ pub struct LintArgs {
     #[arg(long, value_enum, default_value_t = Format::Full)]
     pub format: Format,
 
-    /// Exit with 1 when a finding has at least this severity.
-    #[arg(long, value_name = "LEVEL", default_value = "warning", value_parser = parse_severity)]
-    pub fail_level: Severity,
+    /// Exit with 1 when a finding has at least this severity: error, warning or info
+    /// [default: warning; proxylint.toml: fail-level].
+    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
+    pub fail_level: Option<Severity>,
+
+    /// Run only these rules: comma-separated codes or prefixes (NGX1) [replaces
+    /// proxylint.toml's select]. NGX001 always runs.
+    #[arg(long, value_name = "CODES", value_delimiter = ',', value_parser = settings::parse_selector)]
+    pub select: Option<Vec<String>>,
+
+    /// Do not run these rules: comma-separated codes or prefixes [added to
+    /// proxylint.toml's ignore]. NGX001 cannot be ignored.
+    #[arg(long, value_name = "CODES", value_delimiter = ',', value_parser = settings::parse_ignored)]
+    pub ignore: Option<Vec<String>>,
+
+    /// Read settings from this file instead of the proxylint.toml found upward from the
+    /// first linted file.
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
+    pub config_file: Option<PathBuf>,
+
+    /// Ignore every proxylint.toml: defaults and flags only.
+    #[arg(long)]
+    pub isolated: bool,
 }
 
 fn parse_context(s: &str) -> Result<&'static str, String> {
@@ -161,7 +207,13 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
             out.extend(
                 lint::entry_points(&path, settings)?
                     .into_iter()
+                    .filter(|p| !settings.excluded(p))
                     .map(Input::File),
+            );
+        } else if settings.excluded(&path) {
+            eprintln!(
+                "proxylint: {} is excluded by the `exclude` setting: not linted",
+                path.display()
             );
         } else {
             out.push(Input::File(path));
@@ -170,12 +222,57 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
     Ok(out)
 }
 
-fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
-    let settings = Settings {
-        nginx_version: args.nginx_version,
-        plus: args.plus,
-        ..Settings::default()
+/// Where the search for proxylint.toml starts: the directory of the first linted file
+/// (stdin: of its `--stdin-filename`), or the first linted directory.
+fn config_search_start(args: &LintArgs) -> PathBuf {
+    let first = match args.paths.first().map(String::as_str) {
+        None => PathBuf::from(DEFAULT_CONFIG),
+        Some("-") => PathBuf::from(args.stdin_filename.as_deref().unwrap_or("<stdin>")),
+        Some(p) => match &args.prefix {
+            Some(prefix) if Path::new(p).is_relative() => prefix.join(p),
+            _ => PathBuf::from(p),
+        },
     };
+    if first.is_dir() {
+        return first;
+    }
+    match first.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Defaults, then proxylint.toml, then the flags.
+fn settings_for(args: &LintArgs) -> Result<Settings, Error> {
+    let file = if args.isolated {
+        None
+    } else if let Some(path) = &args.config_file {
+        Some(path.clone())
+    } else {
+        settings::discover(&config_search_start(args))
+    };
+    let mut settings = match &file {
+        Some(path) => Settings::from_file(path)?,
+        None => Settings::default(),
+    };
+    if let Some(version) = args.nginx_version {
+        settings.nginx_version = version;
+    }
+    settings.plus |= args.plus;
+    if let Some(level) = args.fail_level {
+        settings.fail_level = level;
+    }
+    if let Some(select) = &args.select {
+        settings.select = select.clone();
+    }
+    if let Some(ignore) = &args.ignore {
+        settings.ignore.extend(ignore.iter().cloned());
+    }
+    Ok(settings)
+}
+
+fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
+    let settings = settings_for(args)?;
     let inputs = inputs(args, &settings)?;
     let options = LoadOptions {
         context: args.context,
@@ -196,7 +293,9 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
             path: PathBuf::from("<stdout>"),
             source,
         })?;
-    let failing = diagnostics.iter().any(|d| d.severity >= args.fail_level);
+    let failing = diagnostics
+        .iter()
+        .any(|d| d.severity >= settings.fail_level);
     // The process ends here: freeing a large model would only cost time.
     std::mem::forget(config);
     Ok(if failing {

@@ -138,7 +138,8 @@ impl Settings {
             path: path.to_path_buf(),
             source,
         })?;
-        let file: FileSettings = toml::from_str(&text).map_err(|e| error(e.to_string()))?;
+        let file: FileSettings =
+            toml::from_str(&text).map_err(|e| error(e.to_string().trim_end().to_string()))?;
         let dir = std::fs::canonicalize(path)
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
