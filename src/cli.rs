@@ -281,10 +281,8 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
     let diagnostics = lint::check(&config, &settings);
     let stdout = std::io::stdout();
     let report = Report {
-        sources: &config.sources,
-        diagnostics: &diagnostics,
-        files: config.sources.len(),
         color: stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ..Report::new(&config, &diagnostics)
     };
     let mut out = stdout.lock();
     printer::print(args.format, &report, &mut out)

@@ -46,12 +46,7 @@ fn shared() -> (Config, Vec<Diagnostic>) {
 }
 
 fn render(format: Format, config: &Config, diags: &[Diagnostic]) -> String {
-    let report = Report {
-        sources: &config.sources,
-        diagnostics: diags,
-        files: config.sources.len(),
-        color: false,
-    };
+    let report = Report::new(config, diags);
     let mut out = Vec::new();
     printer::print(format, &report, &mut out).expect("print");
     // The version changes with every release; absolute paths with every checkout.

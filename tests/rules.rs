@@ -101,12 +101,7 @@ fn actual(config: &Config, diags: &[Diagnostic]) -> BTreeSet<Finding> {
 }
 
 fn render(config: &Config, diags: &[Diagnostic]) -> String {
-    let report = Report {
-        sources: &config.sources,
-        diagnostics: diags,
-        files: config.sources.len(),
-        color: false,
-    };
+    let report = Report::new(config, diags);
     let mut out = Vec::new();
     printer::print(Format::Concise, &report, &mut out).expect("print");
     out.extend_from_slice(b"\n");

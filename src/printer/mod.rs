@@ -11,6 +11,7 @@ pub mod sarif;
 use std::io::{self, Write};
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::Config;
 use crate::source::{SourceMap, Span};
 
 /// Output formats of the lint command.
@@ -40,16 +41,26 @@ pub struct Report<'a> {
     pub color: bool,
 }
 
-impl Report<'_> {
+impl<'a> Report<'a> {
+    /// The report of a linted configuration, without colors.
+    pub fn new(config: &'a Config, diagnostics: &'a [Diagnostic]) -> Report<'a> {
+        Report {
+            sources: &config.sources,
+            diagnostics,
+            files: config.sources.len(),
+            color: false,
+        }
+    }
+
     /// `path`, 1-based line and column (UTF-8 characters) of a span.
-    pub fn location(&self, span: Span) -> (&str, usize, usize) {
+    pub fn location(&self, span: Span) -> (&'a str, usize, usize) {
         let file = self.sources.get(span.file);
         let (line, col) = file.line_col(span.start);
         (&file.name, line, col)
     }
 
     /// Where a span starts and ends, for the machine-readable formats.
-    pub fn range(&self, span: Span) -> Range<'_> {
+    pub fn range(&self, span: Span) -> Range<'a> {
         let file = self.sources.get(span.file);
         let (line, column) = file.line_col(span.start);
         let (end_line, end_column) = file.line_col(span.end);

@@ -1,0 +1,630 @@
+//! The built binary, as users and CI run it: exit codes (0 clean, 1 findings, 2 usage,
+//! I/O or configuration error), every output format, stdin, bad input (unreadable
+//! files, directories, binary garbage, include cycles) and the configuration surface
+//! (proxylint.toml, --select/--ignore/--fail-level, suppression comments). Assertions
+//! are on what is printed, not only on exit codes; no input may make it panic.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+const CLEAN: &str = "events {}\nhttp {\n    server {\n        listen 8080;\n        location / {\n            proxy_pass http://127.0.0.1:3000;\n        }\n    }\n}\n";
+
+/// One error (NGX002) on line 2.
+const UNKNOWN: &str = "events {}\nhttp { bogus on; }\n";
+
+/// One warning (NGX013) on line 4, nothing else.
+const DEPRECATED: &str =
+    "events {}\nhttp {\n    server {\n        listen 8443 ssl http2;\n    }\n}\n";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        // Whatever the input, a panic is a bug.
+        assert!(
+            !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
+            "panic: {}",
+            run.stderr
+        );
+        run
+    }
+
+    fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Runs proxylint in `dir` with stdin from `input`.
+fn run_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CI")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn proxylint");
+    if let Some(mut stdin) = child.stdin.take() {
+        // proxylint may exit before reading (usage errors): a broken pipe is fine.
+        let _ = stdin.write_all(input);
+    }
+    Run::from(child.wait_with_output().expect("wait for proxylint"))
+}
+
+/// Runs proxylint in `dir`, with whatever proxylint.toml it finds.
+fn run(dir: &Path, args: &[&str]) -> Run {
+    run_with_stdin(dir, args, b"")
+}
+
+/// Runs proxylint in `dir` without any proxylint.toml (one above the temporary
+/// directory must not change these tests).
+fn isolated(dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["--isolated"];
+    all.extend_from_slice(args);
+    run(dir, &all)
+}
+
+/// A temporary directory with these files.
+fn tree(files: &[(&str, &[u8])]) -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create dir");
+        }
+        std::fs::write(path, text).expect("write file");
+    }
+    dir
+}
+
+#[test]
+fn clean_config_exits_0() {
+    let dir = tree(&[("nginx.conf", CLEAN.as_bytes())]);
+    let out = isolated(dir.path(), &["nginx.conf"]).expect(0);
+    assert_eq!(out.stdout, "No problems found in 1 file(s).\n");
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn findings_exit_1_and_are_printed() {
+    let dir = tree(&[("nginx.conf", UNKNOWN.as_bytes())]);
+    let out = isolated(dir.path(), &["nginx.conf"]).expect(1);
+    assert!(out.stdout.contains("NGX002"), "{}", out.stdout);
+    assert!(out.stdout.contains("unknown directive \"bogus\""));
+    assert!(
+        out.stdout
+            .contains("Found 1 error, 0 warnings in 1 file(s).")
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tree(&[("nginx.conf", CLEAN.as_bytes())]);
+    let out = isolated(dir.path(), &["--no-such-flag", "nginx.conf"]).expect(2);
+    assert!(out.stderr.contains("--no-such-flag"), "{}", out.stderr);
+    let out = isolated(dir.path(), &["--format", "xml", "nginx.conf"]).expect(2);
+    assert!(out.stderr.contains("invalid value 'xml'"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("checkstyle"),
+        "lists the formats: {}",
+        out.stderr
+    );
+    let out = isolated(dir.path(), &["--fail-level", "fatal", "nginx.conf"]).expect(2);
+    assert!(out.stderr.contains("expected error, warning or info"));
+    let out = run(
+        dir.path(),
+        &["--isolated", "--config-file", "x.toml", "nginx.conf"],
+    )
+    .expect(2);
+    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+}
+
+#[test]
+fn nonexistent_path_exits_2_naming_it() {
+    let dir = tree(&[]);
+    let out = isolated(dir.path(), &["missing.conf"]).expect(2);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr
+            .contains("proxylint: error: missing.conf: No such file or directory"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn unreadable_file_exits_2_unless_privileged() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tree(&[("nginx.conf", UNKNOWN.as_bytes())]);
+    let path = dir.path().join("nginx.conf");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    // Root reads a mode-000 file anyway; then it is linted like any other.
+    let readable = std::fs::read(&path).is_ok();
+    let out = isolated(dir.path(), &["nginx.conf"]);
+    if readable {
+        assert!(out.expect(1).stdout.contains("NGX002"));
+    } else {
+        let out = out.expect(2);
+        assert!(
+            out.stderr.contains("nginx.conf: Permission denied"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn directory_where_a_file_is_expected_exits_2() {
+    let dir = tree(&[("nginx.conf", CLEAN.as_bytes()), ("conf.d/.keep", b"")]);
+    let out = isolated(dir.path(), &["conf.d"]).expect(2);
+    assert!(
+        out.stderr
+            .contains("conf.d: no nginx.conf and no *.conf file"),
+        "{}",
+        out.stderr
+    );
+    let out = run(dir.path(), &["--config-file", "conf.d", "nginx.conf"]).expect(2);
+    assert!(
+        out.stderr.contains("conf.d: Is a directory"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Deterministic bytes with NULs, invalid UTF-8, braces and quotes.
+fn garbage(len: usize) -> Vec<u8> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|i| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            if i % 97 == 0 { 0 } else { (state >> 56) as u8 }
+        })
+        .collect()
+}
+
+#[test]
+fn binary_garbage_is_reported_in_every_format_without_a_panic() {
+    let dir = tree(&[("garbage.conf", &garbage(4096))]);
+    for format in ["full", "concise", "json", "sarif", "github", "checkstyle"] {
+        let out = isolated(dir.path(), &["--format", format, "garbage.conf"]).expect(1);
+        assert!(out.stdout.contains("NGX0"), "{format}: {}", out.stdout);
+        match format {
+            "json" | "sarif" => {
+                serde_json::from_str::<Value>(&out.stdout).expect("valid JSON");
+            }
+            "checkstyle" => {
+                roxmltree::Document::parse(&out.stdout).expect("well-formed XML");
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn include_cycle_is_a_finding() {
+    let dir = tree(&[
+        ("nginx.conf", b"events {}\nhttp { include a.conf; }\n"),
+        ("a.conf", b"include b.conf;\n"),
+        ("b.conf", b"include a.conf;\n"),
+    ]);
+    let out = isolated(dir.path(), &["--format", "concise", "nginx.conf"]).expect(1);
+    assert!(out.stdout.contains("error[NGX008]"), "{}", out.stdout);
+    assert!(out.stdout.contains("b.conf:1:"), "{}", out.stdout);
+}
+
+#[test]
+fn stdin_is_named_by_stdin_filename() {
+    let dir = tree(&[]);
+    let out = run_with_stdin(
+        dir.path(),
+        &[
+            "--isolated",
+            "--format",
+            "concise",
+            "-",
+            "--stdin-filename",
+            "site.conf",
+        ],
+        UNKNOWN.as_bytes(),
+    )
+    .expect(1);
+    assert_eq!(
+        out.stdout,
+        "site.conf:2:8: error[NGX002] unknown directive \"bogus\"\n"
+    );
+    let out = run_with_stdin(
+        dir.path(),
+        &["--isolated", "--format", "concise", "-"],
+        UNKNOWN.as_bytes(),
+    )
+    .expect(1);
+    assert!(out.stdout.starts_with("<stdin>:2:8: "), "{}", out.stdout);
+    let out = run_with_stdin(dir.path(), &["--isolated", "-"], CLEAN.as_bytes()).expect(0);
+    assert!(out.stdout.contains("No problems found"));
+}
+
+#[test]
+fn every_format_prints_its_own_shape() {
+    let dir = tree(&[("nginx.conf", UNKNOWN.as_bytes())]);
+    let lint = |format: &str| isolated(dir.path(), &["--format", format, "nginx.conf"]).expect(1);
+
+    assert!(
+        lint("full")
+            .stdout
+            .contains("× unknown directive \"bogus\"")
+    );
+    assert_eq!(
+        lint("concise").stdout,
+        "nginx.conf:2:8: error[NGX002] unknown directive \"bogus\"\n"
+    );
+    let json: Value = serde_json::from_str(&lint("json").stdout).expect("JSON");
+    assert_eq!(json["diagnostics"][0]["code"], "NGX002");
+    assert_eq!(json["diagnostics"][0]["file"], "nginx.conf");
+    assert_eq!(json["summary"]["errors"], 1);
+    let sarif: Value = serde_json::from_str(&lint("sarif").stdout).expect("JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "NGX002");
+    assert_eq!(
+        lint("github").stdout,
+        "::error file=nginx.conf,line=2,col=8,endLine=2,endColumn=13,title=NGX002 unknown-directive::unknown directive \"bogus\"\n"
+    );
+    let xml = lint("checkstyle").stdout;
+    let doc = roxmltree::Document::parse(&xml).expect("XML");
+    let error = doc
+        .descendants()
+        .find(|n| n.has_tag_name("error"))
+        .expect("an error element");
+    assert_eq!(error.attribute("source"), Some("proxylint.NGX002"));
+    assert_eq!(error.attribute("line"), Some("2"));
+}
+
+#[test]
+fn fail_level_decides_the_exit_code() {
+    let dir = tree(&[("nginx.conf", DEPRECATED.as_bytes())]);
+    let out = isolated(dir.path(), &["--format", "concise", "nginx.conf"]).expect(1);
+    assert!(out.stdout.contains("warning[NGX013]"), "{}", out.stdout);
+    isolated(dir.path(), &["--fail-level", "error", "nginx.conf"]).expect(0);
+    isolated(dir.path(), &["--fail-level", "info", "nginx.conf"]).expect(1);
+    // Syntax errors fail at any level.
+    let broken = tree(&[("nginx.conf", b"events {}\nhttp {\n")]);
+    let out = isolated(broken.path(), &["--fail-level", "error", "nginx.conf"]).expect(1);
+    assert!(out.stdout.contains("NGX001"));
+}
+
+#[test]
+fn select_and_ignore_choose_rules_but_never_drop_syntax_errors() {
+    let text = "events {}\nhttp {\n    bogus on;\n    server { listen 8443 ssl http2; }\n    return 200 \"x\"y;\n}\n";
+    let dir = tree(&[("nginx.conf", text.as_bytes())]);
+    let codes = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        all.push("nginx.conf");
+        let out = isolated(dir.path(), &all);
+        let json: Value = serde_json::from_str(&out.stdout).expect("JSON");
+        json["diagnostics"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|d| d["code"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let all = codes(&[]);
+    assert!(all.contains(&"NGX002".to_string()), "{all:?}");
+    assert!(all.contains(&"NGX013".to_string()), "{all:?}");
+    assert_eq!(codes(&["--select", "NGX013"]), ["NGX013", "NGX001"]);
+    assert_eq!(codes(&["--select", "ngx01"]), ["NGX013", "NGX001"]);
+    let ignored = codes(&["--ignore", "NGX002,NGX013"]);
+    assert!(!ignored.contains(&"NGX002".to_string()) && !ignored.contains(&"NGX013".to_string()));
+    assert!(ignored.contains(&"NGX001".to_string()));
+    let out = isolated(dir.path(), &["--ignore", "NGX001", "nginx.conf"]).expect(2);
+    assert!(
+        out.stderr
+            .contains("NGX001 (syntax errors) cannot be ignored")
+    );
+    let out = isolated(dir.path(), &["--select", "NGX9", "nginx.conf"]).expect(2);
+    assert!(out.stderr.contains("\"NGX9\" matches no rule code"));
+}
+
+#[test]
+fn proxylint_toml_is_found_upward_and_flags_override_it() {
+    let dir = tree(&[
+        (
+            "proxylint.toml",
+            b"ignore = [\"NGX002\"]\nfail-level = \"error\"\n",
+        ),
+        ("etc/nginx/sites/app.conf", DEPRECATED.as_bytes()),
+        ("etc/nginx/sites/bad.conf", UNKNOWN.as_bytes()),
+    ]);
+    // Found two directories above the file: NGX002 ignored, warnings do not fail.
+    let out = run(
+        dir.path(),
+        &["--format", "concise", "etc/nginx/sites/bad.conf"],
+    )
+    .expect(0);
+    assert_eq!(out.stdout, "");
+    let out = run(
+        dir.path(),
+        &["--format", "concise", "etc/nginx/sites/app.conf"],
+    )
+    .expect(0);
+    assert!(out.stdout.contains("warning[NGX013]"), "{}", out.stdout);
+    // Flags override the file; --ignore adds to its list.
+    run(
+        dir.path(),
+        &["--fail-level", "warning", "etc/nginx/sites/app.conf"],
+    )
+    .expect(1);
+    let out = run(
+        dir.path(),
+        &[
+            "--ignore",
+            "NGX013",
+            "--format",
+            "concise",
+            "etc/nginx/sites/app.conf",
+            "etc/nginx/sites/bad.conf",
+        ],
+    )
+    .expect(0);
+    assert_eq!(out.stdout, "");
+    // --isolated reads no file.
+    let out = run(
+        dir.path(),
+        &[
+            "--isolated",
+            "--format",
+            "concise",
+            "etc/nginx/sites/bad.conf",
+        ],
+    )
+    .expect(1);
+    assert!(out.stdout.contains("NGX002"));
+    // From stdin, the search starts at --stdin-filename's directory.
+    let out = run_with_stdin(
+        dir.path(),
+        &[
+            "--format",
+            "concise",
+            "-",
+            "--stdin-filename",
+            "etc/nginx/sites/x.conf",
+        ],
+        UNKNOWN.as_bytes(),
+    )
+    .expect(0);
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn config_file_flag_and_rules_table() {
+    let dir = tree(&[
+        (
+            "ci.toml",
+            b"[rules]\nNGX013 = \"error\"\nNGX002 = \"off\"\n",
+        ),
+        ("nginx.conf", format!("{DEPRECATED}bogus on;\n").as_bytes()),
+    ]);
+    let out = run(
+        dir.path(),
+        &[
+            "--config-file",
+            "ci.toml",
+            "--format",
+            "concise",
+            "nginx.conf",
+        ],
+    )
+    .expect(1);
+    assert_eq!(
+        out.stdout,
+        "nginx.conf:4:25: error[NGX013] the \"listen ... http2\" directive is deprecated, use the \"http2\" directive instead\n"
+    );
+    let out = run(dir.path(), &["--config-file", "missing.toml", "nginx.conf"]).expect(2);
+    assert!(
+        out.stderr
+            .contains("missing.toml: No such file or directory"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn bad_proxylint_toml_exits_2_naming_file_and_key() {
+    let cases: &[(&str, &str)] = &[
+        ("colour = \"always\"\n", "unknown field `colour`"),
+        ("fail-level = \"fatal\"\n", "invalid severity \"fatal\""),
+        ("nginx-version = \"one\"\n", "invalid nginx version \"one\""),
+        (
+            "[rules]\nNGX999 = \"off\"\n",
+            "unknown rule code \"NGX999\"",
+        ),
+        ("[rules]\nNGX002 = \"loud\"\n", "unknown variant `loud`"),
+        (
+            "[rules]\nNGX001 = \"warning\"\n",
+            "[rules] NGX001: syntax errors cannot be turned off or downgraded",
+        ),
+        (
+            "ignore = [\"NGX001\"]\n",
+            "NGX001 (syntax errors) cannot be ignored",
+        ),
+        ("select = [\"XYZ\"]\n", "\"XYZ\" matches no rule code"),
+        ("exclude = [\"[\"]\n", "exclude"),
+        (
+            "[thresholds]\nmin-read-timeout = \"10 parsecs\"\n",
+            "invalid time \"10 parsecs\"",
+        ),
+        (
+            "[thresholds]\nmin-buffer-size = \"4q\"\n",
+            "invalid size \"4q\"",
+        ),
+        ("[thresholds]\nhttp-ports = [70000]\n", "http-ports"),
+        (
+            "[thresholds]\nmax-read-timeout = \"1s\"\n",
+            "unknown field `max-read-timeout`",
+        ),
+        ("plus = \"yes\"\n", "plus"),
+        ("\u{0}\u{1}garbage = [\n", "TOML parse error"),
+    ];
+    for (text, message) in cases {
+        let dir = tree(&[
+            ("proxylint.toml", text.as_bytes()),
+            ("nginx.conf", CLEAN.as_bytes()),
+        ]);
+        let out = run(dir.path(), &["nginx.conf"]).expect(2);
+        assert_eq!(out.stdout, "", "{text}");
+        assert!(
+            out.stderr.contains("proxylint.toml: ") && out.stderr.contains(message),
+            "{text:?}: want {message:?} in\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn exclude_skips_entry_files_and_drops_findings_of_included_ones() {
+    let dir = tree(&[
+        (
+            "proxylint.toml",
+            b"exclude = [\"vendor/**\", \"old.conf\"]\n",
+        ),
+        (
+            "nginx.conf",
+            b"events {}\nhttp { include vendor/*.conf; }\n",
+        ),
+        ("vendor/third-party.conf", b"vendor_bogus on;\n"),
+        ("old.conf", UNKNOWN.as_bytes()),
+    ]);
+    let out = run(dir.path(), &["nginx.conf"]).expect(0);
+    assert_eq!(out.stdout, "No problems found in 2 file(s).\n");
+    let out = run(dir.path(), &["old.conf"]).expect(0);
+    assert!(
+        out.stderr.contains("old.conf is excluded"),
+        "{}",
+        out.stderr
+    );
+    // The excluded file still parses: a syntax error there is still reported.
+    std::fs::write(dir.path().join("vendor/third-party.conf"), "broken {\n").expect("write");
+    let out = run(dir.path(), &["--format", "concise", "nginx.conf"]).expect(1);
+    assert!(
+        out.stdout
+            .contains("vendor/third-party.conf:2:1: error[NGX001]"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn readme_configuration_example_is_valid() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("```toml\n# proxylint.toml\n")
+        .expect("README has the example")
+        + 8;
+    let end = start + readme[start..].find("```").expect("closed block");
+    let dir = tree(&[
+        ("proxylint.toml", &readme.as_bytes()[start..end]),
+        ("nginx.conf", CLEAN.as_bytes()),
+    ]);
+    let out = run(dir.path(), &["nginx.conf"]).expect(0);
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn suppression_comments_hide_findings_and_unused_ones_are_reported() {
+    let text = "\
+# proxylint: disable-file=NGX013
+events {}
+http {
+    bogus on;  # proxylint: disable=NGX002
+    # proxylint: disable=all
+    bogus_too on;
+    server { listen 8443 ssl http2; }
+    proxy_read_timeout 60s;  # proxylint: disable=NGX002
+    still_bogus on;
+}
+";
+    let dir = tree(&[("nginx.conf", text.as_bytes())]);
+    let out = isolated(dir.path(), &["--format", "concise", "nginx.conf"]).expect(1);
+    assert_eq!(
+        out.stdout,
+        "nginx.conf:8:51: info[PXL001] `disable=NGX002` suppresses nothing: no NGX002 finding on line 8\n\
+         nginx.conf:9:5: error[NGX002] unknown directive \"still_bogus\"\n"
+    );
+    // Unused suppressions are infos: they fail only at --fail-level info.
+    let clean = format!("{CLEAN}# proxylint: disable-file=NGX002\n");
+    let dir = tree(&[("nginx.conf", clean.as_bytes())]);
+    isolated(dir.path(), &["nginx.conf"]).expect(0);
+    let out = isolated(
+        dir.path(),
+        &["--fail-level", "info", "--format", "concise", "nginx.conf"],
+    )
+    .expect(1);
+    assert!(out.stdout.contains("info[PXL001]"));
+    isolated(
+        dir.path(),
+        &["--fail-level", "info", "--ignore", "PXL001", "nginx.conf"],
+    )
+    .expect(0);
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let dir = tree(&[]);
+    let out = run(dir.path(), &["rules"]).expect(0);
+    for rule in proxylint::rules::all() {
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(rule.code))
+            .unwrap_or_else(|| panic!("{} missing from `proxylint rules`", rule.code));
+        assert!(
+            line.contains(rule.name) && line.contains(rule.severity.as_str()),
+            "{line}"
+        );
+    }
+    assert!(out.stdout.contains("PXL001  unused-suppression"));
+}
+
+#[test]
+fn rule_prints_one_rules_documentation() {
+    let dir = tree(&[]);
+    let out = run(dir.path(), &["rule", "NGX005"]).expect(0);
+    assert!(
+        out.stdout.starts_with("# NGX005 invalid-value (error)\n"),
+        "{}",
+        out.stdout
+    );
+    for section in [
+        "## What it does",
+        "## Example",
+        "## Use instead",
+        "## References",
+    ] {
+        assert!(out.stdout.contains(section), "{section} missing");
+    }
+    let by_name = run(dir.path(), &["rule", "invalid-value"]).expect(0);
+    assert_eq!(by_name.stdout, out.stdout);
+    let out = run(dir.path(), &["rule", "NGX999"]).expect(2);
+    assert!(out.stderr.contains("no rule \"NGX999\""), "{}", out.stderr);
+}
