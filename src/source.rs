@@ -90,7 +90,8 @@ impl SourceFile {
     }
 }
 
-fn count_chars(bytes: &[u8]) -> usize {
+/// UTF-8 characters in `bytes`.
+pub fn count_chars(bytes: &[u8]) -> usize {
     // A UTF-8 character starts at every byte that is not a continuation byte; stray
     // continuation bytes of invalid sequences are rare enough to count as part of the
     // previous character.

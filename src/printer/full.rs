@@ -98,12 +98,17 @@ impl SourceCode for Window {
         let local = SourceSpan::new(span.offset().saturating_sub(self.base).into(), span.len());
         let inner = self.text.read_span(&local, before, after)?;
         let data_start = inner.span().offset();
+        // miette counts the column (shown as `file:line:col`) in bytes; proxylint's
+        // columns count characters, as in every other format.
+        let before = &self.text.as_bytes()[..local.offset().min(self.text.len())];
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |nl| nl + 1);
+        let column = crate::source::count_chars(&before[line_start..]);
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             SourceSpan::new((data_start + self.base).into(), inner.span().len()),
             inner.line() + self.first_line,
-            inner.column(),
+            column,
             inner.line_count(),
         )))
     }
