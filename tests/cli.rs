@@ -534,20 +534,66 @@ fn exclude_skips_entry_files_and_drops_findings_of_included_ones() {
     );
 }
 
+/// The first code block in `language` after a README heading.
+fn readme_block(heading: &str, language: &str) -> String {
+    let readme = include_str!("../README.md");
+    let at = readme.find(heading).expect("README heading");
+    let fence = format!("```{language}\n");
+    let start = at + readme[at..].find(&fence).expect("a code block") + fence.len();
+    let end = start + readme[start..].find("```").expect("closed block");
+    readme[start..end].to_string()
+}
+
 #[test]
 fn readme_configuration_example_is_valid() {
-    let readme = include_str!("../README.md");
-    let start = readme
-        .find("```toml\n# proxylint.toml\n")
-        .expect("README has the example")
-        + 8;
-    let end = start + readme[start..].find("```").expect("closed block");
+    let example = readme_block("## Configuration", "toml");
+    assert!(example.starts_with("# proxylint.toml\n"), "{example}");
     let dir = tree(&[
-        ("proxylint.toml", &readme.as_bytes()[start..end]),
+        ("proxylint.toml", example.as_bytes()),
         ("nginx.conf", CLEAN.as_bytes()),
     ]);
     let out = run(dir.path(), &["nginx.conf"]).expect(0);
     assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn readme_suppression_example_hides_exactly_what_it_says() {
+    let example = readme_block("### Suppressing findings", "nginx");
+    let without: String = example
+        .lines()
+        .map(|l| l.split("# proxylint:").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let dir = tree(&[
+        ("example.conf", example.as_bytes()),
+        ("bare.conf", without.as_bytes()),
+    ]);
+    let out = isolated(dir.path(), &["--fail-level", "info", "example.conf"]).expect(0);
+    assert_eq!(out.stdout, "No problems found in 1 file(s).\n");
+    let out = isolated(dir.path(), &["--format", "concise", "bare.conf"]).expect(1);
+    let codes: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split('[').nth(1)?.split(']').next())
+        .collect();
+    assert_eq!(codes, ["NGX102", "NGX108", "NGX109"], "{}", out.stdout);
+}
+
+#[test]
+fn thresholds_from_proxylint_toml_reach_the_rules() {
+    let conf = "location / {\n    proxy_read_timeout 5s;\n    proxy_buffer_size 4k;\n    proxy_pass http://127.0.0.1:3000;\n}\n";
+    let dir = tree(&[("site.conf", conf.as_bytes())]);
+    let out = isolated(dir.path(), &["--format", "concise", "site.conf"]).expect(1);
+    assert!(out.stdout.contains("warning[NGX102]"), "{}", out.stdout);
+    assert!(!out.stdout.contains("NGX104"), "{}", out.stdout);
+    std::fs::write(
+        dir.path().join("proxylint.toml"),
+        "[thresholds]\nmin-read-timeout = \"2s\"\nmin-buffer-size = \"8k\"\n",
+    )
+    .expect("write");
+    let out = run(dir.path(), &["--format", "concise", "site.conf"]).expect(1);
+    assert!(!out.stdout.contains("NGX102"), "{}", out.stdout);
+    assert!(out.stdout.contains("warning[NGX104]"), "{}", out.stdout);
 }
 
 #[test]
