@@ -307,13 +307,14 @@ impl FileSettings {
             base.ignore = ignore.into_iter().map(|Parsed(Ignored(c))| c).collect();
         }
         for Parsed(pattern) in self.exclude.unwrap_or_default() {
-            let absolute = if Path::new(pattern.as_str()).is_absolute() {
-                pattern.as_str().to_string()
+            // Matched against canonical paths, which have no `./` components.
+            let relative = pattern.as_str().trim_start_matches("./");
+            let absolute = if Path::new(relative).is_absolute() {
+                relative.to_string()
             } else {
                 format!(
-                    "{}/{}",
-                    glob::Pattern::escape(&dir.display().to_string()),
-                    pattern.as_str()
+                    "{}/{relative}",
+                    glob::Pattern::escape(&dir.display().to_string())
                 )
             };
             base.exclude.push(

@@ -13,7 +13,7 @@
 //! concise` prints). NGX001 (syntax errors) is never dropped: a configuration nginx
 //! cannot parse is never reported clean. Reads only the model's comments and sources.
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::Config;
@@ -123,13 +123,13 @@ fn unused(span: Span, message: String) -> Diagnostic {
 /// Reads every suppression comment. Comments that can never suppress anything are
 /// reported right away.
 fn collect<'a>(config: &'a Config, problems: &mut Vec<Diagnostic>) -> Vec<Suppression<'a>> {
-    let mut seen: HashMap<(&str, u32), ()> = HashMap::default();
+    let mut seen: HashSet<(&str, u32)> = HashSet::default();
     let mut out = Vec::new();
     for comment in config.tree.comments() {
         let span = comment.span;
         let file = config.sources.get(span.file);
         // The same file included twice holds the same comments twice.
-        if seen.insert((&file.name, span.start), ()).is_some() {
+        if !seen.insert((&file.name, span.start)) {
             continue;
         }
         // Parse the source bytes, not the lossily decoded text, so offsets stay exact.
@@ -206,6 +206,9 @@ fn apply_suppressions(
     suppressions: &mut [Suppression],
     diagnostics: Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
+    if suppressions.is_empty() {
+        return diagnostics;
+    }
     let mut by_line: HashMap<(&str, usize), Vec<usize>> = HashMap::default();
     let mut by_file: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, s) in suppressions.iter().enumerate() {

@@ -506,7 +506,7 @@ fn exclude_skips_entry_files_and_drops_findings_of_included_ones() {
     let dir = tree(&[
         (
             "proxylint.toml",
-            b"exclude = [\"vendor/**\", \"old.conf\"]\n",
+            b"exclude = [\"vendor/**\", \"./old.conf\"]\n",
         ),
         (
             "nginx.conf",
