@@ -104,6 +104,7 @@ fn matches(selector: &str, code: &str) -> bool {
 }
 
 impl Settings {
+    /// Whether a rule runs: selected and not ignored; NGX001 always runs.
     pub fn rule_enabled(&self, code: &str) -> bool {
         code == UNSUPPRESSIBLE
             || ((self.select.is_empty() || self.select.iter().any(|s| matches(s, code)))

@@ -152,10 +152,8 @@ fn collect<'a>(config: &'a Config, problems: &mut Vec<Diagnostic>) -> Vec<Suppre
             Some(Parsed::Disable { file, codes }) => (file, codes),
         };
         let (line, _) = file.line_col(span.start);
-        let line_start = file.text[..span.start as usize]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |nl| nl + 1);
+        let line_start =
+            memchr::memrchr(b'\n', &file.text[..span.start as usize]).map_or(0, |nl| nl + 1);
         let alone = file.text[line_start..span.start as usize]
             .iter()
             .all(|&b| b == b' ' || b == b'\t');
