@@ -17,8 +17,7 @@ const CLEAN: &str = "events {}\nhttp {\n    server {\n        listen 8080;\n    
 const UNKNOWN: &str = "events {}\nhttp { bogus on; }\n";
 
 /// One warning (NGX013) on line 4, nothing else.
-const DEPRECATED: &str =
-    "events {}\nhttp {\n    server {\n        listen 8443 ssl http2;\n    }\n}\n";
+const DEPRECATED: &str = "events {}\nhttp {\n    server {\n        listen 8080 http2;\n    }\n}\n";
 
 struct Run {
     code: i32,
@@ -314,7 +313,7 @@ fn fail_level_decides_the_exit_code() {
 
 #[test]
 fn select_and_ignore_choose_rules_but_never_drop_syntax_errors() {
-    let text = "events {}\nhttp {\n    bogus on;\n    server { listen 8443 ssl http2; }\n    return 200 \"x\"y;\n}\n";
+    let text = "events {}\nhttp {\n    bogus on;\n    server { listen 8080 http2; }\n    return 200 \"x\"y;\n}\n";
     let dir = tree(&[("nginx.conf", text.as_bytes())]);
     let codes = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["--format", "json"];
@@ -438,7 +437,7 @@ fn config_file_flag_and_rules_table() {
     .expect(1);
     assert_eq!(
         out.stdout,
-        "nginx.conf:4:25: error[NGX013] the \"listen ... http2\" directive is deprecated, use the \"http2\" directive instead\n"
+        "nginx.conf:4:21: error[NGX013] the \"listen ... http2\" directive is deprecated, use the \"http2\" directive instead\n"
     );
     let out = run(dir.path(), &["--config-file", "missing.toml", "nginx.conf"]).expect(2);
     assert!(
@@ -605,7 +604,7 @@ http {
     bogus on;  # proxylint: disable=NGX002
     # proxylint: disable=all
     bogus_too on;
-    server { listen 8443 ssl http2; }
+    server { listen 8080 http2; }
     proxy_read_timeout 60s;  # proxylint: disable=NGX002
     still_bogus on;
 }
