@@ -24,7 +24,8 @@ Configuration:
   select, ignore, exclude (globs relative to the file), [rules] CODE = \"error\" |
   \"warning\" | \"info\" | \"off\", [thresholds] min-read-timeout, min-connect-timeout,
   max-connect-timeout, min-buffer-size, min-worker-connections, http-ports, tls-ports,
-  fastcgi-ports. Flags override the file; --ignore adds to its ignore list.
+  fastcgi-ports, backends = [\"unix:/run/php/php8.2-fpm.sock\", \"127.0.0.1:3000\"].
+  Flags override the file; --ignore and --backend add to its lists.
 
 Suppressing findings (comments in the nginx configuration):
   proxy_read_timeout 5s;  # proxylint: disable=NGX102   this line
@@ -113,6 +114,12 @@ pub struct LintArgs {
     /// proxylint.toml's ignore]. NGX001 cannot be ignored.
     #[arg(long, value_name = "CODES", value_delimiter = ',', value_parser = settings::parse_ignored)]
     pub ignore: Option<Vec<String>>,
+
+    /// An address a backend listens on (`unix:/run/php/php8.2-fpm.sock`,
+    /// `127.0.0.1:3000`); repeatable, adds to proxylint.toml's backends. Passes to other
+    /// ports or sockets are reported (NGX101, NGX107).
+    #[arg(long, value_name = "ADDR", value_parser = settings::parse_backend)]
+    pub backend: Vec<String>,
 
     /// Read settings from this file instead of the proxylint.toml found upward from the
     /// first linted file.
@@ -265,6 +272,7 @@ fn settings_for(args: &LintArgs) -> Result<Settings, Error> {
     if let Some(select) = &args.select {
         settings.select = select.clone();
     }
+    settings.backends.extend(args.backend.iter().cloned());
     if let Some(ignore) = &args.ignore {
         settings.ignore.extend(ignore.iter().cloned());
     }

@@ -159,6 +159,18 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 /// A `--select` value or `select` entry: a rule code or a prefix of some (`NGX1`).
+/// A backend address: `unix:/path` or `host:port` (`[v6]:port`), as the backend listens.
+pub fn parse_backend(s: &str) -> Result<String, String> {
+    use crate::nginx::url::{ParseOptions, parse_addr};
+    let bad =
+        || format!("invalid backend address \"{s}\": expected unix:/path/to.sock or host:port");
+    let addr = parse_addr(s, ParseOptions::default()).map_err(|_| bad())?;
+    if !addr.unix && addr.port.is_none() {
+        return Err(bad());
+    }
+    Ok(s.to_string())
+}
+
 pub fn parse_selector(s: &str) -> Result<String, String> {
     let code = s.trim().to_ascii_uppercase();
     if code.is_empty() {
@@ -215,6 +227,7 @@ macro_rules! parsed_by {
 }
 
 parsed_by!(Selector, "An entry of `select`.", parse_selector);
+parsed_by!(Backend, "An entry of `backends`.", parse_backend);
 parsed_by!(Ignored, "An entry of `ignore`.", parse_ignored);
 parsed_by!(
     RuleCode,
@@ -273,6 +286,7 @@ struct FileSettings {
     exclude: Option<Vec<Parsed<glob::Pattern>>>,
     rules: Option<BTreeMap<Parsed<RuleCode>, Level>>,
     thresholds: Option<FileThresholds>,
+    backends: Option<Vec<Parsed<Backend>>>,
 }
 
 #[derive(Deserialize)]
@@ -342,6 +356,9 @@ impl FileSettings {
         }
         if let Some(t) = self.thresholds {
             t.apply(&mut base.thresholds);
+        }
+        if let Some(backends) = self.backends {
+            base.backends = backends.into_iter().map(|Parsed(Backend(b))| b).collect();
         }
         Ok(base)
     }

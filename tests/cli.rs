@@ -673,3 +673,40 @@ fn rule_prints_one_rules_documentation() {
     let out = run(dir.path(), &["rule", "NGX999"]).expect(2);
     assert!(out.stderr.contains("no rule \"NGX999\""), "{}", out.stderr);
 }
+
+#[test]
+fn declared_backends_come_from_the_file_and_the_flag() {
+    let conf = "events {}\nhttp {\n    server {\n        listen 8080;\n        location / { proxy_pass http://127.0.0.1:3001; }\n        location ~ \\.php$ { fastcgi_pass unix:/run/php/php7.4-fpm.sock; }\n    }\n}\n";
+    let dir = tree(&[
+        ("nginx.conf", conf.as_bytes()),
+        (
+            "proxylint.toml",
+            b"backends = [\"unix:/run/php/php8.2-fpm.sock\"]\n",
+        ),
+    ]);
+    let out = run(
+        dir.path(),
+        &[
+            "--format",
+            "concise",
+            "--backend",
+            "127.0.0.1:3000",
+            "nginx.conf",
+        ],
+    )
+    .expect(1);
+    assert!(
+        out.stdout.contains(
+            "nginx.conf:5:33: warning[NGX101] no declared backend listens on 127.0.0.1:3001"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("nginx.conf:6:42: warning[NGX107] no declared backend listens on unix:/run/php/php7.4-fpm.sock"), "{}", out.stdout);
+    let bad = run(dir.path(), &["--backend", "localhost", "nginx.conf"]).expect(2);
+    assert!(
+        bad.stderr.contains("invalid backend address \"localhost\""),
+        "{}",
+        bad.stderr
+    );
+}
