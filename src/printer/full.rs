@@ -230,7 +230,7 @@ fn adapt(report: &Report, d: &Diagnostic) -> Adapter {
 fn note(report: &Report, span: Span, message: &str) -> Adapter {
     let (path, line, col) = report.location(span);
     Adapter {
-        code: String::new(),
+        code: "note".to_string(),
         message: format!("{message} ({path}:{line}:{col})"),
         severity: miette::Severity::Advice,
         help: None,
