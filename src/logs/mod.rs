@@ -1,17 +1,536 @@
 //! `proxylint logs`: read nginx and Apache error logs and group upstream failures by cause.
+//!
+//! ```text
+//! reader (files, globs, dirs, stdin, .gz; bounded lines) ─► record (nginx / Apache 2.2 / 2.4)
+//!   ─► classify (grammars/logs/catalogue.tsv) ─► correlate (requests) ─► report (clusters)
+//!   └► template (Drain-style miner for lines no cause matches)
+//! ```
+//! This module wires the stages: arguments, input order, the per-line loop (binary and
+//! invalid UTF-8 handling, JSON-wrapped lines, multi-line FastCGI entries, glued records),
+//! `--follow`, and the choice of printer. The stages themselves do no I/O.
 
+pub mod advice;
+pub mod analyze;
+pub mod catalogue;
+pub mod classify;
+pub mod config;
+pub mod correlate;
+pub mod print_json;
+pub mod print_text;
+pub mod reader;
+pub mod record;
+pub mod report;
+pub mod template;
+mod timearg;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use analyze::{Analyzer, Outcome};
+use reader::{Input, LineReader};
+use record::Format;
+
+use crate::Error;
+
+/// Output format of `proxylint logs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Ranked summary for people.
+    Text,
+    /// One JSON document: clusters, templates, totals.
+    Json,
+    /// One JSON object per input record, in input order.
+    Ndjson,
+}
 
 /// Arguments of `proxylint logs`.
 #[derive(Debug, clap::Args)]
 pub struct LogsArgs {
-    /// Log files, directories or globs; `-` reads stdin.
+    /// Log files, directories (their *error* files) or globs; `-` reads stdin. Gzip is
+    /// detected by content. Several files are read oldest first.
     #[arg(required = true)]
     pub paths: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Exit 1 when any of these causes (comma-separated ids, or `any`) appears.
+    #[arg(long, value_delimiter = ',', value_name = "CAUSE,...")]
+    pub fail_on: Vec<String>,
+    /// Only records at or after this time: `2024-05-01T12:00:00`, `2024-05-01`, RFC 3339,
+    /// or a duration ago (`90m`, `2h`, `7d`). Log times are compared as written.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only records before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Keep reading the newest input as it grows, reopening it when it is rotated.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Map clusters to an nginx configuration (location, *_pass line, effective timeouts).
+    #[arg(long, value_name = "NGINX_CONF")]
+    pub config: Option<PathBuf>,
+    /// Lines longer than this many bytes are cut (the rest is skipped and counted).
+    #[arg(long, default_value_t = reader::DEFAULT_MAX_LINE, value_name = "BYTES", hide = true)]
+    pub max_line: usize,
 }
 
+/// Polling interval of `--follow`.
+const FOLLOW_POLL: Duration = Duration::from_millis(200);
+/// Inputs larger than this get a progress bar (when stderr is a terminal).
+const PROGRESS_MIN_BYTES: u64 = 32 * 1024 * 1024;
+/// Longest multi-line entry assembled (FastCGI stderr); the rest is dropped.
+const MAX_ENTRY: usize = 64 * 1024;
+/// Per-file notes about odd lines shown individually before summarising.
+const NOTES_PER_FILE: usize = 3;
+
 /// Runs the log analysis and returns the process exit code.
-pub fn run(args: &LogsArgs) -> Result<ExitCode, crate::Error> {
-    let _ = args;
-    Err(crate::Error::Usage("`proxylint logs` is not implemented yet".into()))
+pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
+    if args.config.is_some() {
+        return Err(Error::Usage(
+            "--config needs the nginx model; not available in this build".into(),
+        ));
+    }
+    if args.follow && args.format == OutputFormat::Json {
+        return Err(Error::Usage(
+            "--follow streams records: use --format ndjson or text".into(),
+        ));
+    }
+    if args.max_line < 256 {
+        return Err(Error::Usage("--max-line must be at least 256".into()));
+    }
+    let fail_on = fail_on_ids(&args.fail_on)?;
+    let now = chrono::Local::now().naive_local();
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| timearg::parse(s, now).map_err(|e| Error::Usage(format!("--since: {e}"))))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| timearg::parse(s, now).map_err(|e| Error::Usage(format!("--until: {e}"))))
+        .transpose()?;
+
+    let (inputs, problems) = reader::expand(&args.paths);
+    let mut io_failed = !problems.is_empty();
+    for p in &problems {
+        warn(p);
+    }
+    if inputs.is_empty() {
+        return Err(Error::Input("no input to read".into()));
+    }
+    let inputs = oldest_first(inputs);
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    let mut run = Run::new(args, Analyzer::new(since, until));
+    run.progress = progress_bar(&inputs);
+    let last = inputs.len() - 1;
+    for (i, input) in inputs.iter().enumerate() {
+        let follow = args.follow && i == last;
+        match run.read_input(i as u32, input, follow, &mut out) {
+            Ok(()) => {}
+            Err(RunError::Output(e)) => return output_error(e),
+            Err(RunError::Input(msg)) => {
+                io_failed = true;
+                run.analyzer.totals.unreadable_files += 1;
+                warn(&msg);
+            }
+        }
+    }
+    if let Some(p) = &run.progress {
+        p.finish_and_clear();
+    }
+    let report = run.analyzer.finish();
+    let cat = catalogue::Catalogue::get();
+    let written = match args.format {
+        OutputFormat::Text if !args.follow => print_text::write_report(&mut out, &report, cat, None),
+        OutputFormat::Json => print_json::write_report(&mut out, &report, cat, None),
+        _ => Ok(()),
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        return output_error(e);
+    }
+    if io_failed && report.totals.lines == 0 && report.totals.files == 0 {
+        return Err(Error::Input("no input could be read".into()));
+    }
+    let failed = report
+        .clusters
+        .iter()
+        .any(|c| fail_on.iter().any(|f| f.is_none_or(|id| id == c.cause)));
+    Ok(if io_failed {
+        ExitCode::from(2)
+    } else if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A closed stdout (`| head`) ends the run quietly; other write errors are I/O errors.
+fn output_error(e: io::Error) -> Result<ExitCode, Error> {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Error::Io {
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        })
+    }
+}
+
+fn warn(msg: &str) {
+    eprintln!("proxylint: warning: {msg}");
+}
+
+/// `--fail-on` ids; `None` in the list stands for `any`.
+fn fail_on_ids(names: &[String]) -> Result<Vec<Option<catalogue::CauseId>>, Error> {
+    let cat = catalogue::Catalogue::get();
+    names
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            if n == "any" {
+                return Ok(None);
+            }
+            cat.cause_id(n).map(Some).ok_or_else(|| {
+                let ids: Vec<&str> = cat.causes.iter().map(|c| c.id.as_str()).collect();
+                Error::Usage(format!("--fail-on: unknown cause `{n}` (known: any, {})", ids.join(", ")))
+            })
+        })
+        .collect()
+}
+
+/// Orders inputs by the time of their first record, so rotated files (`error.log.2.gz`,
+/// `error.log.1`, `error.log`) are read oldest first; inputs without a readable time keep
+/// their command-line order, first.
+fn oldest_first(inputs: Vec<Input>) -> Vec<Input> {
+    if inputs.len() < 2 {
+        return inputs;
+    }
+    let mut keyed: Vec<(Option<i64>, usize, Input)> = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, input)| (first_time(&input), i, input))
+        .collect();
+    keyed.sort_by_key(|(t, i, _)| (*t, *i));
+    keyed.into_iter().map(|(_, _, input)| input).collect()
+}
+
+/// Time of the first timestamped record among the first lines of a file (never stdin,
+/// which cannot be read twice).
+fn first_time(input: &Input) -> Option<i64> {
+    input.path.as_ref()?;
+    let r = reader::open(input, None).ok()?;
+    let mut lines = LineReader::new(r, 4096, false);
+    for _ in 0..64 {
+        let line = lines.next_line().ok()??;
+        let text = String::from_utf8_lossy(line.bytes);
+        if let Some(t) = record::parse(&text).time {
+            return Some(t);
+        }
+    }
+    None
+}
+
+fn progress_bar(inputs: &[Input]) -> Option<indicatif::ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| i.path.as_ref())
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    if total < PROGRESS_MIN_BYTES {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
+enum RunError {
+    /// Writing the output failed.
+    Output(io::Error),
+    /// This input could not be (fully) read; the others still are.
+    Input(String),
+}
+
+/// Odd lines seen in one file, reported on stderr after it.
+#[derive(Default)]
+struct FileNotes {
+    binary: u64,
+    invalid_utf8: u64,
+    cut: Vec<(u64, u64)>,
+    cut_total: u64,
+}
+
+/// A FastCGI stderr entry spanning several lines, being assembled.
+struct Pending {
+    text: String,
+    line: u64,
+}
+
+struct Run<'a> {
+    args: &'a LogsArgs,
+    analyzer: Analyzer,
+    progress: Option<indicatif::ProgressBar>,
+    pending: Option<Pending>,
+}
+
+impl<'a> Run<'a> {
+    fn new(args: &'a LogsArgs, analyzer: Analyzer) -> Run<'a> {
+        Run {
+            args,
+            analyzer,
+            progress: None,
+            pending: None,
+        }
+    }
+
+    fn read_input(&mut self, file: u32, input: &Input, follow: bool, out: &mut dyn Write) -> Result<(), RunError> {
+        let counter = Arc::new(AtomicU64::new(0));
+        let opened = reader::open(input, Some(counter.clone()))
+            .map_err(|e| RunError::Input(format!("{}: {e}", input.name)))?;
+        self.analyzer.totals.files += 1;
+        let mut notes = FileNotes::default();
+        let mut lines = LineReader::new(opened, self.args.max_line, follow);
+        let mut identity = input.path.as_ref().and_then(|p| file_identity(p));
+        let mut reported = 0u64;
+        loop {
+            let result = self.drain(file, input, &mut lines, &mut notes, out);
+            self.flush_pending(file, input, out)?;
+            if let Some(p) = &self.progress {
+                let now = counter.load(Ordering::Relaxed);
+                p.inc(now.saturating_sub(reported));
+                reported = now;
+            }
+            if let Err(e) = result {
+                self.report_notes(input, &notes);
+                return Err(e);
+            }
+            if !follow || (input.path.is_none() && lines.at_eof()) {
+                break;
+            }
+            out.flush().map_err(RunError::Output)?;
+            std::thread::sleep(FOLLOW_POLL);
+            // Rotation: the path now names another file, or the file was truncated in place.
+            if let Some(path) = &input.path {
+                let now = file_identity(path);
+                let truncated = now.is_some_and(|(_, len)| len < counter.load(Ordering::Relaxed));
+                let replaced = now.is_some() && now.map(|n| n.0) != identity.map(|i| i.0);
+                if replaced || truncated {
+                    eprintln!("proxylint: {}: rotated, reopening", input.name);
+                    let fresh = reader::open(input, Some(counter.clone()))
+                        .map_err(|e| RunError::Input(format!("{}: {e}", input.name)))?;
+                    counter.store(0, Ordering::Relaxed);
+                    lines = LineReader::new(fresh, self.args.max_line, follow);
+                    identity = now;
+                }
+            }
+        }
+        self.report_notes(input, &notes);
+        Ok(())
+    }
+
+    /// Reads lines until the end of the input (for now, when following).
+    fn drain<R: io::Read>(
+        &mut self,
+        file: u32,
+        input: &Input,
+        lines: &mut LineReader<R>,
+        notes: &mut FileNotes,
+        out: &mut dyn Write,
+    ) -> Result<(), RunError> {
+        loop {
+            let line = match lines.next_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    return Err(RunError::Input(format!(
+                        "{}: read error after line {}: {e}; the lines before it were analysed",
+                        input.name,
+                        lines.line_number()
+                    )));
+                }
+            };
+            self.analyzer.totals.lines += 1;
+            let number = line.number;
+            if let Some(total) = line.cut_from {
+                self.analyzer.totals.cut_lines += 1;
+                notes.cut_total += 1;
+                if notes.cut.len() < NOTES_PER_FILE {
+                    notes.cut.push((number, total));
+                }
+            }
+            let bytes = line.bytes;
+            let text = match std::str::from_utf8(bytes) {
+                Ok(t) if !reader::is_binary(bytes) => std::borrow::Cow::Borrowed(t),
+                _ if reader::is_binary(bytes) => {
+                    self.analyzer.totals.binary_lines += 1;
+                    notes.binary += 1;
+                    continue;
+                }
+                _ => {
+                    self.analyzer.totals.invalid_utf8_lines += 1;
+                    notes.invalid_utf8 += 1;
+                    String::from_utf8_lossy(bytes)
+                }
+            };
+            let unwrapped = unwrap_json(&text);
+            let text = unwrapped.as_deref().unwrap_or(&text);
+            self.line(file, input, number, text, out)?;
+        }
+    }
+
+    /// One text line: continues a pending multi-line entry or is parsed on its own.
+    fn line(&mut self, file: u32, input: &Input, number: u64, text: &str, out: &mut dyn Write) -> Result<(), RunError> {
+        let rec = record::parse(text);
+        if let Some(p) = &mut self.pending {
+            if rec.format == Some(Format::Fragment) {
+                if p.text.len() < MAX_ENTRY {
+                    p.text.push('\n');
+                    p.text.push_str(text);
+                }
+                if text.contains("\" while ") || text.contains(", client: ") {
+                    self.flush_pending(file, input, out)?;
+                }
+                return Ok(());
+            }
+            self.flush_pending(file, input, out)?;
+        }
+        if opens_multiline(&rec) {
+            self.pending = Some(Pending {
+                text: text.to_owned(),
+                line: number,
+            });
+            return Ok(());
+        }
+        self.record(file, input, number, &rec, text, out)
+    }
+
+    fn flush_pending(&mut self, file: u32, input: &Input, out: &mut dyn Write) -> Result<(), RunError> {
+        if let Some(p) = self.pending.take() {
+            let rec = record::parse(&p.text);
+            self.record(file, input, p.line, &rec, &p.text, out)?;
+        }
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        file: u32,
+        input: &Input,
+        number: u64,
+        rec: &record::Record<'_>,
+        text: &str,
+        out: &mut dyn Write,
+    ) -> Result<(), RunError> {
+        let own_text = &text[..text.len() - rec.glued.len()];
+        if let Some(outcome) = self.analyzer.record(file, &input.name, number, rec, own_text) {
+            self.emit(input, number, rec, &outcome, out)?;
+        }
+        // Records glued onto this line without a newline.
+        if !rec.glued.is_empty() {
+            let next = record::parse(rec.glued);
+            self.record(file, input, number, &next, rec.glued, out)?;
+        }
+        Ok(())
+    }
+
+    fn emit(
+        &mut self,
+        input: &Input,
+        number: u64,
+        rec: &record::Record<'_>,
+        outcome: &Outcome,
+        out: &mut dyn Write,
+    ) -> Result<(), RunError> {
+        match self.args.format {
+            OutputFormat::Ndjson => print_json::write_record(out, &input.name, number, rec, outcome).map_err(RunError::Output),
+            // Text --follow echoes each upstream failure as it is read: a live file's summary
+            // would only be printed at an exit that never comes.
+            OutputFormat::Text if self.args.follow => {
+                let Some(cause) = outcome.cause else { return Ok(()) };
+                let upstream = outcome
+                    .cluster
+                    .and_then(|c| self.analyzer.cluster(c))
+                    .map_or("-", |c| c.upstream.as_str());
+                writeln!(
+                    out,
+                    "{}  {cause}  {upstream}  {}:{number}",
+                    rec.time.map(report::iso).unwrap_or_else(|| "-".into()),
+                    input.name
+                )
+                .map_err(RunError::Output)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn report_notes(&self, input: &Input, notes: &FileNotes) {
+        if notes.binary > 0 {
+            warn(&format!(
+                "{}: {} line(s) of binary data skipped",
+                input.name, notes.binary
+            ));
+        }
+        if notes.invalid_utf8 > 0 {
+            warn(&format!(
+                "{}: {} line(s) with invalid UTF-8 analysed with U+FFFD replacement characters",
+                input.name, notes.invalid_utf8
+            ));
+        }
+        for (line, total) in &notes.cut {
+            warn(&format!(
+                "{}:{line}: line of {total} bytes cut to its first {} bytes for analysis",
+                input.name, self.args.max_line
+            ));
+        }
+        if notes.cut_total > notes.cut.len() as u64 {
+            warn(&format!(
+                "{}: {} more overlong line(s) cut",
+                input.name,
+                notes.cut_total - notes.cut.len() as u64
+            ));
+        }
+    }
+}
+
+/// nginx writes a FastCGI stderr message verbatim, newlines included: the entry continues
+/// until a line closes the quote and adds the `while ...` action / context.
+fn opens_multiline(rec: &record::Record<'_>) -> bool {
+    rec.format == Some(Format::Nginx)
+        && rec.message.starts_with("FastCGI sent in stderr: \"")
+        && rec.action.is_empty()
+        && rec.client.is_empty()
+}
+
+/// Docker's json-file driver and `journalctl -o json` wrap each line in JSON; the log line
+/// is in `log`, `message` or `MESSAGE`.
+fn unwrap_json(text: &str) -> Option<String> {
+    if !text.starts_with("{\"") {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    ["log", "message", "MESSAGE", "msg"]
+        .iter()
+        .find_map(|k| v.get(k).and_then(serde_json::Value::as_str))
+        .map(|s| s.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// (inode, length) of a path, to notice rotation while following.
+fn file_identity(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.ino(), m.len()))
 }
