@@ -107,11 +107,20 @@ mod tests {
     #[test]
     fn placeholders_per_upstream_kind() {
         let tcp = target("127.0.0.1:8080", "http");
-        assert_eq!(fill("ss -ltnp 'sport = :{port}'", &tcp).as_deref(), Some("ss -ltnp 'sport = :8080'"));
-        assert_eq!(fill("curl -v {url}", &tcp).as_deref(), Some("curl -v http://127.0.0.1:8080/"));
+        assert_eq!(
+            fill("ss -ltnp 'sport = :{port}'", &tcp).as_deref(),
+            Some("ss -ltnp 'sport = :8080'")
+        );
+        assert_eq!(
+            fill("curl -v {url}", &tcp).as_deref(),
+            Some("curl -v http://127.0.0.1:8080/")
+        );
         assert_eq!(fill("ls -l {socket}", &tcp), None);
         let unix = target("unix:/run/php/php8.2-fpm.sock", "fastcgi");
-        assert_eq!(fill("ls -l {socket}", &unix).as_deref(), Some("ls -l /run/php/php8.2-fpm.sock"));
+        assert_eq!(
+            fill("ls -l {socket}", &unix).as_deref(),
+            Some("ls -l /run/php/php8.2-fpm.sock")
+        );
         assert_eq!(fill("curl -v {url}", &unix), None);
         let fcgi = target("127.0.0.1:9000", "fastcgi");
         assert_eq!(fill("curl -v {url}", &fcgi), None);

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::catalogue::{Catalogue, Role, Server};
-use super::classify::{Classifier, scheme_of, upstream_of};
+use super::classify::{Classifier, Verdict, scheme_of, upstream_of};
 use super::correlate::{Correlator, key_of};
 use super::record::{Format, Record};
 use super::report::{Cluster, Report, Sample, TemplateGroup, Totals};
@@ -70,8 +70,61 @@ impl Analyzer {
         }
     }
 
+    pub fn classify(&self, rec: &Record<'_>) -> Option<Verdict> {
+        self.classifier.classify(rec)
+    }
+
     /// Analyses one record; `None` when the time window filters it out.
-    pub fn record(&mut self, file: u32, file_name: &str, line: u64, rec: &Record<'_>, text: &str) -> Option<Outcome> {
+    pub fn record(
+        &mut self,
+        file: u32,
+        file_name: &str,
+        line: u64,
+        rec: &Record<'_>,
+        text: &str,
+    ) -> Option<Outcome> {
+        let verdict = self.classifier.classify(rec);
+        self.record_classified(file, file_name, line, rec, text, verdict)
+    }
+
+    /// Analyses the consecutive lines of one Apache request (same `[pid:tid]`): the line that
+    /// says most about the failure is taken first, so generic lines logged before it
+    /// (AH01084 before "Error during SSL Handshake") still join its cause. Outcomes come
+    /// back in input order.
+    pub fn record_group(
+        &mut self,
+        file: u32,
+        file_name: &str,
+        items: &[(u64, Record<'_>, &str)],
+    ) -> Vec<Option<Outcome>> {
+        let verdicts: Vec<Option<Verdict>> =
+            items.iter().map(|(_, rec, _)| self.classify(rec)).collect();
+        let anchor = verdicts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (v.role, std::cmp::Reverse(i))))
+            .max()
+            .map(|(_, std::cmp::Reverse(i))| i);
+        let mut outcomes = vec![None; items.len()];
+        let order = anchor
+            .into_iter()
+            .chain((0..items.len()).filter(|&i| Some(i) != anchor));
+        for i in order {
+            let (line, rec, text) = &items[i];
+            outcomes[i] = self.record_classified(file, file_name, *line, rec, text, verdicts[i]);
+        }
+        outcomes
+    }
+
+    fn record_classified(
+        &mut self,
+        file: u32,
+        file_name: &str,
+        line: u64,
+        rec: &Record<'_>,
+        text: &str,
+        verdict: Option<Verdict>,
+    ) -> Option<Outcome> {
         if !self.in_window(rec.time) {
             self.totals.filtered_out += 1;
             return None;
@@ -81,7 +134,7 @@ impl Analyzer {
             self.totals.first_seen = Some(self.totals.first_seen.map_or(t, |f| f.min(t)));
             self.totals.last_seen = Some(self.totals.last_seen.map_or(t, |l| l.max(t)));
         }
-        match self.classifier.classify(rec) {
+        match verdict {
             Some(verdict) => {
                 self.totals.upstream_lines += 1;
                 let source = match rec.format {
@@ -93,14 +146,18 @@ impl Analyzer {
                 let req = self.correlator.request(key_of(file, rec), rec.time);
                 let req_id = req.id;
                 let joined = match (verdict.role, req.primary) {
-                    (Role::Follows, Some(p)) => Some(p),
+                    (Role::Follows | Role::Context, Some(p)) => Some(p),
                     _ => None,
                 };
                 let new_request = self.correlator.requests() > before;
                 let idx = match joined {
                     Some(p) => p,
                     None => {
-                        let server = if rec.server.is_empty() { rec.host } else { rec.server };
+                        let server = if rec.server.is_empty() {
+                            rec.host
+                        } else {
+                            rec.server
+                        };
                         let idx = self.cluster_for(
                             verdict.cause,
                             source,
@@ -111,10 +168,12 @@ impl Analyzer {
                             line,
                             text,
                         );
-                        if verdict.role == Role::Cause {
-                            if let Some(r) = self.correlator_request_mut(file, rec) {
-                                r.primary = Some(idx);
-                            }
+                        // A cause line sets what later lines join; a lone consequence
+                        // line too, so its request's generic lines join it.
+                        if let Some(r) = self.correlator_request_mut(file, rec)
+                            && (verdict.role == Role::Cause || r.primary.is_none())
+                        {
+                            r.primary = Some(idx);
                         }
                         idx
                     }
@@ -151,12 +210,17 @@ impl Analyzer {
             }
             None => {
                 self.totals.unclassified += 1;
-                let content = if rec.content.is_empty() { rec.message } else { rec.content };
+                let content = if rec.content.is_empty() {
+                    rec.message
+                } else {
+                    rec.content
+                };
                 let id = self.miner.add(content);
                 if self.template_info.len() <= id as usize {
                     self.template_info
                         .resize_with(id as usize + 1, || (String::new(), Sample::default()));
-                    self.template_info[id as usize] = (rec.level.to_owned(), Sample::new(file_name, line, text));
+                    self.template_info[id as usize] =
+                        (rec.level.to_owned(), Sample::new(file_name, line, text));
                 }
                 Some(Outcome {
                     cause: None,
@@ -169,7 +233,11 @@ impl Analyzer {
     }
 
     /// The correlator entry of a record again (after `cluster_for` needed `&mut self`).
-    fn correlator_request_mut(&mut self, file: u32, rec: &Record<'_>) -> Option<&mut super::correlate::Request> {
+    fn correlator_request_mut(
+        &mut self,
+        file: u32,
+        rec: &Record<'_>,
+    ) -> Option<&mut super::correlate::Request> {
         let key = key_of(file, rec)?;
         Some(self.correlator.request(Some(key), rec.time))
     }
@@ -207,14 +275,22 @@ impl Analyzer {
         } else {
             (upstream, server, hash)
         };
-        if let Some(ids) = self.cluster_index.get(&hash) {
-            if let Some(&id) = ids.iter().find(|&&id| self.clusters[id as usize].upstream == upstream) {
-                return id;
-            }
+        if let Some(ids) = self.cluster_index.get(&hash)
+            && let Some(&id) = ids
+                .iter()
+                .find(|&&id| self.clusters[id as usize].upstream == upstream)
+        {
+            return id;
         }
         let id = self.clusters.len() as u32;
-        self.clusters
-            .push(Cluster::new(cause, source, upstream, scheme, server, Sample::new(file_name, line, text)));
+        self.clusters.push(Cluster::new(
+            cause,
+            source,
+            upstream,
+            scheme,
+            server,
+            Sample::new(file_name, line, text),
+        ));
         self.cluster_index.entry(hash).or_default().push(id);
         id
     }

@@ -18,12 +18,15 @@ pub enum Server {
     Apache,
 }
 
-/// Whether a matching line is a failure of its own or a consequence of the line before it
-/// in the same request (AH01114 after AH00957, "upstream server temporarily disabled").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether a matching line names a failure, is a consequence of the failure logged before
+/// it in the same request ("upstream server temporarily disabled"), or is a generic line
+/// that takes its request's cause wherever it sits (AH01114 after AH00957, AH01084 before
+/// AH00898). Ordered by how much a line says about the failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
-    Cause,
+    Context,
     Follows,
+    Cause,
 }
 
 /// `*` matches any run of characters; everything else is literal.
@@ -154,7 +157,9 @@ impl Catalogue {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
-            rules.push(parse_rule(line, &causes).map_err(|e| format!("catalogue.tsv:{}: {e}", n + 1))?);
+            rules.push(
+                parse_rule(line, &causes).map_err(|e| format!("catalogue.tsv:{}: {e}", n + 1))?,
+            );
         }
         Ok(Catalogue { causes, rules })
     }
@@ -196,7 +201,10 @@ fn parse_advice(text: &str) -> Result<Vec<Cause>, String> {
 fn parse_rule(line: &str, causes: &[Cause]) -> Result<Rule, String> {
     let cols: Vec<&str> = line.split('\t').collect();
     let [server, code, stem, errno, action, scheme, role, cause] = cols[..] else {
-        return Err(format!("expected 8 tab-separated columns, got {}", cols.len()));
+        return Err(format!(
+            "expected 8 tab-separated columns, got {}",
+            cols.len()
+        ));
     };
     let server = match server {
         "nginx" => Server::Nginx,
@@ -220,6 +228,7 @@ fn parse_rule(line: &str, causes: &[Cause]) -> Result<Rule, String> {
     let role = match role {
         "cause" => Role::Cause,
         "follows" => Role::Follows,
+        "context" => Role::Context,
         other => return Err(format!("unknown role {other:?}")),
     };
     let cause = causes
@@ -229,7 +238,11 @@ fn parse_rule(line: &str, causes: &[Cause]) -> Result<Rule, String> {
         .ok_or_else(|| format!("unknown cause {cause:?} (not in advice.toml)"))?;
     Ok(Rule {
         server,
-        code: if code == "-" { String::new() } else { code.to_owned() },
+        code: if code == "-" {
+            String::new()
+        } else {
+            code.to_owned()
+        },
         stem: Glob::new(stem),
         stem_text: stem.to_owned(),
         errnos,

@@ -110,9 +110,10 @@ impl Classifier {
 
     /// Whether some rule's stem matches a message of `server` (for the coverage test).
     pub fn stem_is_known(&self, server: Server, code: &str, message: &str) -> bool {
-        self.catalogue.rules.iter().any(|r| {
-            r.server == server && r.code == code && r.stem.is_match(message)
-        })
+        self.catalogue
+            .rules
+            .iter()
+            .any(|r| r.server == server && r.code == code && r.stem.is_match(message))
     }
 }
 
@@ -139,7 +140,9 @@ pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
     let unix = rest.starts_with("unix:")
         || rec.message.contains(" unix:")
         || rec.message.contains("Unix domain socket")
-        || rec.message.starts_with("FastCGI: failed to connect to server \"/");
+        || rec
+            .message
+            .starts_with("FastCGI: failed to connect to server \"/");
     let url_scheme = if url_scheme.is_empty() {
         apache_function_scheme(rec.message)
     } else {
@@ -188,7 +191,7 @@ pub fn upstream_of<'a>(rec: &Record<'a>) -> &'a str {
 
 /// Where the upstream sits in a message that has no `upstream:` context: marker, then the
 /// text up to the terminator.
-const UPSTREAM_MARKERS: [(&str, &str); 14] = [
+const UPSTREAM_MARKERS: [(&str, &str); 15] = [
     ("connect() to ", " failed"),
     ("in upstream \"", "\""),
     ("Unix domain socket ", " "),
@@ -198,6 +201,7 @@ const UPSTREAM_MARKERS: [(&str, &str); 14] = [
     ("disabled connection for (", ")"),
     ("DNS lookup failure for: ", " "),
     ("failed to make connection to backend: ", " "),
+    ("body failed to ", " "),
     ("Error dispatching request to ", " "),
     ("balancer://", " "),
     ("to server \"", "\""),
@@ -258,11 +262,17 @@ mod tests {
 
     #[test]
     fn upstream_extraction() {
-        let r = parse("2024/05/01 12:00:00 [error] 1#1: *1 no live upstreams while connecting to upstream, client: 1, upstream: \"http://backend/x\"");
+        let r = parse(
+            "2024/05/01 12:00:00 [error] 1#1: *1 no live upstreams while connecting to upstream, client: 1, upstream: \"http://backend/x\"",
+        );
         assert_eq!(upstream_of(&r), "backend");
-        let r = parse("[Sun May 05 10:00:00.1 2024] [proxy:error] [pid 1:tid 2] (111)Connection refused: AH00957: HTTP: attempt to connect to 127.0.0.1:9 (127.0.0.1:9) failed");
+        let r = parse(
+            "[Sun May 05 10:00:00.1 2024] [proxy:error] [pid 1:tid 2] (111)Connection refused: AH00957: HTTP: attempt to connect to 127.0.0.1:9 (127.0.0.1:9) failed",
+        );
         assert_eq!(upstream_of(&r), "127.0.0.1:9");
-        let r = parse("2024/05/01 12:00:00 [error] 1#1: *1 upstream sent too big header while reading response header from upstream, client: 1, upstream: \"fastcgi://unix:/run/php.sock:\"");
+        let r = parse(
+            "2024/05/01 12:00:00 [error] 1#1: *1 upstream sent too big header while reading response header from upstream, client: 1, upstream: \"fastcgi://unix:/run/php.sock:\"",
+        );
         assert_eq!(upstream_of(&r), "unix:/run/php.sock");
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! nginx tags every line of a request with its connection number (`*5`); a keepalive
 //! connection carries several requests, so the request line is part of the key too. Apache
-//! 2.4 serves one request per thread at a time: `[pid P:tid T]` plus the client address within
-//! a couple of seconds identifies it. Memory is bounded: only the most recent
+//! 2.4 serves one request per thread at a time: `[pid P:tid T]` within a couple of seconds
+//! identifies it (the connect-failure lines carry no `[client]`; 2.2 has only the client). Memory is bounded: only the most recent
 //! `MAX_OPEN` requests are remembered (lines of one request are close together in a log).
 
 use std::collections::{HashMap, VecDeque};
@@ -62,12 +62,15 @@ pub fn key_of(file: u32, rec: &Record<'_>) -> Option<(u64, i64)> {
             Some((h.finish(), NGINX_WINDOW))
         }
         Some(Format::Apache) => {
-            if rec.pid.is_none() && rec.client.is_empty() {
-                return None;
+            // The connect-failure lines carry no [client]: a thread is the request.
+            match rec.pid {
+                Some(pid) => {
+                    h.write(&pid.to_le_bytes());
+                    h.write(&rec.tid.unwrap_or(0).to_le_bytes());
+                }
+                None if !rec.client.is_empty() => h.write(rec.client.as_bytes()),
+                None => return None,
             }
-            h.write(&rec.pid.unwrap_or(0).to_le_bytes());
-            h.write(&rec.tid.unwrap_or(0).to_le_bytes());
-            h.write(rec.client.as_bytes());
             Some((h.finish(), APACHE_WINDOW))
         }
         _ => None,
@@ -137,9 +140,15 @@ mod tests {
 
     #[test]
     fn same_connection_same_request() {
-        let a = parse("2024/05/01 12:00:00 [error] 1#1: *5 connect() failed (111: x) while connecting to upstream, client: 1, request: \"GET / HTTP/1.1\"");
-        let b = parse("2024/05/01 12:00:00 [warn] 1#1: *5 upstream server temporarily disabled while connecting to upstream, client: 1, request: \"GET / HTTP/1.1\"");
-        let c = parse("2024/05/01 12:00:00 [error] 1#1: *6 connect() failed (111: x) while connecting to upstream, client: 1, request: \"GET / HTTP/1.1\"");
+        let a = parse(
+            "2024/05/01 12:00:00 [error] 1#1: *5 connect() failed (111: x) while connecting to upstream, client: 1, request: \"GET / HTTP/1.1\"",
+        );
+        let b = parse(
+            "2024/05/01 12:00:00 [warn] 1#1: *5 upstream server temporarily disabled while connecting to upstream, client: 1, request: \"GET / HTTP/1.1\"",
+        );
+        let c = parse(
+            "2024/05/01 12:00:00 [error] 1#1: *6 connect() failed (111: x) while connecting to upstream, client: 1, request: \"GET / HTTP/1.1\"",
+        );
         let mut cor = Correlator::new();
         let ida = cor.request(key_of(0, &a), a.time).id;
         let idb = cor.request(key_of(0, &b), b.time).id;

@@ -148,7 +148,9 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
     let report = run.analyzer.finish();
     let cat = catalogue::Catalogue::get();
     let written = match args.format {
-        OutputFormat::Text if !args.follow => print_text::write_report(&mut out, &report, cat, None),
+        OutputFormat::Text if !args.follow => {
+            print_text::write_report(&mut out, &report, cat, None)
+        }
         OutputFormat::Json => print_json::write_report(&mut out, &report, cat, None),
         _ => Ok(()),
     };
@@ -200,7 +202,10 @@ fn fail_on_ids(names: &[String]) -> Result<Vec<Option<catalogue::CauseId>>, Erro
             }
             cat.cause_id(n).map(Some).ok_or_else(|| {
                 let ids: Vec<&str> = cat.causes.iter().map(|c| c.id.as_str()).collect();
-                Error::Usage(format!("--fail-on: unknown cause `{n}` (known: any, {})", ids.join(", ")))
+                Error::Usage(format!(
+                    "--fail-on: unknown cause `{n}` (known: any, {})",
+                    ids.join(", ")
+                ))
             })
         })
         .collect()
@@ -253,8 +258,10 @@ fn progress_bar(inputs: &[Input]) -> Option<indicatif::ProgressBar> {
     }
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Some(bar)
 }
@@ -281,11 +288,25 @@ struct Pending {
     line: u64,
 }
 
+/// Consecutive Apache lines of one thread (one request), analysed together.
+#[derive(Default)]
+struct Group {
+    key: (u64, u64),
+    time: i64,
+    lines: Vec<(u64, String)>,
+}
+
+/// Most lines of one Apache request held back for joint analysis.
+const MAX_GROUP: usize = 32;
+/// Lines of one Apache request are written within this many seconds.
+const GROUP_WINDOW: i64 = 2;
+
 struct Run<'a> {
     args: &'a LogsArgs,
     analyzer: Analyzer,
     progress: Option<indicatif::ProgressBar>,
     pending: Option<Pending>,
+    group: Group,
 }
 
 impl<'a> Run<'a> {
@@ -295,10 +316,17 @@ impl<'a> Run<'a> {
             analyzer,
             progress: None,
             pending: None,
+            group: Group::default(),
         }
     }
 
-    fn read_input(&mut self, file: u32, input: &Input, follow: bool, out: &mut dyn Write) -> Result<(), RunError> {
+    fn read_input(
+        &mut self,
+        file: u32,
+        input: &Input,
+        follow: bool,
+        out: &mut dyn Write,
+    ) -> Result<(), RunError> {
         let counter = Arc::new(AtomicU64::new(0));
         let opened = reader::open(input, Some(counter.clone()))
             .map_err(|e| RunError::Input(format!("{}: {e}", input.name)))?;
@@ -310,6 +338,7 @@ impl<'a> Run<'a> {
         loop {
             let result = self.drain(file, input, &mut lines, &mut notes, out);
             self.flush_pending(file, input, out)?;
+            self.flush_group(file, input, out)?;
             if let Some(p) = &self.progress {
                 let now = counter.load(Ordering::Relaxed);
                 p.inc(now.saturating_sub(reported));
@@ -394,7 +423,14 @@ impl<'a> Run<'a> {
     }
 
     /// One text line: continues a pending multi-line entry or is parsed on its own.
-    fn line(&mut self, file: u32, input: &Input, number: u64, text: &str, out: &mut dyn Write) -> Result<(), RunError> {
+    fn line(
+        &mut self,
+        file: u32,
+        input: &Input,
+        number: u64,
+        text: &str,
+        out: &mut dyn Write,
+    ) -> Result<(), RunError> {
         let rec = record::parse(text);
         if let Some(p) = &mut self.pending {
             if rec.format == Some(Format::Fragment) {
@@ -419,7 +455,12 @@ impl<'a> Run<'a> {
         self.record(file, input, number, &rec, text, out)
     }
 
-    fn flush_pending(&mut self, file: u32, input: &Input, out: &mut dyn Write) -> Result<(), RunError> {
+    fn flush_pending(
+        &mut self,
+        file: u32,
+        input: &Input,
+        out: &mut dyn Write,
+    ) -> Result<(), RunError> {
         if let Some(p) = self.pending.take() {
             let rec = record::parse(&p.text);
             self.record(file, input, p.line, &rec, &p.text, out)?;
@@ -437,14 +478,66 @@ impl<'a> Run<'a> {
         out: &mut dyn Write,
     ) -> Result<(), RunError> {
         let own_text = &text[..text.len() - rec.glued.len()];
-        if let Some(outcome) = self.analyzer.record(file, &input.name, number, rec, own_text) {
-            self.emit(input, number, rec, &outcome, out)?;
+        let group_key = match (rec.format, rec.pid) {
+            (Some(Format::Apache), Some(pid)) => Some((pid, rec.tid.unwrap_or(0))),
+            _ => None,
+        };
+        let joins = group_key.is_some_and(|k| {
+            k == self.group.key
+                && !self.group.lines.is_empty()
+                && self.group.lines.len() < MAX_GROUP
+                && (rec.time.unwrap_or(0) - self.group.time).abs() <= GROUP_WINDOW
+        });
+        if !joins {
+            self.flush_group(file, input, out)?;
+        }
+        match group_key {
+            Some(key) => {
+                self.group.key = key;
+                self.group.time = rec.time.unwrap_or(0);
+                self.group.lines.push((number, own_text.to_owned()));
+            }
+            None => {
+                if let Some(outcome) =
+                    self.analyzer
+                        .record(file, &input.name, number, rec, own_text)
+                {
+                    self.emit(input, number, rec, &outcome, out)?;
+                }
+            }
         }
         // Records glued onto this line without a newline.
         if !rec.glued.is_empty() {
             let next = record::parse(rec.glued);
             self.record(file, input, number, &next, rec.glued, out)?;
         }
+        Ok(())
+    }
+
+    /// Analyses the held Apache lines of one request together and emits them in order.
+    fn flush_group(
+        &mut self,
+        file: u32,
+        input: &Input,
+        out: &mut dyn Write,
+    ) -> Result<(), RunError> {
+        if self.group.lines.is_empty() {
+            return Ok(());
+        }
+        let lines = std::mem::take(&mut self.group.lines);
+        let items: Vec<(u64, record::Record<'_>, &str)> = lines
+            .iter()
+            .map(|(n, text)| (*n, record::parse(text), text.as_str()))
+            .collect();
+        let outcomes = self.analyzer.record_group(file, &input.name, &items);
+        for ((number, rec, _), outcome) in items.iter().zip(outcomes) {
+            if let Some(outcome) = outcome {
+                self.emit(input, *number, rec, &outcome, out)?;
+            }
+        }
+        let mut lines = lines;
+        lines.clear();
+        self.group.lines = lines;
         Ok(())
     }
 
@@ -457,11 +550,16 @@ impl<'a> Run<'a> {
         out: &mut dyn Write,
     ) -> Result<(), RunError> {
         match self.args.format {
-            OutputFormat::Ndjson => print_json::write_record(out, &input.name, number, rec, outcome).map_err(RunError::Output),
+            OutputFormat::Ndjson => {
+                print_json::write_record(out, &input.name, number, rec, outcome)
+                    .map_err(RunError::Output)
+            }
             // Text --follow echoes each upstream failure as it is read: a live file's summary
             // would only be printed at an exit that never comes.
             OutputFormat::Text if self.args.follow => {
-                let Some(cause) = outcome.cause else { return Ok(()) };
+                let Some(cause) = outcome.cause else {
+                    return Ok(());
+                };
                 let upstream = outcome
                     .cluster
                     .and_then(|c| self.analyzer.cluster(c))

@@ -107,7 +107,9 @@ struct ReportOut<'a> {
 }
 
 fn named(v: Vec<(&str, u64)>) -> Vec<Named<'_>> {
-    v.into_iter().map(|(name, count)| Named { name, count }).collect()
+    v.into_iter()
+        .map(|(name, count)| Named { name, count })
+        .collect()
 }
 
 fn source_name(s: Server) -> &'static str {
@@ -117,7 +119,11 @@ fn source_name(s: Server) -> &'static str {
     }
 }
 
-fn cluster_out<'a>(c: &'a Cluster, cat: &'a Catalogue, config: Option<&dyn ConfigRefs>) -> ClusterOut<'a> {
+fn cluster_out<'a>(
+    c: &'a Cluster,
+    cat: &'a Catalogue,
+    config: Option<&dyn ConfigRefs>,
+) -> ClusterOut<'a> {
     let cause = cat.cause(c.cause);
     ClusterOut {
         cause: &cause.id,
@@ -145,7 +151,8 @@ fn cluster_out<'a>(c: &'a Cluster, cat: &'a Catalogue, config: Option<&dyn Confi
             checks: advice::checks(cause, c),
             directives: advice::directives(cause, c.source),
         },
-        config_refs: config.map_or_else(Vec::new, |m| m.refs_for(&c.upstream, &c.server, &cause.id)),
+        config_refs: config
+            .map_or_else(Vec::new, |m| m.refs_for(&c.upstream, &c.server, &cause.id)),
     }
 }
 
@@ -160,11 +167,18 @@ pub fn write_report(
     let mut by_cause = serde_json::Map::new();
     for c in &report.clusters {
         let id = cat.cause(c.cause).id.clone();
-        let n = by_cause.get(&id).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let n = by_cause
+            .get(&id)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
         by_cause.insert(id, (n + c.count).into());
     }
     let doc = ReportOut {
-        clusters: report.clusters.iter().map(|c| cluster_out(c, cat, config)).collect(),
+        clusters: report
+            .clusters
+            .iter()
+            .map(|c| cluster_out(c, cat, config))
+            .collect(),
         templates: report
             .templates
             .iter()
@@ -228,7 +242,13 @@ fn opt(s: &str) -> Option<&str> {
 }
 
 /// Writes one ndjson line for a record.
-pub fn write_record(out: &mut dyn Write, file: &str, line: u64, rec: &Record<'_>, outcome: &Outcome) -> io::Result<()> {
+pub fn write_record(
+    out: &mut dyn Write,
+    file: &str,
+    line: u64,
+    rec: &Record<'_>,
+    outcome: &Outcome,
+) -> io::Result<()> {
     let obj = RecordOut {
         file,
         line,

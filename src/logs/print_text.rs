@@ -30,7 +30,8 @@ pub fn sparkline(counts: &[u64]) -> String {
 }
 
 fn human(t: Option<i64>) -> String {
-    t.map(|t| iso(t).replace('T', " ")).unwrap_or_else(|| "-".into())
+    t.map(|t| iso(t).replace('T', " "))
+        .unwrap_or_else(|| "-".into())
 }
 
 pub fn write_report(
@@ -49,7 +50,11 @@ pub fn write_report(
         t.lines,
         t.files,
         human(t.first_seen),
-        if t.first_seen.is_some() { format!("→ {}", human(t.last_seen)) } else { String::new() },
+        if t.first_seen.is_some() {
+            format!("→ {}", human(t.last_seen))
+        } else {
+            String::new()
+        },
     )?;
     if report.clusters.is_empty() {
         writeln!(out, "\nNo upstream failures found.")?;
@@ -90,12 +95,26 @@ fn write_cluster(
         cause.id,
         c.requests,
         c.count,
-        if c.upstream.is_empty() { "-" } else { &c.upstream },
-        if c.server.is_empty() { String::new() } else { format!("  server {}", c.server) },
+        if c.upstream.is_empty() {
+            "-"
+        } else {
+            &c.upstream
+        },
+        if c.server.is_empty() {
+            String::new()
+        } else {
+            format!("  server {}", c.server)
+        },
     )?;
     writeln!(out, "   {}", cause.advice.title)?;
-    let status = advice::status(cause, c.source).map_or_else(|| "varies".to_owned(), |s| s.to_string());
-    writeln!(out, "   |{spark}|  {} → {}  client saw: {status}", human(c.first), human(c.last))?;
+    let status =
+        advice::status(cause, c.source).map_or_else(|| "varies".to_owned(), |s| s.to_string());
+    writeln!(
+        out,
+        "   |{spark}|  {} → {}  client saw: {status}",
+        human(c.first),
+        human(c.last)
+    )?;
     let paths = c.paths.top(3);
     if !paths.is_empty() {
         let list: Vec<String> = paths.iter().map(|(p, n)| format!("{p} ({n})")).collect();

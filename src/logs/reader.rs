@@ -63,7 +63,10 @@ pub fn expand(paths: &[String]) -> (Vec<Input>, Vec<String>) {
         } else {
             match glob::glob(arg) {
                 Ok(matches) => {
-                    let mut files: Vec<PathBuf> = matches.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+                    let mut files: Vec<PathBuf> = matches
+                        .filter_map(Result::ok)
+                        .filter(|p| p.is_file())
+                        .collect();
                     if files.is_empty() {
                         problems.push(format!("{arg}: no file matches"));
                     }
@@ -326,7 +329,9 @@ mod tests {
     fn binary_detection() {
         assert!(is_binary(b"\x00\x01\x02abc"));
         assert!(is_binary(b"\xff\xfe\xfd\xfc\x81\x82abc"));
-        assert!(!is_binary(b"GET /caf\xe9 HTTP/1.1 upstream timed out while reading"));
+        assert!(!is_binary(
+            b"GET /caf\xe9 HTTP/1.1 upstream timed out while reading"
+        ));
         assert!(!is_binary(b"plain text line"));
     }
 }

@@ -68,10 +68,10 @@ pub fn parse(line: &str) -> Record<'_> {
     if let Some(rec) = parse_apache(line) {
         return rec;
     }
-    if let Some(rest) = line.strip_prefix("nginx: [") {
-        if let Some(rec) = parse_nginx_startup(rest) {
-            return rec;
-        }
+    if let Some(rest) = line.strip_prefix("nginx: [")
+        && let Some(rec) = parse_nginx_startup(rest)
+    {
+        return rec;
     }
     if let Some(start) = find_header(line) {
         return parse(&line[start..]);
@@ -168,14 +168,13 @@ fn parse_nginx(line: &str) -> Option<Record<'_>> {
     }
     let mut rest = &rest[close + 2..];
     let (mut pid, mut tid) = (None, None);
-    if let Some(colon) = rest.find(": ") {
-        if let Some((p, t)) = rest[..colon].split_once('#') {
-            if let (Ok(p), Ok(t)) = (p.parse(), t.parse()) {
-                pid = Some(p);
-                tid = Some(t);
-                rest = &rest[colon + 2..];
-            }
-        }
+    if let Some(colon) = rest.find(": ")
+        && let Some((p, t)) = rest[..colon].split_once('#')
+        && let (Ok(p), Ok(t)) = (p.parse(), t.parse())
+    {
+        pid = Some(p);
+        tid = Some(t);
+        rest = &rest[colon + 2..];
     }
     let mut conn = None;
     if let Some(after) = rest.strip_prefix('*') {
@@ -239,13 +238,13 @@ fn nginx_message(text: &str) -> Record<'_> {
 
 /// `( NNN: text)` at the end of the body.
 fn split_errno(body: &str) -> (&str, Option<u32>) {
-    if body.ends_with(')') {
-        if let Some(open) = body.rfind(" (") {
-            let inner = &body[open + 2..];
-            let n = inner.bytes().take_while(u8::is_ascii_digit).count();
-            if n > 0 && n < 10 && inner[n..].starts_with(": ") {
-                return (&body[..open], inner[..n].parse().ok());
-            }
+    if body.ends_with(')')
+        && let Some(open) = body.rfind(" (")
+    {
+        let inner = &body[open + 2..];
+        let n = inner.bytes().take_while(u8::is_ascii_digit).count();
+        if n > 0 && n < 10 && inner[n..].starts_with(": ") {
+            return (&body[..open], inner[..n].parse().ok());
         }
     }
     (body, None)
@@ -310,9 +309,9 @@ fn find_glued_nginx(text: &str) -> Option<usize> {
 }
 
 fn nginx_level_follows(b: &[u8]) -> bool {
-    NGINX_LEVELS.iter().any(|l| {
-        b.starts_with(l.as_bytes()) && b.get(l.len()) == Some(&b']')
-    })
+    NGINX_LEVELS
+        .iter()
+        .any(|l| b.starts_with(l.as_bytes()) && b.get(l.len()) == Some(&b']'))
 }
 
 const MONTHS: [&[u8; 3]; 12] = [
@@ -342,7 +341,11 @@ fn apache_ctime(s: &[u8]) -> Option<i64> {
     let year_at = s.iter().rposition(|&c| c == b' ')? + 1;
     let year = std::str::from_utf8(&s[year_at..]).ok()?.parse().ok()?;
     let hms = &s[11..19];
-    if !hms.iter().enumerate().all(|(i, c)| i % 3 == 2 || c.is_ascii_digit()) {
+    if !hms
+        .iter()
+        .enumerate()
+        .all(|(i, c)| i % 3 == 2 || c.is_ascii_digit())
+    {
         return None;
     }
     epoch(
@@ -434,11 +437,11 @@ fn apache_body<'a>(mut rest: &'a str, rec: &mut Record<'a>) {
         rec.errno = Some(status);
         rest = after;
     }
-    if let Some(c) = rest.strip_prefix("[client ") {
-        if let Some(close) = c.find("] ") {
-            rec.client = &c[..close];
-            rest = &c[close + 2..];
-        }
+    if let Some(c) = rest.strip_prefix("[client ")
+        && let Some(close) = c.find("] ")
+    {
+        rec.client = &c[..close];
+        rest = &c[close + 2..];
     }
     if let Some((code, msg)) = split_ah_code(rest) {
         rec.code = code;
@@ -455,10 +458,12 @@ fn apache_body<'a>(mut rest: &'a str, rec: &mut Record<'a>) {
 fn skip_source_location(rest: &str) -> &str {
     if let Some(paren) = rest.find("): ") {
         let head = &rest[..paren];
-        if let Some((file, line)) = head.split_once('(') {
-            if file.ends_with(".c") && !file.contains(' ') && line.bytes().all(|c| c.is_ascii_digit()) {
-                return &rest[paren + 3..];
-            }
+        if let Some((file, line)) = head.split_once('(')
+            && file.ends_with(".c")
+            && !file.contains(' ')
+            && line.bytes().all(|c| c.is_ascii_digit())
+        {
+            return &rest[paren + 3..];
         }
     }
     rest
@@ -570,7 +575,10 @@ mod tests {
         );
         assert_eq!(r.errno, Some(670_002));
         assert_eq!(r.client, "1.2.3.4");
-        assert_eq!(r.message, "proxy: DNS lookup failure for: backend returned by /");
+        assert_eq!(
+            r.message,
+            "proxy: DNS lookup failure for: backend returned by /"
+        );
     }
 
     #[test]
@@ -599,17 +607,23 @@ mod tests {
 
     #[test]
     fn fragments_are_parsed_like_messages() {
-        let r = parse("upstream timed out (110: Connection timed out) while reading response header from upstream");
+        let r = parse(
+            "upstream timed out (110: Connection timed out) while reading response header from upstream",
+        );
         assert_eq!(r.format, Some(Format::Fragment));
         assert_eq!(r.message, "upstream timed out");
         assert_eq!(r.errno, Some(110));
-        let r = parse("(70007)The timeout specified has expired: AH01102: error reading status line from remote server 127.0.0.1:8080");
+        let r = parse(
+            "(70007)The timeout specified has expired: AH01102: error reading status line from remote server 127.0.0.1:8080",
+        );
         assert_eq!((r.code, r.errno), ("AH01102", Some(70007)));
     }
 
     #[test]
     fn startup_emerg() {
-        let r = parse("nginx: [emerg] host not found in upstream \"backend:8080\" in /etc/nginx/conf.d/a.conf:3");
+        let r = parse(
+            "nginx: [emerg] host not found in upstream \"backend:8080\" in /etc/nginx/conf.d/a.conf:3",
+        );
         assert_eq!(r.level, "emerg");
         assert!(r.message.starts_with("host not found in upstream"));
     }

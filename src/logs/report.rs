@@ -88,7 +88,8 @@ impl Histogram {
         let span = (to - from).max(1);
         for (i, &c) in self.counts.iter().enumerate() {
             let t = self.origin + i as i64 * self.width + self.width / 2;
-            let slot = ((t.clamp(from, to) - from) as i128 * n as i128 / (span as i128 + 1)) as usize;
+            let slot =
+                ((t.clamp(from, to) - from) as i128 * n as i128 / (span as i128 + 1)) as usize;
             out[slot.min(n - 1)] += c;
         }
         out
@@ -107,7 +108,11 @@ impl TopK {
             return;
         }
         let h = fnv(name.as_bytes());
-        if let Some(item) = self.items.iter_mut().find(|(ih, n, _)| *ih == h && n == name) {
+        if let Some(item) = self
+            .items
+            .iter_mut()
+            .find(|(ih, n, _)| *ih == h && n == name)
+        {
             item.2 += 1;
             return;
         }
@@ -122,7 +127,11 @@ impl TopK {
 
     /// The `n` most frequent names, most frequent first.
     pub fn top(&self, n: usize) -> Vec<(&str, u64)> {
-        let mut v: Vec<(&str, u64)> = self.items.iter().map(|(_, s, c)| (s.as_str(), *c)).collect();
+        let mut v: Vec<(&str, u64)> = self
+            .items
+            .iter()
+            .map(|(_, s, c)| (s.as_str(), *c))
+            .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         v.truncate(n);
         v
@@ -173,7 +182,14 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    pub fn new(cause: CauseId, source: Server, upstream: &str, scheme: &str, server: &str, sample: Sample) -> Cluster {
+    pub fn new(
+        cause: CauseId,
+        source: Server,
+        upstream: &str,
+        scheme: &str,
+        server: &str,
+        sample: Sample,
+    ) -> Cluster {
         Cluster {
             cause,
             source,

@@ -40,7 +40,11 @@ impl Hasher for Fnv {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for &b in bytes {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -94,7 +98,7 @@ impl Miner {
     }
 
     fn drain(&mut self, tokens: Vec<Box<str>>) -> u32 {
-        let key = (tokens.len(), tree_token(tokens.first()));
+        let key = (tokens.len(), tree_token(tokens.first().map(|t| &**t)));
         let candidates = self.tree.entry(key).or_default();
         let best = candidates
             .iter()
@@ -141,7 +145,7 @@ impl Miner {
 }
 
 /// Drain keys its tree on the first token unless it is a variable.
-fn tree_token(first: Option<&Box<str>>) -> u64 {
+fn tree_token(first: Option<&str>) -> u64 {
     match first {
         Some(t) if !t.contains(WILDCARD) => fnv(t.as_bytes()),
         _ => 0,
@@ -193,7 +197,12 @@ fn split_punct(tok: &str) -> (&str, &str, &str) {
     let trail = rest
         .bytes()
         .rev()
-        .take_while(|c| matches!(c, b'"' | b'\'' | b')' | b']' | b'}' | b'>' | b',' | b';' | b':' | b'.'))
+        .take_while(|c| {
+            matches!(
+                c,
+                b'"' | b'\'' | b')' | b']' | b'}' | b'>' | b',' | b';' | b':' | b'.'
+            )
+        })
         .count();
     let core_end = rest.len() - trail;
     (&tok[..lead], &rest[..core_end], &rest[core_end..])
@@ -248,7 +257,10 @@ mod tests {
         let c = m.add("workerEnv.init() ok /etc/httpd/conf/workers2.properties");
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert_eq!(m.templates()[a as usize].text(), "jk2_init() Found child <*> in scoreboard slot <*>");
+        assert_eq!(
+            m.templates()[a as usize].text(),
+            "jk2_init() Found child <*> in scoreboard slot <*>"
+        );
     }
 
     #[test]
@@ -257,6 +269,9 @@ mod tests {
         let a = m.add("user alice logged in from office");
         let b = m.add("user bob logged in from office");
         assert_eq!(a, b);
-        assert_eq!(m.templates()[a as usize].text(), "user <*> logged in from office");
+        assert_eq!(
+            m.templates()[a as usize].text(),
+            "user <*> logged in from office"
+        );
     }
 }

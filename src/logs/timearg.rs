@@ -11,15 +11,27 @@ pub fn parse(s: &str, now: NaiveDateTime) -> Result<i64, String> {
         return Ok(now.and_utc().timestamp() - ago);
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&chrono::Local).naive_local().and_utc().timestamp());
+        return Ok(t
+            .with_timezone(&chrono::Local)
+            .naive_local()
+            .and_utc()
+            .timestamp());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M:%S",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
             return Ok(t.and_utc().timestamp());
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp()));
+        return Ok(d
+            .and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp()));
     }
     Err(format!(
         "`{s}` is not a time (use 2024-05-01T12:00:00, 2024-05-01, RFC 3339, or 30m / 2h / 7d ago)"
@@ -46,7 +58,8 @@ mod tests {
 
     #[test]
     fn forms() {
-        let now = NaiveDateTime::parse_from_str("2024-05-01 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
+        let now =
+            NaiveDateTime::parse_from_str("2024-05-01 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
         let noon = now.and_utc().timestamp();
         assert_eq!(parse("2024-05-01T12:00:00", now), Ok(noon));
         assert_eq!(parse("2024-05-01 12:00", now), Ok(noon));
