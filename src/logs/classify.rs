@@ -110,10 +110,12 @@ impl Classifier {
 
     /// Whether some rule's stem matches a message of `server` (for the coverage test).
     pub fn stem_is_known(&self, server: Server, code: &str, message: &str) -> bool {
-        self.catalogue
-            .rules
-            .iter()
-            .any(|r| r.server == server && r.code == code && r.stem.is_match(message))
+        self.catalogue.rules.iter().any(|r| {
+            r.server == server
+                && r.code == code
+                && (r.stem_text != "*" || !r.code.is_empty())
+                && r.stem.is_match(message)
+        })
     }
 }
 
@@ -180,8 +182,10 @@ pub fn upstream_of<'a>(rec: &Record<'a>) -> &'a str {
         if let Some(i) = m.find(marker) {
             let rest = &m[i + marker.len()..];
             let stop = rest.find(end).unwrap_or(rest.len());
-            let token = rest[..stop].trim_matches(|c| matches!(c, '"' | '\'' | ',' | ':'));
-            if !token.is_empty() {
+            let token =
+                rest[..stop].trim_matches(|c| matches!(c, '"' | '\'' | ',' | ':' | ')' | '.'));
+            // "Error reading from remote server returned by /x" names no server.
+            if !token.is_empty() && token != "returned" {
                 return token;
             }
         }
