@@ -74,21 +74,15 @@ fn sample_message(format: &str) -> String {
         {
             chars.next();
         }
-        match chars.next() {
-            Some('u' | 'x' | 'X') => {
-                if chars.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
-                    chars.next();
-                }
-            }
-            Some('p') => {
-                if chars.peek().is_some_and(|c| matches!(c, 'I' | 'p' | 'T')) {
-                    chars.next();
-                }
-            }
-            Some('h') => {
-                chars.next();
-            }
-            _ => {}
+        // Two-letter conversions: %ui %uz %xd (nginx), %pI %pp %pT (APR), %hu.
+        let second: fn(&char) -> bool = match chars.next() {
+            Some('u' | 'x' | 'X') => |c| c.is_ascii_alphabetic(),
+            Some('p') => |c| matches!(c, 'I' | 'p' | 'T'),
+            Some('h') => |_| true,
+            _ => |_| false,
+        };
+        if chars.peek().is_some_and(second) {
+            chars.next();
         }
         out.push('1');
     }
