@@ -45,6 +45,8 @@ enum Behaviour {
     HttpOnly,
     /// A FastCGI responder that reports a PHP error on stderr.
     FastCgiAppError,
+    /// Starts a chunked body with a malformed chunk size.
+    BadChunked,
 }
 
 struct Upstreams {
@@ -147,6 +149,11 @@ fn serve(mut conn: TcpStream, behaviour: Behaviour, stop: &AtomicBool) {
                 b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
             );
         }
+        Behaviour::BadChunked => {
+            read_some(&mut conn);
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\nzz\r\nnot a chunk\r\n");
+            thread::sleep(Duration::from_millis(300));
+        }
         Behaviour::FastCgiAppError => {
             read_some(&mut conn);
             let mut out = Vec::new();
@@ -175,6 +182,23 @@ fn fcgi_record(out: &mut Vec<u8>, kind: u8, content: &[u8]) {
 fn refused_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
+}
+
+/// A listener whose accept queue is full (it never accepts): the kernel drops further
+/// SYNs, so connecting to it times out like a firewalled host. Returns the port and the
+/// connections that fill the queue (kept open for the test's lifetime).
+fn blackhole() -> (u16, TcpListener, Vec<TcpStream>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind blackhole");
+    let addr = listener.local_addr().expect("addr");
+    let mut fillers = Vec::new();
+    // std listens with a backlog of 128; stop at the first connect that times out.
+    for _ in 0..1024 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            Ok(s) => fillers.push(s),
+            Err(_) => break,
+        }
+    }
+    (addr.port(), listener, fillers)
 }
 
 /// A loopback UDP port nothing listens on (a dead DNS resolver).
@@ -313,6 +337,8 @@ struct Targets {
     appfcgi: u16,
     pool: (u16, u16),
     dead_dns: u16,
+    blackhole: u16,
+    badchunk: u16,
     tls_any: u16,
     tls13: u16,
     missing_sock: PathBuf,
@@ -320,7 +346,10 @@ struct Targets {
 }
 
 /// (fixture name, request path, how the client behaves)
-const SCENARIOS: [(&str, &str, u8); 16] = [
+const SCENARIOS: [(&str, &str, u8); 19] = [
+    ("connect-timeout", "/blackhole", 1),
+    ("invalid-response", "/badchunk", 1),
+    ("proxy-misconfigured", "/misconf", 1),
     ("refused", "/refused", 1),
     ("slow", "/slow", 1),
     ("early-close", "/early", 1),
@@ -396,6 +425,9 @@ http {{
         }}
         location /clientclosed {{ proxy_pass http://127.0.0.1:{slower}/; proxy_read_timeout 10s; }}
         location /app {{ fastcgi_pass 127.0.0.1:{appfcgi}; }}
+        location /blackhole {{ proxy_pass http://127.0.0.1:{blackhole}/; proxy_connect_timeout 1s; }}
+        location /badchunk {{ proxy_pass http://127.0.0.1:{badchunk}/; proxy_http_version 1.1; }}
+        location /misconf {{ set $nores nosuch.invalid; proxy_pass http://$nores; }}
     }}
 }}
 "#,
@@ -415,6 +447,8 @@ http {{
         dead = t.dead_dns,
         slower = t.slower,
         appfcgi = t.appfcgi,
+        blackhole = t.blackhole,
+        badchunk = t.badchunk,
     )
 }
 
@@ -484,6 +518,9 @@ ProxyPass /tlsproto https://127.0.0.1:{tls13}/ retry=0
 ProxyPass /pool balancer://pool/
 ProxyPass /dns http://nosuch.invalid/ retry=0
 ProxyPass /app fcgi://127.0.0.1:{appfcgi}/ retry=0
+ProxyPass /blackhole http://127.0.0.1:{blackhole}/ connectiontimeout=1 retry=0
+ProxyPass /badchunk http://127.0.0.1:{badchunk}/ retry=0
+ProxyPass /misconf ajp://127.0.0.1:8009/ retry=0
 "#,
         p1 = t.pool.0,
         p2 = t.pool.1,
@@ -499,6 +536,8 @@ ProxyPass /app fcgi://127.0.0.1:{appfcgi}/ retry=0
         tls_any = t.tls_any,
         tls13 = t.tls13,
         appfcgi = t.appfcgi,
+        blackhole = t.blackhole,
+        badchunk = t.badchunk,
     )
 }
 
@@ -554,6 +593,7 @@ struct Setup {
     _upstreams: Upstreams,
     _tls: Vec<ServerGuard>,
     _perm_listener: UnixListener,
+    _blackhole: (TcpListener, Vec<TcpStream>),
 }
 
 fn setup() -> Setup {
@@ -572,6 +612,7 @@ fn setup() -> Setup {
     let (cert, key) = make_cert(&dir).expect("openssl req");
     let (tls_any, g1) = tls_server(&cert, &key, false).expect("openssl s_server");
     let (tls13, g2) = tls_server(&cert, &key, true).expect("openssl s_server -tls1_3");
+    let (blackhole_port, blackhole_listener, fillers) = blackhole();
     let targets = Targets {
         refused: refused_port(),
         slow: up.tcp(Behaviour::Slow(3)),
@@ -584,6 +625,8 @@ fn setup() -> Setup {
         appfcgi: up.tcp(Behaviour::FastCgiAppError),
         pool: (refused_port(), refused_port()),
         dead_dns: dead_udp_port(),
+        blackhole: blackhole_port,
+        badchunk: up.tcp(Behaviour::BadChunked),
         tls_any,
         tls13,
         missing_sock: dir.join("missing/php-fpm.sock"),
@@ -596,6 +639,7 @@ fn setup() -> Setup {
         _upstreams: up,
         _tls: vec![g1, g2],
         _perm_listener: perm_listener,
+        _blackhole: (blackhole_listener, fillers),
     }
 }
 
