@@ -21,7 +21,11 @@ fn loghub() -> Option<PathBuf> {
     if p.is_dir() {
         return Some(p);
     }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but {} is missing", p.display());
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but {} is missing",
+        p.display()
+    );
     eprintln!("skipping: {} not found", p.display());
     None
 }
@@ -71,8 +75,9 @@ fn grouping_accuracy(predicted: &[u32], truth: &[String]) -> f64 {
 fn template_miner_reaches_drain_ga_and_beats_drain_pa_on_loghub_apache() {
     let Some(dir) = loghub() else { return };
     let raw = fs::read_to_string(dir.join("Apache/Apache_2k.log")).expect("Apache_2k.log");
-    let truth_csv = fs::read_to_string(dir.join("loghub-2.0/Apache/Apache_2k.log_structured_corrected.csv"))
-        .expect("corrected ground truth");
+    let truth_csv =
+        fs::read_to_string(dir.join("loghub-2.0/Apache/Apache_2k.log_structured_corrected.csv"))
+            .expect("corrected ground truth");
     let truth: Vec<(String, String)> = truth_csv
         .lines()
         .skip(1)
@@ -85,7 +90,10 @@ fn template_miner_reaches_drain_ga_and_beats_drain_pa_on_loghub_apache() {
     assert_eq!(lines.len(), truth.len());
 
     let mut miner = Miner::new();
-    let ids: Vec<u32> = lines.iter().map(|l| miner.add(record::parse(l).content)).collect();
+    let ids: Vec<u32> = lines
+        .iter()
+        .map(|l| miner.add(record::parse(l).content))
+        .collect();
     let templates: Vec<String> = ids
         .iter()
         .map(|&id| miner.templates()[id as usize].text())
@@ -93,10 +101,22 @@ fn template_miner_reaches_drain_ga_and_beats_drain_pa_on_loghub_apache() {
 
     let truth_ids: Vec<String> = truth.iter().map(|(id, _)| id.clone()).collect();
     let ga = grouping_accuracy(&ids, &truth_ids);
-    let pa_correct = templates.iter().zip(&truth).filter(|(mine, (_, t))| *mine == t).count();
+    let pa_correct = templates
+        .iter()
+        .zip(&truth)
+        .filter(|(mine, (_, t))| *mine == t)
+        .count();
     let pa = pa_correct as f64 / lines.len() as f64;
-    println!("Loghub Apache_2k: GA = {ga:.3}, PA = {pa:.3} ({} templates)", miner.templates().len());
-    for (mine, (id, t)) in templates.iter().zip(&truth).filter(|(m, (_, t))| *m != t).take(5) {
+    println!(
+        "Loghub Apache_2k: GA = {ga:.3}, PA = {pa:.3} ({} templates)",
+        miner.templates().len()
+    );
+    for (mine, (id, t)) in templates
+        .iter()
+        .zip(&truth)
+        .filter(|(m, (_, t))| *m != t)
+        .take(5)
+    {
         println!("  PA miss: {id}: mined {mine:?}, truth {t:?}");
     }
     assert!(ga >= 1.0, "GA {ga} below Drain's 1.0");

@@ -9,6 +9,8 @@ use super::report::Cluster;
 struct Target {
     addr: String,
     host: Option<String>,
+    /// The host when it is a name, not an IP literal (for DNS lookups).
+    name: Option<String>,
     port: Option<String>,
     socket: Option<String>,
     url: Option<String>,
@@ -39,11 +41,16 @@ fn target(upstream: &str, scheme: &str) -> Target {
     if host.is_empty() || host == "(other)" {
         return t;
     }
-    t.host = Some(host.to_owned());
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    t.host = Some(bare.to_owned());
+    if bare.parse::<std::net::IpAddr>().is_err() {
+        t.name = Some(bare.to_owned());
+    }
     t.port = port.map(str::to_owned);
     if port.is_none() {
-        // nginx logs an upstream group by its name (`http://backend/`).
+        // nginx logs an upstream group by its name (`http://backend/`): no URL to try.
         t.group = Some(host.to_owned());
+        return t;
     }
     let web = matches!(scheme, "" | "http" | "https");
     if web {
@@ -67,9 +74,10 @@ pub fn checks(cause: &Cause, cluster: &Cluster) -> Vec<String> {
 
 fn fill(template: &str, t: &Target) -> Option<String> {
     let mut out = template.to_owned();
-    let fields: [(&str, Option<&String>); 6] = [
+    let fields: [(&str, Option<&String>); 7] = [
         ("{addr}", Some(&t.addr)),
         ("{host}", t.host.as_ref()),
+        ("{name}", t.name.as_ref()),
         ("{port}", t.port.as_ref()),
         ("{socket}", t.socket.as_ref()),
         ("{url}", t.url.as_ref()),
@@ -124,5 +132,14 @@ mod tests {
         assert_eq!(fill("curl -v {url}", &unix), None);
         let fcgi = target("127.0.0.1:9000", "fastcgi");
         assert_eq!(fill("curl -v {url}", &fcgi), None);
+        assert_eq!(fill("getent ahosts {name}", &fcgi), None);
+        let group = target("backend", "http");
+        assert_eq!(fill("curl -v {url}", &group), None);
+        assert_eq!(fill("dig {name}", &group).as_deref(), Some("dig backend"));
+        let v6 = target("[2001:db8::1]:80", "http");
+        assert_eq!(
+            fill("ip route get {host}", &v6).as_deref(),
+            Some("ip route get 2001:db8::1")
+        );
     }
 }

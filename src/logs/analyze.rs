@@ -197,7 +197,11 @@ impl Analyzer {
                     c.requests += 1;
                 }
                 c.see_time(rec.time);
-                c.upstreams.add(upstream_of(rec));
+                // A joined line often names the upstream less precisely (AH01114 logs the
+                // host without port): the peers list shows what cause lines named.
+                if joined.is_none() {
+                    c.upstreams.add(upstream_of(rec));
+                }
                 c.servers.add(rec.server);
                 c.hosts.add(rec.host);
                 c.paths.add(request_path(rec.request));

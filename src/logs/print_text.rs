@@ -126,7 +126,12 @@ fn write_cluster(
         writeln!(out, "   peers:   {}", list.join(", "))?;
     }
     writeln!(out, "   sample:  {}:{}", c.sample.file, c.sample.line)?;
-    writeln!(out, "            {}", c.sample.text)?;
+    // Multi-line entries (FastCGI stderr) stay indented under the sample.
+    writeln!(
+        out,
+        "            {}",
+        c.sample.text.replace('\n', "\n            ")
+    )?;
     writeln!(out, "   likely:")?;
     for e in &cause.advice.explanations {
         writeln!(out, "     - {e}")?;
