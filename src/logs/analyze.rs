@@ -15,6 +15,76 @@ use std::hash::Hasher;
 /// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
 /// so a log with millions of distinct upstream names cannot exhaust memory.
 const MAX_CLUSTERS: usize = 10_000;
+/// Verdict cache size; cleared when full (the working set of stems is small).
+const MAX_CACHED_VERDICTS: usize = 4096;
+
+/// What identifies a cluster.
+struct ClusterKey<'a> {
+    cause: u8,
+    source: Server,
+    upstream: &'a str,
+    scheme: &'a str,
+    server: &'a str,
+}
+
+/// The clusters and their index by key hash.
+#[derive(Default)]
+struct Clusters {
+    list: Vec<Cluster>,
+    index: HashMap<u64, Vec<u32>, FnvBuild>,
+}
+
+impl Clusters {
+    /// The cluster of a key, created on first sight; past `MAX_CLUSTERS` new keys fold into
+    /// one `(other)` cluster per cause.
+    fn get_or_insert(&mut self, key: &ClusterKey<'_>, sample: impl FnOnce() -> Sample) -> u32 {
+        if let Some(id) = self.find(key.cause, key.upstream, key.server) {
+            return id;
+        }
+        let (upstream, server) = if self.list.len() >= MAX_CLUSTERS {
+            ("(other)", "")
+        } else {
+            (key.upstream, key.server)
+        };
+        if let Some(id) = self.find(key.cause, upstream, server) {
+            return id;
+        }
+        let id = self.list.len() as u32;
+        self.list.push(Cluster::new(
+            key.cause,
+            key.source,
+            upstream,
+            key.scheme,
+            server,
+            sample(),
+        ));
+        self.index
+            .entry(hash(key.cause, upstream, server))
+            .or_default()
+            .push(id);
+        id
+    }
+
+    fn find(&self, cause: u8, upstream: &str, server: &str) -> Option<u32> {
+        self.index
+            .get(&hash(cause, upstream, server))?
+            .iter()
+            .copied()
+            .find(|&id| {
+                let c = &self.list[id as usize];
+                c.cause == cause && c.upstream == upstream && c.server == server
+            })
+    }
+}
+
+fn hash(cause: u8, upstream: &str, server: &str) -> u64 {
+    let mut h = Fnv::default();
+    h.write(&[cause]);
+    h.write(upstream.as_bytes());
+    h.write(&[0]);
+    h.write(server.as_bytes());
+    h.finish()
+}
 
 /// What became of one record (for ndjson and `--follow` output).
 #[derive(Debug, Clone, Copy)]
@@ -30,8 +100,10 @@ pub struct Analyzer {
     classifier: Classifier,
     correlator: Correlator,
     miner: Miner,
-    clusters: Vec<Cluster>,
-    cluster_index: HashMap<u64, Vec<u32>, FnvBuild>,
+    clusters: Clusters,
+    /// Verdicts of recently seen classification keys: stems repeat, so most lines skip
+    /// the rule scan.
+    verdicts: HashMap<u64, Option<Verdict>, FnvBuild>,
     template_info: Vec<(String, Sample)>,
     pub totals: Totals,
     /// Only records in [since, until) are analysed.
@@ -45,8 +117,8 @@ impl Analyzer {
             classifier: Classifier::default(),
             correlator: Correlator::new(),
             miner: Miner::new(),
-            clusters: Vec::new(),
-            cluster_index: HashMap::default(),
+            clusters: Clusters::default(),
+            verdicts: HashMap::default(),
             template_info: Vec::new(),
             totals: Totals::default(),
             since,
@@ -59,7 +131,7 @@ impl Analyzer {
     }
 
     pub fn cluster(&self, i: u32) -> Option<&Cluster> {
-        self.clusters.get(i as usize)
+        self.clusters.list.get(i as usize)
     }
 
     /// Whether a record passes `--since`/`--until`; records without a time pass.
@@ -70,8 +142,26 @@ impl Analyzer {
         }
     }
 
-    pub fn classify(&self, rec: &Record<'_>) -> Option<Verdict> {
-        self.classifier.classify(rec)
+    /// The verdict for a record, from the cache when its stable key was seen recently.
+    pub fn classify(&mut self, rec: &Record<'_>) -> Option<Verdict> {
+        let scheme = scheme_of(rec);
+        let mut h = Fnv::default();
+        h.write(&[rec.format.map_or(0, |f| f as u8 + 1), u8::from(scheme.unix)]);
+        h.write(&rec.errno.map_or(u64::MAX, u64::from).to_le_bytes());
+        for part in [rec.code, rec.message, rec.action, scheme.url_scheme] {
+            h.write(part.as_bytes());
+            h.write(&[0xff]);
+        }
+        let key = h.finish();
+        if let Some(v) = self.verdicts.get(&key) {
+            return *v;
+        }
+        let v = self.classifier.classify(rec);
+        if self.verdicts.len() >= MAX_CACHED_VERDICTS {
+            self.verdicts.clear();
+        }
+        self.verdicts.insert(key, v);
+        v
     }
 
     /// Analyses one record; `None` when the time window filters it out.
@@ -85,6 +175,16 @@ impl Analyzer {
     ) -> Option<Outcome> {
         let verdict = self.classifier.classify(rec);
         self.record_classified(file, file_name, line, rec, text, verdict)
+    }
+
+    /// Whether a classified line is a consequence still waiting for its request's cause
+    /// (Apache logs AH01084 before "Error during SSL Handshake").
+    pub fn awaits_cause(&self, file: u32, rec: &Record<'_>, verdict: Option<Verdict>) -> bool {
+        verdict.is_some_and(|v| v.role != Role::Cause)
+            && self
+                .correlator
+                .primary_of(key_of(file, rec), rec.time)
+                .is_none()
     }
 
     /// Analyses the consecutive lines of one Apache request (same `[pid:tid]`): the line that
@@ -116,7 +216,8 @@ impl Analyzer {
         outcomes
     }
 
-    fn record_classified(
+    /// Analyses one record whose verdict is known (see [`Analyzer::classify`]).
+    pub fn record_classified(
         &mut self,
         file: u32,
         file_name: &str,
@@ -134,174 +235,109 @@ impl Analyzer {
             self.totals.first_seen = Some(self.totals.first_seen.map_or(t, |f| f.min(t)));
             self.totals.last_seen = Some(self.totals.last_seen.map_or(t, |l| l.max(t)));
         }
-        match verdict {
-            Some(verdict) => {
-                self.totals.upstream_lines += 1;
+        let Some(verdict) = verdict else {
+            return Some(self.unclassified(file_name, line, rec, text));
+        };
+        self.totals.upstream_lines += 1;
+        let upstream = upstream_of(rec);
+        let (req, new_request) = self.correlator.request(key_of(file, rec), rec.time);
+        if new_request {
+            self.totals.requests += 1;
+        }
+        // Consequence and generic lines join the cause their request already has.
+        let joined = match (verdict.role, req.primary) {
+            (Role::Follows | Role::Context, Some(p)) => Some(p),
+            _ => None,
+        };
+        let idx = match joined {
+            Some(p) => p,
+            None => {
                 let source = match rec.format {
                     Some(Format::Apache) => Server::Apache,
                     _ if !rec.code.is_empty() => Server::Apache,
                     _ => Server::Nginx,
                 };
-                let before = self.correlator.requests();
-                let req = self.correlator.request(key_of(file, rec), rec.time);
-                let req_id = req.id;
-                let joined = match (verdict.role, req.primary) {
-                    (Role::Follows | Role::Context, Some(p)) => Some(p),
-                    _ => None,
-                };
-                let new_request = self.correlator.requests() > before;
-                let idx = match joined {
-                    Some(p) => p,
-                    None => {
-                        let server = if rec.server.is_empty() {
-                            rec.host
-                        } else {
-                            rec.server
-                        };
-                        let idx = self.cluster_for(
-                            verdict.cause,
-                            source,
-                            upstream_of(rec),
-                            scheme_of(rec).url_scheme,
-                            server,
-                            file_name,
-                            line,
-                            text,
-                        );
-                        // A cause line sets what later lines join; a lone consequence
-                        // line too, so its request's generic lines join it.
-                        if let Some(r) = self.correlator_request_mut(file, rec)
-                            && (verdict.role == Role::Cause || r.primary.is_none())
-                        {
-                            r.primary = Some(idx);
-                        }
-                        idx
-                    }
-                };
-                if new_request {
-                    self.totals.requests += 1;
-                }
-                let counted = self
-                    .correlator_request_mut(file, rec)
-                    .map(|r| {
-                        let first = !r.counted.contains(&idx);
-                        if first {
-                            r.counted.push(idx);
-                        }
-                        first
-                    })
-                    .unwrap_or(true);
-                let c = &mut self.clusters[idx as usize];
-                c.count += 1;
-                if counted {
-                    c.requests += 1;
-                }
-                c.see_time(rec.time);
-                // A joined line often names the upstream less precisely (AH01114 logs the
-                // host without port): the peers list shows what cause lines named.
-                if joined.is_none() {
-                    c.upstreams.add(upstream_of(rec));
-                }
-                c.servers.add(rec.server);
-                c.hosts.add(rec.host);
-                c.paths.add(request_path(rec.request));
-                Some(Outcome {
-                    cause: Some(self.classifier.catalogue().cause(c.cause).id.as_str()),
-                    cluster: Some(idx),
-                    template: None,
-                    request: Some(req_id),
-                })
-            }
-            None => {
-                self.totals.unclassified += 1;
-                let content = if rec.content.is_empty() {
-                    rec.message
+                let server = if rec.server.is_empty() {
+                    rec.host
                 } else {
-                    rec.content
+                    rec.server
                 };
-                let id = self.miner.add(content);
-                if self.template_info.len() <= id as usize {
-                    self.template_info
-                        .resize_with(id as usize + 1, || (String::new(), Sample::default()));
-                    self.template_info[id as usize] =
-                        (rec.level.to_owned(), Sample::new(file_name, line, text));
+                let key = ClusterKey {
+                    cause: verdict.cause,
+                    source,
+                    upstream,
+                    scheme: scheme_of(rec).url_scheme,
+                    server,
+                };
+                let idx = self
+                    .clusters
+                    .get_or_insert(&key, || Sample::new(file_name, line, text));
+                // A cause line sets what later lines join; a lone consequence line too, so
+                // its request's generic lines join it.
+                if verdict.role == Role::Cause || req.primary.is_none() {
+                    req.primary = Some(idx);
                 }
-                Some(Outcome {
-                    cause: None,
-                    cluster: None,
-                    template: Some(id),
-                    request: None,
-                })
+                idx
             }
+        };
+        let counted = !req.counted.contains(&idx);
+        if counted {
+            req.counted.push(idx);
         }
+        let req_id = req.id;
+        let c = &mut self.clusters.list[idx as usize];
+        c.count += 1;
+        if counted {
+            c.requests += 1;
+        }
+        c.see_time(rec.time);
+        // A joined line often names the upstream less precisely (AH01114 logs the host
+        // without port): the peers list shows what cause lines named.
+        if joined.is_none() {
+            c.upstreams.add(upstream);
+        }
+        c.servers.add(rec.server);
+        c.hosts.add(rec.host);
+        c.paths.add(request_path(rec.request));
+        Some(Outcome {
+            cause: Some(self.classifier.catalogue().cause(c.cause).id.as_str()),
+            cluster: Some(idx),
+            template: None,
+            request: Some(req_id),
+        })
     }
 
-    /// The correlator entry of a record again (after `cluster_for` needed `&mut self`).
-    fn correlator_request_mut(
+    fn unclassified(
         &mut self,
-        file: u32,
-        rec: &Record<'_>,
-    ) -> Option<&mut super::correlate::Request> {
-        let key = key_of(file, rec)?;
-        Some(self.correlator.request(Some(key), rec.time))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn cluster_for(
-        &mut self,
-        cause: u8,
-        source: Server,
-        upstream: &str,
-        scheme: &str,
-        server: &str,
         file_name: &str,
         line: u64,
+        rec: &Record<'_>,
         text: &str,
-    ) -> u32 {
-        let mut h = Fnv::default();
-        h.write(&[cause]);
-        h.write(upstream.as_bytes());
-        h.write(&[0]);
-        h.write(server.as_bytes());
-        let hash = h.finish();
-        if let Some(ids) = self.cluster_index.get(&hash) {
-            for &id in ids {
-                let c = &self.clusters[id as usize];
-                if c.cause == cause && c.upstream == upstream && c.server == server {
-                    return id;
-                }
-            }
-        }
-        let (upstream, server, hash) = if self.clusters.len() >= MAX_CLUSTERS {
-            let mut h = Fnv::default();
-            h.write(&[cause, 0xff]);
-            ("(other)", "", h.finish())
+    ) -> Outcome {
+        self.totals.unclassified += 1;
+        let content = if rec.content.is_empty() {
+            rec.message
         } else {
-            (upstream, server, hash)
+            rec.content
         };
-        if let Some(ids) = self.cluster_index.get(&hash)
-            && let Some(&id) = ids
-                .iter()
-                .find(|&&id| self.clusters[id as usize].upstream == upstream)
-        {
-            return id;
+        let id = self.miner.add(content);
+        if self.template_info.len() <= id as usize {
+            self.template_info
+                .resize_with(id as usize + 1, || (String::new(), Sample::default()));
+            self.template_info[id as usize] =
+                (rec.level.to_owned(), Sample::new(file_name, line, text));
         }
-        let id = self.clusters.len() as u32;
-        self.clusters.push(Cluster::new(
-            cause,
-            source,
-            upstream,
-            scheme,
-            server,
-            Sample::new(file_name, line, text),
-        ));
-        self.cluster_index.entry(hash).or_default().push(id);
-        id
+        Outcome {
+            cause: None,
+            cluster: None,
+            template: Some(id),
+            request: None,
+        }
     }
 
     /// The final report: clusters ranked by requests, templates by count.
     pub fn finish(self) -> Report {
-        let mut clusters = self.clusters;
+        let mut clusters = self.clusters.list;
         clusters.sort_by(|a, b| {
             b.requests
                 .cmp(&a.requests)

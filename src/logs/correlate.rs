@@ -13,14 +13,14 @@ use super::record::{Format, Record};
 use super::template::{Fnv, FnvBuild};
 use std::hash::Hasher;
 
-const MAX_OPEN: usize = 65_536;
+const MAX_OPEN: usize = 16_384;
 /// nginx: lines of one request may be a few proxy timeouts apart (one per peer tried).
 const NGINX_WINDOW: i64 = 600;
 /// Apache: a thread's lines for one failure are written within the same second or two.
 const APACHE_WINDOW: i64 = 2;
 
 /// Per-request state.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Request {
     /// Sequential id, unique in this run (ndjson `request`).
     pub id: u64,
@@ -40,13 +40,6 @@ impl Request {
             counted: Vec::new(),
         }
     }
-}
-
-#[derive(Default)]
-pub struct Correlator {
-    open: HashMap<u64, Request, FnvBuild>,
-    order: VecDeque<(u64, u64)>,
-    next_id: u64,
 }
 
 /// The correlation key of a record, `None` if the record carries nothing to correlate on.
@@ -77,54 +70,76 @@ pub fn key_of(file: u32, rec: &Record<'_>) -> Option<(u64, i64)> {
     }
 }
 
+#[derive(Default)]
+pub struct Correlator {
+    open: HashMap<u64, Request, FnvBuild>,
+    order: VecDeque<(u64, u64)>,
+    next_id: u64,
+    /// The request of a line with nothing to correlate on: its own, never stored.
+    lone: Request,
+}
+
 impl Correlator {
     pub fn new() -> Correlator {
         Correlator::default()
     }
 
-    /// The request a line belongs to; a new one when the key is unknown, stale, or absent.
-    pub fn request(&mut self, key: Option<(u64, i64)>, time: Option<i64>) -> &mut Request {
+    /// The request a line belongs to, and whether it is new: a new one when the key is
+    /// unknown or stale, or when the line has no key.
+    pub fn request(&mut self, key: Option<(u64, i64)>, time: Option<i64>) -> (&mut Request, bool) {
         let t = time.unwrap_or(0);
         let Some((key, window)) = key else {
-            // Nothing to correlate on: every line is its own request. Keyed by a fresh id
-            // so the returned reference has a home; it is evicted like any other entry.
-            let id = self.new_id();
-            return self.insert(id ^ 0x9e37_79b9_7f4a_7c15, id, t);
+            self.next_id += 1;
+            self.lone = Request::new(self.next_id, t);
+            return (&mut self.lone, true);
         };
-        let stale = self
-            .open
-            .get(&key)
-            .is_none_or(|r| (t - r.last_time).abs() > window);
-        if stale {
-            let id = self.new_id();
-            return self.insert(key, id, t);
+        if self.open.len() >= MAX_OPEN && !self.open.contains_key(&key) {
+            self.evict();
         }
-        // Present (checked above): the entry API only avoids a second lookup that could fail.
-        let r = self.open.entry(key).or_insert_with(|| Request::new(0, t));
+        let next_id = self.next_id + 1;
+        let mut fresh = false;
+        let r = self.open.entry(key).or_insert_with(|| {
+            fresh = true;
+            Request::new(next_id, t)
+        });
+        if !fresh && (t - r.last_time).abs() > window {
+            *r = Request::new(next_id, t);
+            fresh = true;
+        }
         r.last_time = t;
-        r
-    }
-
-    fn new_id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
-    }
-
-    fn insert(&mut self, key: u64, id: u64, t: i64) -> &mut Request {
-        while self.open.len() >= MAX_OPEN {
-            match self.order.pop_front() {
-                Some((k, old_id)) => {
-                    if self.open.get(&k).is_some_and(|r| r.id == old_id) {
-                        self.open.remove(&k);
-                    }
-                }
-                None => break,
+        if fresh {
+            self.next_id = next_id;
+            self.order.push_back((key, next_id));
+            if self.order.len() > 4 * MAX_OPEN {
+                // Keys reused after going stale leave dead entries behind: drop them.
+                let open = &self.open;
+                self.order
+                    .retain(|(k, id)| open.get(k).is_some_and(|r| r.id == *id));
             }
         }
-        self.order.push_back((key, id));
-        let slot = self.open.entry(key).or_insert_with(|| Request::new(id, t));
-        *slot = Request::new(id, t);
-        slot
+        match self.open.get_mut(&key) {
+            Some(r) => (r, fresh),
+            None => (&mut self.lone, fresh),
+        }
+    }
+
+    /// The cluster a live request's lines join, without touching the request.
+    pub fn primary_of(&self, key: Option<(u64, i64)>, time: Option<i64>) -> Option<u32> {
+        let (key, window) = key?;
+        let r = self.open.get(&key)?;
+        ((time.unwrap_or(0) - r.last_time).abs() <= window)
+            .then_some(r.primary)
+            .flatten()
+    }
+
+    /// Forgets the oldest request still remembered.
+    fn evict(&mut self) {
+        while let Some((k, id)) = self.order.pop_front() {
+            if self.open.get(&k).is_some_and(|r| r.id == id) {
+                self.open.remove(&k);
+                return;
+            }
+        }
     }
 
     /// Requests seen so far.
@@ -150,9 +165,9 @@ mod tests {
             "2024/05/01 12:00:00 [error] 1#1: *6 connect() failed (111: x) while connecting to upstream, client: 1, request: \"GET / HTTP/1.1\"",
         );
         let mut cor = Correlator::new();
-        let ida = cor.request(key_of(0, &a), a.time).id;
-        let idb = cor.request(key_of(0, &b), b.time).id;
-        let idc = cor.request(key_of(0, &c), c.time).id;
+        let ida = cor.request(key_of(0, &a), a.time).0.id;
+        let idb = cor.request(key_of(0, &b), b.time).0.id;
+        let idc = cor.request(key_of(0, &c), c.time).0.id;
         assert_eq!(ida, idb);
         assert_ne!(ida, idc);
         assert_eq!(cor.requests(), 2);

@@ -21,6 +21,7 @@ pub mod reader;
 pub mod record;
 pub mod report;
 pub mod template;
+mod text;
 mod timearg;
 
 use std::io::{self, IsTerminal, Write};
@@ -403,17 +404,17 @@ impl<'a> Run<'a> {
                 }
             }
             let bytes = line.bytes;
-            let text = match std::str::from_utf8(bytes) {
-                Ok(t) if !reader::is_binary(bytes) => std::borrow::Cow::Borrowed(t),
-                _ if reader::is_binary(bytes) => {
+            let text = match reader::decode(bytes) {
+                reader::Decoded::Text(t) => std::borrow::Cow::Borrowed(t),
+                reader::Decoded::Lossy(t) => {
+                    self.analyzer.totals.invalid_utf8_lines += 1;
+                    notes.invalid_utf8 += 1;
+                    std::borrow::Cow::Owned(t)
+                }
+                reader::Decoded::Binary => {
                     self.analyzer.totals.binary_lines += 1;
                     notes.binary += 1;
                     continue;
-                }
-                _ => {
-                    self.analyzer.totals.invalid_utf8_lines += 1;
-                    notes.invalid_utf8 += 1;
-                    String::from_utf8_lossy(bytes)
                 }
             };
             let unwrapped = unwrap_json(&text);
@@ -482,31 +483,51 @@ impl<'a> Run<'a> {
             (Some(Format::Apache), Some(pid)) => Some((pid, rec.tid.unwrap_or(0))),
             _ => None,
         };
-        let joins = group_key.is_some_and(|k| {
-            k == self.group.key
-                && !self.group.lines.is_empty()
-                && self.group.lines.len() < MAX_GROUP
-                && (rec.time.unwrap_or(0) - self.group.time).abs() <= GROUP_WINDOW
-        });
-        if !joins {
+        if !self.group.lines.is_empty() {
+            let joins = group_key.is_some_and(|k| {
+                k == self.group.key
+                    && self.group.lines.len() < MAX_GROUP
+                    && (rec.time.unwrap_or(0) - self.group.time).abs() <= GROUP_WINDOW
+            });
+            if joins {
+                self.group.lines.push((number, own_text.to_owned()));
+                let verdict = self.analyzer.classify(rec);
+                if verdict.is_some_and(|v| v.role == catalogue::Role::Cause) {
+                    self.flush_group(file, input, out)?;
+                }
+                return self.glued(file, input, number, rec, out);
+            }
             self.flush_group(file, input, out)?;
         }
-        match group_key {
-            Some(key) => {
-                self.group.key = key;
-                self.group.time = rec.time.unwrap_or(0);
-                self.group.lines.push((number, own_text.to_owned()));
-            }
-            None => {
-                if let Some(outcome) =
-                    self.analyzer
-                        .record(file, &input.name, number, rec, own_text)
-                {
-                    self.emit(input, number, rec, &outcome, out)?;
-                }
-            }
+        let verdict = self.analyzer.classify(rec);
+        // An Apache consequence line logged before its request's cause is held back until
+        // the cause arrives (or the thread moves on), so it joins that cause.
+        if let Some(key) = group_key
+            && self.analyzer.awaits_cause(file, rec, verdict)
+        {
+            self.group.key = key;
+            self.group.time = rec.time.unwrap_or(0);
+            self.group.lines.push((number, own_text.to_owned()));
+            return self.glued(file, input, number, rec, out);
         }
-        // Records glued onto this line without a newline.
+        if let Some(outcome) =
+            self.analyzer
+                .record_classified(file, &input.name, number, rec, own_text, verdict)
+        {
+            self.emit(input, number, rec, &outcome, out)?;
+        }
+        self.glued(file, input, number, rec, out)
+    }
+
+    /// Records glued onto this line without a newline.
+    fn glued(
+        &mut self,
+        file: u32,
+        input: &Input,
+        number: u64,
+        rec: &record::Record<'_>,
+        out: &mut dyn Write,
+    ) -> Result<(), RunError> {
         if !rec.glued.is_empty() {
             let next = record::parse(rec.glued);
             self.record(file, input, number, &next, rec.glued, out)?;

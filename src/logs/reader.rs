@@ -264,26 +264,37 @@ impl<R: Read> LineReader<R> {
     }
 }
 
-/// A line is binary garbage when it holds NUL bytes or is mostly control / invalid bytes;
-/// a few invalid UTF-8 bytes (a raw URI in a request line) are not.
-pub fn is_binary(bytes: &[u8]) -> bool {
+/// What a line's bytes are.
+pub enum Decoded<'a> {
+    Text(&'a str),
+    /// Invalid UTF-8 (a raw byte in a request URI): analysed with U+FFFD replacements.
+    Lossy(String),
+    /// NUL bytes, or mostly control and invalid bytes: skipped.
+    Binary,
+}
+
+/// Decodes one line. Valid UTF-8 without NUL is text (the common case costs one
+/// validation); only invalid lines are inspected further.
+pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     if memchr::memchr(0, bytes).is_some() {
-        return true;
+        return Decoded::Binary;
     }
-    if std::str::from_utf8(bytes).is_ok() {
-        return bytes
-            .iter()
-            .filter(|&&c| c < 0x20 && c != b'\t' && c != b'\r' && c != 0x1b)
-            .count()
-            * 10
-            > bytes.len().max(1);
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Decoded::Text(t),
+        Err(_) => {
+            let lossy = String::from_utf8_lossy(bytes).into_owned();
+            let bad = bytes
+                .iter()
+                .filter(|&&c| (c < 0x20 && c != b'\t' && c != b'\r') || c == 0x7f)
+                .count()
+                + lossy.matches('\u{fffd}').count();
+            if bad * 4 > bytes.len().max(1) {
+                Decoded::Binary
+            } else {
+                Decoded::Lossy(lossy)
+            }
+        }
     }
-    let bad = bytes
-        .iter()
-        .filter(|&&c| (c < 0x20 && c != b'\t' && c != b'\r') || c == 0x7f)
-        .count()
-        + String::from_utf8_lossy(bytes).matches('\u{fffd}').count();
-    bad * 4 > bytes.len().max(1)
 }
 
 #[cfg(test)]
@@ -327,11 +338,15 @@ mod tests {
 
     #[test]
     fn binary_detection() {
-        assert!(is_binary(b"\x00\x01\x02abc"));
-        assert!(is_binary(b"\xff\xfe\xfd\xfc\x81\x82abc"));
-        assert!(!is_binary(
-            b"GET /caf\xe9 HTTP/1.1 upstream timed out while reading"
+        assert!(matches!(decode(b"\x00\x01\x02abc"), Decoded::Binary));
+        assert!(matches!(
+            decode(b"\xff\xfe\xfd\xfc\x81\x82abc"),
+            Decoded::Binary
         ));
-        assert!(!is_binary(b"plain text line"));
+        assert!(matches!(
+            decode(b"GET /caf\xe9 HTTP/1.1 upstream timed out while reading"),
+            Decoded::Lossy(_)
+        ));
+        assert!(matches!(decode(b"plain text line"), Decoded::Text(_)));
     }
 }

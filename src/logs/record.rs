@@ -7,6 +7,8 @@
 //! header is also found behind a docker / kubernetes / syslog / journald prefix; a line with
 //! no header at all is a pasted fragment whose message is still classified.
 
+use super::text;
+
 /// Which server's log syntax a record was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -161,14 +163,14 @@ fn parse_nginx(line: &str) -> Option<Record<'_>> {
         digits(&b[17..19]),
     );
     let rest = &line[21..];
-    let close = rest.find("] ")?;
+    let close = text::find(rest, "] ")?;
     let level = &rest[..close];
     if !NGINX_LEVELS.contains(&level) {
         return None;
     }
     let mut rest = &rest[close + 2..];
     let (mut pid, mut tid) = (None, None);
-    if let Some(colon) = rest.find(": ")
+    if let Some(colon) = text::find(rest, ": ")
         && let Some((p, t)) = rest[..colon].split_once('#')
         && let (Ok(p), Ok(t)) = (p.parse(), t.parse())
     {
@@ -199,7 +201,7 @@ fn parse_nginx(line: &str) -> Option<Record<'_>> {
 
 /// `nginx: [emerg] host not found in upstream "x" in /etc/nginx/conf.d/a.conf:3`
 fn parse_nginx_startup(rest: &str) -> Option<Record<'_>> {
-    let (level, msg) = rest.split_once("] ")?;
+    let (level, msg) = text::split_once(rest, "] ")?;
     if !NGINX_LEVELS.contains(&level) {
         return None;
     }
@@ -219,7 +221,7 @@ fn nginx_message(text: &str) -> Record<'_> {
     let text_end = glued_at.unwrap_or(text.len());
     let text_own = &text[..text_end];
     let (body, ctx) = split_context(text_own);
-    let (body, action) = match body.rfind(" while ") {
+    let (body, action) = match text::rfind(body, " while ") {
         Some(i) => (&body[..i], &body[i + 7..]),
         None => (body, ""),
     };
@@ -264,7 +266,7 @@ fn split_context(text: &str) -> (&str, &str) {
 /// values (`request: "GET / HTTP/1.1"`) may contain commas.
 fn parse_nginx_context<'a>(mut ctx: &'a str, rec: &mut Record<'a>) {
     while let Some(rest) = ctx.strip_prefix(", ") {
-        let Some((key, value_and_rest)) = rest.split_once(": ") else {
+        let Some((key, value_and_rest)) = text::split_once(rest, ": ") else {
             return;
         };
         let (value, next) = if let Some(q) = value_and_rest.strip_prefix('"') {
@@ -273,7 +275,7 @@ fn parse_nginx_context<'a>(mut ctx: &'a str, rec: &mut Record<'a>) {
                 None => (q, ""),
             }
         } else {
-            match value_and_rest.find(", ") {
+            match text::find(value_and_rest, ", ") {
                 Some(end) => (&value_and_rest[..end], &value_and_rest[end..]),
                 None => (value_and_rest, ""),
             }
@@ -399,7 +401,7 @@ fn parse_apache(line: &str) -> Option<Record<'_>> {
         let inner = &rest[1..close];
         let after = rest[close + 1..].trim_start_matches(' ');
         if let Some(pid) = inner.strip_prefix("pid ") {
-            let (p, t) = pid.split_once(":tid ").unwrap_or((pid, ""));
+            let (p, t) = text::split_once(pid, ":tid ").unwrap_or((pid, ""));
             rec.pid = p.trim().parse().ok();
             rec.tid = t.trim().parse().ok();
         } else if let Some(level) = apache_level(inner) {
@@ -438,7 +440,7 @@ fn apache_body<'a>(mut rest: &'a str, rec: &mut Record<'a>) {
         rest = after;
     }
     if let Some(c) = rest.strip_prefix("[client ")
-        && let Some(close) = c.find("] ")
+        && let Some(close) = text::find(c, "] ")
     {
         rec.client = &c[..close];
         rest = &c[close + 2..];
@@ -447,7 +449,7 @@ fn apache_body<'a>(mut rest: &'a str, rec: &mut Record<'a>) {
         rec.code = code;
         rest = msg;
     }
-    if let Some(i) = rest.rfind(", referer: ") {
+    if let Some(i) = text::rfind(rest, ", referer: ") {
         rec.referrer = &rest[i + 11..];
         rest = &rest[..i];
     }
@@ -456,7 +458,7 @@ fn apache_body<'a>(mut rest: &'a str, rec: &mut Record<'a>) {
 
 /// `proxy_util.c(2765): ` printed by `%F` at debug levels.
 fn skip_source_location(rest: &str) -> &str {
-    if let Some(paren) = rest.find("): ") {
+    if let Some(paren) = text::find(rest, "): ") {
         let head = &rest[..paren];
         if let Some((file, line)) = head.split_once('(')
             && file.ends_with(".c")
@@ -480,7 +482,7 @@ fn apache_status(rest: &str) -> Option<(u32, &str)> {
         num.parse().ok()?
     };
     let after = &inner[close + 1..];
-    let colon = after.find(": ")?;
+    let colon = text::find(after, ": ")?;
     Some((status, &after[colon + 2..]))
 }
 
