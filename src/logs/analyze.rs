@@ -9,7 +9,8 @@ use super::classify::{Classifier, Verdict, scheme_of, upstream_of};
 use super::correlate::{Correlator, key_of};
 use super::record::{Format, Record};
 use super::report::{Cluster, Report, Sample, TemplateGroup, Totals};
-use super::template::{Fnv, FnvBuild, Miner};
+use super::template::Miner;
+use super::text::{FastHasher, IdBuild};
 use std::hash::Hasher;
 
 /// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
@@ -31,7 +32,7 @@ struct ClusterKey<'a> {
 #[derive(Default)]
 struct Clusters {
     list: Vec<Cluster>,
-    index: HashMap<u64, Vec<u32>, FnvBuild>,
+    index: HashMap<u64, Vec<u32>, IdBuild>,
 }
 
 impl Clusters {
@@ -78,7 +79,7 @@ impl Clusters {
 }
 
 fn hash(cause: u8, upstream: &str, server: &str) -> u64 {
-    let mut h = Fnv::default();
+    let mut h = FastHasher::default();
     h.write(&[cause]);
     h.write(upstream.as_bytes());
     h.write(&[0]);
@@ -103,7 +104,7 @@ pub struct Analyzer {
     clusters: Clusters,
     /// Verdicts of recently seen classification keys: stems repeat, so most lines skip
     /// the rule scan.
-    verdicts: HashMap<u64, Option<Verdict>, FnvBuild>,
+    verdicts: HashMap<u64, Option<Verdict>, IdBuild>,
     template_info: Vec<(String, Sample)>,
     pub totals: Totals,
     /// Only records in [since, until) are analysed.
@@ -145,7 +146,7 @@ impl Analyzer {
     /// The verdict for a record, from the cache when its stable key was seen recently.
     pub fn classify(&mut self, rec: &Record<'_>) -> Option<Verdict> {
         let scheme = scheme_of(rec);
-        let mut h = Fnv::default();
+        let mut h = FastHasher::default();
         h.write(&[rec.format.map_or(0, |f| f as u8 + 1), u8::from(scheme.unix)]);
         h.write(&rec.errno.map_or(u64::MAX, u64::from).to_le_bytes());
         for part in [rec.code, rec.message, rec.action, scheme.url_scheme] {
@@ -280,10 +281,7 @@ impl Analyzer {
                 idx
             }
         };
-        let counted = !req.counted.contains(&idx);
-        if counted {
-            req.counted.push(idx);
-        }
+        let counted = req.count_in(idx);
         let req_id = req.id;
         let c = &mut self.clusters.list[idx as usize];
         c.count += 1;

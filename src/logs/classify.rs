@@ -5,7 +5,7 @@
 
 use super::catalogue::{Catalogue, CauseId, Role, Rule, SchemeSel, Server};
 use super::record::{Format, Record};
-use super::text;
+use super::text::{self, finder};
 
 /// The catalogue with per-first-byte indexes, so a line is compared with the few rules
 /// that can match rather than all of them.
@@ -136,13 +136,13 @@ fn rule_matches(rule: &Rule, rec: &Record<'_>, scheme: Scheme<'_>) -> bool {
 /// The upstream's URL scheme and whether it is a unix socket.
 pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
     let up = rec.upstream;
-    let (url_scheme, rest) = match text::find(up, "://") {
+    let (url_scheme, rest) = match text::find(up, finder!("://")) {
         Some(i) => (&up[..i], &up[i + 3..]),
         None => ("", up),
     };
     let unix = rest.starts_with("unix:")
-        || text::contains(rec.message, " unix:")
-        || text::contains(rec.message, "Unix domain socket")
+        || text::contains(rec.message, finder!(" unix:"))
+        || text::contains(rec.message, finder!("Unix domain socket"))
         || rec
             .message
             .starts_with("FastCGI: failed to connect to server \"/");
@@ -157,7 +157,7 @@ pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
 /// Apache prefixes proxy messages with the scheme handler (`HTTP: `, `FCGI: `, `AJP: `).
 fn apache_function_scheme(message: &str) -> &'static str {
     let m = message.strip_prefix("proxy: ").unwrap_or(message);
-    match text::split_once(m, ": ").map(|(f, _)| f) {
+    match text::split_once2(m, *b": ").map(|(f, _)| f) {
         Some("HTTP") => "http",
         Some("HTTPS") => "https",
         Some("FCGI") => "fcgi",
@@ -180,9 +180,9 @@ pub fn upstream_of<'a>(rec: &Record<'a>) -> &'a str {
         return name.rsplit(' ').next().unwrap_or(name);
     }
     for (marker, end) in UPSTREAM_MARKERS {
-        if let Some(i) = text::find(m, marker) {
+        if let Some(i) = memchr::memmem::find(m.as_bytes(), marker.as_bytes()) {
             let rest = &m[i + marker.len()..];
-            let stop = text::find(rest, end).unwrap_or(rest.len());
+            let stop = memchr::memmem::find(rest.as_bytes(), end.as_bytes()).unwrap_or(rest.len());
             let token =
                 rest[..stop].trim_matches(|c| matches!(c, '"' | '\'' | ',' | ':' | ')' | '.'));
             // "Error reading from remote server returned by /x" names no server.
@@ -216,7 +216,7 @@ const UPSTREAM_MARKERS: [(&str, &str); 15] = [
 
 /// `http://127.0.0.1:9/path` → `127.0.0.1:9`; `fastcgi://unix:/run/php.sock:` → `unix:/run/php.sock`.
 fn strip_url(up: &str) -> &str {
-    let rest = text::find(up, "://").map_or(up, |i| &up[i + 3..]);
+    let rest = text::find(up, finder!("://")).map_or(up, |i| &up[i + 3..]);
     if let Some(path) = rest.strip_prefix("unix:") {
         let end = path.find(':').unwrap_or(path.len());
         return &rest[..5 + end];

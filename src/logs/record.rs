@@ -7,7 +7,7 @@
 //! header is also found behind a docker / kubernetes / syslog / journald prefix; a line with
 //! no header at all is a pasted fragment whose message is still classified.
 
-use super::text;
+use super::text::{self, finder, finder_rev};
 
 /// Which server's log syntax a record was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,14 +163,14 @@ fn parse_nginx(line: &str) -> Option<Record<'_>> {
         digits(&b[17..19]),
     );
     let rest = &line[21..];
-    let close = text::find(rest, "] ")?;
+    let close = text::find2(rest, *b"] ")?;
     let level = &rest[..close];
     if !NGINX_LEVELS.contains(&level) {
         return None;
     }
     let mut rest = &rest[close + 2..];
     let (mut pid, mut tid) = (None, None);
-    if let Some(colon) = text::find(rest, ": ")
+    if let Some(colon) = text::find2(rest, *b": ")
         && let Some((p, t)) = rest[..colon].split_once('#')
         && let (Ok(p), Ok(t)) = (p.parse(), t.parse())
     {
@@ -201,7 +201,7 @@ fn parse_nginx(line: &str) -> Option<Record<'_>> {
 
 /// `nginx: [emerg] host not found in upstream "x" in /etc/nginx/conf.d/a.conf:3`
 fn parse_nginx_startup(rest: &str) -> Option<Record<'_>> {
-    let (level, msg) = text::split_once(rest, "] ")?;
+    let (level, msg) = text::split_once2(rest, *b"] ")?;
     if !NGINX_LEVELS.contains(&level) {
         return None;
     }
@@ -221,7 +221,7 @@ fn nginx_message(text: &str) -> Record<'_> {
     let text_end = glued_at.unwrap_or(text.len());
     let text_own = &text[..text_end];
     let (body, ctx) = split_context(text_own);
-    let (body, action) = match text::rfind(body, " while ") {
+    let (body, action) = match text::rfind(body, finder_rev!(" while ")) {
         Some(i) => (&body[..i], &body[i + 7..]),
         None => (body, ""),
     };
@@ -254,8 +254,13 @@ fn split_errno(body: &str) -> (&str, Option<u32>) {
 
 /// nginx context starts at `, client: ` (http, stream), `, resolver: ` or `, upstream: `.
 fn split_context(text: &str) -> (&str, &str) {
-    for marker in [", client: ", ", resolver: ", ", upstream: "] {
-        if let Some(i) = memchr::memmem::find(text.as_bytes(), marker.as_bytes()) {
+    let markers = [
+        finder!(", client: "),
+        finder!(", resolver: "),
+        finder!(", upstream: "),
+    ];
+    for marker in markers {
+        if let Some(i) = text::find(text, marker) {
             return (&text[..i], &text[i..]);
         }
     }
@@ -266,7 +271,7 @@ fn split_context(text: &str) -> (&str, &str) {
 /// values (`request: "GET / HTTP/1.1"`) may contain commas.
 fn parse_nginx_context<'a>(mut ctx: &'a str, rec: &mut Record<'a>) {
     while let Some(rest) = ctx.strip_prefix(", ") {
-        let Some((key, value_and_rest)) = text::split_once(rest, ": ") else {
+        let Some((key, value_and_rest)) = text::split_once2(rest, *b": ") else {
             return;
         };
         let (value, next) = if let Some(q) = value_and_rest.strip_prefix('"') {
@@ -275,7 +280,7 @@ fn parse_nginx_context<'a>(mut ctx: &'a str, rec: &mut Record<'a>) {
                 None => (q, ""),
             }
         } else {
-            match text::find(value_and_rest, ", ") {
+            match text::find2(value_and_rest, *b", ") {
                 Some(end) => (&value_and_rest[..end], &value_and_rest[end..]),
                 None => (value_and_rest, ""),
             }
@@ -401,7 +406,7 @@ fn parse_apache(line: &str) -> Option<Record<'_>> {
         let inner = &rest[1..close];
         let after = rest[close + 1..].trim_start_matches(' ');
         if let Some(pid) = inner.strip_prefix("pid ") {
-            let (p, t) = text::split_once(pid, ":tid ").unwrap_or((pid, ""));
+            let (p, t) = text::split_once(pid, finder!(":tid ")).unwrap_or((pid, ""));
             rec.pid = p.trim().parse().ok();
             rec.tid = t.trim().parse().ok();
         } else if let Some(level) = apache_level(inner) {
@@ -440,7 +445,7 @@ fn apache_body<'a>(mut rest: &'a str, rec: &mut Record<'a>) {
         rest = after;
     }
     if let Some(c) = rest.strip_prefix("[client ")
-        && let Some(close) = text::find(c, "] ")
+        && let Some(close) = text::find2(c, *b"] ")
     {
         rec.client = &c[..close];
         rest = &c[close + 2..];
@@ -449,7 +454,7 @@ fn apache_body<'a>(mut rest: &'a str, rec: &mut Record<'a>) {
         rec.code = code;
         rest = msg;
     }
-    if let Some(i) = text::rfind(rest, ", referer: ") {
+    if let Some(i) = text::rfind(rest, finder_rev!(", referer: ")) {
         rec.referrer = &rest[i + 11..];
         rest = &rest[..i];
     }
@@ -458,7 +463,7 @@ fn apache_body<'a>(mut rest: &'a str, rec: &mut Record<'a>) {
 
 /// `proxy_util.c(2765): ` printed by `%F` at debug levels.
 fn skip_source_location(rest: &str) -> &str {
-    if let Some(paren) = text::find(rest, "): ") {
+    if let Some(paren) = text::find(rest, finder!("): ")) {
         let head = &rest[..paren];
         if let Some((file, line)) = head.split_once('(')
             && file.ends_with(".c")
@@ -482,7 +487,7 @@ fn apache_status(rest: &str) -> Option<(u32, &str)> {
         num.parse().ok()?
     };
     let after = &inner[close + 1..];
-    let colon = text::find(after, ": ")?;
+    let colon = text::find2(after, *b": ")?;
     Some((status, &after[colon + 2..]))
 }
 

@@ -3,7 +3,7 @@
 //! run totals. Every piece has a fixed size bound, so memory does not grow with the input.
 
 use super::catalogue::{CauseId, Server};
-use super::template::fnv;
+use super::text::hash;
 
 /// Most buckets a histogram keeps; past that the bucket width doubles.
 const MAX_BUCKETS: usize = 512;
@@ -107,7 +107,7 @@ impl TopK {
         if name.is_empty() {
             return;
         }
-        let h = fnv(name.as_bytes());
+        let h = hash(name.as_bytes());
         if let Some(item) = self
             .items
             .iter_mut()

@@ -10,7 +10,9 @@
 //! Memory is bounded: at most `MAX_TEMPLATES` templates and `MAX_FINGERPRINTS` cached sequences.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
+
+use super::text::{FastHasher, IdBuild, hash};
 
 pub const WILDCARD: &str = "<*>";
 const MAX_TEMPLATES: usize = 10_000;
@@ -31,41 +33,11 @@ impl Template {
     }
 }
 
-/// A fast non-cryptographic hasher (FNV-1a over 64 bits) for already-mixed keys.
-#[derive(Default, Clone, Copy)]
-pub struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-pub type FnvBuild = BuildHasherDefault<Fnv>;
-
-pub fn fnv(bytes: &[u8]) -> u64 {
-    let mut h = Fnv::default();
-    h.write(bytes);
-    h.finish()
-}
-
 #[derive(Default)]
 pub struct Miner {
     templates: Vec<Template>,
-    by_fingerprint: HashMap<u64, u32, FnvBuild>,
-    tree: HashMap<(usize, u64), Vec<u32>, FnvBuild>,
+    by_fingerprint: HashMap<u64, u32, IdBuild>,
+    tree: HashMap<(usize, u64), Vec<u32>, IdBuild>,
 }
 
 impl Miner {
@@ -147,7 +119,7 @@ impl Miner {
 /// Drain keys its tree on the first token unless it is a variable.
 fn tree_token(first: Option<&str>) -> u64 {
     match first {
-        Some(t) if !t.contains(WILDCARD) => fnv(t.as_bytes()),
+        Some(t) if !t.contains(WILDCARD) => hash(t.as_bytes()),
         _ => 0,
     }
 }
@@ -162,7 +134,7 @@ fn similarity(template: &[Box<str>], tokens: &[Box<str>]) -> f64 {
 
 /// Hash of the masked token sequence, computed without allocating.
 fn fingerprint(content: &str) -> u64 {
-    let mut h = Fnv::default();
+    let mut h = FastHasher::default();
     for tok in content.split(' ').filter(|t| !t.is_empty()) {
         let (pre, core, post) = split_punct(tok);
         if is_variable(core) {
@@ -214,7 +186,8 @@ fn is_variable(core: &str) -> bool {
     if b.is_empty() || core == WILDCARD {
         return false;
     }
-    if (b[0] == b'/' && b.len() > 1) || core.contains("://") {
+    if (b[0] == b'/' && b.len() > 1) || (memchr::memchr(b':', b).is_some() && core.contains("://"))
+    {
         return true;
     }
     let has_digit = b.iter().any(u8::is_ascii_digit);
