@@ -492,3 +492,69 @@ fn follow_survives_rotation() {
     assert_eq!(cause(second), "upstream-closed");
     assert_eq!(cause(third), "read-timeout");
 }
+
+#[test]
+fn threads_split_a_file_and_agree_with_one_thread() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    let msgs = [
+        "connect() failed (111: Connection refused) while connecting to upstream",
+        "upstream timed out (110: Connection timed out) while reading response header from upstream",
+        "no live upstreams while connecting to upstream",
+    ];
+    let mut text = String::new();
+    for i in 0..6000u32 {
+        let t = format!("10:{:02}:{:02}", (i / 60) % 60, i % 60);
+        text.push_str(&line_at(&t, i, msgs[(i % 3) as usize]));
+        if i % 7 == 0 {
+            text.push_str(&format!(
+                "2024/05/01 {t} [notice] 1#1: signal {i} (SIGHUP) received\n"
+            ));
+        }
+    }
+    fs::write(&log, text).expect("write");
+    let p = log.to_str().expect("p");
+    let one = proxylint(&["--format", "json", "--threads", "1", p]);
+    let two = proxylint(&[
+        "--format",
+        "json",
+        "--threads",
+        "2",
+        "--chunk-bytes",
+        "65536",
+        p,
+    ]);
+    let v1: serde_json::Value = serde_json::from_slice(&one.stdout).expect("json");
+    let v2: serde_json::Value = serde_json::from_slice(&two.stdout).expect("json");
+    let summary = |v: &serde_json::Value| -> Vec<(String, u64, u64)> {
+        let mut s: Vec<(String, u64, u64)> = v["clusters"]
+            .as_array()
+            .expect("clusters")
+            .iter()
+            .map(|c| {
+                (
+                    c["cause"].as_str().unwrap_or("").to_owned(),
+                    c["count"].as_u64().unwrap_or(0),
+                    c["requests"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        s.sort();
+        s
+    };
+    assert_eq!(summary(&v1), summary(&v2));
+    assert_eq!(v1["totals"]["lines"], v2["totals"]["lines"]);
+    assert_eq!(v2["totals"]["files"], 1);
+    // Sample line numbers are those of the whole file, whichever range found them.
+    let content = fs::read_to_string(&log).expect("read");
+    let all: Vec<&str> = content.lines().collect();
+    for t in v2["templates"]
+        .as_array()
+        .expect("templates")
+        .iter()
+        .chain(v2["clusters"].as_array().expect("clusters"))
+    {
+        let line = t["sample"]["line"].as_u64().expect("line") as usize;
+        assert_eq!(all[line - 1], t["sample"]["text"].as_str().expect("text"));
+    }
+}

@@ -335,14 +335,7 @@ impl Analyzer {
 
     /// The final report: clusters ranked by requests, templates by count.
     pub fn finish(self) -> Report {
-        let mut clusters = self.clusters.list;
-        clusters.sort_by(|a, b| {
-            b.requests
-                .cmp(&a.requests)
-                .then(b.count.cmp(&a.count))
-                .then(a.first.cmp(&b.first))
-        });
-        let mut templates: Vec<TemplateGroup> = self
+        let templates: Vec<TemplateGroup> = self
             .miner
             .templates()
             .iter()
@@ -359,12 +352,13 @@ impl Analyzer {
                 }
             })
             .collect();
-        templates.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
-        Report {
-            clusters,
+        let mut report = Report {
+            clusters: self.clusters.list,
             templates,
             totals: self.totals,
-        }
+        };
+        report.rank();
+        report
     }
 }
 

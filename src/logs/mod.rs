@@ -15,6 +15,7 @@ pub mod catalogue;
 pub mod classify;
 pub mod config;
 pub mod correlate;
+mod parallel;
 pub mod print_json;
 pub mod print_text;
 pub mod reader;
@@ -74,6 +75,13 @@ pub struct LogsArgs {
     /// Map clusters to an nginx configuration (location, *_pass line, effective timeouts).
     #[arg(long, value_name = "NGINX_CONF")]
     pub config: Option<PathBuf>,
+    /// Worker threads for --format text/json (default: the number of cores). ndjson and
+    /// --follow always use one, to keep input order.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Smallest byte range of one file given to a thread (tests lower it).
+    #[arg(long, default_value_t = parallel::MIN_CHUNK, value_name = "BYTES", hide = true)]
+    pub chunk_bytes: u64,
     /// Lines longer than this many bytes are cut (the rest is skipped and counted).
     #[arg(long, default_value_t = reader::DEFAULT_MAX_LINE, value_name = "BYTES", hide = true)]
     pub max_line: usize,
@@ -128,25 +136,61 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
-    let mut run = Run::new(args, Analyzer::new(since, until));
-    run.progress = progress_bar(&inputs);
-    let last = inputs.len() - 1;
-    for (i, input) in inputs.iter().enumerate() {
-        let follow = args.follow && i == last;
-        match run.read_input(i as u32, input, follow, &mut out) {
-            Ok(()) => {}
-            Err(RunError::Output(e)) => return output_error(e),
-            Err(RunError::Input(msg)) => {
-                io_failed = true;
-                run.analyzer.totals.unreadable_files += 1;
-                warn(&msg);
+    let progress = progress_bar(&inputs);
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    let sequential = args.format == OutputFormat::Ndjson || args.follow || threads < 2;
+    let report = if sequential {
+        let mut run = Run::new(args, Analyzer::new(since, until));
+        run.progress = progress.clone();
+        let last = inputs.len() - 1;
+        for (i, input) in inputs.iter().enumerate() {
+            let follow = args.follow && i == last;
+            match run.read_input(i as u32, input, follow, &mut out) {
+                Ok(()) => {}
+                Err(RunError::Output(e)) => return output_error(e),
+                Err(RunError::Input(msg)) => {
+                    io_failed = true;
+                    run.analyzer.totals.unreadable_files += 1;
+                    warn(&msg);
+                }
             }
         }
-    }
-    if let Some(p) = &run.progress {
+        run.analyzer.finish()
+    } else {
+        let units = parallel::plan(&inputs, threads, args.chunk_bytes.max(4096));
+        let done = parallel::run(
+            args,
+            (since, until),
+            &inputs,
+            &units,
+            threads,
+            progress.as_ref(),
+        );
+        let mut parts = Vec::with_capacity(done.len());
+        let mut notes: Vec<FileNotes> = inputs.iter().map(|_| FileNotes::default()).collect();
+        let mut line_offset = vec![0u64; inputs.len()];
+        for (unit, mut d) in units.iter().zip(done) {
+            // Units count lines from 1: shift to the line numbers of the whole file.
+            let offset = line_offset[unit.input];
+            d.report.shift_lines(offset);
+            line_offset[unit.input] += d.lines;
+            notes[unit.input].absorb(d.notes, offset);
+            if let Some(msg) = d.error {
+                io_failed = true;
+                warn(&msg);
+            }
+            parts.push(d.report);
+        }
+        for (input, n) in inputs.iter().zip(&notes) {
+            report_notes(args, input, n);
+        }
+        report::Report::merge(parts)
+    };
+    if let Some(p) = &progress {
         p.finish_and_clear();
     }
-    let report = run.analyzer.finish();
     let cat = catalogue::Catalogue::get();
     let written = match args.format {
         OutputFormat::Text if !args.follow => {
@@ -281,6 +325,21 @@ struct FileNotes {
     invalid_utf8: u64,
     cut: Vec<(u64, u64)>,
     cut_total: u64,
+}
+
+impl FileNotes {
+    /// Adds the notes of a later byte range of the same file, whose line numbers start
+    /// after `offset` lines.
+    fn absorb(&mut self, other: FileNotes, offset: u64) {
+        self.binary += other.binary;
+        self.invalid_utf8 += other.invalid_utf8;
+        self.cut_total += other.cut_total;
+        for (line, total) in other.cut {
+            if self.cut.len() < NOTES_PER_FILE {
+                self.cut.push((line + offset, total));
+            }
+        }
+    }
 }
 
 /// A FastCGI stderr entry spanning several lines, being assembled.
@@ -597,32 +656,56 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Reads a whole stream (no follow): every line, then what is still held back.
+    fn read_all<R: io::Read>(
+        &mut self,
+        file: u32,
+        input: &Input,
+        lines: &mut LineReader<R>,
+        notes: &mut FileNotes,
+    ) -> Result<(), String> {
+        let mut sink = io::sink();
+        let result = self.drain(file, input, lines, notes, &mut sink);
+        let flushed = self
+            .flush_pending(file, input, &mut sink)
+            .and_then(|()| self.flush_group(file, input, &mut sink));
+        match result.and(flushed) {
+            Ok(()) => Ok(()),
+            Err(RunError::Input(msg)) => Err(msg),
+            Err(RunError::Output(e)) => Err(format!("{}: {e}", input.name)),
+        }
+    }
+
     fn report_notes(&self, input: &Input, notes: &FileNotes) {
-        if notes.binary > 0 {
-            warn(&format!(
-                "{}: {} line(s) of binary data skipped",
-                input.name, notes.binary
-            ));
-        }
-        if notes.invalid_utf8 > 0 {
-            warn(&format!(
-                "{}: {} line(s) with invalid UTF-8 analysed with U+FFFD replacement characters",
-                input.name, notes.invalid_utf8
-            ));
-        }
-        for (line, total) in &notes.cut {
-            warn(&format!(
-                "{}:{line}: line of {total} bytes cut to its first {} bytes for analysis",
-                input.name, self.args.max_line
-            ));
-        }
-        if notes.cut_total > notes.cut.len() as u64 {
-            warn(&format!(
-                "{}: {} more overlong line(s) cut",
-                input.name,
-                notes.cut_total - notes.cut.len() as u64
-            ));
-        }
+        report_notes(self.args, input, notes);
+    }
+}
+
+fn report_notes(args: &LogsArgs, input: &Input, notes: &FileNotes) {
+    if notes.binary > 0 {
+        warn(&format!(
+            "{}: {} line(s) of binary data skipped",
+            input.name, notes.binary
+        ));
+    }
+    if notes.invalid_utf8 > 0 {
+        warn(&format!(
+            "{}: {} line(s) with invalid UTF-8 analysed with U+FFFD replacement characters",
+            input.name, notes.invalid_utf8
+        ));
+    }
+    for (line, total) in &notes.cut {
+        warn(&format!(
+            "{}:{line}: line of {total} bytes cut to its first {} bytes for analysis",
+            input.name, args.max_line
+        ));
+    }
+    if notes.cut_total > notes.cut.len() as u64 {
+        warn(&format!(
+            "{}: {} more overlong line(s) cut",
+            input.name,
+            notes.cut_total - notes.cut.len() as u64
+        ));
     }
 }
 

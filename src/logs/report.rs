@@ -35,9 +35,22 @@ impl Default for Histogram {
 
 impl Histogram {
     pub fn add(&mut self, t: i64) {
+        self.add_n(t, 1);
+    }
+
+    /// Adds the counts of another histogram (bucket starts keep their counts).
+    pub fn merge(&mut self, other: &Histogram) {
+        for (i, &c) in other.counts.iter().enumerate() {
+            if c > 0 {
+                self.add_n(other.origin + i as i64 * other.width, c);
+            }
+        }
+    }
+
+    fn add_n(&mut self, t: i64, n: u64) {
         if self.counts.is_empty() {
             self.origin = t - t.rem_euclid(self.width);
-            self.counts.push(1);
+            self.counts.push(n);
             return;
         }
         while t < self.origin || t >= self.origin + self.width * MAX_BUCKETS as i64 {
@@ -54,7 +67,7 @@ impl Histogram {
         if idx >= self.counts.len() {
             self.counts.resize(idx + 1, 0);
         }
-        self.counts[idx] += 1;
+        self.counts[idx] += n;
     }
 
     fn end(&self) -> i64 {
@@ -104,6 +117,17 @@ pub struct TopK {
 
 impl TopK {
     pub fn add(&mut self, name: &str) {
+        self.add_n(name, 1);
+    }
+
+    /// Adds the counts of another counter.
+    pub fn merge(&mut self, other: &TopK) {
+        for (_, name, c) in &other.items {
+            self.add_n(name, *c);
+        }
+    }
+
+    fn add_n(&mut self, name: &str, n: u64) {
         if name.is_empty() {
             return;
         }
@@ -111,17 +135,17 @@ impl TopK {
         if let Some(item) = self
             .items
             .iter_mut()
-            .find(|(ih, n, _)| *ih == h && n == name)
+            .find(|(ih, s, _)| *ih == h && s == name)
         {
-            item.2 += 1;
+            item.2 += n;
             return;
         }
         if self.items.len() < TOPK_CAPACITY {
-            self.items.push((h, name.to_owned(), 1));
+            self.items.push((h, name.to_owned(), n));
             return;
         }
         if let Some(min) = self.items.iter_mut().min_by_key(|(_, _, c)| *c) {
-            *min = (h, name.to_owned(), min.2 + 1);
+            *min = (h, name.to_owned(), min.2 + n);
         }
     }
 
@@ -209,6 +233,19 @@ impl Cluster {
         }
     }
 
+    /// Folds another part's cluster with the same key into this one.
+    fn merge(&mut self, o: &Cluster) {
+        self.count += o.count;
+        self.requests += o.requests;
+        self.first = min_opt(self.first, o.first);
+        self.last = max_opt(self.last, o.last);
+        self.hist.merge(&o.hist);
+        self.upstreams.merge(&o.upstreams);
+        self.servers.merge(&o.servers);
+        self.hosts.merge(&o.hosts);
+        self.paths.merge(&o.paths);
+    }
+
     pub fn see_time(&mut self, t: Option<i64>) {
         if let Some(t) = t {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
@@ -254,6 +291,92 @@ pub struct Report {
     /// Most frequent first.
     pub templates: Vec<TemplateGroup>,
     pub totals: Totals,
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        _ => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    a.max(b)
+}
+
+impl Report {
+    /// Ranks clusters (most requests first) and templates (most lines first).
+    pub fn rank(&mut self) {
+        self.clusters.sort_by(|a, b| {
+            b.requests
+                .cmp(&a.requests)
+                .then(b.count.cmp(&a.count))
+                .then(a.first.cmp(&b.first))
+        });
+        self.templates
+            .sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+    }
+
+    /// Moves every sample line number by `offset` (a part that started mid-file).
+    pub fn shift_lines(&mut self, offset: u64) {
+        for c in &mut self.clusters {
+            c.sample.line += offset;
+        }
+        for t in &mut self.templates {
+            t.sample.line += offset;
+        }
+    }
+
+    /// Merges reports of parts of the input analysed separately (files, or byte ranges of
+    /// one file), given in input order: clusters and templates with the same key are
+    /// folded, keeping the first part's sample. Template ids are renumbered.
+    pub fn merge(parts: Vec<Report>) -> Report {
+        use std::collections::HashMap;
+        let mut out = Report::default();
+        let mut by_key: HashMap<(u8, String, String), usize> = HashMap::new();
+        let mut by_template: HashMap<String, usize> = HashMap::new();
+        for part in parts {
+            let t = part.totals;
+            let o = &mut out.totals;
+            o.files += t.files;
+            o.lines += t.lines;
+            o.records += t.records;
+            o.upstream_lines += t.upstream_lines;
+            o.requests += t.requests;
+            o.unclassified += t.unclassified;
+            o.binary_lines += t.binary_lines;
+            o.invalid_utf8_lines += t.invalid_utf8_lines;
+            o.cut_lines += t.cut_lines;
+            o.filtered_out += t.filtered_out;
+            o.unreadable_files += t.unreadable_files;
+            o.first_seen = min_opt(o.first_seen, t.first_seen);
+            o.last_seen = max_opt(o.last_seen, t.last_seen);
+            for c in part.clusters {
+                let key = (c.cause, c.upstream.clone(), c.server.clone());
+                match by_key.get(&key) {
+                    Some(&i) => out.clusters[i].merge(&c),
+                    None => {
+                        by_key.insert(key, out.clusters.len());
+                        out.clusters.push(c);
+                    }
+                }
+            }
+            for tg in part.templates {
+                match by_template.get(&tg.template) {
+                    Some(&i) => out.templates[i].count += tg.count,
+                    None => {
+                        by_template.insert(tg.template.clone(), out.templates.len());
+                        out.templates.push(tg);
+                    }
+                }
+            }
+        }
+        for (i, tg) in out.templates.iter_mut().enumerate() {
+            tg.id = i as u32;
+        }
+        out.rank();
+        out
+    }
 }
 
 /// Formats epoch seconds (local time as logged) as `2024-05-01T12:00:00`.
