@@ -2,7 +2,7 @@
 //! error log of realistic mixed lines (generated in a temp dir, not committed).
 //!
 //! Measures, for each log: lines/s of the release binary on one thread
-//! (`PROXYLINT_THREADS=1`) and with its default pipeline (two threads), the time of
+//! (`--threads 1`) and with its default pipeline (two threads), the time of
 //! `rg -c upstream` on the same file and the ratio, and the peak RSS (`/usr/bin/time -v`).
 //!
 //! Run: `cargo bench --bench logs_throughput` (size: `BENCH_LOG_MB=1024`).
@@ -48,10 +48,44 @@ const SERVERS: [&str; 4] = [
     "_",
 ];
 
+/// Upstream peers: two groups and a FastCGI pool.
+const PEERS: [&str; 6] = [
+    "10.0.0.11:8080",
+    "10.0.0.12:8080",
+    "10.0.0.13:8080",
+    "10.0.1.21:3000",
+    "10.0.1.22:3000",
+    "127.0.0.1:9000",
+];
+
+/// Real error logs come in incidents: one upstream misbehaves the same way for a stretch
+/// of lines (an outage, a slow deploy) over a background of everyday lines.
+struct Incident {
+    left: u64,
+    kind: u64,
+    peer: usize,
+}
+
+impl Incident {
+    /// The message selector (0..100) and peer of the next line.
+    fn next(&mut self, rng: &mut Rng, upstream_kinds: u64) -> (u64, usize) {
+        if self.left == 0 {
+            self.left = 1 + rng.below(400);
+            self.kind = rng.below(upstream_kinds);
+            self.peer = rng.below(PEERS.len() as u64) as usize;
+        }
+        self.left -= 1;
+        if rng.below(10) < 6 {
+            (self.kind, self.peer)
+        } else {
+            (rng.below(100), rng.below(PEERS.len() as u64) as usize)
+        }
+    }
+}
+
 /// Message bodies of an nginx error log, upstream failures and everyday noise, with the
 /// share they get (out of 100).
-fn nginx_message(rng: &mut Rng) -> (&'static str, String) {
-    let r = rng.below(100);
+fn nginx_message(rng: &mut Rng, r: u64) -> (&'static str, String) {
     let (level, msg) = match r {
         0..=17 => ("error", "connect() failed (111: Connection refused) while connecting to upstream".to_owned()),
         18..=29 => ("error", "upstream timed out (110: Connection timed out) while reading response header from upstream".to_owned()),
@@ -77,17 +111,18 @@ fn nginx_log(path: &Path, bytes: u64) -> std::io::Result<u64> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut written, mut lines, mut t) = (0u64, 0u64, 1_714_521_600u64);
     let mut conn = 1u64;
+    let mut incident = Incident {
+        left: 0,
+        kind: 0,
+        peer: 0,
+    };
     while written < bytes {
         t += rng.below(2);
         let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
         let day = 1 + (t / 86_400) % 28;
-        let up = format!(
-            "10.0.{}.{}:{}",
-            rng.below(4),
-            10 + rng.below(6),
-            [8080, 8000, 3000][rng.below(3) as usize]
-        );
-        let (level, msg) = nginx_message(&mut rng);
+        let (kind, peer) = incident.next(&mut rng, 63);
+        let up = PEERS[peer];
+        let (level, msg) = nginx_message(&mut rng, kind);
         conn += 1 + rng.below(3);
         let pid = 1200 + rng.below(4);
         let client = format!("203.0.{}.{}", rng.below(255), rng.below(255));
@@ -115,6 +150,11 @@ fn apache_log(path: &Path, bytes: u64) -> std::io::Result<u64> {
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let (mut written, mut lines, mut t) = (0u64, 0u64, 1_714_521_600u64);
     let days = ["Wed", "Thu", "Fri", "Sat", "Sun", "Mon", "Tue"];
+    let mut incident = Incident {
+        left: 0,
+        kind: 0,
+        peer: 0,
+    };
     while written < bytes {
         t += rng.below(2);
         let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
@@ -131,14 +171,10 @@ fn apache_log(path: &Path, bytes: u64) -> std::io::Result<u64> {
             rng.below(255),
             30_000 + rng.below(30_000)
         );
-        let up = format!(
-            "10.0.{}.{}:{}",
-            rng.below(4),
-            10 + rng.below(6),
-            [8080, 8000][rng.below(2) as usize]
-        );
+        let (kind, peer) = incident.next(&mut rng, 65);
+        let up = PEERS[peer];
         let path = rng.pick(&PATHS);
-        let block = match rng.below(100) {
+        let block = match kind {
             0..=24 => format!(
                 "{stamp} [proxy:error] [pid {pid}:tid {tid}] (111)Connection refused: AH00957: http: attempt to connect to {up} ({up}) failed\n{stamp} [proxy_http:error] [pid {pid}:tid {tid}] [client {client}] AH01114: HTTP: failed to make connection to backend: 10.0.0.1\n"
             ),
@@ -195,11 +231,11 @@ fn proxylint(file: &Path, threads: Option<&str>) -> Command {
     let mut c = Command::new("/usr/bin/time");
     c.arg("-v")
         .arg(env!("CARGO_BIN_EXE_proxylint"))
-        .args(["logs", "--format", "json"])
-        .arg(file);
+        .args(["logs", "--format", "json"]);
     if let Some(t) = threads {
-        c.env("PROXYLINT_THREADS", t);
+        c.args(["--threads", t]);
     }
+    c.arg(file);
     c
 }
 
@@ -208,7 +244,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1024);
-    let dir = tempfile::tempdir().expect("tempdir");
+    // BENCH_DIR keeps the generated logs (for profiling); by default they go to a temp dir.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let kept = std::env::var_os("BENCH_DIR").map(std::path::PathBuf::from);
+    let dir = kept.as_deref().unwrap_or(tmp.path());
     println!(
         "| log | size | lines | 1 thread: s, lines/s | default (2 threads): s, lines/s | rg -c upstream: s | ratio to rg | peak RSS |"
     );
@@ -217,7 +256,7 @@ fn main() {
         ("nginx", nginx_log as fn(&Path, u64) -> std::io::Result<u64>),
         ("apache", apache_log),
     ] {
-        let file = dir.path().join(format!("{name}-error.log"));
+        let file = dir.join(format!("{name}-error.log"));
         let lines = generate(&file, mb << 20).expect("generate log");
         let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         // Warm the page cache so every tool reads from memory, as on a hot log.

@@ -109,6 +109,16 @@ impl Classifier {
         })
     }
 
+    /// Whether the rules of an AH code look at the message stem (only a few do, like
+    /// AH00898 whose text names the failure); if not, the code and status decide alone.
+    pub fn code_uses_stem(&self, code: &str) -> bool {
+        self.apache_by_code.get(code).is_none_or(|rules| {
+            rules
+                .iter()
+                .any(|&i| self.catalogue.rules[i].stem_text != "*")
+        })
+    }
+
     /// Whether some rule's stem matches a message of `server` (for the coverage test).
     pub fn stem_is_known(&self, server: Server, code: &str, message: &str) -> bool {
         self.catalogue.rules.iter().any(|r| {
@@ -179,10 +189,17 @@ pub fn upstream_of<'a>(rec: &Record<'a>) -> &'a str {
     if let Some(name) = m.strip_suffix(" could not be resolved") {
         return name.rsplit(' ').next().unwrap_or(name);
     }
-    for (marker, end) in UPSTREAM_MARKERS {
-        if let Some(i) = memchr::memmem::find(m.as_bytes(), marker.as_bytes()) {
-            let rest = &m[i + marker.len()..];
-            let stop = memchr::memmem::find(rest.as_bytes(), end.as_bytes()).unwrap_or(rest.len());
+    static MARKERS: std::sync::LazyLock<Vec<(memchr::memmem::Finder<'static>, u8)>> =
+        std::sync::LazyLock::new(|| {
+            UPSTREAM_MARKERS
+                .iter()
+                .map(|&(m, end)| (memchr::memmem::Finder::new(m.as_bytes()), end))
+                .collect()
+        });
+    for &(ref marker, end) in MARKERS.iter() {
+        if let Some(i) = marker.find(m.as_bytes()) {
+            let rest = &m[i + marker.needle().len()..];
+            let stop = memchr::memchr(end, rest.as_bytes()).unwrap_or(rest.len());
             let token =
                 rest[..stop].trim_matches(|c| matches!(c, '"' | '\'' | ',' | ':' | ')' | '.'));
             // "Error reading from remote server returned by /x" names no server.
@@ -195,23 +212,23 @@ pub fn upstream_of<'a>(rec: &Record<'a>) -> &'a str {
 }
 
 /// Where the upstream sits in a message that has no `upstream:` context: marker, then the
-/// text up to the terminator.
-const UPSTREAM_MARKERS: [(&str, &str); 15] = [
-    ("connect() to ", " failed"),
-    ("in upstream \"", "\""),
-    ("Unix domain socket ", " "),
-    ("attempt to connect to ", " "),
-    ("remote server ", " "),
-    ("disabling worker for (", ")"),
-    ("disabled connection for (", ")"),
-    ("DNS lookup failure for: ", " "),
-    ("failed to make connection to backend: ", " "),
-    ("body failed to ", " "),
-    ("Error dispatching request to ", " "),
-    ("balancer://", " "),
-    ("to server \"", "\""),
-    ("with server \"", "\""),
-    ("no resolver defined to resolve ", " "),
+/// text up to the terminating byte.
+const UPSTREAM_MARKERS: [(&str, u8); 15] = [
+    ("connect() to ", b' '),
+    ("in upstream \"", b'"'),
+    ("Unix domain socket ", b' '),
+    ("attempt to connect to ", b' '),
+    ("remote server ", b' '),
+    ("disabling worker for (", b')'),
+    ("disabled connection for (", b')'),
+    ("DNS lookup failure for: ", b' '),
+    ("failed to make connection to backend: ", b' '),
+    ("body failed to ", b' '),
+    ("Error dispatching request to ", b' '),
+    ("balancer://", b' '),
+    ("to server \"", b'"'),
+    ("with server \"", b'"'),
+    ("no resolver defined to resolve ", b' '),
 ];
 
 /// `http://127.0.0.1:9/path` → `127.0.0.1:9`; `fastcgi://unix:/run/php.sock:` → `unix:/run/php.sock`.

@@ -6,11 +6,11 @@ use super::catalogue::{CauseId, Server};
 use super::text::hash;
 
 /// Most buckets a histogram keeps; past that the bucket width doubles.
-const MAX_BUCKETS: usize = 512;
+const MAX_BUCKETS: usize = 256;
 /// Width a histogram starts with: one minute.
 const FIRST_WIDTH: i64 = 60;
 /// How many names a top-k counter tracks (it reports fewer: the heavy hitters).
-const TOPK_CAPACITY: usize = 16;
+const TOPK_CAPACITY: usize = 10;
 /// Longest sample text kept.
 const SAMPLE_CHARS: usize = 2000;
 
@@ -132,11 +132,8 @@ impl TopK {
             return;
         }
         let h = hash(name.as_bytes());
-        if let Some(item) = self
-            .items
-            .iter_mut()
-            .find(|(ih, s, _)| *ih == h && s == name)
-        {
+        // Compared by hash only (see Clusters): no string compare on the hot path.
+        if let Some(item) = self.items.iter_mut().find(|(ih, _, _)| *ih == h) {
             item.2 += n;
             return;
         }

@@ -71,8 +71,15 @@ impl FastHasher {
 }
 
 impl Hasher for FastHasher {
+    /// The multiply leaves the low bits weak (they depend only on the low bits of the last
+    /// word), and hash tables index by low bits: finish with murmur3's avalanche.
     fn finish(&self) -> u64 {
-        self.0
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -107,7 +114,7 @@ impl Hasher for IdHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut h = FastHasher(self.0);
         h.write(bytes);
-        self.0 = h.0;
+        self.0 = h.finish();
     }
 
     fn write_u64(&mut self, n: u64) {
