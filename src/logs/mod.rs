@@ -537,7 +537,7 @@ impl<'a> Run<'a> {
         text: &str,
         out: &mut dyn Write,
     ) -> Result<(), RunError> {
-        let own_text = &text[..text.len() - rec.glued.len()];
+        let own_text = own_part(text, rec.glued);
         let group_key = match (rec.format, rec.pid) {
             (Some(Format::Apache), Some(pid)) => Some((pid, rec.tid.unwrap_or(0))),
             _ => None,
@@ -707,6 +707,16 @@ fn report_notes(args: &LogsArgs, input: &Input, notes: &FileNotes) {
             notes.cut_total - notes.cut.len() as u64
         ));
     }
+}
+
+/// The part of a line before a glued second record (`glued` is a suffix slice of `text`,
+/// possibly short of a trailing `\r` the parser trimmed).
+fn own_part<'a>(text: &'a str, glued: &str) -> &'a str {
+    if glued.is_empty() {
+        return text;
+    }
+    let at = (glued.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    text.get(..at).unwrap_or(text)
 }
 
 /// nginx writes a FastCGI stderr message verbatim, newlines included: the entry continues

@@ -64,21 +64,23 @@ pub struct Record<'a> {
 /// Parses one line. Never fails: a line without a recognisable header is a fragment.
 pub fn parse(line: &str) -> Record<'_> {
     let line = line.trim_end_matches(['\r', '\n']);
-    if let Some(rec) = parse_nginx(line) {
-        return rec;
+    let mut at = line;
+    // A prefix may hide the header; each candidate that fails moves the search forward.
+    loop {
+        if let Some(rec) = parse_header(at) {
+            return rec;
+        }
+        match find_header(at) {
+            Some(start) if start > 0 => at = &at[start..],
+            _ => return parse_fragment(line),
+        }
     }
-    if let Some(rec) = parse_apache(line) {
-        return rec;
-    }
-    if let Some(rest) = line.strip_prefix("nginx: [")
-        && let Some(rec) = parse_nginx_startup(rest)
-    {
-        return rec;
-    }
-    if let Some(start) = find_header(line) {
-        return parse(&line[start..]);
-    }
-    parse_fragment(line)
+}
+
+fn parse_header(line: &str) -> Option<Record<'_>> {
+    parse_nginx(line)
+        .or_else(|| parse_apache(line))
+        .or_else(|| line.strip_prefix("nginx: [").and_then(parse_nginx_startup))
 }
 
 /// Offset of an nginx or Apache header inside a line that starts with some prefix
@@ -90,7 +92,8 @@ fn find_header(line: &str) -> Option<usize> {
     let limit = b.len().min(256);
     for (i, &c) in b[..limit].iter().enumerate().skip(1) {
         let found = match c {
-            b'/' if i >= 4 => is_nginx_time(&b[i - 4..]).then_some(i - 4),
+            // A header at 0 was already tried: candidates start at 1.
+            b'/' if i >= 5 => is_nginx_time(&b[i - 4..]).then_some(i - 4),
             b'[' => apache_time_len(&b[i..]).map(|_| i),
             b'n' => b[i..].starts_with(b"nginx: [").then_some(i),
             _ => None,
@@ -624,6 +627,19 @@ mod tests {
             "(70007)The timeout specified has expired: AH01102: error reading status line from remote server 127.0.0.1:8080",
         );
         assert_eq!((r.code, r.errno), ("AH01102", Some(70007)));
+    }
+
+    /// Found by proptest: a timestamp whose level is not a level made `parse` find the
+    /// same header again at offset 0 and recurse until the stack overflowed.
+    #[test]
+    fn header_lookalike_with_bad_level_terminates() {
+        let r = parse("2024/05/01 12:00:03 [bogus] 1#1: *1 upstream timed out");
+        assert_eq!(r.format, Some(Format::Fragment));
+        let r = parse(
+            "x 2024/05/01 12:00:03 [bogus] y 2024/05/01 12:00:04 [error] 1#1: no live upstreams",
+        );
+        assert_eq!(r.format, Some(Format::Nginx));
+        assert_eq!(r.message, "no live upstreams");
     }
 
     #[test]
