@@ -631,7 +631,11 @@ impl<'a> Run<'a> {
     ) -> Result<(), RunError> {
         match self.args.format {
             OutputFormat::Ndjson => {
-                print_json::write_record(out, &input.name, number, rec, outcome)
+                let upstream = outcome
+                    .cluster
+                    .and_then(|c| self.analyzer.cluster(c))
+                    .map(|c| c.upstream.as_str());
+                print_json::write_record(out, &input.name, number, rec, outcome, upstream)
                     .map_err(RunError::Output)
             }
             // Text --follow echoes each upstream failure as it is read: a live file's summary

@@ -242,12 +242,15 @@ fn opt(s: &str) -> Option<&str> {
 }
 
 /// Writes one ndjson line for a record.
+/// `upstream` is the cluster's upstream for classified records (a joined line like AH00898
+/// names none itself), else what the line names.
 pub fn write_record(
     out: &mut dyn Write,
     file: &str,
     line: u64,
     rec: &Record<'_>,
     outcome: &Outcome,
+    upstream: Option<&str>,
 ) -> io::Result<()> {
     let obj = RecordOut {
         file,
@@ -258,7 +261,7 @@ pub fn write_record(
         cause: outcome.cause,
         template_id: outcome.template,
         request_id: outcome.request,
-        upstream: opt(upstream_of(rec)),
+        upstream: upstream.and_then(opt).or_else(|| opt(upstream_of(rec))),
         module: opt(rec.module),
         pid: rec.pid,
         tid: rec.tid,
