@@ -290,7 +290,6 @@ impl Analyzer {
         if joined.is_none() {
             c.upstreams.add(upstream);
         }
-        c.servers.add(rec.server);
         c.hosts.add(rec.host);
         c.paths.add(request_path(rec.request));
         Some(Outcome {

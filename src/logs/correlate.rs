@@ -280,8 +280,21 @@ mod tests {
     fn memory_is_bounded() {
         let mut cor = Correlator::new();
         for i in 0..(MAX_OPEN as u64 * 2) {
-            cor.request(Some(Key::Hashed { hash: i, window: 10 }), Some(0));
-            cor.request(Some(Key::Conn { worker: i % 100, conn: i, tag: 0 }), Some(0));
+            cor.request(
+                Some(Key::Hashed {
+                    hash: i,
+                    window: 10,
+                }),
+                Some(0),
+            );
+            cor.request(
+                Some(Key::Conn {
+                    worker: i % 100,
+                    conn: i,
+                    tag: 0,
+                }),
+                Some(0),
+            );
         }
         assert!(cor.open.len() <= MAX_OPEN);
         assert!(cor.rings.len() <= MAX_RINGS);
@@ -290,7 +303,13 @@ mod tests {
     #[test]
     fn a_reused_ring_slot_is_a_new_request() {
         let mut cor = Correlator::new();
-        let k = |conn| Some(Key::Conn { worker: 1, conn, tag: 7 });
+        let k = |conn| {
+            Some(Key::Conn {
+                worker: 1,
+                conn,
+                tag: 7,
+            })
+        };
         let a = cor.request(k(5), Some(0)).0.id;
         let b = cor.request(k(5 + RING as u64), Some(0)).0.id;
         let c = cor.request(k(5), Some(1)).0.id;

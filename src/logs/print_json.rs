@@ -136,7 +136,14 @@ fn cluster_out<'a>(
         upstream: &c.upstream,
         server: &c.server,
         upstreams: named(c.upstreams.top(5)),
-        servers: named(c.servers.top(5)),
+        // The server is part of the cluster key: one value, all lines.
+        servers: (!c.server.is_empty())
+            .then(|| Named {
+                name: &c.server,
+                count: c.count,
+            })
+            .into_iter()
+            .collect(),
         hosts: named(c.hosts.top(5)),
         paths: named(c.paths.top(5)),
         histogram: HistogramOut {

@@ -113,6 +113,8 @@ impl Histogram {
 #[derive(Debug, Clone, Default)]
 pub struct TopK {
     items: Vec<(u64, String, u64)>,
+    /// Index of the last name counted: logs repeat the same value in bursts.
+    last: usize,
 }
 
 impl TopK {
@@ -132,17 +134,32 @@ impl TopK {
             return;
         }
         let h = hash(name.as_bytes());
-        // Compared by hash only (see Clusters): no string compare on the hot path.
-        if let Some(item) = self.items.iter_mut().find(|(ih, _, _)| *ih == h) {
+        if let Some(item) = self.items.get_mut(self.last)
+            && item.0 == h
+        {
             item.2 += n;
             return;
         }
+        // Compared by hash only (see Clusters): no string compare on the hot path.
+        if let Some(i) = self.items.iter().position(|(ih, _, _)| *ih == h) {
+            self.items[i].2 += n;
+            self.last = i;
+            return;
+        }
         if self.items.len() < TOPK_CAPACITY {
+            self.last = self.items.len();
             self.items.push((h, name.to_owned(), n));
             return;
         }
-        if let Some(min) = self.items.iter_mut().min_by_key(|(_, _, c)| *c) {
-            *min = (h, name.to_owned(), min.2 + n);
+        if let Some((i, _)) = self
+            .items
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (_, _, c))| *c)
+        {
+            let min = self.items[i].2;
+            self.items[i] = (h, name.to_owned(), min + n);
+            self.last = i;
         }
     }
 
@@ -196,7 +213,6 @@ pub struct Cluster {
     pub last: Option<i64>,
     pub hist: Histogram,
     pub upstreams: TopK,
-    pub servers: TopK,
     pub hosts: TopK,
     pub paths: TopK,
     pub sample: Sample,
@@ -223,7 +239,6 @@ impl Cluster {
             last: None,
             hist: Histogram::default(),
             upstreams: TopK::default(),
-            servers: TopK::default(),
             hosts: TopK::default(),
             paths: TopK::default(),
             sample,
@@ -238,7 +253,6 @@ impl Cluster {
         self.last = max_opt(self.last, o.last);
         self.hist.merge(&o.hist);
         self.upstreams.merge(&o.upstreams);
-        self.servers.merge(&o.servers);
         self.hosts.merge(&o.hosts);
         self.paths.merge(&o.paths);
     }
