@@ -12,11 +12,12 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::LogsArgs;
 use super::analyze::Analyzer;
 use super::reader::{self, Input, LineReader};
 use super::record;
 use super::report::Report;
-use super::{FileNotes, LogsArgs, Run};
+use super::run::{FileNotes, Run};
 
 /// Byte ranges smaller than this are not worth a thread.
 pub const MIN_CHUNK: u64 = 32 * 1024 * 1024;
