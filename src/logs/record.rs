@@ -49,7 +49,8 @@ pub struct Record<'a> {
     pub action: &'a str,
     /// The message stem: without errno, action and context.
     pub message: &'a str,
-    /// Everything after the fixed header (time, level, pid): what the template miner sees.
+    /// What the template miner sees: Apache, everything after the level (Loghub's
+    /// "Content"); nginx, the message with errno and action, without the context.
     pub content: &'a str,
     pub client: &'a str,
     pub server: &'a str,
@@ -224,6 +225,7 @@ fn nginx_message(text: &str) -> Record<'_> {
     let text_end = glued_at.unwrap_or(text.len());
     let text_own = &text[..text_end];
     let (body, ctx) = split_context(text_own);
+    let body_with_action = body;
     let (body, action) = match text::rfind(body, finder_rev!(" while ")) {
         Some(i) => (&body[..i], &body[i + 7..]),
         None => (body, ""),
@@ -233,7 +235,9 @@ fn nginx_message(text: &str) -> Record<'_> {
         message,
         errno,
         action,
-        content: text_own,
+        // The template miner sees the message with errno and action but not the context:
+        // client, server and request would split one template per virtual host.
+        content: body_with_action,
         glued: &text[text_end..],
         ..Record::default()
     };
