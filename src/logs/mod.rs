@@ -1,19 +1,304 @@
 //! `proxylint logs`: read nginx and Apache error logs and group upstream failures by cause.
+//!
+//! ```text
+//! reader (files, globs, dirs, stdin, .gz; bounded lines) ─► record (nginx / Apache 2.2 / 2.4)
+//!   ─► classify (grammars/logs/catalogue.tsv) ─► correlate (requests) ─► report (clusters)
+//!   └► template (Drain-style miner for lines no cause matches)
+//! ```
+//! This module wires the stages: arguments, input order, one pipeline (`run`: the per-line
+//! loop, `--follow`) or several on both cores (`parallel`), and the choice of printer. The
+//! stages themselves do no I/O.
 
+pub mod advice;
+pub mod analyze;
+pub mod catalogue;
+pub mod classify;
+pub mod config;
+pub mod correlate;
+mod parallel;
+pub mod print_json;
+pub mod print_text;
+pub mod reader;
+pub mod record;
+pub mod report;
+mod run;
+pub mod template;
+mod text;
+mod timearg;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use analyze::Analyzer;
+use reader::{Input, LineReader};
+use run::{FileNotes, Run, RunError, report_notes};
+
+use crate::Error;
+
+/// Output format of `proxylint logs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Ranked summary for people.
+    Text,
+    /// One JSON document: clusters, templates, totals.
+    Json,
+    /// One JSON object per input record, in input order.
+    Ndjson,
+}
 
 /// Arguments of `proxylint logs`.
 #[derive(Debug, clap::Args)]
 pub struct LogsArgs {
-    /// Log files, directories or globs; `-` reads stdin.
+    /// Log files, directories (their *error* files) or globs; `-` reads stdin. Gzip is
+    /// detected by content. Several files are read oldest first.
     #[arg(required = true)]
     pub paths: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Exit 1 when any of these causes (comma-separated ids, or `any`) appears.
+    #[arg(long, value_delimiter = ',', value_name = "CAUSE,...")]
+    pub fail_on: Vec<String>,
+    /// Only records at or after this time: `2024-05-01T12:00:00`, `2024-05-01`, RFC 3339,
+    /// or a duration ago (`90m`, `2h`, `7d`). Log times are compared as written.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only records before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Keep reading the newest input as it grows, reopening it when it is rotated.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Map clusters to an nginx configuration (location, *_pass line, effective timeouts).
+    #[arg(long, value_name = "NGINX_CONF")]
+    pub config: Option<PathBuf>,
+    /// Worker threads for --format text/json (default: the number of cores). ndjson and
+    /// --follow always use one, to keep input order.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Smallest byte range of one file given to a thread (tests lower it).
+    #[arg(long, default_value_t = parallel::MIN_CHUNK, value_name = "BYTES", hide = true)]
+    pub chunk_bytes: u64,
+    /// Lines longer than this many bytes are cut (the rest is skipped and counted).
+    #[arg(long, default_value_t = reader::DEFAULT_MAX_LINE, value_name = "BYTES", hide = true)]
+    pub max_line: usize,
 }
 
+/// Inputs larger than this get a progress bar (when stderr is a terminal).
+const PROGRESS_MIN_BYTES: u64 = 32 * 1024 * 1024;
+
 /// Runs the log analysis and returns the process exit code.
-pub fn run(args: &LogsArgs) -> Result<ExitCode, crate::Error> {
-    let _ = args;
-    Err(crate::Error::Usage(
-        "`proxylint logs` is not implemented yet".into(),
-    ))
+pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
+    if args.config.is_some() {
+        return Err(Error::Usage(
+            "--config needs the nginx model; not available in this build".into(),
+        ));
+    }
+    if args.follow && args.format == OutputFormat::Json {
+        return Err(Error::Usage(
+            "--follow streams records: use --format ndjson or text".into(),
+        ));
+    }
+    if args.max_line < 256 {
+        return Err(Error::Usage("--max-line must be at least 256".into()));
+    }
+    let fail_on = fail_on_ids(&args.fail_on)?;
+    let now = chrono::Local::now().naive_local();
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| timearg::parse(s, now).map_err(|e| Error::Usage(format!("--since: {e}"))))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| timearg::parse(s, now).map_err(|e| Error::Usage(format!("--until: {e}"))))
+        .transpose()?;
+
+    let (inputs, problems) = reader::expand(&args.paths);
+    let mut io_failed = !problems.is_empty();
+    for p in &problems {
+        warn(p);
+    }
+    if inputs.is_empty() {
+        return Err(Error::Input("no input to read".into()));
+    }
+    let inputs = oldest_first(inputs);
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    let progress = progress_bar(&inputs);
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    let sequential = args.format == OutputFormat::Ndjson || args.follow || threads < 2;
+    let report = if sequential {
+        let mut run = Run::new(args, Analyzer::new(since, until));
+        run.progress = progress.clone();
+        let last = inputs.len() - 1;
+        for (i, input) in inputs.iter().enumerate() {
+            let follow = args.follow && i == last;
+            match run.read_input(i as u32, input, follow, &mut out) {
+                Ok(()) => {}
+                Err(RunError::Output(e)) => return output_error(e),
+                Err(RunError::Input(msg)) => {
+                    io_failed = true;
+                    run.analyzer.totals.unreadable_files += 1;
+                    warn(&msg);
+                }
+            }
+        }
+        run.analyzer.finish()
+    } else {
+        let units = parallel::plan(&inputs, threads, args.chunk_bytes.max(4096));
+        let done = parallel::run(
+            args,
+            (since, until),
+            &inputs,
+            &units,
+            threads,
+            progress.as_ref(),
+        );
+        let mut parts = Vec::with_capacity(done.len());
+        let mut notes: Vec<FileNotes> = inputs.iter().map(|_| FileNotes::default()).collect();
+        let mut line_offset = vec![0u64; inputs.len()];
+        for (unit, mut d) in units.iter().zip(done) {
+            // Units count lines from 1: shift to the line numbers of the whole file.
+            let offset = line_offset[unit.input];
+            d.report.shift_lines(offset);
+            line_offset[unit.input] += d.lines;
+            notes[unit.input].absorb(d.notes, offset);
+            if let Some(msg) = d.error {
+                io_failed = true;
+                warn(&msg);
+            }
+            parts.push(d.report);
+        }
+        for (input, n) in inputs.iter().zip(&notes) {
+            report_notes(args, input, n);
+        }
+        report::Report::merge(parts)
+    };
+    if let Some(p) = &progress {
+        p.finish_and_clear();
+    }
+    let cat = catalogue::Catalogue::get();
+    let written = match args.format {
+        OutputFormat::Text if !args.follow => {
+            print_text::write_report(&mut out, &report, cat, None)
+        }
+        OutputFormat::Json => print_json::write_report(&mut out, &report, cat, None),
+        _ => Ok(()),
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        return output_error(e);
+    }
+    if io_failed && report.totals.lines == 0 && report.totals.files == 0 {
+        return Err(Error::Input("no input could be read".into()));
+    }
+    let failed = report
+        .clusters
+        .iter()
+        .any(|c| fail_on.iter().any(|f| f.is_none_or(|id| id == c.cause)));
+    Ok(if io_failed {
+        ExitCode::from(2)
+    } else if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A closed stdout (`| head`) ends the run quietly; other write errors are I/O errors.
+fn output_error(e: io::Error) -> Result<ExitCode, Error> {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Error::Io {
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        })
+    }
+}
+
+fn warn(msg: &str) {
+    eprintln!("proxylint: warning: {msg}");
+}
+
+/// `--fail-on` ids; `None` in the list stands for `any`.
+fn fail_on_ids(names: &[String]) -> Result<Vec<Option<catalogue::CauseId>>, Error> {
+    let cat = catalogue::Catalogue::get();
+    names
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            if n == "any" {
+                return Ok(None);
+            }
+            cat.cause_id(n).map(Some).ok_or_else(|| {
+                let ids: Vec<&str> = cat.causes.iter().map(|c| c.id.as_str()).collect();
+                Error::Usage(format!(
+                    "--fail-on: unknown cause `{n}` (known: any, {})",
+                    ids.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Orders inputs by the time of their first record, so rotated files (`error.log.2.gz`,
+/// `error.log.1`, `error.log`) are read oldest first; inputs without a readable time keep
+/// their command-line order, first.
+fn oldest_first(inputs: Vec<Input>) -> Vec<Input> {
+    if inputs.len() < 2 {
+        return inputs;
+    }
+    let mut keyed: Vec<(Option<i64>, usize, Input)> = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, input)| (first_time(&input), i, input))
+        .collect();
+    keyed.sort_by_key(|(t, i, _)| (*t, *i));
+    keyed.into_iter().map(|(_, _, input)| input).collect()
+}
+
+/// Time of the first timestamped record among the first lines of a file (never stdin,
+/// which cannot be read twice).
+fn first_time(input: &Input) -> Option<i64> {
+    input.path.as_ref()?;
+    let r = reader::open(input, None).ok()?;
+    let mut lines = LineReader::new(r, 4096, false);
+    for _ in 0..64 {
+        let line = lines.next_line().ok()??;
+        let text = String::from_utf8_lossy(line.bytes);
+        if let Some(t) = record::parse(&text).time {
+            return Some(t);
+        }
+    }
+    None
+}
+
+fn progress_bar(inputs: &[Input]) -> Option<indicatif::ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| i.path.as_ref())
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    if total < PROGRESS_MIN_BYTES {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
 }

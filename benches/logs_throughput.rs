@@ -1,0 +1,322 @@
+//! Throughput and memory of `proxylint logs` on a ~1 GB nginx error log and a ~1 GB Apache
+//! error log of realistic mixed lines (generated in a temp dir, not committed).
+//!
+//! Measures, for each log: lines/s of the release binary on one thread
+//! (`--threads 1`) and with its default pipeline (two threads), the time of
+//! `rg -c upstream` on the same file and the ratio, and the peak RSS (`/usr/bin/time -v`).
+//!
+//! Run: `cargo bench --bench logs_throughput` (size: `BENCH_LOG_MB=1024`).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// Small deterministic generator (xorshift64*): the benchmark input is the same every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const PATHS: [&str; 8] = [
+    "/api/v1/orders",
+    "/api/v1/users/42",
+    "/checkout",
+    "/index.php",
+    "/search?q=shoes",
+    "/static/app.js",
+    "/graphql",
+    "/healthz",
+];
+const SERVERS: [&str; 4] = [
+    "shop.example.com",
+    "api.example.com",
+    "admin.example.com",
+    "_",
+];
+
+/// Upstream peers: two groups and a FastCGI pool.
+const PEERS: [&str; 6] = [
+    "10.0.0.11:8080",
+    "10.0.0.12:8080",
+    "10.0.0.13:8080",
+    "10.0.1.21:3000",
+    "10.0.1.22:3000",
+    "127.0.0.1:9000",
+];
+
+/// Real error logs come in incidents: one upstream misbehaves the same way for a stretch
+/// of lines (an outage, a slow deploy) over a background of everyday lines.
+struct Incident {
+    left: u64,
+    kind: u64,
+    peer: usize,
+}
+
+impl Incident {
+    /// The message selector (0..100) and peer of the next line.
+    fn next(&mut self, rng: &mut Rng, upstream_kinds: u64) -> (u64, usize) {
+        if self.left == 0 {
+            self.left = 1 + rng.below(400);
+            self.kind = rng.below(upstream_kinds);
+            self.peer = rng.below(PEERS.len() as u64) as usize;
+        }
+        self.left -= 1;
+        if rng.below(10) < 6 {
+            (self.kind, self.peer)
+        } else {
+            (rng.below(100), rng.below(PEERS.len() as u64) as usize)
+        }
+    }
+}
+
+/// Message bodies of an nginx error log, upstream failures and everyday noise, with the
+/// share they get (out of 100).
+fn nginx_message(rng: &mut Rng, r: u64) -> (&'static str, String) {
+    let (level, msg) = match r {
+        0..=17 => ("error", "connect() failed (111: Connection refused) while connecting to upstream".to_owned()),
+        18..=29 => ("error", "upstream timed out (110: Connection timed out) while reading response header from upstream".to_owned()),
+        30..=37 => ("error", "upstream prematurely closed connection while reading response header from upstream".to_owned()),
+        38..=41 => ("error", "recv() failed (104: Connection reset by peer) while reading response header from upstream".to_owned()),
+        42..=45 => ("error", "no live upstreams while connecting to upstream".to_owned()),
+        46..=49 => ("warn", "upstream server temporarily disabled while connecting to upstream".to_owned()),
+        50..=52 => ("error", "upstream sent too big header while reading response header from upstream".to_owned()),
+        53..=55 => ("crit", "connect() to unix:/run/php/php8.2-fpm.sock failed (2: No such file or directory) while connecting to upstream".to_owned()),
+        56..=59 => ("error", format!("FastCGI sent in stderr: \"PHP message: PHP Warning:  Undefined array key \"id\" in /var/www/html/app/item.php on line {}\" while reading response header from upstream", rng.below(400))),
+        60..=62 => ("info", "client prematurely closed connection, so upstream connection is closed too while reading upstream".to_owned()),
+        63..=74 => ("error", format!("open() \"/var/www/html/assets/img{}.png\" failed (2: No such file or directory)", rng.below(5000))),
+        75..=84 => ("info", "client closed connection while waiting for request".to_owned()),
+        85..=90 => ("error", format!("limiting requests, excess: {}.{:03} by zone \"api\"", rng.below(20), rng.below(1000))),
+        91..=94 => ("error", "access forbidden by rule".to_owned()),
+        _ => ("error", format!("client intended to send too large body: {} bytes", 1_000_000 + rng.below(9_000_000))),
+    };
+    (level, msg)
+}
+
+fn nginx_log(path: &Path, bytes: u64) -> std::io::Result<u64> {
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut written, mut lines, mut t) = (0u64, 0u64, 1_714_521_600u64);
+    let mut conn = 1u64;
+    let mut incident = Incident {
+        left: 0,
+        kind: 0,
+        peer: 0,
+    };
+    while written < bytes {
+        t += rng.below(2);
+        let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+        let day = 1 + (t / 86_400) % 28;
+        let (kind, peer) = incident.next(&mut rng, 63);
+        let up = PEERS[peer];
+        let (level, msg) = nginx_message(&mut rng, kind);
+        conn += 1 + rng.below(3);
+        let pid = 1200 + rng.below(4);
+        let client = format!("203.0.{}.{}", rng.below(255), rng.below(255));
+        let path = rng.pick(&PATHS);
+        let server = rng.pick(&SERVERS);
+        let line = if msg.contains("upstream") && !msg.starts_with("client closed") {
+            format!(
+                "2024/05/{day:02} {h:02}:{m:02}:{s:02} [{level}] {pid}#{pid}: *{conn} {msg}, client: {client}, server: {server}, request: \"GET {path} HTTP/1.1\", upstream: \"http://{up}{path}\", host: \"{server}\"\n"
+            )
+        } else {
+            format!(
+                "2024/05/{day:02} {h:02}:{m:02}:{s:02} [{level}] {pid}#{pid}: *{conn} {msg}, client: {client}, server: {server}, request: \"GET {path} HTTP/1.1\", host: \"{server}\"\n"
+            )
+        };
+        w.write_all(line.as_bytes())?;
+        written += line.len() as u64;
+        lines += 1;
+    }
+    w.flush()?;
+    Ok(lines)
+}
+
+fn apache_log(path: &Path, bytes: u64) -> std::io::Result<u64> {
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let (mut written, mut lines, mut t) = (0u64, 0u64, 1_714_521_600u64);
+    let days = ["Wed", "Thu", "Fri", "Sat", "Sun", "Mon", "Tue"];
+    let mut incident = Incident {
+        left: 0,
+        kind: 0,
+        peer: 0,
+    };
+    while written < bytes {
+        t += rng.below(2);
+        let (h, m, s) = ((t / 3600) % 24, (t / 60) % 60, t % 60);
+        let day = 1 + (t / 86_400) % 28;
+        let stamp = format!(
+            "[{} May {day:02} {h:02}:{m:02}:{s:02}.{:06} 2024]",
+            days[(day % 7) as usize],
+            rng.below(1_000_000)
+        );
+        let (pid, tid) = (3000 + rng.below(8), 140_000_000 + rng.below(64));
+        let client = format!(
+            "203.0.{}.{}:{}",
+            rng.below(255),
+            rng.below(255),
+            30_000 + rng.below(30_000)
+        );
+        let (kind, peer) = incident.next(&mut rng, 65);
+        let up = PEERS[peer];
+        let path = rng.pick(&PATHS);
+        let block = match kind {
+            0..=24 => format!(
+                "{stamp} [proxy:error] [pid {pid}:tid {tid}] (111)Connection refused: AH00957: http: attempt to connect to {up} ({up}) failed\n{stamp} [proxy_http:error] [pid {pid}:tid {tid}] [client {client}] AH01114: HTTP: failed to make connection to backend: 10.0.0.1\n"
+            ),
+            25..=44 => format!(
+                "{stamp} [proxy_http:error] [pid {pid}:tid {tid}] (70007)The timeout specified has expired: [client {client}] AH01102: error reading status line from remote server {up}\n{stamp} [proxy:error] [pid {pid}:tid {tid}] [client {client}] AH00898: Error reading from remote server returned by {path}\n"
+            ),
+            45..=54 => format!(
+                "{stamp} [proxy:error] [pid {pid}:tid {tid}] AH00959: ap_proxy_connect_backend disabling worker for ({up}) for 60s\n"
+            ),
+            55..=64 => format!(
+                "{stamp} [proxy_fcgi:error] [pid {pid}:tid {tid}] [client {client}] AH01071: Got error 'PHP message: PHP Warning:  Undefined variable $x in /var/www/html/index.php on line {}'\n",
+                rng.below(300)
+            ),
+            65..=79 => format!(
+                "{stamp} [core:error] [pid {pid}:tid {tid}] [client {client}] AH00126: Invalid URI in request GET /%{} HTTP/1.1\n",
+                rng.below(99)
+            ),
+            80..=89 => format!(
+                "{stamp} [authz_core:error] [pid {pid}:tid {tid}] [client {client}] AH01630: client denied by server configuration: /var/www/html{path}\n"
+            ),
+            _ => format!(
+                "{stamp} [mpm_event:notice] [pid {pid}:tid {tid}] AH00489: Apache/2.4.62 (Debian) configured -- resuming normal operations\n"
+            ),
+        };
+        w.write_all(block.as_bytes())?;
+        written += block.len() as u64;
+        lines += block.matches('\n').count() as u64;
+    }
+    w.flush()?;
+    Ok(lines)
+}
+
+/// What `/usr/bin/time -v` measured for one run.
+#[derive(Clone, Copy, Default)]
+struct Run {
+    wall: f64,
+    /// User + system CPU seconds: the figure that holds when other jobs share the cores.
+    cpu: f64,
+    rss_kb: u64,
+}
+
+/// Runs a command under `/usr/bin/time -v`; the best of `reps` runs (least disturbed).
+fn timed(cmd: &mut Command, reps: usize) -> Run {
+    let mut best: Option<Run> = None;
+    for _ in 0..reps {
+        let start = Instant::now();
+        let out = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run benchmark command");
+        let wall = start.elapsed().as_secs_f64();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let field = |name: &str| -> f64 {
+            err.lines()
+                .find_map(|l| l.trim().strip_prefix(name))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0.0)
+        };
+        let run = Run {
+            wall,
+            cpu: field("User time (seconds):") + field("System time (seconds):"),
+            rss_kb: field("Maximum resident set size (kbytes):") as u64,
+        };
+        if best.is_none_or(|b| run.wall < b.wall) {
+            best = Some(run);
+        }
+    }
+    best.unwrap_or_default()
+}
+
+fn proxylint(file: &Path, threads: Option<&str>) -> Command {
+    let mut c = Command::new("/usr/bin/time");
+    c.arg("-v")
+        .arg(env!("CARGO_BIN_EXE_proxylint"))
+        .args(["logs", "--format", "json"]);
+    if let Some(t) = threads {
+        c.args(["--threads", t]);
+    }
+    c.arg(file);
+    c
+}
+
+fn main() {
+    let mb: u64 = std::env::var("BENCH_LOG_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    // BENCH_DIR keeps the generated logs (for profiling); by default they go to a temp dir.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let kept = std::env::var_os("BENCH_DIR").map(std::path::PathBuf::from);
+    let dir = kept.as_deref().unwrap_or(tmp.path());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load average before: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "| log | size | lines | 1 thread: wall s / CPU s | lines/s (wall / CPU) | default threads: wall s / CPU s | lines/s (wall) | rg -c upstream: wall s / CPU s | ratio to rg (wall) | peak RSS |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let reps: usize = std::env::var("BENCH_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    for (name, generate) in [
+        ("nginx", nginx_log as fn(&Path, u64) -> std::io::Result<u64>),
+        ("apache", apache_log),
+    ] {
+        let file = dir.join(format!("{name}-error.log"));
+        let lines = generate(&file, mb << 20).expect("generate log");
+        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        // Warm the page cache so every tool reads from memory, as on a hot log.
+        let _ = timed(Command::new("cat").arg(&file), 1);
+        let one = timed(&mut proxylint(&file, Some("1")), reps);
+        let two = timed(&mut proxylint(&file, None), reps);
+        let rg = timed(
+            Command::new("/usr/bin/time")
+                .arg("-v")
+                .args(["rg", "-c", "upstream"])
+                .arg(&file),
+            reps,
+        );
+        let n = lines as f64;
+        println!(
+            "| {name} | {:.0} MB | {lines} | {:.2} / {:.2} | {:.0} / {:.0} | {:.2} / {:.2} | {:.0} | {:.2} / {:.2} | {:.1}x | {:.1} MB (1 thread {:.1} MB) |",
+            size as f64 / 1_048_576.0,
+            one.wall,
+            one.cpu,
+            n / one.wall,
+            n / one.cpu.max(1e-9),
+            two.wall,
+            two.cpu,
+            n / two.wall,
+            rg.wall,
+            rg.cpu,
+            two.wall / rg.wall,
+            two.rss_kb as f64 / 1024.0,
+            one.rss_kb as f64 / 1024.0,
+        );
+    }
+}

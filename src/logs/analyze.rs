@@ -1,0 +1,366 @@
+//! The per-record pipeline state: classify → correlate → cluster, or mine a template for a
+//! line no catalogue entry knows. Fed one record at a time in input order; produces the
+//! [`Report`] at the end. No I/O here.
+
+use std::collections::HashMap;
+
+use super::catalogue::{Catalogue, Role, Server};
+use super::classify::{Classifier, Verdict, scheme_of, upstream_of};
+use super::correlate::{Correlator, key_of};
+use super::record::{Format, Record};
+use super::report::{Cluster, Report, Sample, TemplateGroup, Totals};
+use super::template::Miner;
+use super::text::{FastHasher, IdBuild};
+use std::hash::Hasher;
+
+/// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
+/// so a log with millions of distinct upstream names cannot exhaust memory.
+const MAX_CLUSTERS: usize = 2_000;
+/// Verdict cache size; cleared when full (the working set of stems is small).
+const MAX_CACHED_VERDICTS: usize = 4096;
+
+/// What identifies a cluster.
+struct ClusterKey<'a> {
+    cause: u8,
+    source: Server,
+    upstream: &'a str,
+    scheme: &'a str,
+    server: &'a str,
+}
+
+/// The clusters and their index by key hash. Keys are compared by their 64-bit hash only:
+/// with at most `MAX_CLUSTERS` keys a collision is astronomically unlikely, and skipping the
+/// string comparison saves two cache misses per line.
+#[derive(Default)]
+struct Clusters {
+    list: Vec<Cluster>,
+    index: HashMap<u64, u32, IdBuild>,
+}
+
+impl Clusters {
+    /// The cluster of a key, created on first sight; past `MAX_CLUSTERS` new keys fold into
+    /// one `(other)` cluster per cause.
+    fn get_or_insert(&mut self, key: &ClusterKey<'_>, sample: impl FnOnce() -> Sample) -> u32 {
+        let h = hash(key.cause, key.upstream, key.server);
+        if let Some(&id) = self.index.get(&h) {
+            return id;
+        }
+        let (upstream, server, h) = if self.list.len() >= MAX_CLUSTERS {
+            ("(other)", "", hash(key.cause, "(other)", ""))
+        } else {
+            (key.upstream, key.server, h)
+        };
+        if let Some(&id) = self.index.get(&h) {
+            return id;
+        }
+        let id = self.list.len() as u32;
+        self.list.push(Cluster::new(
+            key.cause,
+            key.source,
+            upstream,
+            key.scheme,
+            server,
+            sample(),
+        ));
+        self.index.insert(h, id);
+        id
+    }
+}
+
+fn hash(cause: u8, upstream: &str, server: &str) -> u64 {
+    let mut h = FastHasher::default();
+    h.write(&[cause]);
+    h.write(upstream.as_bytes());
+    h.write(&[0]);
+    h.write(server.as_bytes());
+    h.finish()
+}
+
+/// What became of one record (for ndjson and `--follow` output).
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome {
+    pub cause: Option<&'static str>,
+    /// Index into the clusters, for classified records.
+    pub cluster: Option<u32>,
+    pub template: Option<u32>,
+    pub request: Option<u64>,
+}
+
+pub struct Analyzer {
+    classifier: Classifier,
+    correlator: Correlator,
+    miner: Miner,
+    clusters: Clusters,
+    /// Verdicts of recently seen classification keys: stems repeat, so most lines skip
+    /// the rule scan.
+    verdicts: HashMap<u64, Option<Verdict>, IdBuild>,
+    template_info: Vec<(String, Sample)>,
+    pub totals: Totals,
+    /// Only records in [since, until) are analysed.
+    since: Option<i64>,
+    until: Option<i64>,
+}
+
+impl Analyzer {
+    pub fn new(since: Option<i64>, until: Option<i64>) -> Analyzer {
+        Analyzer {
+            classifier: Classifier::default(),
+            correlator: Correlator::new(),
+            miner: Miner::new(),
+            clusters: Clusters::default(),
+            verdicts: HashMap::default(),
+            template_info: Vec::new(),
+            totals: Totals::default(),
+            since,
+            until,
+        }
+    }
+
+    pub fn catalogue(&self) -> &'static Catalogue {
+        self.classifier.catalogue()
+    }
+
+    pub fn cluster(&self, i: u32) -> Option<&Cluster> {
+        self.clusters.list.get(i as usize)
+    }
+
+    /// Whether a record passes `--since`/`--until`; records without a time pass.
+    pub fn in_window(&self, time: Option<i64>) -> bool {
+        match time {
+            Some(t) => self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u),
+            None => true,
+        }
+    }
+
+    /// The verdict for a record, from the cache when its stable key was seen recently.
+    pub fn classify(&mut self, rec: &Record<'_>) -> Option<Verdict> {
+        let scheme = scheme_of(rec);
+        let mut h = FastHasher::default();
+        h.write(&[rec.format.map_or(0, |f| f as u8 + 1), u8::from(scheme.unix)]);
+        h.write(&rec.errno.map_or(u64::MAX, u64::from).to_le_bytes());
+        // Apache messages carry addresses: key on the code alone where its rules ignore
+        // the text, or the cache would miss on every line.
+        let message = if rec.code.is_empty() || self.classifier.code_uses_stem(rec.code) {
+            rec.message
+        } else {
+            ""
+        };
+        for part in [rec.code, message, rec.action, scheme.url_scheme] {
+            h.write(part.as_bytes());
+            h.write(&[0xff]);
+        }
+        let key = h.finish();
+        if let Some(v) = self.verdicts.get(&key) {
+            return *v;
+        }
+        let v = self.classifier.classify(rec);
+        if self.verdicts.len() >= MAX_CACHED_VERDICTS {
+            self.verdicts.clear();
+        }
+        self.verdicts.insert(key, v);
+        v
+    }
+
+    /// Analyses one record; `None` when the time window filters it out.
+    pub fn record(
+        &mut self,
+        file: u32,
+        file_name: &str,
+        line: u64,
+        rec: &Record<'_>,
+        text: &str,
+    ) -> Option<Outcome> {
+        let verdict = self.classifier.classify(rec);
+        self.record_classified(file, file_name, line, rec, text, verdict)
+    }
+
+    /// Whether a classified line is a consequence still waiting for its request's cause
+    /// (Apache logs AH01084 before "Error during SSL Handshake").
+    pub fn awaits_cause(&self, file: u32, rec: &Record<'_>, verdict: Option<Verdict>) -> bool {
+        verdict.is_some_and(|v| v.role != Role::Cause)
+            && self
+                .correlator
+                .primary_of(key_of(file, rec), rec.time)
+                .is_none()
+    }
+
+    /// Analyses the consecutive lines of one Apache request (same `[pid:tid]`): the line that
+    /// says most about the failure is taken first, so generic lines logged before it
+    /// (AH01084 before "Error during SSL Handshake") still join its cause. Outcomes come
+    /// back in input order.
+    pub fn record_group(
+        &mut self,
+        file: u32,
+        file_name: &str,
+        items: &[(u64, Record<'_>, &str)],
+    ) -> Vec<Option<Outcome>> {
+        let verdicts: Vec<Option<Verdict>> =
+            items.iter().map(|(_, rec, _)| self.classify(rec)).collect();
+        let anchor = verdicts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (v.role, std::cmp::Reverse(i))))
+            .max()
+            .map(|(_, std::cmp::Reverse(i))| i);
+        let mut outcomes = vec![None; items.len()];
+        let order = anchor
+            .into_iter()
+            .chain((0..items.len()).filter(|&i| Some(i) != anchor));
+        for i in order {
+            let (line, rec, text) = &items[i];
+            outcomes[i] = self.record_classified(file, file_name, *line, rec, text, verdicts[i]);
+        }
+        outcomes
+    }
+
+    /// Analyses one record whose verdict is known (see [`Analyzer::classify`]).
+    pub fn record_classified(
+        &mut self,
+        file: u32,
+        file_name: &str,
+        line: u64,
+        rec: &Record<'_>,
+        text: &str,
+        verdict: Option<Verdict>,
+    ) -> Option<Outcome> {
+        if !self.in_window(rec.time) {
+            self.totals.filtered_out += 1;
+            return None;
+        }
+        self.totals.records += 1;
+        if let Some(t) = rec.time {
+            self.totals.first_seen = Some(self.totals.first_seen.map_or(t, |f| f.min(t)));
+            self.totals.last_seen = Some(self.totals.last_seen.map_or(t, |l| l.max(t)));
+        }
+        let Some(verdict) = verdict else {
+            return Some(self.unclassified(file_name, line, rec, text));
+        };
+        self.totals.upstream_lines += 1;
+        let upstream = upstream_of(rec);
+        let (req, new_request) = self.correlator.request(key_of(file, rec), rec.time);
+        if new_request {
+            self.totals.requests += 1;
+        }
+        // Consequence and generic lines join the cause their request already has.
+        let joined = match (verdict.role, req.primary) {
+            (Role::Follows | Role::Context, Some(p)) => Some(p),
+            _ => None,
+        };
+        let idx = match joined {
+            Some(p) => p,
+            None => {
+                let source = match rec.format {
+                    Some(Format::Apache) => Server::Apache,
+                    _ if !rec.code.is_empty() => Server::Apache,
+                    _ => Server::Nginx,
+                };
+                let server = if rec.server.is_empty() {
+                    rec.host
+                } else {
+                    rec.server
+                };
+                let key = ClusterKey {
+                    cause: verdict.cause,
+                    source,
+                    upstream,
+                    scheme: scheme_of(rec).url_scheme,
+                    server,
+                };
+                let idx = self
+                    .clusters
+                    .get_or_insert(&key, || Sample::new(file_name, line, text));
+                // A cause line sets what later lines join; a lone consequence line too, so
+                // its request's generic lines join it.
+                if verdict.role == Role::Cause || req.primary.is_none() {
+                    req.primary = Some(idx);
+                }
+                idx
+            }
+        };
+        let counted = req.count_in(idx);
+        let req_id = req.id;
+        let c = &mut self.clusters.list[idx as usize];
+        c.count += 1;
+        if counted {
+            c.requests += 1;
+        }
+        c.see_time(rec.time);
+        // A joined line often names the upstream less precisely (AH01114 logs the host
+        // without port): the peers list shows what cause lines named.
+        if joined.is_none() {
+            c.upstreams.add(upstream);
+        }
+        c.hosts.add(rec.host);
+        c.paths.add(request_path(rec.request));
+        Some(Outcome {
+            cause: Some(self.classifier.catalogue().cause(c.cause).id.as_str()),
+            cluster: Some(idx),
+            template: None,
+            request: Some(req_id),
+        })
+    }
+
+    fn unclassified(
+        &mut self,
+        file_name: &str,
+        line: u64,
+        rec: &Record<'_>,
+        text: &str,
+    ) -> Outcome {
+        self.totals.unclassified += 1;
+        let content = if rec.content.is_empty() {
+            rec.message
+        } else {
+            rec.content
+        };
+        let id = self.miner.add(content);
+        if self.template_info.len() <= id as usize {
+            self.template_info
+                .resize_with(id as usize + 1, || (String::new(), Sample::default()));
+            self.template_info[id as usize] =
+                (rec.level.to_owned(), Sample::new(file_name, line, text));
+        }
+        Outcome {
+            cause: None,
+            cluster: None,
+            template: Some(id),
+            request: None,
+        }
+    }
+
+    /// The final report: clusters ranked by requests, templates by count.
+    pub fn finish(self) -> Report {
+        let templates: Vec<TemplateGroup> = self
+            .miner
+            .templates()
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.count > 0)
+            .map(|(i, t)| {
+                let (level, sample) = self.template_info.get(i).cloned().unwrap_or_default();
+                TemplateGroup {
+                    id: i as u32,
+                    template: t.text(),
+                    count: t.count,
+                    level,
+                    sample,
+                }
+            })
+            .collect();
+        let mut report = Report {
+            clusters: self.clusters.list,
+            templates,
+            totals: self.totals,
+        };
+        report.rank();
+        report
+    }
+}
+
+/// `GET /api/x?y=1 HTTP/1.1` → `/api/x`.
+fn request_path(request: &str) -> &str {
+    let mut parts = request.split(' ');
+    let _method = parts.next();
+    let target = parts.next().unwrap_or("");
+    target.split('?').next().unwrap_or(target)
+}

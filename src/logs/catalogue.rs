@@ -1,0 +1,287 @@
+//! The cause catalogue and the advice per cause, loaded from `grammars/logs/` (embedded at
+//! build time). Data only: matching lives in `classify`, wording in the printers.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+const CATALOGUE_TSV: &str = include_str!("../../grammars/logs/catalogue.tsv");
+const ADVICE_TOML: &str = include_str!("../../grammars/logs/advice.toml");
+
+/// Index of a cause in [`Catalogue::causes`]; the id string is the public name.
+pub type CauseId = u8;
+
+/// Which server wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    Nginx,
+    Apache,
+}
+
+/// Whether a matching line names a failure, is a consequence of the failure logged before
+/// it in the same request ("upstream server temporarily disabled"), or is a generic line
+/// that takes its request's cause wherever it sits (AH01114 after AH00957, AH01084 before
+/// AH00898). Ordered by how much a line says about the failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Context,
+    Follows,
+    Cause,
+}
+
+/// `*` matches any run of characters; everything else is literal.
+#[derive(Debug, Clone)]
+pub struct Glob {
+    parts: Vec<String>,
+    /// Searchers for the parts, built once (a searcher per call showed in profiles).
+    finders: Vec<memchr::memmem::Finder<'static>>,
+    lead_star: bool,
+    trail_star: bool,
+}
+
+impl Glob {
+    pub fn new(pattern: &str) -> Glob {
+        let parts: Vec<String> = pattern
+            .split('*')
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Glob {
+            finders: parts
+                .iter()
+                .map(|p| memchr::memmem::Finder::new(p.as_bytes()).into_owned())
+                .collect(),
+            parts,
+            lead_star: pattern.starts_with('*'),
+            trail_star: pattern.ends_with('*'),
+        }
+    }
+
+    /// The first byte a matching text must start with, if the pattern is anchored.
+    pub fn first_byte(&self) -> Option<u8> {
+        if self.lead_star {
+            return None;
+        }
+        self.parts.first().and_then(|p| p.bytes().next())
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        let mut rest = text;
+        let last = self.parts.len();
+        for (i, part) in self.parts.iter().enumerate() {
+            let anchored_start = i == 0 && !self.lead_star;
+            let anchored_end = i + 1 == last && !self.trail_star;
+            if anchored_start && anchored_end {
+                return rest == part;
+            }
+            if anchored_start {
+                match rest.strip_prefix(part.as_str()) {
+                    Some(r) => rest = r,
+                    None => return false,
+                }
+            } else if anchored_end {
+                return rest.ends_with(part.as_str());
+            } else {
+                match self.finders[i].find(rest.as_bytes()) {
+                    Some(at) => rest = &rest[at + part.len()..],
+                    None => return false,
+                }
+            }
+        }
+        // Pattern consumed: the text must be consumed too unless the pattern ends in `*`.
+        self.trail_star || self.parts.is_empty() || rest.is_empty()
+    }
+}
+
+/// Upstream address family / URL scheme selector of a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemeSel {
+    Any,
+    Unix,
+    Tcp,
+    Scheme(String),
+}
+
+/// One catalogue row.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub server: Server,
+    /// Apache AH code; empty for nginx and for Apache 2.2 stems.
+    pub code: String,
+    pub stem: Glob,
+    pub stem_text: String,
+    /// Empty: any errno (or none).
+    pub errnos: Vec<u32>,
+    pub action: Glob,
+    pub scheme: SchemeSel,
+    pub role: Role,
+    pub cause: CauseId,
+}
+
+/// What to tell the user about one cause.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Advice {
+    pub title: String,
+    #[serde(default)]
+    pub status_nginx: Option<u16>,
+    #[serde(default)]
+    pub status_apache: Option<u16>,
+    pub explanations: Vec<String>,
+    pub checks: Vec<String>,
+    #[serde(default)]
+    pub directives_nginx: Vec<String>,
+    #[serde(default)]
+    pub directives_apache: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cause {
+    pub id: String,
+    pub advice: Advice,
+}
+
+#[derive(Debug)]
+pub struct Catalogue {
+    pub causes: Vec<Cause>,
+    pub rules: Vec<Rule>,
+}
+
+impl Catalogue {
+    /// The embedded catalogue. Its data is checked by tests, so a malformed row is a build
+    /// defect, reported once here rather than handled on every line.
+    pub fn get() -> &'static Catalogue {
+        static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+        CATALOGUE.get_or_init(|| match Catalogue::parse(CATALOGUE_TSV, ADVICE_TOML) {
+            Ok(c) => c,
+            Err(e) => panic!("embedded grammars/logs catalogue is invalid: {e}"),
+        })
+    }
+
+    pub fn parse(tsv: &str, advice: &str) -> Result<Catalogue, String> {
+        let causes = parse_advice(advice)?;
+        let mut rules = Vec::new();
+        for (n, line) in tsv.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            rules.push(
+                parse_rule(line, &causes).map_err(|e| format!("catalogue.tsv:{}: {e}", n + 1))?,
+            );
+        }
+        Ok(Catalogue { causes, rules })
+    }
+
+    pub fn cause_id(&self, name: &str) -> Option<CauseId> {
+        self.causes
+            .iter()
+            .position(|c| c.id == name)
+            .and_then(|i| CauseId::try_from(i).ok())
+    }
+
+    pub fn cause(&self, id: CauseId) -> &Cause {
+        &self.causes[usize::from(id)]
+    }
+}
+
+fn parse_advice(text: &str) -> Result<Vec<Cause>, String> {
+    // toml keeps table order only through its `preserve_order` feature; the order of the
+    // file is the documentation order, so read the table names in file order ourselves.
+    let table: toml::Table = toml::from_str(text).map_err(|e| format!("advice.toml: {e}"))?;
+    let order = text
+        .lines()
+        .filter_map(|l| l.strip_prefix('[').and_then(|l| l.strip_suffix(']')))
+        .map(str::to_owned);
+    order
+        .map(|id| {
+            let value = table
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| format!("advice.toml: [{id}] missing"))?;
+            let advice: Advice = value
+                .try_into()
+                .map_err(|e| format!("advice.toml: [{id}]: {e}"))?;
+            Ok(Cause { id, advice })
+        })
+        .collect()
+}
+
+fn parse_rule(line: &str, causes: &[Cause]) -> Result<Rule, String> {
+    let cols: Vec<&str> = line.split('\t').collect();
+    let [server, code, stem, errno, action, scheme, role, cause] = cols[..] else {
+        return Err(format!(
+            "expected 8 tab-separated columns, got {}",
+            cols.len()
+        ));
+    };
+    let server = match server {
+        "nginx" => Server::Nginx,
+        "apache" => Server::Apache,
+        other => return Err(format!("unknown server {other:?}")),
+    };
+    let errnos = if errno == "*" {
+        Vec::new()
+    } else {
+        errno
+            .split(',')
+            .map(|n| n.parse().map_err(|_| format!("bad errno {n:?}")))
+            .collect::<Result<_, _>>()?
+    };
+    let scheme = match scheme {
+        "*" => SchemeSel::Any,
+        "unix" => SchemeSel::Unix,
+        "tcp" => SchemeSel::Tcp,
+        s => SchemeSel::Scheme(s.to_owned()),
+    };
+    let role = match role {
+        "cause" => Role::Cause,
+        "follows" => Role::Follows,
+        "context" => Role::Context,
+        other => return Err(format!("unknown role {other:?}")),
+    };
+    let cause = causes
+        .iter()
+        .position(|c| c.id == cause)
+        .and_then(|i| CauseId::try_from(i).ok())
+        .ok_or_else(|| format!("unknown cause {cause:?} (not in advice.toml)"))?;
+    Ok(Rule {
+        server,
+        code: if code == "-" {
+            String::new()
+        } else {
+            code.to_owned()
+        },
+        stem: Glob::new(stem),
+        stem_text: stem.to_owned(),
+        errnos,
+        action: Glob::new(action),
+        scheme,
+        role,
+        cause,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_anchors_and_wildcards() {
+        let g = Glob::new("connect() to * failed");
+        assert!(g.is_match("connect() to 127.0.0.1:9 failed"));
+        assert!(!g.is_match("connect() to 127.0.0.1:9 failed badly"));
+        assert!(!g.is_match("xconnect() to a failed"));
+        assert!(Glob::new("*").is_match("anything"));
+        assert!(Glob::new("no live upstreams").is_match("no live upstreams"));
+        assert!(!Glob::new("no live upstreams").is_match("no live upstreams!"));
+        assert!(Glob::new("*upstream*").is_match("reading response header from upstream"));
+        assert!(Glob::new("* could not be resolved").is_match("x could not be resolved"));
+        assert!(!Glob::new("a*a").is_match("a"));
+    }
+
+    #[test]
+    fn embedded_catalogue_loads() {
+        let c = Catalogue::get();
+        assert!(c.rules.len() > 100);
+        assert!(c.cause_id("connection-refused").is_some());
+    }
+}

@@ -1,0 +1,300 @@
+//! Classifier: record → cause, on the stable key only (message stem, errno number, nginx
+//! action, Apache AH code + APR status, upstream scheme). Never on the level or the errno
+//! text, which differ between builds (glibc and musl word errnos differently).
+//! Also extracts the upstream a record is about, which clusters are keyed on.
+
+use super::catalogue::{Catalogue, CauseId, Role, Rule, SchemeSel, Server};
+use super::record::{Format, Record};
+use super::text::{self, finder};
+
+/// The catalogue with per-first-byte indexes, so a line is compared with the few rules
+/// that can match rather than all of them.
+pub struct Classifier {
+    catalogue: &'static Catalogue,
+    /// nginx rules whose stem may start with a given byte (including `*`-led ones), in
+    /// catalogue order.
+    nginx_by_byte: Vec<Vec<usize>>,
+    /// Apache rules by AH code, and the code-less (2.2) rules, in catalogue order.
+    apache_by_code: std::collections::HashMap<&'static str, Vec<usize>>,
+    apache_stems: Vec<usize>,
+}
+
+/// The verdict for one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    pub cause: CauseId,
+    pub role: Role,
+    pub rule: usize,
+}
+
+/// What an upstream address looks like, for the scheme column and the advice commands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scheme<'a> {
+    pub url_scheme: &'a str,
+    pub unix: bool,
+}
+
+impl Default for Classifier {
+    fn default() -> Self {
+        Self::new(Catalogue::get())
+    }
+}
+
+impl Classifier {
+    pub fn new(catalogue: &'static Catalogue) -> Classifier {
+        let mut nginx_by_byte = vec![Vec::new(); 256];
+        let mut apache_by_code: std::collections::HashMap<&'static str, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut apache_stems = Vec::new();
+        for (i, rule) in catalogue.rules.iter().enumerate() {
+            match rule.server {
+                Server::Nginx => match rule.stem.first_byte() {
+                    Some(b) => nginx_by_byte[usize::from(b)].push(i),
+                    None => nginx_by_byte.iter_mut().for_each(|v| v.push(i)),
+                },
+                Server::Apache if rule.code.is_empty() => apache_stems.push(i),
+                Server::Apache => apache_by_code
+                    .entry(rule.code.as_str())
+                    .or_default()
+                    .push(i),
+            }
+        }
+        Classifier {
+            catalogue,
+            nginx_by_byte,
+            apache_by_code,
+            apache_stems,
+        }
+    }
+
+    pub fn catalogue(&self) -> &'static Catalogue {
+        self.catalogue
+    }
+
+    /// The cause of a record, or `None` when it is not an upstream failure we know.
+    pub fn classify(&self, rec: &Record<'_>) -> Option<Verdict> {
+        let scheme = scheme_of(rec);
+        let candidates: &[usize] = if rec.format == Some(Format::Apache) || !rec.code.is_empty() {
+            if rec.code.is_empty() {
+                &self.apache_stems
+            } else {
+                self.apache_by_code.get(rec.code).map_or(&[], Vec::as_slice)
+            }
+        } else {
+            let first = rec.message.bytes().next().unwrap_or(0);
+            &self.nginx_by_byte[usize::from(first)]
+        };
+        let found = candidates
+            .iter()
+            .copied()
+            .find(|&i| rule_matches(&self.catalogue.rules[i], rec, scheme));
+        // A 2.2-style Apache message pasted without header comes here as nginx-looking text.
+        let found = found.or_else(|| {
+            (rec.format == Some(Format::Fragment) && rec.code.is_empty())
+                .then(|| {
+                    self.apache_stems
+                        .iter()
+                        .copied()
+                        .find(|&i| rule_matches(&self.catalogue.rules[i], rec, scheme))
+                })
+                .flatten()
+        });
+        found.map(|i| {
+            let rule = &self.catalogue.rules[i];
+            Verdict {
+                cause: rule.cause,
+                role: rule.role,
+                rule: i,
+            }
+        })
+    }
+
+    /// Whether the rules of an AH code look at the message stem (only a few do, like
+    /// AH00898 whose text names the failure); if not, the code and status decide alone.
+    pub fn code_uses_stem(&self, code: &str) -> bool {
+        self.apache_by_code.get(code).is_none_or(|rules| {
+            rules
+                .iter()
+                .any(|&i| self.catalogue.rules[i].stem_text != "*")
+        })
+    }
+
+    /// Whether some rule's stem matches a message of `server` (for the coverage test).
+    pub fn stem_is_known(&self, server: Server, code: &str, message: &str) -> bool {
+        self.catalogue.rules.iter().any(|r| {
+            r.server == server
+                && r.code == code
+                && (r.stem_text != "*" || !r.code.is_empty())
+                && r.stem.is_match(message)
+        })
+    }
+}
+
+fn rule_matches(rule: &Rule, rec: &Record<'_>, scheme: Scheme<'_>) -> bool {
+    if !rule.errnos.is_empty() && !rec.errno.is_some_and(|e| rule.errnos.contains(&e)) {
+        return false;
+    }
+    let scheme_ok = match &rule.scheme {
+        SchemeSel::Any => true,
+        SchemeSel::Unix => scheme.unix,
+        SchemeSel::Tcp => !scheme.unix,
+        SchemeSel::Scheme(s) => scheme.url_scheme == s,
+    };
+    scheme_ok && rule.action.is_match(rec.action) && rule.stem.is_match(rec.message)
+}
+
+/// The upstream's URL scheme and whether it is a unix socket.
+pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
+    let up = rec.upstream;
+    let (url_scheme, rest) = match text::find(up, finder!("://")) {
+        Some(i) => (&up[..i], &up[i + 3..]),
+        None => ("", up),
+    };
+    let unix = rest.starts_with("unix:")
+        || text::contains(rec.message, finder!(" unix:"))
+        || text::contains(rec.message, finder!("Unix domain socket"))
+        || rec
+            .message
+            .starts_with("FastCGI: failed to connect to server \"/");
+    let url_scheme = if url_scheme.is_empty() {
+        apache_function_scheme(rec.message)
+    } else {
+        url_scheme
+    };
+    Scheme { url_scheme, unix }
+}
+
+/// Apache prefixes proxy messages with the scheme handler (`HTTP: `, `FCGI: `, `AJP: `).
+fn apache_function_scheme(message: &str) -> &'static str {
+    let m = message.strip_prefix("proxy: ").unwrap_or(message);
+    match text::split_once2(m, *b": ").map(|(f, _)| f) {
+        Some("HTTP") => "http",
+        Some("HTTPS") => "https",
+        Some("FCGI") => "fcgi",
+        Some("AJP") => "ajp",
+        Some("SCGI") => "scgi",
+        Some("UWSGI") => "uwsgi",
+        Some("WS") => "ws",
+        _ => "",
+    }
+}
+
+/// The upstream a record is about: an address (`127.0.0.1:8080`, `unix:/run/php.sock`),
+/// a group (`backend`, `balancer://pool`) or a hostname that failed to resolve.
+pub fn upstream_of<'a>(rec: &Record<'a>) -> &'a str {
+    if !rec.upstream.is_empty() {
+        return strip_url(rec.upstream);
+    }
+    let m = rec.message;
+    if let Some(name) = m.strip_suffix(" could not be resolved") {
+        return name.rsplit(' ').next().unwrap_or(name);
+    }
+    static MARKERS: std::sync::LazyLock<Vec<(memchr::memmem::Finder<'static>, u8)>> =
+        std::sync::LazyLock::new(|| {
+            UPSTREAM_MARKERS
+                .iter()
+                .map(|&(m, end)| (memchr::memmem::Finder::new(m.as_bytes()), end))
+                .collect()
+        });
+    for &(ref marker, end) in MARKERS.iter() {
+        if let Some(i) = marker.find(m.as_bytes()) {
+            let rest = &m[i + marker.needle().len()..];
+            let stop = memchr::memchr(end, rest.as_bytes()).unwrap_or(rest.len());
+            let token =
+                rest[..stop].trim_matches(|c| matches!(c, '"' | '\'' | ',' | ':' | ')' | '.'));
+            // "Error reading from remote server returned by /x" names no server.
+            if !token.is_empty() && token != "returned" {
+                return token;
+            }
+        }
+    }
+    ""
+}
+
+/// Where the upstream sits in a message that has no `upstream:` context: marker, then the
+/// text up to the terminating byte.
+const UPSTREAM_MARKERS: [(&str, u8); 15] = [
+    ("connect() to ", b' '),
+    ("in upstream \"", b'"'),
+    ("Unix domain socket ", b' '),
+    ("attempt to connect to ", b' '),
+    ("remote server ", b' '),
+    ("disabling worker for (", b')'),
+    ("disabled connection for (", b')'),
+    ("DNS lookup failure for: ", b' '),
+    ("failed to make connection to backend: ", b' '),
+    ("body failed to ", b' '),
+    ("Error dispatching request to ", b' '),
+    ("balancer://", b' '),
+    ("to server \"", b'"'),
+    ("with server \"", b'"'),
+    ("no resolver defined to resolve ", b' '),
+];
+
+/// `http://127.0.0.1:9/path` → `127.0.0.1:9`; `fastcgi://unix:/run/php.sock:` → `unix:/run/php.sock`.
+fn strip_url(up: &str) -> &str {
+    let rest = text::find(up, finder!("://")).map_or(up, |i| &up[i + 3..]);
+    if let Some(path) = rest.strip_prefix("unix:") {
+        let end = path.find(':').unwrap_or(path.len());
+        return &rest[..5 + end];
+    }
+    let end = rest.find('/').unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::record::parse;
+    use super::*;
+
+    fn cause(line: &str) -> Option<String> {
+        let c = Classifier::default();
+        c.classify(&parse(line))
+            .map(|v| c.catalogue().cause(v.cause).id.clone())
+    }
+
+    #[test]
+    fn errno_number_decides_not_its_text() {
+        // musl words 110 differently from glibc: the number must decide.
+        let glibc = "2024/05/01 12:00:00 [error] 1#1: *1 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 1";
+        let musl = "2024/05/01 12:00:00 [error] 1#1: *1 upstream timed out (110: Operation timed out) while reading response header from upstream, client: 1";
+        assert_eq!(cause(glibc).as_deref(), Some("read-timeout"));
+        assert_eq!(cause(musl).as_deref(), Some("read-timeout"));
+    }
+
+    #[test]
+    fn level_does_not_decide() {
+        let crit = "2024/05/01 12:00:00 [crit] 1#1: *1 connect() to unix:/run/php.sock failed (2: No such file or directory) while connecting to upstream, client: 1, upstream: \"fastcgi://unix:/run/php.sock:\"";
+        let err = crit.replace("[crit]", "[error]");
+        assert_eq!(cause(crit).as_deref(), Some("socket-not-found"));
+        assert_eq!(cause(&err).as_deref(), Some("socket-not-found"));
+    }
+
+    #[test]
+    fn action_splits_timeouts() {
+        let l = "2024/05/01 12:00:00 [error] 1#1: *1 upstream timed out (110: Connection timed out) while connecting to upstream, client: 1";
+        assert_eq!(cause(l).as_deref(), Some("connect-timeout"));
+    }
+
+    #[test]
+    fn scheme_splits_eagain() {
+        let unix = "2024/05/01 12:00:00 [error] 1#1: *1 connect() to unix:/run/a.sock failed (11: Resource temporarily unavailable) while connecting to upstream, client: 1";
+        assert_eq!(cause(unix).as_deref(), Some("backlog-full"));
+    }
+
+    #[test]
+    fn upstream_extraction() {
+        let r = parse(
+            "2024/05/01 12:00:00 [error] 1#1: *1 no live upstreams while connecting to upstream, client: 1, upstream: \"http://backend/x\"",
+        );
+        assert_eq!(upstream_of(&r), "backend");
+        let r = parse(
+            "[Sun May 05 10:00:00.1 2024] [proxy:error] [pid 1:tid 2] (111)Connection refused: AH00957: HTTP: attempt to connect to 127.0.0.1:9 (127.0.0.1:9) failed",
+        );
+        assert_eq!(upstream_of(&r), "127.0.0.1:9");
+        let r = parse(
+            "2024/05/01 12:00:00 [error] 1#1: *1 upstream sent too big header while reading response header from upstream, client: 1, upstream: \"fastcgi://unix:/run/php.sock:\"",
+        );
+        assert_eq!(upstream_of(&r), "unix:/run/php.sock");
+    }
+}

@@ -1,0 +1,167 @@
+//! The terminal report: clusters ranked by requests, each with a sparkline over the run's
+//! time range, the status the client saw, a sample line, explanations, commands and
+//! directives; then the most frequent templates of the lines no cause matched.
+
+use std::io::{self, Write};
+
+use super::advice;
+use super::catalogue::Catalogue;
+use super::config::ConfigRefs;
+use super::report::{Cluster, Report, iso};
+
+const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+const SPARK_WIDTH: usize = 32;
+/// Templates of unclassified lines shown in the terminal (JSON has them all).
+const TEMPLATES_SHOWN: usize = 10;
+
+/// Sparkline of counts; empty slots are spaces so bursts stand out.
+pub fn sparkline(counts: &[u64]) -> String {
+    let max = counts.iter().copied().max().unwrap_or(0);
+    counts
+        .iter()
+        .map(|&c| {
+            if c == 0 || max == 0 {
+                ' '
+            } else {
+                SPARK[((c - 1) * 8 / max) as usize % 8]
+            }
+        })
+        .collect()
+}
+
+fn human(t: Option<i64>) -> String {
+    t.map(|t| iso(t).replace('T', " "))
+        .unwrap_or_else(|| "-".into())
+}
+
+pub fn write_report(
+    out: &mut dyn Write,
+    report: &Report,
+    cat: &Catalogue,
+    config: Option<&dyn ConfigRefs>,
+) -> io::Result<()> {
+    let t = &report.totals;
+    writeln!(
+        out,
+        "{} upstream failure line(s) in {} request(s), {} cluster(s); {} line(s) read from {} file(s), {} {}",
+        t.upstream_lines,
+        t.requests,
+        report.clusters.len(),
+        t.lines,
+        t.files,
+        human(t.first_seen),
+        if t.first_seen.is_some() {
+            format!("→ {}", human(t.last_seen))
+        } else {
+            String::new()
+        },
+    )?;
+    if report.clusters.is_empty() {
+        writeln!(out, "\nNo upstream failures found.")?;
+    }
+    let (from, to) = (t.first_seen.unwrap_or(0), t.last_seen.unwrap_or(0));
+    for (rank, c) in report.clusters.iter().enumerate() {
+        write_cluster(out, rank + 1, c, cat, from, to, config)?;
+    }
+    if !report.templates.is_empty() {
+        writeln!(
+            out,
+            "\nOther lines ({} line(s), {} template(s)); the most frequent:",
+            t.unclassified,
+            report.templates.len()
+        )?;
+        for tg in report.templates.iter().take(TEMPLATES_SHOWN) {
+            writeln!(out, "  {:>8}  [{}] {}", tg.count, tg.level, tg.template)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_cluster(
+    out: &mut dyn Write,
+    rank: usize,
+    c: &Cluster,
+    cat: &Catalogue,
+    from: i64,
+    to: i64,
+    config: Option<&dyn ConfigRefs>,
+) -> io::Result<()> {
+    let cause = cat.cause(c.cause);
+    let spark = sparkline(&c.hist.resample(from, to, SPARK_WIDTH));
+    writeln!(out)?;
+    writeln!(
+        out,
+        "#{rank} {}  {} request(s), {} line(s)  upstream {}{}",
+        cause.id,
+        c.requests,
+        c.count,
+        if c.upstream.is_empty() {
+            "-"
+        } else {
+            &c.upstream
+        },
+        if c.server.is_empty() {
+            String::new()
+        } else {
+            format!("  server {}", c.server)
+        },
+    )?;
+    writeln!(out, "   {}", cause.advice.title)?;
+    let status =
+        advice::status(cause, c.source).map_or_else(|| "varies".to_owned(), |s| s.to_string());
+    writeln!(
+        out,
+        "   |{spark}|  {} → {}  client saw: {status}",
+        human(c.first),
+        human(c.last)
+    )?;
+    let paths = c.paths.top(3);
+    if !paths.is_empty() {
+        let list: Vec<String> = paths.iter().map(|(p, n)| format!("{p} ({n})")).collect();
+        writeln!(out, "   paths:   {}", list.join(", "))?;
+    }
+    let ups = c.upstreams.top(3);
+    if ups.len() > 1 {
+        let list: Vec<String> = ups.iter().map(|(p, n)| format!("{p} ({n})")).collect();
+        writeln!(out, "   peers:   {}", list.join(", "))?;
+    }
+    writeln!(out, "   sample:  {}:{}", c.sample.file, c.sample.line)?;
+    // Multi-line entries (FastCGI stderr) stay indented under the sample.
+    writeln!(
+        out,
+        "            {}",
+        c.sample.text.replace('\n', "\n            ")
+    )?;
+    writeln!(out, "   likely:")?;
+    for e in &cause.advice.explanations {
+        writeln!(out, "     - {e}")?;
+    }
+    let checks = advice::checks(cause, c);
+    if !checks.is_empty() {
+        writeln!(out, "   check:")?;
+        for cmd in checks {
+            writeln!(out, "     $ {cmd}")?;
+        }
+    }
+    let directives = advice::directives(cause, c.source);
+    if !directives.is_empty() {
+        writeln!(out, "   config:  {}", directives.join(", "))?;
+    }
+    if let Some(model) = config {
+        for r in model.refs_for(&c.upstream, &c.server, &cause.id) {
+            writeln!(out, "   at:      {}:{}  {}", r.file, r.line, r.directive)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_scales_to_max() {
+        assert_eq!(sparkline(&[0, 1, 8]), " ▁█");
+        assert_eq!(sparkline(&[]), "");
+    }
+}

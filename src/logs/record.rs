@@ -1,0 +1,657 @@
+//! Record parser: one error-log line (or an assembled multi-line entry) into its fields.
+//!
+//! Pure functions over `&str`; nothing here allocates on the common path, so the parser can
+//! run at millions of lines per second. Recognised headers: nginx
+//! (`2024/05/01 12:00:00 [error] 12#12: *5 ...`), Apache 2.4 (default and common
+//! `ErrorLogFormat` variants), Apache 2.2, and nginx's `nginx: [emerg] ...` startup lines. A
+//! header is also found behind a docker / kubernetes / syslog / journald prefix; a line with
+//! no header at all is a pasted fragment whose message is still classified.
+
+use super::text::{self, finder, finder_rev};
+
+/// Which server's log syntax a record was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Nginx,
+    Apache,
+    /// No header: a pasted message, classified as well as possible.
+    Fragment,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Nginx => "nginx",
+            Format::Apache => "apache",
+            Format::Fragment => "fragment",
+        }
+    }
+}
+
+/// The fields of one log record, borrowed from the line.
+#[derive(Debug, Clone, Default)]
+pub struct Record<'a> {
+    pub format: Option<Format>,
+    /// Seconds since 1970-01-01 of the logged local time (the log carries no zone).
+    pub time: Option<i64>,
+    pub level: &'a str,
+    /// Apache 2.4 module (`proxy` of `[proxy:error]`).
+    pub module: &'a str,
+    pub pid: Option<u64>,
+    pub tid: Option<u64>,
+    /// nginx connection number (`*5`).
+    pub conn: Option<u64>,
+    /// Apache `AHnnnnn` code.
+    pub code: &'a str,
+    /// errno (nginx) or APR status (Apache); `(EAI n)` is stored as APR does: 670000 + n.
+    pub errno: Option<u32>,
+    /// nginx `while ...` action.
+    pub action: &'a str,
+    /// The message stem: without errno, action and context.
+    pub message: &'a str,
+    /// What the template miner sees: Apache, everything after the level (Loghub's
+    /// "Content"); nginx, the message with errno and action, without the context.
+    pub content: &'a str,
+    pub client: &'a str,
+    pub server: &'a str,
+    pub request: &'a str,
+    pub upstream: &'a str,
+    pub host: &'a str,
+    pub referrer: &'a str,
+    /// A second record glued onto this line without a newline (empty if none).
+    pub glued: &'a str,
+}
+
+/// Parses one line. Never fails: a line without a recognisable header is a fragment.
+pub fn parse(line: &str) -> Record<'_> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    let mut at = line;
+    // A prefix may hide the header; each candidate that fails moves the search forward.
+    loop {
+        if let Some(rec) = parse_header(at) {
+            return rec;
+        }
+        match find_header(at) {
+            Some(start) if start > 0 => at = &at[start..],
+            _ => return parse_fragment(line),
+        }
+    }
+}
+
+fn parse_header(line: &str) -> Option<Record<'_>> {
+    parse_nginx(line)
+        .or_else(|| parse_apache(line))
+        .or_else(|| line.strip_prefix("nginx: [").and_then(parse_nginx_startup))
+}
+
+/// Offset of an nginx or Apache header inside a line that starts with some prefix
+/// (`2024-05-01T12:00:00Z stderr F `, `May  1 12:00:00 host nginx[1]: `, `web-1  | `).
+/// Only the first 256 bytes are searched: prefixes are short, and a header deep inside a
+/// line is part of a message.
+fn find_header(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    let limit = b.len().min(256);
+    for (i, &c) in b[..limit].iter().enumerate().skip(1) {
+        let found = match c {
+            // A header at 0 was already tried: candidates start at 1.
+            b'/' if i >= 5 => is_nginx_time(&b[i - 4..]).then_some(i - 4),
+            b'[' => apache_time_len(&b[i..]).map(|_| i),
+            b'n' => b[i..].starts_with(b"nginx: [").then_some(i),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+const NGINX_LEVELS: [&str; 8] = [
+    "debug", "info", "notice", "warn", "error", "crit", "alert", "emerg",
+];
+
+/// `YYYY/MM/DD HH:MM:SS [` at the start of `b`.
+fn is_nginx_time(b: &[u8]) -> bool {
+    b.len() >= 21
+        && b[4] == b'/'
+        && b[7] == b'/'
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b' '
+        && b[20] == b'['
+        && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+            .iter()
+            .all(|&i| b[i].is_ascii_digit())
+}
+
+fn digits(b: &[u8]) -> u32 {
+    b.iter()
+        .fold(0u32, |acc, &d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn epoch(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    Some(
+        days_from_civil(i64::from(y), mo, d) * 86_400
+            + i64::from(h) * 3600
+            + i64::from(mi) * 60
+            + i64::from(s),
+    )
+}
+
+fn parse_nginx(line: &str) -> Option<Record<'_>> {
+    let b = line.as_bytes();
+    if !is_nginx_time(b) {
+        return None;
+    }
+    let time = epoch(
+        digits(&b[0..4]),
+        digits(&b[5..7]),
+        digits(&b[8..10]),
+        digits(&b[11..13]),
+        digits(&b[14..16]),
+        digits(&b[17..19]),
+    );
+    let rest = &line[21..];
+    let close = text::find2(rest, *b"] ")?;
+    let level = &rest[..close];
+    if !NGINX_LEVELS.contains(&level) {
+        return None;
+    }
+    let mut rest = &rest[close + 2..];
+    let (mut pid, mut tid) = (None, None);
+    if let Some(colon) = text::find2(rest, *b": ")
+        && let Some((p, t)) = rest[..colon].split_once('#')
+        && let (Ok(p), Ok(t)) = (p.parse(), t.parse())
+    {
+        pid = Some(p);
+        tid = Some(t);
+        rest = &rest[colon + 2..];
+    }
+    let mut conn = None;
+    if let Some(after) = rest.strip_prefix('*') {
+        let end = after
+            .bytes()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(after.len());
+        if end > 0 && after[end..].starts_with(' ') {
+            conn = after[..end].parse().ok();
+            rest = &after[end + 1..];
+        }
+    }
+    let mut rec = nginx_message(rest);
+    rec.format = Some(Format::Nginx);
+    rec.time = time;
+    rec.level = level;
+    rec.pid = pid;
+    rec.tid = tid;
+    rec.conn = conn;
+    Some(rec)
+}
+
+/// `nginx: [emerg] host not found in upstream "x" in /etc/nginx/conf.d/a.conf:3`
+fn parse_nginx_startup(rest: &str) -> Option<Record<'_>> {
+    let (level, msg) = text::split_once2(rest, *b"] ")?;
+    if !NGINX_LEVELS.contains(&level) {
+        return None;
+    }
+    let mut rec = nginx_message(msg);
+    rec.format = Some(Format::Nginx);
+    rec.level = level;
+    Some(rec)
+}
+
+/// Splits an nginx message into stem, errno, action and context.
+///
+/// nginx writes `<formatted message>[ (<errno>: <text>)][ while <action>][, client: ...]`:
+/// the errno is appended right after the format string and the action and context by the
+/// log handler, so they are peeled off from the end, never searched for inside the stem.
+fn nginx_message(text: &str) -> Record<'_> {
+    let glued_at = find_glued_nginx(text);
+    let text_end = glued_at.unwrap_or(text.len());
+    let text_own = &text[..text_end];
+    let (body, ctx) = split_context(text_own);
+    let body_with_action = body;
+    let (body, action) = match text::rfind(body, finder_rev!(" while ")) {
+        Some(i) => (&body[..i], &body[i + 7..]),
+        None => (body, ""),
+    };
+    let (message, errno) = split_errno(body);
+    let mut rec = Record {
+        message,
+        errno,
+        action,
+        // The template miner sees the message with errno and action but not the context:
+        // client, server and request would split one template per virtual host.
+        content: body_with_action,
+        glued: &text[text_end..],
+        ..Record::default()
+    };
+    parse_nginx_context(ctx, &mut rec);
+    rec
+}
+
+/// `( NNN: text)` at the end of the body.
+fn split_errno(body: &str) -> (&str, Option<u32>) {
+    if body.ends_with(')')
+        && let Some(open) = body.rfind(" (")
+    {
+        let inner = &body[open + 2..];
+        let n = inner.bytes().take_while(u8::is_ascii_digit).count();
+        if n > 0 && n < 10 && inner[n..].starts_with(": ") {
+            return (&body[..open], inner[..n].parse().ok());
+        }
+    }
+    (body, None)
+}
+
+/// nginx context starts at `, client: ` (http, stream), `, resolver: ` or `, upstream: `.
+fn split_context(text: &str) -> (&str, &str) {
+    let markers = [
+        finder!(", client: "),
+        finder!(", resolver: "),
+        finder!(", upstream: "),
+    ];
+    for marker in markers {
+        if let Some(i) = text::find(text, marker) {
+            return (&text[..i], &text[i..]);
+        }
+    }
+    (text, "")
+}
+
+/// Fills client/server/request/upstream/host/referrer from `, key: value` pairs; quoted
+/// values (`request: "GET / HTTP/1.1"`) may contain commas.
+fn parse_nginx_context<'a>(mut ctx: &'a str, rec: &mut Record<'a>) {
+    while let Some(rest) = ctx.strip_prefix(", ") {
+        let Some((key, value_and_rest)) = text::split_once2(rest, *b": ") else {
+            return;
+        };
+        let (value, next) = if let Some(q) = value_and_rest.strip_prefix('"') {
+            match find_closing_quote(q) {
+                Some(end) => (&q[..end], &q[end + 1..]),
+                None => (q, ""),
+            }
+        } else {
+            match text::find2(value_and_rest, *b", ") {
+                Some(end) => (&value_and_rest[..end], &value_and_rest[end..]),
+                None => (value_and_rest, ""),
+            }
+        };
+        match key {
+            "client" => rec.client = value,
+            "server" => rec.server = value,
+            "request" => rec.request = value,
+            "upstream" => rec.upstream = value,
+            "host" => rec.host = value,
+            "referrer" => rec.referrer = value,
+            "resolver" if rec.upstream.is_empty() => rec.upstream = value,
+            _ => {}
+        }
+        ctx = next;
+    }
+}
+
+/// End of a quoted context value: a `"` followed by `, ` or the end of the line.
+fn find_closing_quote(q: &str) -> Option<usize> {
+    let b = q.as_bytes();
+    memchr::memchr_iter(b'"', b).find(|&i| i + 1 == b.len() || b[i + 1..].starts_with(b", "))
+}
+
+/// A second nginx record glued onto this one (nginx writes these at shutdown when two
+/// processes share the log without O_APPEND semantics): a timestamp header after a `[`.
+fn find_glued_nginx(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    memchr::memchr_iter(b'[', b).find_map(|i| {
+        let start = i.checked_sub(20)?;
+        (is_nginx_time(&b[start..]) && nginx_level_follows(&b[i + 1..])).then_some(start)
+    })
+}
+
+fn nginx_level_follows(b: &[u8]) -> bool {
+    NGINX_LEVELS
+        .iter()
+        .any(|l| b.starts_with(l.as_bytes()) && b.get(l.len()) == Some(&b']'))
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+/// Length of an Apache time bracket at the start of `b` (`[Wed Oct 11 14:32:52.123456 2000]`
+/// or `[2024-05-01 12:00:00.123456]` from `%{cu}t`), with the parsed time.
+fn apache_time_len(b: &[u8]) -> Option<(usize, Option<i64>)> {
+    if b.first() != Some(&b'[') {
+        return None;
+    }
+    let close = memchr::memchr(b']', &b[..b.len().min(48)])?;
+    let inner = &b[1..close];
+    apache_ctime(inner)
+        .or_else(|| apache_iso(inner))
+        .map(|t| (close + 1, Some(t)))
+}
+
+/// `Wed Oct 11 14:32:52[.123456] 2000`
+fn apache_ctime(s: &[u8]) -> Option<i64> {
+    if s.len() < 24 || s[3] != b' ' || s[7] != b' ' || s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    let month = MONTHS.iter().position(|m| &s[4..7] == *m)? as u32 + 1;
+    let day = std::str::from_utf8(&s[8..10]).ok()?.trim().parse().ok()?;
+    let year_at = s.iter().rposition(|&c| c == b' ')? + 1;
+    let year = std::str::from_utf8(&s[year_at..]).ok()?.parse().ok()?;
+    let hms = &s[11..19];
+    if !hms
+        .iter()
+        .enumerate()
+        .all(|(i, c)| i % 3 == 2 || c.is_ascii_digit())
+    {
+        return None;
+    }
+    epoch(
+        year,
+        month,
+        day,
+        digits(&hms[0..2]),
+        digits(&hms[3..5]),
+        digits(&hms[6..8]),
+    )
+}
+
+/// `2024-05-01 12:00:00[.123456]`
+fn apache_iso(s: &[u8]) -> Option<i64> {
+    if s.len() < 19 || s[4] != b'-' || s[7] != b'-' || s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    if ![0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+        .iter()
+        .all(|&i| s[i].is_ascii_digit())
+    {
+        return None;
+    }
+    epoch(
+        digits(&s[0..4]),
+        digits(&s[5..7]),
+        digits(&s[8..10]),
+        digits(&s[11..13]),
+        digits(&s[14..16]),
+        digits(&s[17..19]),
+    )
+}
+
+const APACHE_LEVELS: [&str; 16] = [
+    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug", "trace1", "trace2",
+    "trace3", "trace4", "trace5", "trace6", "trace7", "trace8",
+];
+
+fn parse_apache(line: &str) -> Option<Record<'_>> {
+    let (len, time) = apache_time_len(line.as_bytes())?;
+    let mut rec = Record {
+        format: Some(Format::Apache),
+        time,
+        ..Record::default()
+    };
+    let mut rest = line[len..].trim_start();
+    let mut content_start = None;
+    // The bracketed fields of the header, in whatever order the ErrorLogFormat has them.
+    while rest.starts_with('[') {
+        let Some(close) = rest.find(']') else { break };
+        let inner = &rest[1..close];
+        let after = rest[close + 1..].trim_start_matches(' ');
+        if let Some(pid) = inner.strip_prefix("pid ") {
+            let (p, t) = text::split_once(pid, finder!(":tid ")).unwrap_or((pid, ""));
+            rec.pid = p.trim().parse().ok();
+            rec.tid = t.trim().parse().ok();
+        } else if let Some(level) = apache_level(inner) {
+            rec.module = level.0;
+            rec.level = level.1;
+            content_start.get_or_insert(after);
+        } else if let Some(c) = inner
+            .strip_prefix("client ")
+            .or_else(|| inner.strip_prefix("remote "))
+        {
+            rec.client = c;
+        } else {
+            break;
+        }
+        rest = after;
+    }
+    if rec.level.is_empty() {
+        return None;
+    }
+    rec.content = content_start.unwrap_or(rest);
+    apache_body(rest, &mut rec);
+    Some(rec)
+}
+
+/// `proxy:error`, `error`, `:error` (module missing) → (module, level).
+fn apache_level(inner: &str) -> Option<(&str, &str)> {
+    let (module, level) = inner.rsplit_once(':').unwrap_or(("", inner));
+    APACHE_LEVELS.contains(&level).then_some((module, level))
+}
+
+/// The part after the header brackets: `[file(line): ][(status)text: ][[client x] ]AHnnnnn: msg[, referer: r]`.
+fn apache_body<'a>(mut rest: &'a str, rec: &mut Record<'a>) {
+    rest = skip_source_location(rest);
+    if let Some((status, after)) = apache_status(rest) {
+        rec.errno = Some(status);
+        rest = after;
+    }
+    if let Some(c) = rest.strip_prefix("[client ")
+        && let Some(close) = text::find2(c, *b"] ")
+    {
+        rec.client = &c[..close];
+        rest = &c[close + 2..];
+    }
+    if let Some((code, msg)) = split_ah_code(rest) {
+        rec.code = code;
+        rest = msg;
+    }
+    if let Some(i) = text::rfind(rest, finder_rev!(", referer: ")) {
+        rec.referrer = &rest[i + 11..];
+        rest = &rest[..i];
+    }
+    rec.message = rest;
+}
+
+/// `proxy_util.c(2765): ` printed by `%F` at debug levels.
+fn skip_source_location(rest: &str) -> &str {
+    if let Some(paren) = text::find(rest, finder!("): ")) {
+        let head = &rest[..paren];
+        if let Some((file, line)) = head.split_once('(')
+            && file.ends_with(".c")
+            && !file.contains(' ')
+            && line.bytes().all(|c| c.is_ascii_digit())
+        {
+            return &rest[paren + 3..];
+        }
+    }
+    rest
+}
+
+/// `(111)Connection refused: ` or `(EAI 2)Name or service not known: `.
+fn apache_status(rest: &str) -> Option<(u32, &str)> {
+    let inner = rest.strip_prefix('(')?;
+    let close = inner.find(')')?;
+    let num = &inner[..close];
+    let status = if let Some(eai) = num.strip_prefix("EAI ") {
+        670_000 + eai.parse::<u32>().ok()?
+    } else {
+        num.parse().ok()?
+    };
+    let after = &inner[close + 1..];
+    let colon = text::find2(after, *b": ")?;
+    Some((status, &after[colon + 2..]))
+}
+
+/// `AH00957: msg`; AH codes have 5 or 6 digits (httpd has a few typos like AH010117).
+fn split_ah_code(rest: &str) -> Option<(&str, &str)> {
+    let b = rest.as_bytes();
+    if !rest.starts_with("AH") {
+        return None;
+    }
+    let n = b[2..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if !(4..=6).contains(&n) || !rest[2 + n..].starts_with(": ") {
+        return None;
+    }
+    Some((&rest[..2 + n], &rest[2 + n + 2..]))
+}
+
+/// A headerless line: nginx-looking message (errno/while/context) unless it carries an AH code.
+fn parse_fragment(line: &str) -> Record<'_> {
+    let trimmed = line.trim_start();
+    if let Some(i) = memchr::memmem::find(trimmed.as_bytes(), b"AH") {
+        let cand = &trimmed[i..];
+        if split_ah_code(cand).is_some() {
+            let mut rec = Record {
+                format: Some(Format::Fragment),
+                content: trimmed,
+                ..Record::default()
+            };
+            // Keep a status that precedes the code: `(111)Connection refused: AH00957: ...`.
+            let head = &trimmed[..i];
+            if let Some((status, _)) = apache_status(head.trim_start()) {
+                rec.errno = Some(status);
+            }
+            apache_body(cand, &mut rec);
+            return rec;
+        }
+    }
+    let mut rec = nginx_message(trimmed);
+    rec.format = Some(Format::Fragment);
+    rec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nginx_line_with_errno_action_and_context() {
+        let r = parse(
+            "2024/05/01 12:00:03 [error] 31#31: *7 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: app, request: \"GET /a?b=c, d HTTP/1.1\", upstream: \"http://127.0.0.1:9/a\", host: \"x\"",
+        );
+        assert_eq!(r.format, Some(Format::Nginx));
+        assert_eq!(r.level, "error");
+        assert_eq!((r.pid, r.tid, r.conn), (Some(31), Some(31), Some(7)));
+        assert_eq!(r.message, "connect() failed");
+        assert_eq!(r.errno, Some(111));
+        assert_eq!(r.action, "connecting to upstream");
+        assert_eq!(r.client, "10.0.0.1");
+        assert_eq!(r.request, "GET /a?b=c, d HTTP/1.1");
+        assert_eq!(r.upstream, "http://127.0.0.1:9/a");
+        assert_eq!(r.host, "x");
+        assert_eq!(r.time, Some(1_714_564_803));
+    }
+
+    #[test]
+    fn ssl_detail_stays_in_the_stem() {
+        let r = parse(
+            "2024/05/01 12:00:03 [error] 31#31: *7 SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking to upstream, client: 1",
+        );
+        assert_eq!(r.errno, None);
+        assert!(r.message.ends_with("wrong version number)"));
+    }
+
+    #[test]
+    fn apache24_status_before_client() {
+        let r = parse(
+            "[Sun May 05 10:00:00.123456 2024] [proxy:error] [pid 10:tid 20] (111)Connection refused: [client 127.0.0.1:5000] AH00957: HTTP: attempt to connect to 127.0.0.1:9 (127.0.0.1:9) failed, referer: http://x/",
+        );
+        assert_eq!(r.format, Some(Format::Apache));
+        assert_eq!((r.module, r.level), ("proxy", "error"));
+        assert_eq!((r.pid, r.tid), (Some(10), Some(20)));
+        assert_eq!(r.errno, Some(111));
+        assert_eq!(r.client, "127.0.0.1:5000");
+        assert_eq!(r.code, "AH00957");
+        assert_eq!(r.referrer, "http://x/");
+        assert!(r.message.starts_with("HTTP: attempt"));
+    }
+
+    #[test]
+    fn apache22_and_eai_status() {
+        let r = parse(
+            "[Wed Oct 11 14:32:52 2000] [error] [client 1.2.3.4] (EAI 2)Name or service not known: proxy: DNS lookup failure for: backend returned by /",
+        );
+        assert_eq!(r.errno, Some(670_002));
+        assert_eq!(r.client, "1.2.3.4");
+        assert_eq!(
+            r.message,
+            "proxy: DNS lookup failure for: backend returned by /"
+        );
+    }
+
+    #[test]
+    fn prefixed_lines_find_the_header() {
+        for prefix in [
+            "2024-05-01T12:00:03.123456789Z stderr F ",
+            "May  1 12:00:03 web nginx[31]: ",
+            "web-1  | ",
+        ] {
+            let line = format!(
+                "{prefix}2024/05/01 12:00:03 [error] 31#31: *7 no live upstreams while connecting to upstream, client: 1"
+            );
+            let r = parse(&line);
+            assert_eq!(r.format, Some(Format::Nginx), "{prefix}");
+            assert_eq!(r.message, "no live upstreams");
+        }
+    }
+
+    #[test]
+    fn glued_records_are_split() {
+        let line = "2024/05/01 12:00:03 [error] 31#31: *7 no live upstreams while connecting to upstream, client: 1, host: \"x\"2024/05/01 12:00:04 [notice] 1#1: signal process started";
+        let r = parse(line);
+        assert_eq!(r.host, "x");
+        assert!(r.glued.starts_with("2024/05/01 12:00:04 [notice]"));
+    }
+
+    #[test]
+    fn fragments_are_parsed_like_messages() {
+        let r = parse(
+            "upstream timed out (110: Connection timed out) while reading response header from upstream",
+        );
+        assert_eq!(r.format, Some(Format::Fragment));
+        assert_eq!(r.message, "upstream timed out");
+        assert_eq!(r.errno, Some(110));
+        let r = parse(
+            "(70007)The timeout specified has expired: AH01102: error reading status line from remote server 127.0.0.1:8080",
+        );
+        assert_eq!((r.code, r.errno), ("AH01102", Some(70007)));
+    }
+
+    /// Found by proptest: a timestamp whose level is not a level made `parse` find the
+    /// same header again at offset 0 and recurse until the stack overflowed.
+    #[test]
+    fn header_lookalike_with_bad_level_terminates() {
+        let r = parse("2024/05/01 12:00:03 [bogus] 1#1: *1 upstream timed out");
+        assert_eq!(r.format, Some(Format::Fragment));
+        let r = parse(
+            "x 2024/05/01 12:00:03 [bogus] y 2024/05/01 12:00:04 [error] 1#1: no live upstreams",
+        );
+        assert_eq!(r.format, Some(Format::Nginx));
+        assert_eq!(r.message, "no live upstreams");
+    }
+
+    #[test]
+    fn startup_emerg() {
+        let r = parse(
+            "nginx: [emerg] host not found in upstream \"backend:8080\" in /etc/nginx/conf.d/a.conf:3",
+        );
+        assert_eq!(r.level, "emerg");
+        assert!(r.message.starts_with("host not found in upstream"));
+    }
+}

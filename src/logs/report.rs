@@ -1,0 +1,424 @@
+//! The report: clusters (cause + upstream + server) with their counts, time histogram, top
+//! upstreams / servers / hosts / paths and a sample line, the unknown-line templates, and the
+//! run totals. Every piece has a fixed size bound, so memory does not grow with the input.
+
+use super::catalogue::{CauseId, Server};
+use super::text::hash;
+
+/// Most buckets a histogram keeps; past that the bucket width doubles.
+const MAX_BUCKETS: usize = 256;
+/// Width a histogram starts with: one minute.
+const FIRST_WIDTH: i64 = 60;
+/// How many names a top-k counter tracks (it reports fewer: the heavy hitters).
+const TOPK_CAPACITY: usize = 10;
+/// Longest sample text kept.
+const SAMPLE_CHARS: usize = 2000;
+
+/// Counts per time bucket; the bucket width grows (doubling) to keep at most
+/// `MAX_BUCKETS` buckets whatever the time span.
+#[derive(Debug, Clone)]
+pub struct Histogram {
+    pub origin: i64,
+    pub width: i64,
+    pub counts: Vec<u64>,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            origin: 0,
+            width: FIRST_WIDTH,
+            counts: Vec::new(),
+        }
+    }
+}
+
+impl Histogram {
+    pub fn add(&mut self, t: i64) {
+        self.add_n(t, 1);
+    }
+
+    /// Adds the counts of another histogram (bucket starts keep their counts).
+    pub fn merge(&mut self, other: &Histogram) {
+        for (i, &c) in other.counts.iter().enumerate() {
+            if c > 0 {
+                self.add_n(other.origin + i as i64 * other.width, c);
+            }
+        }
+    }
+
+    fn add_n(&mut self, t: i64, n: u64) {
+        if self.counts.is_empty() {
+            self.origin = t - t.rem_euclid(self.width);
+            self.counts.push(n);
+            return;
+        }
+        while t < self.origin || t >= self.origin + self.width * MAX_BUCKETS as i64 {
+            let lo = self.origin.min(t);
+            let hi = self.end().max(t + 1);
+            if hi - lo <= self.width * MAX_BUCKETS as i64 - self.width {
+                // Fits at this width once the origin moves left.
+                self.rebin(lo - lo.rem_euclid(self.width), self.width);
+                break;
+            }
+            self.rebin(self.origin, self.width * 2);
+        }
+        let idx = ((t - self.origin) / self.width) as usize;
+        if idx >= self.counts.len() {
+            self.counts.resize(idx + 1, 0);
+        }
+        self.counts[idx] += n;
+    }
+
+    fn end(&self) -> i64 {
+        self.origin + self.width * self.counts.len() as i64
+    }
+
+    /// Re-buckets onto a new (aligned) origin and width.
+    fn rebin(&mut self, origin: i64, width: i64) {
+        let origin = origin - origin.rem_euclid(width);
+        let mut counts: Vec<u64> = Vec::new();
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let start = self.origin + i as i64 * self.width;
+            let idx = ((start - origin) / width) as usize;
+            if idx >= counts.len() {
+                counts.resize(idx + 1, 0);
+            }
+            counts[idx] += c;
+        }
+        self.origin = origin;
+        self.width = width;
+        self.counts = counts;
+    }
+
+    /// Spreads the counts over `n` equal slots between `from` and `to` (for sparklines that
+    /// share one time axis across clusters).
+    pub fn resample(&self, from: i64, to: i64, n: usize) -> Vec<u64> {
+        let mut out = vec![0; n];
+        let span = (to - from).max(1);
+        for (i, &c) in self.counts.iter().enumerate() {
+            let t = self.origin + i as i64 * self.width + self.width / 2;
+            let slot =
+                ((t.clamp(from, to) - from) as i128 * n as i128 / (span as i128 + 1)) as usize;
+            out[slot.min(n - 1)] += c;
+        }
+        out
+    }
+}
+
+/// Space-saving top-k counter (Metwally et al.): bounded memory, exact for heavy hitters.
+#[derive(Debug, Clone, Default)]
+pub struct TopK {
+    items: Vec<(u64, String, u64)>,
+    /// Index of the last name counted: logs repeat the same value in bursts.
+    last: usize,
+}
+
+impl TopK {
+    pub fn add(&mut self, name: &str) {
+        self.add_n(name, 1);
+    }
+
+    /// Adds the counts of another counter.
+    pub fn merge(&mut self, other: &TopK) {
+        for (_, name, c) in &other.items {
+            self.add_n(name, *c);
+        }
+    }
+
+    fn add_n(&mut self, name: &str, n: u64) {
+        if name.is_empty() {
+            return;
+        }
+        let h = hash(name.as_bytes());
+        if let Some(item) = self.items.get_mut(self.last)
+            && item.0 == h
+        {
+            item.2 += n;
+            return;
+        }
+        // Compared by hash only (see Clusters): no string compare on the hot path.
+        if let Some(i) = self.items.iter().position(|(ih, _, _)| *ih == h) {
+            self.items[i].2 += n;
+            self.last = i;
+            return;
+        }
+        if self.items.len() < TOPK_CAPACITY {
+            self.last = self.items.len();
+            self.items.push((h, name.to_owned(), n));
+            return;
+        }
+        if let Some((i, _)) = self
+            .items
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (_, _, c))| *c)
+        {
+            let min = self.items[i].2;
+            self.items[i] = (h, name.to_owned(), min + n);
+            self.last = i;
+        }
+    }
+
+    /// The `n` most frequent names, most frequent first.
+    pub fn top(&self, n: usize) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self
+            .items
+            .iter()
+            .map(|(_, s, c)| (s.as_str(), *c))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v.truncate(n);
+        v
+    }
+}
+
+/// Where a cluster's or template's example comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Sample {
+    pub file: String,
+    pub line: u64,
+    pub text: String,
+}
+
+impl Sample {
+    pub fn new(file: &str, line: u64, text: &str) -> Sample {
+        let text = match text.char_indices().nth(SAMPLE_CHARS) {
+            Some((cut, _)) => format!("{}…", &text[..cut]),
+            None => text.to_owned(),
+        };
+        Sample {
+            file: file.to_owned(),
+            line,
+            text,
+        }
+    }
+}
+
+/// One cause at one upstream (and server block).
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub cause: CauseId,
+    pub source: Server,
+    pub upstream: String,
+    /// URL scheme of the upstream (`http`, `fastcgi`, `fcgi`...), empty if not logged.
+    pub scheme: String,
+    pub server: String,
+    pub count: u64,
+    pub requests: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub hist: Histogram,
+    pub upstreams: TopK,
+    pub hosts: TopK,
+    pub paths: TopK,
+    pub sample: Sample,
+}
+
+impl Cluster {
+    pub fn new(
+        cause: CauseId,
+        source: Server,
+        upstream: &str,
+        scheme: &str,
+        server: &str,
+        sample: Sample,
+    ) -> Cluster {
+        Cluster {
+            cause,
+            source,
+            upstream: upstream.to_owned(),
+            scheme: scheme.to_owned(),
+            server: server.to_owned(),
+            count: 0,
+            requests: 0,
+            first: None,
+            last: None,
+            hist: Histogram::default(),
+            upstreams: TopK::default(),
+            hosts: TopK::default(),
+            paths: TopK::default(),
+            sample,
+        }
+    }
+
+    /// Folds another part's cluster with the same key into this one.
+    fn merge(&mut self, o: &Cluster) {
+        self.count += o.count;
+        self.requests += o.requests;
+        self.first = min_opt(self.first, o.first);
+        self.last = max_opt(self.last, o.last);
+        self.hist.merge(&o.hist);
+        self.upstreams.merge(&o.upstreams);
+        self.hosts.merge(&o.hosts);
+        self.paths.merge(&o.paths);
+    }
+
+    pub fn see_time(&mut self, t: Option<i64>) {
+        if let Some(t) = t {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+            self.hist.add(t);
+        }
+    }
+}
+
+/// Lines no catalogue entry matched, grouped by template.
+#[derive(Debug, Clone)]
+pub struct TemplateGroup {
+    pub id: u32,
+    pub template: String,
+    pub count: u64,
+    pub level: String,
+    pub sample: Sample,
+}
+
+/// Counters over the whole run.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    pub files: u64,
+    pub lines: u64,
+    pub records: u64,
+    pub upstream_lines: u64,
+    pub requests: u64,
+    pub unclassified: u64,
+    pub binary_lines: u64,
+    pub invalid_utf8_lines: u64,
+    pub cut_lines: u64,
+    pub filtered_out: u64,
+    pub unreadable_files: u64,
+    pub first_seen: Option<i64>,
+    pub last_seen: Option<i64>,
+}
+
+/// Everything the printers show.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Ranked: most requests first, then most lines.
+    pub clusters: Vec<Cluster>,
+    /// Most frequent first.
+    pub templates: Vec<TemplateGroup>,
+    pub totals: Totals,
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        _ => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    a.max(b)
+}
+
+impl Report {
+    /// Ranks clusters (most requests first) and templates (most lines first).
+    pub fn rank(&mut self) {
+        self.clusters.sort_by(|a, b| {
+            b.requests
+                .cmp(&a.requests)
+                .then(b.count.cmp(&a.count))
+                .then(a.first.cmp(&b.first))
+        });
+        self.templates
+            .sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+    }
+
+    /// Moves every sample line number by `offset` (a part that started mid-file).
+    pub fn shift_lines(&mut self, offset: u64) {
+        for c in &mut self.clusters {
+            c.sample.line += offset;
+        }
+        for t in &mut self.templates {
+            t.sample.line += offset;
+        }
+    }
+
+    /// Merges reports of parts of the input analysed separately (files, or byte ranges of
+    /// one file), given in input order: clusters and templates with the same key are
+    /// folded, keeping the first part's sample. Template ids are renumbered.
+    pub fn merge(parts: Vec<Report>) -> Report {
+        use std::collections::HashMap;
+        let mut out = Report::default();
+        let mut by_key: HashMap<(u8, String, String), usize> = HashMap::new();
+        let mut by_template: HashMap<String, usize> = HashMap::new();
+        for part in parts {
+            let t = part.totals;
+            let o = &mut out.totals;
+            o.files += t.files;
+            o.lines += t.lines;
+            o.records += t.records;
+            o.upstream_lines += t.upstream_lines;
+            o.requests += t.requests;
+            o.unclassified += t.unclassified;
+            o.binary_lines += t.binary_lines;
+            o.invalid_utf8_lines += t.invalid_utf8_lines;
+            o.cut_lines += t.cut_lines;
+            o.filtered_out += t.filtered_out;
+            o.unreadable_files += t.unreadable_files;
+            o.first_seen = min_opt(o.first_seen, t.first_seen);
+            o.last_seen = max_opt(o.last_seen, t.last_seen);
+            for c in part.clusters {
+                let key = (c.cause, c.upstream.clone(), c.server.clone());
+                match by_key.get(&key) {
+                    Some(&i) => out.clusters[i].merge(&c),
+                    None => {
+                        by_key.insert(key, out.clusters.len());
+                        out.clusters.push(c);
+                    }
+                }
+            }
+            for tg in part.templates {
+                match by_template.get(&tg.template) {
+                    Some(&i) => out.templates[i].count += tg.count,
+                    None => {
+                        by_template.insert(tg.template.clone(), out.templates.len());
+                        out.templates.push(tg);
+                    }
+                }
+            }
+        }
+        for (i, tg) in out.templates.iter_mut().enumerate() {
+            tg.id = i as u32;
+        }
+        out.rank();
+        out
+    }
+}
+
+/// Formats epoch seconds (local time as logged) as `2024-05-01T12:00:00`.
+pub fn iso(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_stays_bounded_and_keeps_counts() {
+        let mut h = Histogram::default();
+        for t in (0..10_000_000).step_by(997) {
+            h.add(t);
+        }
+        h.add(-5_000_000);
+        assert!(h.counts.len() <= MAX_BUCKETS);
+        assert_eq!(h.counts.iter().sum::<u64>(), 10_000_000 / 997 + 2);
+    }
+
+    #[test]
+    fn topk_finds_heavy_hitters() {
+        let mut t = TopK::default();
+        for i in 0..1000 {
+            t.add(&format!("rare{i}"));
+            t.add("hot");
+        }
+        assert_eq!(t.top(1)[0].0, "hot");
+    }
+}

@@ -1,0 +1,560 @@
+//! `proxylint logs` as a user runs it: exit codes, output formats, inputs (stdin,
+//! directories, rotated and gzipped files), bad input, time windows and --follow.
+
+mod logs_common;
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use logs_common::{fixtures_dir, proxylint};
+
+const REFUSED: &str = "2024/05/01 12:00:00 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: app, request: \"GET /a HTTP/1.1\", upstream: \"http://127.0.0.1:8080/a\", host: \"app\"\n";
+
+fn line_at(time: &str, conn: u32, msg: &str) -> String {
+    format!(
+        "2024/05/01 {time} [error] 7#7: *{conn} {msg}, client: 10.0.0.1, server: app, request: \"GET /x HTTP/1.1\", upstream: \"http://127.0.0.1:8080/x\", host: \"app\"\n"
+    )
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::default());
+    e.write_all(data).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn ndjson_records(out: &std::process::Output) -> Vec<serde_json::Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("ndjson"))
+        .collect()
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let p = log.to_str().expect("path");
+    assert_eq!(proxylint(&[p]).status.code(), Some(0));
+    assert_eq!(
+        proxylint(&["--fail-on", "connection-refused", p])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        proxylint(&["--fail-on", "read-timeout,dns-failure", p])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(proxylint(&["--fail-on", "any", p]).status.code(), Some(1));
+    let bad = proxylint(&["--fail-on", "no-such-cause", p]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("unknown cause `no-such-cause`"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn config_flag_reports_missing_model() {
+    let out = proxylint(&["--config", "/etc/nginx/nginx.conf", "x.log"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--config needs the nginx model; not available in this build"));
+}
+
+#[test]
+fn json_report_has_the_documented_fields() {
+    let f = fixtures_dir().join("nginx/pool-down.log");
+    let out = proxylint(&["--format", "json", f.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let clusters = v["clusters"].as_array().expect("clusters");
+    assert!(!clusters.is_empty());
+    for key in [
+        "cause",
+        "title",
+        "count",
+        "requests",
+        "first_seen",
+        "last_seen",
+        "upstreams",
+        "servers",
+        "sample",
+        "status",
+        "advice",
+        "config_refs",
+    ] {
+        assert!(
+            clusters[0].get(key).is_some(),
+            "cluster lacks {key}: {}",
+            clusters[0]
+        );
+    }
+    for key in ["file", "line", "text"] {
+        assert!(clusters[0]["sample"].get(key).is_some());
+    }
+    // Ranked by requests, most first.
+    let requests: Vec<u64> = clusters
+        .iter()
+        .map(|c| c["requests"].as_u64().unwrap_or(0))
+        .collect();
+    assert!(requests.windows(2).all(|w| w[0] >= w[1]), "{requests:?}");
+    assert!(v["totals"]["upstream_lines"].as_u64().unwrap_or(0) > 0);
+    let causes: Vec<&str> = clusters
+        .iter()
+        .filter_map(|c| c["cause"].as_str())
+        .collect();
+    assert!(
+        causes.contains(&"no-live-upstreams") && causes.contains(&"connection-refused"),
+        "{causes:?}"
+    );
+}
+
+#[test]
+fn ndjson_is_one_object_per_record_in_input_order() {
+    let f = fixtures_dir().join("samples/glued.log");
+    let out = proxylint(&["--format", "ndjson", f.to_str().expect("path")]);
+    let recs = ndjson_records(&out);
+    // Two records glued on line 1, one on line 2.
+    let lines: Vec<u64> = recs
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(lines, [1, 1, 2]);
+    assert_eq!(recs[0]["cause"], "connection-refused");
+    assert_eq!(recs[2]["cause"], serde_json::Value::Null);
+    assert!(recs[2]["template_id"].is_u64());
+    for key in [
+        "file",
+        "line",
+        "time",
+        "level",
+        "cause",
+        "template_id",
+        "upstream",
+    ] {
+        assert!(recs[0].get(key).is_some(), "record lacks {key}");
+    }
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args(["logs", "--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(REFUSED.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["clusters"][0]["cause"], "connection-refused");
+    assert_eq!(v["clusters"][0]["sample"]["file"], "<stdin>");
+}
+
+#[test]
+fn rotated_directory_is_read_oldest_first_with_multi_member_gzip() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    // error.log.2.gz: two gzip members concatenated (logrotate + cat), oldest lines.
+    let mut two = gz(line_at(
+        "10:00:00",
+        1,
+        "no live upstreams while connecting to upstream",
+    )
+    .as_bytes());
+    two.extend(gz(line_at(
+        "10:00:01",
+        2,
+        "no live upstreams while connecting to upstream",
+    )
+    .as_bytes()));
+    fs::write(d.join("error.log.2.gz"), two).expect("write");
+    fs::write(
+        d.join("error.log.1"),
+        line_at(
+            "11:00:00",
+            3,
+            "upstream prematurely closed connection while reading response header from upstream",
+        ),
+    )
+    .expect("write");
+    fs::write(d.join("error.log"), line_at("12:00:00", 4, "upstream timed out (110: Connection timed out) while reading response header from upstream")).expect("write");
+    fs::write(
+        d.join("access.log"),
+        "127.0.0.1 - - [01/May/2024:12:00:00 +0000] \"GET / HTTP/1.1\" 502 0\n",
+    )
+    .expect("write");
+    let out = proxylint(&["--format", "ndjson", d.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let times: Vec<String> = ndjson_records(&out)
+        .iter()
+        .map(|r| r["time"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2024-05-01T10:00:00",
+            "2024-05-01T10:00:01",
+            "2024-05-01T11:00:00",
+            "2024-05-01T12:00:00"
+        ]
+    );
+}
+
+#[test]
+fn glob_inputs_expand() {
+    let dir = tempfile::tempdir().expect("tmp");
+    fs::write(dir.path().join("a-error.log"), REFUSED).expect("write");
+    fs::write(dir.path().join("b-error.log"), REFUSED).expect("write");
+    let pattern = format!("{}/*-error.log", dir.path().display());
+    let out = proxylint(&["--format", "json", &pattern]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["totals"]["files"], 2);
+}
+
+#[test]
+fn binary_file_is_skipped_with_a_message_and_the_rest_analysed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let bin = dir.path().join("core.bin");
+    let garbage: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    fs::write(&bin, garbage).expect("write");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let out = proxylint(&[
+        "--format",
+        "json",
+        bin.to_str().expect("p"),
+        log.to_str().expect("p"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("binary data skipped"),
+        "{}",
+        stderr(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["clusters"][0]["cause"], "connection-refused");
+}
+
+#[test]
+fn invalid_utf8_is_counted_and_still_classified() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    let line = REFUSED
+        .replace("GET /a", "GET /caf\u{fffd}")
+        .replace('\u{fffd}', "\u{1}");
+    let mut bytes = line.into_bytes();
+    let at = bytes.iter().position(|&b| b == 1).expect("marker");
+    bytes[at] = 0xe9; // Latin-1 é: not UTF-8
+    fs::write(&log, bytes).expect("write");
+    let out = proxylint(&["--format", "json", log.to_str().expect("p")]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["totals"]["invalid_utf8_lines"], 1);
+    assert_eq!(v["clusters"][0]["cause"], "connection-refused");
+}
+
+#[test]
+fn truncated_gzip_keeps_the_lines_before_the_cut() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut text = String::new();
+    for i in 0..2000 {
+        text.push_str(&line_at(
+            "10:00:00",
+            i,
+            "no live upstreams while connecting to upstream",
+        ));
+    }
+    let full = gz(text.as_bytes());
+    let cut = dir.path().join("error.log.3.gz");
+    fs::write(&cut, &full[..full.len() / 2]).expect("write");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let out = proxylint(&[
+        "--format",
+        "json",
+        cut.to_str().expect("p"),
+        log.to_str().expect("p"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an incomplete read is an I/O error"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("error.log.3.gz") && err.contains("read error"),
+        "{err}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("json report still printed");
+    let lines = v["totals"]["upstream_lines"].as_u64().unwrap_or(0);
+    assert!(lines > 100 && lines < 2001, "{lines}");
+}
+
+#[test]
+fn missing_and_unreadable_files_are_reported_and_the_rest_analysed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let missing = dir.path().join("nope.log");
+    let out = proxylint(&[
+        "--format",
+        "json",
+        missing.to_str().expect("p"),
+        log.to_str().expect("p"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nope.log"), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["clusters"][0]["cause"], "connection-refused");
+    // A directory given where a file is expected cannot be read as a log either.
+    let all_bad = proxylint(&[missing.to_str().expect("p")]);
+    assert_eq!(all_bad.status.code(), Some(2));
+}
+
+#[test]
+fn overlong_line_is_cut_not_fatal() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    let mut data = Vec::with_capacity(11 << 20);
+    data.extend_from_slice(b"2024/05/01 11:59:59 [error] 7#7: *9 upstream sent too big header while reading response header from upstream, client: 10.0.0.1, server: app, request: \"GET /");
+    data.extend(std::iter::repeat_n(b'a', 10 << 20));
+    data.extend_from_slice(b" HTTP/1.1\", upstream: \"http://127.0.0.1:8080/\", host: \"app\"\n");
+    data.extend_from_slice(REFUSED.as_bytes());
+    fs::write(&log, data).expect("write");
+    let out = proxylint(&["--format", "json", log.to_str().expect("p")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cut to its first"),
+        "{}",
+        stderr(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let causes: Vec<&str> = v["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .filter_map(|c| c["cause"].as_str())
+        .collect();
+    assert!(
+        causes.contains(&"connection-refused") && causes.contains(&"header-too-big"),
+        "{causes:?}"
+    );
+    assert_eq!(v["totals"]["cut_lines"], 1);
+}
+
+#[test]
+fn since_and_until_filter_by_log_time() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    let mut text = String::new();
+    for (i, t) in ["09:00:00", "10:00:00", "11:00:00", "12:00:00"]
+        .iter()
+        .enumerate()
+    {
+        text.push_str(&line_at(
+            t,
+            i as u32,
+            "no live upstreams while connecting to upstream",
+        ));
+    }
+    fs::write(&log, text).expect("write");
+    let out = proxylint(&[
+        "--format",
+        "ndjson",
+        "--since",
+        "2024-05-01T10:00:00",
+        "--until",
+        "2024-05-01 12:00",
+        log.to_str().expect("p"),
+    ]);
+    let times: Vec<String> = ndjson_records(&out)
+        .iter()
+        .map(|r| r["time"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(times, ["2024-05-01T10:00:00", "2024-05-01T11:00:00"]);
+    let bad = proxylint(&["--since", "yesterday-ish", log.to_str().expect("p")]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn text_report_snapshot() {
+    let out = Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args([
+            "logs",
+            "nginx/pool-down.log",
+            "samples/host-unreachable.log",
+        ])
+        .current_dir(fixtures_dir())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+/// Reads the child's stdout lines on a thread so every wait is bounded.
+fn line_channel(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn append(path: &Path, text: &str) {
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .expect("open");
+    f.write_all(text.as_bytes()).expect("append");
+}
+
+#[test]
+fn follow_survives_rotation() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    fs::write(
+        &log,
+        line_at(
+            "10:00:00",
+            1,
+            "no live upstreams while connecting to upstream",
+        ),
+    )
+    .expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args([
+            "logs",
+            "--follow",
+            "--format",
+            "ndjson",
+            log.to_str().expect("p"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let rx = line_channel(child.stdout.take().expect("stdout"));
+    let wait = Duration::from_secs(10);
+    let first = rx.recv_timeout(wait);
+    append(
+        &log,
+        &line_at(
+            "10:00:01",
+            2,
+            "upstream prematurely closed connection while reading response header from upstream",
+        ),
+    );
+    let second = rx.recv_timeout(wait);
+    // logrotate: rename, then the server opens a new file.
+    fs::rename(&log, dir.path().join("error.log.1")).expect("rename");
+    std::thread::sleep(Duration::from_millis(500));
+    fs::write(&log, line_at("10:00:02", 3, "upstream timed out (110: Connection timed out) while reading response header from upstream")).expect("write");
+    let third = rx.recv_timeout(wait);
+    let _ = child.kill();
+    let _ = child.wait();
+    let cause = |l: Result<String, mpsc::RecvTimeoutError>| -> String {
+        let l = l.expect("a line within 10 s");
+        let v: serde_json::Value = serde_json::from_str(&l).expect("json");
+        v["cause"].as_str().unwrap_or("").to_owned()
+    };
+    assert_eq!(cause(first), "no-live-upstreams");
+    assert_eq!(cause(second), "upstream-closed");
+    assert_eq!(cause(third), "read-timeout");
+}
+
+#[test]
+fn threads_split_a_file_and_agree_with_one_thread() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    let msgs = [
+        "connect() failed (111: Connection refused) while connecting to upstream",
+        "upstream timed out (110: Connection timed out) while reading response header from upstream",
+        "no live upstreams while connecting to upstream",
+    ];
+    let mut text = String::new();
+    for i in 0..6000u32 {
+        let t = format!("10:{:02}:{:02}", (i / 60) % 60, i % 60);
+        text.push_str(&line_at(&t, i, msgs[(i % 3) as usize]));
+        if i % 7 == 0 {
+            text.push_str(&format!(
+                "2024/05/01 {t} [notice] 1#1: signal {i} (SIGHUP) received\n"
+            ));
+        }
+    }
+    fs::write(&log, text).expect("write");
+    let p = log.to_str().expect("p");
+    let one = proxylint(&["--format", "json", "--threads", "1", p]);
+    let two = proxylint(&[
+        "--format",
+        "json",
+        "--threads",
+        "2",
+        "--chunk-bytes",
+        "65536",
+        p,
+    ]);
+    let v1: serde_json::Value = serde_json::from_slice(&one.stdout).expect("json");
+    let v2: serde_json::Value = serde_json::from_slice(&two.stdout).expect("json");
+    let summary = |v: &serde_json::Value| -> Vec<(String, u64, u64)> {
+        let mut s: Vec<(String, u64, u64)> = v["clusters"]
+            .as_array()
+            .expect("clusters")
+            .iter()
+            .map(|c| {
+                (
+                    c["cause"].as_str().unwrap_or("").to_owned(),
+                    c["count"].as_u64().unwrap_or(0),
+                    c["requests"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        s.sort();
+        s
+    };
+    assert_eq!(summary(&v1), summary(&v2));
+    assert_eq!(v1["totals"]["lines"], v2["totals"]["lines"]);
+    assert_eq!(v2["totals"]["files"], 1);
+    // Sample line numbers are those of the whole file, whichever range found them.
+    let content = fs::read_to_string(&log).expect("read");
+    let all: Vec<&str> = content.lines().collect();
+    for t in v2["templates"]
+        .as_array()
+        .expect("templates")
+        .iter()
+        .chain(v2["clusters"].as_array().expect("clusters"))
+    {
+        let line = t["sample"]["line"].as_u64().expect("line") as usize;
+        assert_eq!(all[line - 1], t["sample"]["text"].as_str().expect("text"));
+    }
+}
