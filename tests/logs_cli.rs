@@ -73,10 +73,67 @@ fn exit_codes_follow_fail_on() {
 }
 
 #[test]
-fn config_flag_reports_missing_model() {
-    let out = proxylint(&["--config", "/etc/nginx/nginx.conf", "x.log"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--config needs the nginx model; not available in this build"));
+fn config_maps_clusters_to_passes_settings_and_findings() {
+    let dir = fixtures_dir();
+    let conf = dir.join("config/nginx.conf");
+    let logs: Vec<String> = ["huge-header", "slow", "missing-socket"]
+        .iter()
+        .map(|n| dir.join(format!("nginx/{n}.log")).display().to_string())
+        .collect();
+    let mut args = vec![
+        "--format",
+        "json",
+        "--config",
+        conf.to_str().unwrap_or_default(),
+    ];
+    args.extend(logs.iter().map(String::as_str));
+    let out = proxylint(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let refs = |cause: &str| {
+        doc["clusters"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["cause"] == cause))
+            .map(|c| c["config_refs"].clone())
+            .unwrap_or_default()
+    };
+    let huge = refs("header-too-big");
+    assert_eq!(huge[0]["line"], 12);
+    assert_eq!(huge[0]["directive"], "proxy_pass http://127.0.0.1:44989;");
+    assert_eq!(
+        huge[0]["effective"][0],
+        serde_json::json!({"name": "proxy_buffer_size", "value": "1k", "default": false})
+    );
+    assert!(
+        huge[0]["findings"][0]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("NGX104 "),
+        "{huge}"
+    );
+    let slow = refs("read-timeout");
+    assert_eq!(slow[0]["line"], 17);
+    assert_eq!(
+        slow[0]["effective"][1],
+        serde_json::json!({"name": "proxy_send_timeout", "value": "60s", "default": true})
+    );
+    assert!(
+        slow[0]["findings"][0]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("NGX102 "),
+        "{slow}"
+    );
+    let socket = refs("socket-not-found");
+    assert_eq!(socket[0]["line"], 21);
+    // A configuration that cannot be read is a usage error, as for `proxylint CONF`.
+    let missing = proxylint(&["--config", "/nonexistent/nginx.conf", &logs[0]]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("/nonexistent/nginx.conf"),
+        "{}",
+        stderr(&missing)
+    );
 }
 
 #[test]

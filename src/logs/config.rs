@@ -1,8 +1,20 @@
-//! The seam to the configuration model: `--config` maps each cluster to the config lines
-//! that explain it. The nginx model is built elsewhere (issue: nginx config parser); this
-//! module only defines what the log analyzer needs from it.
+//! `--config`: maps each cluster to the configuration lines that explain it. The log
+//! analyzer asks through [`ConfigRefs`]; [`NginxRefs`] answers from the nginx model and
+//! its lint findings, with the cause-to-directives table of grammars/logs/config-refs.tsv.
+
+use std::path::Path;
 
 use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::lint::{self, Input, LoadOptions};
+use crate::model::index::Pass;
+use crate::model::{Config, Scope};
+use crate::nginx::ast::NodeId;
+use crate::nginx::url::{Addr, ParseOptions, parse_addr};
+use crate::settings::Settings;
+
+const CONFIG_REFS: &str = include_str!("../../grammars/logs/config-refs.tsv");
 
 /// One place in the configuration that explains a cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -13,10 +25,19 @@ pub struct ConfigRef {
     pub line: u32,
     /// The directive as written: `proxy_pass http://backend;`
     pub directive: String,
-    /// The effective values that matter for the cause there: (`proxy_read_timeout`, `60s`).
-    pub effective: Vec<(String, String)>,
+    /// The effective values that matter for the cause there.
+    pub effective: Vec<Setting>,
     /// Lint findings at that place that explain the cause (`NGX104`).
     pub findings: Vec<String>,
+}
+
+/// A directive's value where a pass applies: set in the configuration or nginx's default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Setting {
+    pub name: String,
+    pub value: String,
+    /// nginx's default for the version checked against, not written in the file.
+    pub default: bool,
 }
 
 /// What the log analyzer asks the configuration model: the config places that send traffic
@@ -25,4 +46,186 @@ pub struct ConfigRef {
 /// `cause` (a cause id of causes.md).
 pub trait ConfigRefs {
     fn refs_for(&self, upstream: &str, server: &str, cause: &str) -> Vec<ConfigRef>;
+}
+
+/// The config directives and lint rules that explain a cause (grammars/logs/config-refs.tsv).
+fn explained_by(cause: &str) -> (Vec<&'static str>, Vec<&'static str>) {
+    let row = CONFIG_REFS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|f| f.first() == Some(&cause));
+    let list = |i: usize| -> Vec<&'static str> {
+        row.as_ref()
+            .and_then(|f| f.get(i))
+            .map(|v| {
+                v.split(',')
+                    .filter(|x| !x.is_empty() && *x != "-")
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    (list(1), list(2))
+}
+
+/// An nginx configuration and its findings, as `--config` reads it.
+pub struct NginxRefs {
+    config: Config,
+    findings: Vec<Diagnostic>,
+}
+
+impl NginxRefs {
+    /// Reads the configuration with the proxylint.toml that applies to it (found upward
+    /// from its directory), as `proxylint nginx.conf` would.
+    pub fn load(path: &Path) -> Result<NginxRefs, crate::Error> {
+        let start = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let settings = match crate::settings::discover(start) {
+            Some(file) => Settings::from_file(&file)?,
+            None => Settings::default(),
+        };
+        let config = lint::load(
+            &[Input::File(path.to_path_buf())],
+            &LoadOptions::default(),
+            &settings,
+        )?;
+        let findings = lint::check(&config, &settings);
+        Ok(NginxRefs { config, findings })
+    }
+
+    /// Whether `pass` sends traffic to the logged upstream (an address, a socket, or
+    /// the group name nginx logs for "no live upstreams").
+    fn targets(&self, pass: &Pass, logged: &str, logged_addr: Option<&Addr>) -> bool {
+        let index = self.config.index();
+        let same = |a: &Addr| match logged_addr {
+            Some(l) if a.unix || l.unix => a.unix && l.unix && a.host == l.host,
+            Some(l) => {
+                a.host.eq_ignore_ascii_case(&l.host) && (l.port.is_none() || a.port == l.port)
+            }
+            None => false,
+        };
+        match pass.upstream {
+            Some(u) => {
+                let group = &index.upstreams[u];
+                group.name.eq_ignore_ascii_case(logged)
+                    || group.servers.iter().any(|s| same(&s.addr))
+            }
+            None => pass.target.as_ref().is_some_and(|t| same(&t.addr)),
+        }
+    }
+
+    fn directive_ref(
+        &self,
+        id: NodeId,
+        effective: Vec<Setting>,
+        rules: &[&str],
+    ) -> Option<ConfigRef> {
+        let d = self.config.tree.directive(id)?;
+        let span = d.span();
+        let file = self.config.sources.get(span.file);
+        // Findings at the pass, at the directives shown, or inside the group it names.
+        let findings = self
+            .findings
+            .iter()
+            .filter(|f| rules.contains(&f.code))
+            .filter(|f| {
+                f.span.is_some_and(|s| {
+                    s.file == span.file && s.start >= span.start && s.end <= span.end
+                })
+            })
+            .map(|f| format!("{} {}", f.code, f.message))
+            .collect();
+        Some(ConfigRef {
+            file: file.name.clone(),
+            line: file.line_col(span.start).0 as u32,
+            directive: file.snippet(span),
+            effective,
+            findings,
+        })
+    }
+
+    /// (name, value) of the directives that explain the cause where `scope` applies;
+    /// defaults are marked. The ids are where they are set (for their findings).
+    fn effective(&self, scope: Scope, names: &[String]) -> (Vec<Setting>, Vec<NodeId>) {
+        let mut values = Vec::new();
+        let mut ids = Vec::new();
+        for name in names {
+            let Some((args, id)) = self.config.value(scope, name) else {
+                continue;
+            };
+            ids.extend(id);
+            values.push(Setting {
+                name: name.clone(),
+                value: args.join(" "),
+                default: id.is_none(),
+            });
+        }
+        (values, ids)
+    }
+}
+
+impl ConfigRefs for NginxRefs {
+    fn refs_for(&self, upstream: &str, server: &str, cause: &str) -> Vec<ConfigRef> {
+        let (directives, rules) = explained_by(cause);
+        let index = self.config.index();
+        let logged_addr = parse_addr(upstream, ParseOptions::default()).ok();
+        let mut passes: Vec<&Pass> = index
+            .passes
+            .iter()
+            .filter(|p| !upstream.is_empty() && self.targets(p, upstream, logged_addr.as_ref()))
+            .collect();
+        // The server the line names narrows it down, when it matches any of them.
+        let server = server.to_ascii_lowercase();
+        let in_server = |p: &&Pass| {
+            p.server
+                .and_then(|id| index.servers.iter().find(|s| s.id == id))
+                .is_some_and(|s| s.names.contains(&server))
+        };
+        if passes.iter().any(in_server) {
+            passes.retain(in_server);
+        }
+        let mut out = Vec::new();
+        for pass in passes {
+            let module = pass.directive.trim_end_matches("_pass");
+            let names: Vec<String> = directives
+                .iter()
+                .map(|d| d.replace("{m}", module))
+                .collect();
+            let (effective, ids) = self.effective(pass.scope, &names);
+            let mut r = match self.directive_ref(pass.id, effective, &rules) {
+                Some(r) => r,
+                None => continue,
+            };
+            // Findings on the directives shown, and on the group's server lines.
+            let group_lines = pass
+                .upstream
+                .map(|u| {
+                    index.upstreams[u]
+                        .servers
+                        .iter()
+                        .map(|s| s.id)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            for id in ids.into_iter().chain(group_lines) {
+                if let Some(extra) = self.directive_ref(id, Vec::new(), &rules) {
+                    r.findings.extend(extra.findings);
+                }
+            }
+            r.findings.dedup();
+            out.push(r);
+        }
+        // Causes about nginx itself (file descriptors, worker connections) point at the
+        // global directives.
+        if out.is_empty() && directives.iter().all(|d| !d.contains("{m}")) {
+            for name in &directives {
+                for (id, _) in self.config.occurrences(name) {
+                    out.extend(self.directive_ref(id, Vec::new(), &rules));
+                }
+            }
+        }
+        out
+    }
 }

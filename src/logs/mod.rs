@@ -90,11 +90,11 @@ const PROGRESS_MIN_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Runs the log analysis and returns the process exit code.
 pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
-    if args.config.is_some() {
-        return Err(Error::Usage(
-            "--config needs the nginx model; not available in this build".into(),
-        ));
-    }
+    let config = args
+        .config
+        .as_deref()
+        .map(|path| config::NginxRefs::load(path))
+        .transpose()?;
     if args.follow && args.format == OutputFormat::Json {
         return Err(Error::Usage(
             "--follow streams records: use --format ndjson or text".into(),
@@ -185,10 +185,18 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
     }
     let cat = catalogue::Catalogue::get();
     let written = match args.format {
-        OutputFormat::Text if !args.follow => {
-            print_text::write_report(&mut out, &report, cat, None)
-        }
-        OutputFormat::Json => print_json::write_report(&mut out, &report, cat, None),
+        OutputFormat::Text if !args.follow => print_text::write_report(
+            &mut out,
+            &report,
+            cat,
+            config.as_ref().map(|c| c as &dyn config::ConfigRefs),
+        ),
+        OutputFormat::Json => print_json::write_report(
+            &mut out,
+            &report,
+            cat,
+            config.as_ref().map(|c| c as &dyn config::ConfigRefs),
+        ),
         _ => Ok(()),
     };
     if let Err(e) = written.and_then(|()| out.flush()) {

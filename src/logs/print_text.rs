@@ -150,6 +150,13 @@ fn write_cluster(
     if let Some(model) = config {
         for r in model.refs_for(&c.upstream, &c.server, &cause.id) {
             writeln!(out, "   at:      {}:{}  {}", r.file, r.line, r.directive)?;
+            for s in &r.effective {
+                let default = if s.default { " (default)" } else { "" };
+                writeln!(out, "            {} {}{default}", s.name, s.value)?;
+            }
+            for f in &r.findings {
+                writeln!(out, "            finding: {f}")?;
+            }
         }
     }
     Ok(())
