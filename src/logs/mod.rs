@@ -93,7 +93,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
     let config = args
         .config
         .as_deref()
-        .map(|path| config::NginxRefs::load(path))
+        .map(config::NginxRefs::load)
         .transpose()?;
     if args.follow && args.format == OutputFormat::Json {
         return Err(Error::Usage(
