@@ -1,0 +1,1056 @@
+//! Differential test: proxylint's verdict must be the real `nginx -t`'s.
+//!
+//! Every configuration of ../shared/corpus/nginx, and a few hundred seeded mutations
+//! of the ones nginx accepts, is copied to a temp dir, given `load_module` lines for
+//! the dynamic modules Debian ships, and checked by both the installed nginx and
+//! proxylint (through the library, with the installed nginx's version). They agree when
+//! both accept, or both refuse naming the same file and line (or both no line).
+//!
+//! A disagreement is put in one of three categories by what nginx said: it depends on
+//! DNS, it depends on the host's files or users, or it is proxylint's bug. The test
+//! fails on any bug not listed in [`KNOWN_DIVERGENCES`], and on listed ones that have
+//! gone away, so that the list only shrinks. `cargo test --test differential --
+//! --nocapture` prints the summary table and every disagreement.
+//!
+//! Runs whenever nginx is installed; with `CI=true` a missing nginx, module or corpus
+//! fails the test instead of skipping it.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::mutate::{KINDS, Rng, mutate};
+use proxylint::lint::{Input, LoadOptions, check, first_nginx_error, load};
+use proxylint::nginx::grammar::Version;
+use proxylint::settings::Settings;
+
+/// Disagreements that are proxylint's bugs, known and not fixed yet: case id (as the
+/// summary prints it) and why they differ. Remove an entry when its fix lands; the
+/// test fails when a listed case agrees, so the list cannot rot.
+const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
+    // nginx's checks after reading the whole configuration (it names no line).
+    (
+        "crossplane/comments-between-args",
+        "no events block: nginx refuses `no 'events' section in configuration`",
+    ),
+    (
+        "crossplane/non-unicode",
+        "no events block: nginx refuses `no 'events' section in configuration`",
+    ),
+    (
+        "go-crossplane/comments-between-args",
+        "no events block: nginx refuses `no 'events' section in configuration`",
+    ),
+    (
+        "go-crossplane/comments-between-args-disable-parse",
+        "no events block: nginx refuses `no 'events' section in configuration`",
+    ),
+    (
+        "go-crossplane/empty-config",
+        "no events block: nginx refuses `no 'events' section in configuration`",
+    ),
+    (
+        "go-crossplane/lua-basic",
+        "no events block: nginx refuses `no 'events' section in configuration`",
+    ),
+    (
+        "go-crossplane/lua-block-larger",
+        "no events block: nginx refuses `no 'events' section in configuration`",
+    ),
+    (
+        "go-crossplane/types",
+        "no events block: nginx refuses `no 'events' section in configuration`",
+    ),
+    (
+        "crossplane/empty-value-map",
+        "`$arg` in a map value is an unknown variable; NGX019 skips map values",
+    ),
+    (
+        "go-crossplane/empty-value-map",
+        "`$arg` in a map value is an unknown variable; NGX019 skips map values",
+    ),
+    (
+        "go-crossplane/lua-block-simple",
+        "ssl_certificate_by_lua_block in a server without ssl: lua's `no ssl configured for the server`",
+    ),
+    // Debian's nginx 1.22.1 differs from the directive table.
+    (
+        "nginx-tests/http_listen",
+        "nginx 1.22.1 accepts the port range of `listen 127.0.0.1:8182-8183`; NGX005 refuses it",
+    ),
+    (
+        r#"nginx-tests/http_listen: add argument "" to "listen" at line 40"#,
+        "nginx 1.22.1 accepts the port range of `listen 127.0.0.1:8182-8183`; NGX005 refuses it",
+    ),
+    (
+        "nginx-tests/http_max_headers",
+        "Debian's 1.22.1 has max_headers (backported); the table has it since 1.29.8",
+    ),
+    (
+        r#"nginx-tests/http_max_headers: move "root" from line 12 into the parent block at line 29"#,
+        "Debian's 1.22.1 has max_headers (backported); the table has it since 1.29.8",
+    ),
+    (
+        "nginx-tests/geo_volatile",
+        "nginx 1.22 has no `volatile` in geo: `invalid number of the geo parameters`",
+    ),
+    // Bodies of map and geo blocks are not checked.
+    (
+        r#"go-crossplane/directive-with-space: add argument 1 to "'~Opera Mini'" at line 6"#,
+        "a map entry of other than 2 words: `invalid number of the map parameters`",
+    ),
+    (
+        r#"nginx-tests/config_dump: add argument on to "foo" at line 26"#,
+        "a map entry of other than 2 words: `invalid number of the map parameters`",
+    ),
+    (
+        r#"nginx-tests/map: delete ";" at line 35"#,
+        "a map entry of other than 2 words: `invalid number of the map parameters`",
+    ),
+    (
+        r#"nginx-tests/map_volatile: add argument "" to "/2/redirect" at line 30"#,
+        "a map entry of other than 2 words: `invalid number of the map parameters`",
+    ),
+    (
+        r#"nginx-tests/stream_limit_rate2: duplicate "8083" at line 23"#,
+        "a map key given twice: `conflicting parameter`",
+    ),
+    (
+        r#"nginx-tests/slice: misspell "~bytes=(.+)" as "~bytes=(.+" at line 29"#,
+        "a map regex key that does not compile: `pcre2_compile() failed`",
+    ),
+    (
+        "go-crossplane/geo",
+        "a CIDR entry in a geo block with `ranges`: `invalid range`",
+    ),
+    (
+        r#"nginx-tests/geo: move "ranges" from line 89 into the parent block at line 96"#,
+        "a range entry in a geo block without `ranges`: `invalid network`",
+    ),
+    // Values of directives with their own parsers are not checked.
+    (
+        r#"nginx-tests/fastcgi_unix: delete ";" at line 3"#,
+        "error_log level: `invalid log level`",
+    ),
+    (
+        r#"nginx-tests/mirror_proxy: add argument "" to "error_log" at line 3"#,
+        "error_log level: `invalid log level`",
+    ),
+    (
+        r#"nginx-tests/proxy_pass_request: delete ";" at line 3"#,
+        "error_log level: `invalid log level`",
+    ),
+    (
+        r#"nginx-tests/proxy_protocol_unix: add argument on to "error_log" at line 3"#,
+        "error_log level: `invalid log level`",
+    ),
+    (
+        r#"nginx-tests/range_flv: delete ";" at line 3"#,
+        "error_log level: `invalid log level`",
+    ),
+    (
+        r#"nginx-tests/range_if_range: delete ";" at line 3"#,
+        "error_log level: `invalid log level`",
+    ),
+    (
+        r#"nginx-tests/scgi_body: add argument "" to "error_log" at line 3"#,
+        "error_log level: `invalid log level`",
+    ),
+    (
+        r#"nginx-tests/stream_error_log: add argument extra to "error_log" at line 28"#,
+        "error_log level: `invalid log level`",
+    ),
+    (
+        r#"nginx-tests/sub_filter: add argument "" to "error_log" at line 3"#,
+        "error_log level: `invalid log level`",
+    ),
+    (
+        r#"nginx-tests/upstream_least_conn: add argument extra to "error_log" at line 3"#,
+        "error_log level: `invalid log level`",
+    ),
+    (
+        r#"nginx-tests/autoindex_win32: delete ";" at line 13"#,
+        "access_log format name not defined by log_format: `unknown log format`",
+    ),
+    (
+        r#"nginx-tests/range_mp4: delete ";" at line 13"#,
+        "access_log format name not defined by log_format: `unknown log format`",
+    ),
+    (
+        r#"nginx-tests/request_id: add argument on to "access_log" at line 13"#,
+        "access_log format name not defined by log_format: `unknown log format`",
+    ),
+    (
+        r#"nginx-tests/proxy_upgrade: duplicate "log_format" at line 21"#,
+        "a log_format name given twice: `duplicate log_format name`",
+    ),
+    (
+        r#"crossplane/simple: break value "1024" into "1024x" at line 2"#,
+        "worker_connections value: `invalid number`",
+    ),
+    (
+        r#"go-crossplane/simple-variable-with-braces: break value "1024" into "99999999999999999999999" at line 2"#,
+        "worker_connections value: `invalid number`",
+    ),
+    (
+        r#"nginx-tests/fastcgi_extra_data: break value "1m" into "99999999999999999999999" at line 26"#,
+        "the time of *_cache_valid (fraction or overflow): `invalid time value`",
+    ),
+    (
+        r#"nginx-tests/proxy_cache_chunked: break value "1m" into "1.5m" at line 31"#,
+        "the time of *_cache_valid (fraction or overflow): `invalid time value`",
+    ),
+    (
+        r#"nginx-tests/proxy_cache_valid: break value "200" into "-200" at line 32"#,
+        "the status of proxy_cache_valid: `invalid status`",
+    ),
+    (
+        r#"nginx-tests/proxy_cache_path: add argument 10s to "proxy_cache_path" at line 25"#,
+        "an unknown proxy_cache_path parameter: `invalid parameter`",
+    ),
+    (
+        r#"nginx-tests/headers: add argument 10s to "expires" at line 42"#,
+        "expires with 3 arguments: `expires directive invalid value`",
+    ),
+    (
+        r#"nginx-tests/stream_status_variable: break value "1" into "99999999999999999999999" at line 47"#,
+        "stream limit_conn number overflow: `invalid number of connections`",
+    ),
+    (
+        r#"nginx-tests/stream_upstream_random: break value "1m" into "99999999999999999999999" at line 67"#,
+        "upstream zone size overflow: `invalid zone size`",
+    ),
+    // Duplicates nginx refuses.
+    (
+        r#"go-crossplane/with-comments: duplicate "worker_connections" at line 2"#,
+        "worker_connections twice in events: `is duplicate`",
+    ),
+    (
+        r#"nginx-tests/proxy_cache_vary: duplicate "expires" at line 87"#,
+        "expires twice in a location: `is duplicate`",
+    ),
+    (
+        r#"nginx-tests/stream_geo_ipv6: duplicate "listen" at line 50"#,
+        "the same stream listen address twice: `duplicate address and port pair`",
+    ),
+    (
+        r#"nginx-tests/stream_proxy_complex: duplicate "listen" at line 25"#,
+        "the same stream listen address twice: `duplicate address and port pair`",
+    ),
+    (
+        r#"nginx-tests/stream_realip_hostname: duplicate "listen" at line 15"#,
+        "the same stream listen address twice: `duplicate address and port pair`",
+    ),
+    // Checks across directives.
+    (
+        r#"nginx-tests/stream_upstream_least_conn: move "listen" from line 21 into the parent block at line 23"#,
+        "a stream server without listen: `no listen is defined for server`, at the server line",
+    ),
+    (
+        r#"nginx-tests/proxy_cache_lock_age: move "proxy_cache_path" from line 21 into the parent block at line 36"#,
+        "proxy_cache names a zone no proxy_cache_path defines: `proxy_cache zone is unknown`, at the end of http",
+    ),
+    // Context inference.
+    (
+        r#"nginx-tests/stream_geo: delete "{" at line 14"#,
+        "a broken main file is inferred to be a stream snippet: load_module and events 'not allowed here' at line 1",
+    ),
+];
+
+/// Dynamic modules loaded into every configuration, in an order nginx accepts
+/// (ndk before lua and set-misc, the stream module before stream-* modules), with
+/// the Debian package providing each: the ones real configurations (and the corpus)
+/// use, plus those nginx-full pulls in. A fixed list, so that the known divergences
+/// are the same on every machine; the other Debian modules (modsecurity, nchan,
+/// rtmp...) no corpus configuration uses, and modsecurity alone would add a third
+/// to each nginx run.
+const MODULES: &[(&str, &str)] = &[
+    ("ndk_http_module.so", "libnginx-mod-http-ndk"),
+    ("ngx_http_lua_module.so", "libnginx-mod-http-lua"),
+    ("ngx_http_set_misc_module.so", "libnginx-mod-http-set-misc"),
+    (
+        "ngx_http_headers_more_filter_module.so",
+        "libnginx-mod-http-headers-more-filter",
+    ),
+    ("ngx_http_geoip2_module.so", "libnginx-mod-http-geoip2"),
+    (
+        "ngx_http_brotli_filter_module.so",
+        "libnginx-mod-http-brotli-filter",
+    ),
+    (
+        "ngx_http_brotli_static_module.so",
+        "libnginx-mod-http-brotli-static",
+    ),
+    ("ngx_http_js_module.so", "libnginx-mod-http-js"),
+    ("ngx_http_echo_module.so", "libnginx-mod-http-echo"),
+    (
+        "ngx_http_subs_filter_module.so",
+        "libnginx-mod-http-subs-filter",
+    ),
+    ("ngx_http_auth_pam_module.so", "libnginx-mod-http-auth-pam"),
+    ("ngx_http_dav_ext_module.so", "libnginx-mod-http-dav-ext"),
+    (
+        "ngx_http_upstream_fair_module.so",
+        "libnginx-mod-http-upstream-fair",
+    ),
+    ("ngx_stream_module.so", "libnginx-mod-stream"),
+    ("ngx_stream_geoip2_module.so", "libnginx-mod-stream-geoip2"),
+    ("ngx_stream_js_module.so", "libnginx-mod-stream-js"),
+];
+
+/// Mutations made of each configuration nginx accepts.
+const MUTATIONS_PER_CONFIG: u64 = 2;
+/// nginx runs at once: the CI machine has two cores, shared.
+const PARALLEL: usize = 2;
+/// A run of `nginx -t` taking longer than this is killed and fails the test.
+const NGINX_TIMEOUT: Duration = Duration::from_secs(10);
+/// `ulimit -n` for nginx: an include cycle makes nginx recurse until it crashes; with
+/// few file descriptors it stops early with "Too many open files" instead.
+const NGINX_NOFILE: u32 = 256;
+/// The directory nginx-tests' configurations name (their %%TESTDIR%%); rewritten to
+/// the case's prefix, where the files the tests write are copied.
+const NGINX_TESTS_DIR: &str = "/tmp/nginx-test";
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// `nginx` on PATH, or Debian's /usr/sbin/nginx (sbin is not on every user's PATH).
+fn find_nginx() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin")])
+        .map(|dir| dir.join("nginx"))
+        .find(|p| p.is_file())
+}
+
+/// Skips (returns `None`) when a prerequisite is missing, except in CI where that is
+/// a failure.
+fn prerequisite<T>(found: Option<T>, what: &str) -> Option<T> {
+    if found.is_none() {
+        assert!(!in_ci(), "CI=true but {what}");
+        eprintln!("skipping the differential test: {what}");
+    }
+    found
+}
+
+/// Output of `nginx -v`/`-V` (nginx prints it on stderr).
+fn nginx_info(nginx: &Path, flag: &str) -> String {
+    let out = Command::new(nginx).arg(flag).output().expect("nginx runs");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+struct Env {
+    nginx: PathBuf,
+    settings: Settings,
+    /// `load_module` lines for the modules found, on one line.
+    modules: String,
+}
+
+fn environment() -> Option<(Env, PathBuf)> {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/nginx");
+    let corpus = prerequisite(
+        corpus.is_dir().then_some(corpus),
+        "../shared/corpus/nginx is missing",
+    )?;
+    let nginx = prerequisite(find_nginx(), "nginx is not installed")?;
+    let version = nginx_info(&nginx, "-v");
+    let version: Version = version
+        .trim()
+        .rsplit('/')
+        .next()
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("cannot read the version in {version:?}"));
+    let configure = nginx_info(&nginx, "-V");
+    let modules_dir = configure
+        .split_whitespace()
+        .find_map(|a| a.strip_prefix("--modules-path="))
+        .unwrap_or("/usr/lib/nginx/modules");
+    let mut modules = String::new();
+    let mut missing = Vec::new();
+    for (so, package) in MODULES {
+        let path = Path::new(modules_dir).join(so);
+        if path.is_file() {
+            modules.push_str(&format!("load_module {};", path.display()));
+        } else {
+            missing.push(*package);
+        }
+    }
+    if !missing.is_empty() {
+        // The known divergences were recorded with every module loaded.
+        assert!(!in_ci(), "CI=true but not installed: {}", missing.join(" "));
+        eprintln!("note: modules not installed: {}", missing.join(" "));
+    }
+    let settings = Settings {
+        nginx_version: version,
+        plus: false,
+        ..Default::default()
+    };
+    Some((
+        Env {
+            nginx,
+            settings,
+            modules,
+        },
+        corpus,
+    ))
+}
+
+/// One configuration to check with both.
+#[derive(Clone)]
+struct Case {
+    corpus: &'static str,
+    /// Unique name, as KNOWN_DIVERGENCES and the summary spell it.
+    id: String,
+    /// Directory copied for the run.
+    dir: PathBuf,
+    /// Where in the prefix the directory goes ("" or "conf").
+    conf_subdir: &'static str,
+    /// Main file, relative to `dir`.
+    main: PathBuf,
+    /// Replaces the main file's text (a mutation).
+    text: Option<Vec<u8>>,
+    /// Golden `nginx -t` output to check the harness against.
+    expected: Option<PathBuf>,
+    /// The files name nginx-tests' TESTDIR, to be rewritten to the prefix.
+    testdir: bool,
+}
+
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    entries
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The words the `include` directives of a directory's files name, to tell a
+/// directory's entry files from the ones it includes.
+fn included_names(dir: &Path) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let text = std::fs::read(entry.path()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        let mut words = text.split(|c: char| c.is_whitespace() || c == ';');
+        while let Some(w) = words.next() {
+            if w == "include"
+                && let Some(arg) = words.find(|a| !a.is_empty())
+            {
+                names.insert(file_name(Path::new(arg)));
+            }
+        }
+    }
+    names
+}
+
+/// crossplane and go-crossplane: each case directory's nginx.conf, plus the other
+/// `*.conf` files directly in it that nothing includes (standalone variants such as
+/// if-expr/no-parens.conf); case directories holding only subdirectories
+/// (includes-cycle/valid, /invalid) are cases each.
+fn crossplane_cases(corpus: &'static str, root: &Path) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let mut dirs: Vec<PathBuf> = sorted_entries(root)
+        .into_iter()
+        .filter(|p| p.is_dir())
+        .collect();
+    let mut i = 0;
+    while i < dirs.len() {
+        let dir = dirs[i].clone();
+        i += 1;
+        let files: Vec<PathBuf> = sorted_entries(&dir)
+            .into_iter()
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "conf"))
+            .collect();
+        if files.is_empty() {
+            dirs.extend(sorted_entries(&dir).into_iter().filter(|p| p.is_dir()));
+            continue;
+        }
+        let included = included_names(&dir);
+        let rel = dir.strip_prefix(root).unwrap_or(&dir).display().to_string();
+        for file in files {
+            let name = file_name(&file);
+            if included.contains(&name) {
+                continue;
+            }
+            let id = if name == "nginx.conf" {
+                format!("{corpus}/{rel}")
+            } else {
+                format!("{corpus}/{rel}/{name}")
+            };
+            cases.push(Case {
+                corpus,
+                id,
+                dir: dir.clone(),
+                conf_subdir: "",
+                main: PathBuf::from(name),
+                text: None,
+                expected: None,
+                testdir: false,
+            });
+        }
+    }
+    cases
+}
+
+/// nginx-t-oracle: every NAME.conf with a NAME.expected; the whole directory is the
+/// conf dir (t1.conf and relinc.conf include files of conf.d/ and sub/).
+fn oracle_cases(root: &Path) -> Vec<Case> {
+    sorted_entries(root)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "expected"))
+        .filter(|p| p.with_extension("conf").is_file())
+        .map(|expected| {
+            let stem = expected
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Case {
+                corpus: "nginx-t-oracle",
+                id: format!("nginx-t-oracle/{stem}"),
+                dir: root.to_path_buf(),
+                conf_subdir: "conf",
+                main: PathBuf::from(format!("{stem}.conf")),
+                text: None,
+                expected: Some(expected),
+                testdir: false,
+            }
+        })
+        .collect()
+}
+
+fn nginx_tests_cases(root: &Path) -> Vec<Case> {
+    sorted_entries(root)
+        .into_iter()
+        .filter(|d| d.join("nginx.conf").is_file())
+        .map(|dir| Case {
+            corpus: "nginx-tests",
+            id: format!("nginx-tests/{}", file_name(&dir)),
+            dir,
+            conf_subdir: "",
+            main: PathBuf::from("nginx.conf"),
+            text: None,
+            expected: None,
+            testdir: true,
+        })
+        .collect()
+}
+
+/// What one side said about a configuration.
+#[derive(Debug, Clone, PartialEq)]
+enum Verdict {
+    Accept,
+    /// Refused: the message and the place named (file relative to the prefix, line).
+    Reject {
+        message: String,
+        at: Option<(String, usize)>,
+    },
+    /// The tool failed: nginx timed out or crashed, proxylint panicked or returned an error.
+    Failed(String),
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Accept => write!(f, "accepts"),
+            Verdict::Reject {
+                message,
+                at: Some((file, line)),
+            } => write!(f, "{file}:{line}: {message}"),
+            Verdict::Reject { message, at: None } => write!(f, "(no line): {message}"),
+            Verdict::Failed(why) => write!(f, "FAILED: {why}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Category {
+    Agree,
+    /// nginx could not resolve a name.
+    Dns,
+    /// nginx could not read a file that is not an include, or a user, group or module.
+    HostFiles,
+    /// proxylint is wrong.
+    Bug,
+}
+
+struct Outcome {
+    corpus: &'static str,
+    id: String,
+    nginx: Verdict,
+    proxylint: Verdict,
+    category: Category,
+    /// nginx's first line differs from the golden output (a harness problem).
+    golden_mismatch: Option<String>,
+}
+
+/// A place as the summary shows it: the path relative to the prefix, so that the
+/// temp dir's name does not appear.
+fn relative_place(prefix: &Path, path: &Path, line: usize) -> (String, usize) {
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let prefix = std::fs::canonicalize(prefix).unwrap_or_else(|_| prefix.to_path_buf());
+    let shown = canonical
+        .strip_prefix(&prefix)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| canonical.display().to_string());
+    (shown, line)
+}
+
+/// The verdict in nginx's stderr: its first `[emerg]` line, `MESSAGE in FILE:LINE`.
+fn nginx_verdict(stderr: &str, success: bool, prefix: &Path) -> Verdict {
+    if success {
+        return Verdict::Accept;
+    }
+    let Some(emerg) = stderr.lines().find_map(|l| l.split_once("[emerg] ")) else {
+        let first = stderr.lines().next().unwrap_or("no output");
+        return Verdict::Failed(format!("nginx failed without [emerg]: {first}"));
+    };
+    let message = emerg.1;
+    let place = message.rsplit_once(" in ").and_then(|(text, place)| {
+        let (file, line) = place.rsplit_once(':')?;
+        Some((text, file, line.parse::<usize>().ok()?))
+    });
+    let prefix_text = prefix.display().to_string();
+    let shown = |s: &str| s.replace(&prefix_text, "PREFIX");
+    match place {
+        Some((text, file, line)) => Verdict::Reject {
+            message: shown(text),
+            at: Some(relative_place(prefix, Path::new(file), line)),
+        },
+        None => Verdict::Reject {
+            message: shown(message),
+            at: None,
+        },
+    }
+}
+
+/// Kills the child when dropped, so that no nginx outlives the test.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// Runs `nginx -t` with its own prefix and error log; returns (stderr, success).
+fn run_nginx(env: &Env, prefix: &Path, main: &Path, out: &Path) -> Result<(String, bool), String> {
+    let stderr_path = out.join("stderr");
+    let stderr = std::fs::File::create(&stderr_path).map_err(|e| e.to_string())?;
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -n {NGINX_NOFILE} && exec \"$0\" \"$@\""))
+        .arg(&env.nginx)
+        .arg("-t")
+        .arg("-p")
+        .arg(format!("{}/", prefix.display()))
+        .arg("-c")
+        .arg(main)
+        .arg("-e")
+        .arg(out.join("error.log"))
+        .current_dir(prefix)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .map_err(|e| format!("cannot run nginx: {e}"))?;
+    let mut child = KillOnDrop(child);
+    let started = Instant::now();
+    let status = loop {
+        match child.0.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > NGINX_TIMEOUT => {
+                return Err(format!("nginx -t still running after {NGINX_TIMEOUT:?}"));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    let text = std::fs::read(&stderr_path).map_err(|e| e.to_string())?;
+    Ok((
+        String::from_utf8_lossy(&text).into_owned(),
+        status.success(),
+    ))
+}
+
+/// proxylint's verdict on the file, through the library as the CLI runs it.
+fn proxylint_verdict(env: &Env, main: &Path, prefix: &Path) -> Verdict {
+    let run = || -> Result<Verdict, String> {
+        let config = load(
+            &[Input::File(main.to_path_buf())],
+            &LoadOptions::default(),
+            &env.settings,
+        )
+        .map_err(|e| format!("load error: {e}"))?;
+        let diags = check(&config, &env.settings);
+        Ok(match first_nginx_error(&config, &diags) {
+            None => Verdict::Accept,
+            Some((d, at)) => Verdict::Reject {
+                message: format!("{} {}", d.code, d.message)
+                    .replace(&prefix.display().to_string(), "PREFIX"),
+                at: at.map(|span| {
+                    let file = config.sources.get(span.file);
+                    relative_place(prefix, &file.path, file.line_col(span.start).0)
+                }),
+            },
+        })
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => Verdict::Failed(e),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Verdict::Failed(format!("panic: {what}"))
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Replaces every occurrence of `from` in the files below `dir`, byte-wise (some
+/// corpus files are not UTF-8).
+fn rewrite_tree(dir: &Path, from: &str, to: &str) -> std::io::Result<()> {
+    let finder = memchr::memmem::Finder::new(from.as_bytes());
+    for entry in walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let text = std::fs::read(entry.path())?;
+        let mut out = Vec::with_capacity(text.len());
+        let mut last = 0;
+        for at in finder.find_iter(&text) {
+            out.extend_from_slice(&text[last..at]);
+            out.extend_from_slice(to.as_bytes());
+            last = at + from.len();
+        }
+        if last > 0 {
+            out.extend_from_slice(&text[last..]);
+            std::fs::write(entry.path(), out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Is a refusal caused by the host rather than the configuration's text: a
+/// certificate, key, password or database file that is not there, a user or group
+/// this machine lacks, a module that cannot be loaded, the file-descriptor limit
+/// (the include-cycle cases)? `line_text` is the line nginx names.
+fn host_dependent(message: &str, line_text: &str) -> bool {
+    const HOST: &[&str] = &[
+        "cannot load certificate",
+        "BIO_new",
+        "SSL_CTX_",
+        "PEM_read",
+        "getpwnam(",
+        "getgrnam(",
+        "dlopen(",
+        "(24: Too many open files)",
+        "(13: Permission denied)",
+        "MMDB_open",
+    ];
+    if HOST.iter().any(|h| message.contains(h)) {
+        return true;
+    }
+    // open() of a file other than an include's: ssl_password_file, auth files...
+    message.starts_with("open() ") && !line_text.trim_start().starts_with("include")
+}
+
+/// The text of line `line` of `file` (relative to the prefix).
+fn line_text(prefix: &Path, file: &str, line: usize) -> String {
+    let path = prefix.join(file);
+    let text = std::fs::read(&path).unwrap_or_default();
+    String::from_utf8_lossy(&text)
+        .lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or("")
+        .to_string()
+}
+
+fn classify(nginx: &Verdict, proxylint: &Verdict, prefix: &Path) -> Category {
+    if same_place(nginx, proxylint) {
+        return Category::Agree;
+    }
+    let Verdict::Reject { message, at } = nginx else {
+        return Category::Bug;
+    };
+    if message.contains("host not found") {
+        return Category::Dns;
+    }
+    let text = at
+        .as_ref()
+        .map(|(file, line)| line_text(prefix, file, *line))
+        .unwrap_or_default();
+    if host_dependent(message, &text) {
+        Category::HostFiles
+    } else {
+        Category::Bug
+    }
+}
+
+fn same_place(a: &Verdict, b: &Verdict) -> bool {
+    match (a, b) {
+        (Verdict::Reject { at: x, .. }, Verdict::Reject { at: y, .. }) => x == y,
+        (Verdict::Accept, Verdict::Accept) => true,
+        _ => false,
+    }
+}
+
+/// nginx's first line must be the golden file's (CONFDIR = the prefix's conf dir).
+/// The include-cycle case crashes or hits the fd limit at a depth that depends on
+/// the process, so only the error is compared there.
+fn golden_mismatch(expected: &Path, stderr: &str, confdir: &Path) -> Option<String> {
+    let golden = std::fs::read_to_string(expected).ok()?;
+    let golden = golden.replace("CONFDIR", &confdir.display().to_string());
+    let want = golden.lines().find(|l| l.starts_with("nginx: "))?;
+    // Warnings (e.g. about `user` when not run as root) may come first.
+    let got = stderr.lines().find(|l| !l.contains("[warn]")).unwrap_or("");
+    let fd_limit = "(24: Too many open files)";
+    let ok = if want.contains(fd_limit) {
+        got.contains(fd_limit)
+    } else {
+        got == want
+    };
+    (!ok).then(|| format!("expected {want:?}, nginx said {got:?}"))
+}
+
+fn run_case(env: &Env, case: &Case) -> Outcome {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let prefix = tmp.path().join("p");
+    let confdir = prefix.join(case.conf_subdir);
+    copy_dir(&case.dir, &confdir).expect("copy the case");
+    let main = confdir.join(&case.main);
+    if let Some(text) = &case.text {
+        std::fs::write(&main, text).expect("write the mutation");
+    }
+    if case.testdir {
+        rewrite_tree(&prefix, NGINX_TESTS_DIR, &prefix.display().to_string())
+            .expect("rewrite TESTDIR");
+    }
+    // On the first line, without a newline: nginx's line numbers stay the corpus's.
+    let mut text = env.modules.clone().into_bytes();
+    text.extend(std::fs::read(&main).expect("read the main file"));
+    std::fs::write(&main, text).expect("write the main file");
+
+    let (nginx, stderr) = match run_nginx(env, &prefix, &main, tmp.path()) {
+        Ok((stderr, success)) => (nginx_verdict(&stderr, success, &prefix), stderr),
+        Err(why) => (Verdict::Failed(why), String::new()),
+    };
+    let proxylint = proxylint_verdict(env, &main, &prefix);
+    let category = classify(&nginx, &proxylint, &prefix);
+    let golden_mismatch = case
+        .expected
+        .as_ref()
+        .and_then(|e| golden_mismatch(e, &stderr, &confdir));
+    Outcome {
+        corpus: case.corpus,
+        id: case.id.clone(),
+        nginx,
+        proxylint,
+        category,
+        golden_mismatch,
+    }
+}
+
+/// Runs the cases on [`PARALLEL`] threads; outcomes in the cases' order.
+fn run_all(env: &Env, cases: &[Case]) -> Vec<Outcome> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..PARALLEL {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(case) = cases.get(i) else { break };
+                    let outcome = run_case(env, case);
+                    results.lock().expect("results").push((i, outcome));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("results");
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, o)| o).collect()
+}
+
+/// Seeded mutations of the configurations nginx accepted. Each configuration's
+/// mutations depend only on its own name, so the set does not shift when another
+/// configuration's verdict changes (a name that resolves in one place and not in
+/// another).
+fn mutation_cases(accepted: &[&Case]) -> Vec<Case> {
+    let mut seen = BTreeSet::new();
+    let mut cases = Vec::new();
+    for base in accepted {
+        let src = std::fs::read(base.dir.join(&base.main)).expect("read a corpus file");
+        for n in 0..MUTATIONS_PER_CONFIG {
+            let mut rng = Rng::for_name(&base.id, n);
+            let kind = KINDS[rng.below(KINDS.len())];
+            let Some(m) = mutate(&src, kind, &mut rng) else {
+                continue;
+            };
+            let id = format!("{}: {}", base.id, m.description);
+            if seen.insert(id.clone()) {
+                cases.push(Case {
+                    corpus: "mutations",
+                    id,
+                    text: Some(m.text),
+                    // The golden output is the unmutated file's.
+                    expected: None,
+                    ..(*base).clone()
+                });
+            }
+        }
+    }
+    cases
+}
+
+fn summary(outcomes: &[Outcome]) {
+    let corpora = [
+        "crossplane",
+        "go-crossplane",
+        "nginx-t-oracle",
+        "nginx-tests",
+        "mutations",
+    ];
+    println!(
+        "\n{:<16} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "corpus", "cases", "agree", "dns", "host", "bug"
+    );
+    let count = |rows: &[&Outcome], c: Category| rows.iter().filter(|o| o.category == c).count();
+    let line = |name: &str, rows: &[&Outcome]| {
+        println!(
+            "{:<16} {:>6} {:>6} {:>6} {:>6} {:>6}",
+            name,
+            rows.len(),
+            count(rows, Category::Agree),
+            count(rows, Category::Dns),
+            count(rows, Category::HostFiles),
+            count(rows, Category::Bug)
+        );
+    };
+    for corpus in corpora {
+        let rows: Vec<&Outcome> = outcomes.iter().filter(|o| o.corpus == corpus).collect();
+        line(corpus, &rows);
+    }
+    let all: Vec<&Outcome> = outcomes.iter().collect();
+    line("total", &all);
+    let agree = count(&all, Category::Agree);
+    let host = count(&all, Category::Dns) + count(&all, Category::HostFiles);
+    let pct = |a: usize, n: usize| 100.0 * a as f64 / n.max(1) as f64;
+    println!(
+        "agreement: {agree}/{} = {:.1}% overall; {agree}/{} = {:.1}% excluding DNS and host-file cases",
+        all.len(),
+        pct(agree, all.len()),
+        all.len() - host,
+        pct(agree, all.len() - host)
+    );
+    let mut by_category: BTreeMap<Category, Vec<&Outcome>> = BTreeMap::new();
+    for o in outcomes.iter().filter(|o| o.category != Category::Agree) {
+        by_category.entry(o.category).or_default().push(o);
+    }
+    for (category, rows) in by_category {
+        println!("\n{category:?}:");
+        for o in rows {
+            let new = category == Category::Bug && !KNOWN_DIVERGENCES.iter().any(|k| k.0 == o.id);
+            println!(
+                "  {}{}\n    nginx:     {}\n    proxylint: {}",
+                if new { "[NEW] " } else { "" },
+                o.id,
+                o.nginx,
+                o.proxylint
+            );
+        }
+    }
+}
+
+#[test]
+fn proxylint_agrees_with_nginx_t() {
+    let Some((env, corpus)) = environment() else {
+        return;
+    };
+    let started = Instant::now();
+    let mut cases = crossplane_cases("crossplane", &corpus.join("crossplane"));
+    cases.extend(crossplane_cases(
+        "go-crossplane",
+        &corpus.join("go-crossplane"),
+    ));
+    cases.extend(oracle_cases(&corpus.join("nginx-t-oracle")));
+    cases.extend(nginx_tests_cases(&corpus.join("nginx-tests")));
+    let mut outcomes = run_all(&env, &cases);
+    let accepted: Vec<&Case> = cases
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| o.nginx == Verdict::Accept)
+        .map(|(c, _)| c)
+        .collect();
+    let mutations = mutation_cases(&accepted);
+    outcomes.extend(run_all(&env, &mutations));
+    summary(&outcomes);
+    println!("\n{} runs in {:.1?}", outcomes.len(), started.elapsed());
+
+    let mut problems = Vec::new();
+    for o in &outcomes {
+        if let Some(m) = &o.golden_mismatch {
+            problems.push(format!(
+                "{}: nginx differs from its golden output: {m}",
+                o.id
+            ));
+        }
+        if let Verdict::Failed(why) = &o.nginx {
+            problems.push(format!("{}: nginx: {why}", o.id));
+        }
+    }
+    let bugs: BTreeSet<&str> = outcomes
+        .iter()
+        .filter(|o| o.category == Category::Bug)
+        .map(|o| o.id.as_str())
+        .collect();
+    let known: BTreeSet<&str> = KNOWN_DIVERGENCES.iter().map(|(id, _)| *id).collect();
+    for id in bugs.difference(&known) {
+        problems.push(format!(
+            "{id}: proxylint disagrees with nginx (not in KNOWN_DIVERGENCES)"
+        ));
+    }
+    for id in known.difference(&bugs) {
+        problems.push(format!(
+            "{id}: listed in KNOWN_DIVERGENCES but no longer a bug; remove it"
+        ));
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
