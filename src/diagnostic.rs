@@ -94,6 +94,22 @@ pub struct Diagnostic {
     pub nginx: Option<NginxReport>,
 }
 
+/// Longest message kept whole: messages quote the configuration, and a quoted
+/// 4 KiB token (or a garbage line) would bury the finding.
+const MAX_MESSAGE: usize = 300;
+
+fn shorten(mut message: String) -> String {
+    if message.len() > MAX_MESSAGE {
+        let mut cut = MAX_MESSAGE;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+        message.push_str("...");
+    }
+    message
+}
+
 impl Diagnostic {
     pub fn new(
         code: &'static str,
@@ -104,7 +120,7 @@ impl Diagnostic {
         Diagnostic {
             code,
             severity,
-            message: message.into(),
+            message: shorten(message.into()),
             span: Some(span),
             labels: Vec::new(),
             help: None,

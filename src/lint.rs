@@ -137,16 +137,40 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
     };
     let forced = opts.context;
     let contexts: Vec<&'static str> = (0..tree.roots.len())
-        .map(|i| forced.unwrap_or_else(|| infer_context(&tree, i, &avail)))
+        .map(|i| {
+            forced.unwrap_or_else(|| {
+                let file = sources.get(tree.roots[i].file);
+                let name = file
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                infer_context(&tree, i, &avail, name)
+            })
+        })
         .collect();
     Ok(Config::new(sources, tree, avail, &|_, i| contexts[i]))
 }
 
-/// The context a file linted on its own most likely belongs to: the first of
-/// [`ROOT_CONTEXTS`] (main, then http...) where all of its directives (blocks followed)
-/// are allowed; failing that, the one with the most allowed and fewest refused.
-fn infer_context(tree: &Tree, root: usize, avail: &Availability) -> &'static str {
+/// The context a file linted on its own most likely belongs to. A file named
+/// `nginx.conf`, or with a directive that exists only at the top of a main
+/// configuration (`events`, `load_module`, `worker_processes`...), is a main
+/// configuration, however broken the rest. Otherwise the first of [`ROOT_CONTEXTS`]
+/// (main, then http...) where all of its directives (blocks followed) are allowed;
+/// failing that, the one with the most allowed and fewest refused.
+fn infer_context(tree: &Tree, root: usize, avail: &Availability, name: &str) -> &'static str {
     let g = grammar();
+    let main_only = |d: &crate::nginx::ast::Directive| {
+        let mut defs = g.defs(&d.name.value).peekable();
+        defs.peek().is_some() && defs.all(|def| def.contexts.iter().all(|c| *c == "main"))
+    };
+    if name == "nginx.conf"
+        || tree
+            .flatten(&tree.roots[root].children)
+            .any(|(_, d)| main_only(d))
+    {
+        return "main";
+    }
     // (allowed, refused) when reading the root's directives in `context`.
     let score = |context: &'static str| -> (i64, i64) {
         let (mut allowed, mut refused) = (0, 0);

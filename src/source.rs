@@ -98,8 +98,10 @@ pub fn count_chars(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
-/// Largest file proxylint loads: spans store u32 offsets.
-pub const MAX_FILE_SIZE: u64 = u32::MAX as u64 - 1;
+/// Largest file proxylint loads. nginx has no limit, but the largest real
+/// configurations (generated virtual hosts, IP block lists in `geo`) stay far below,
+/// and memory grows with the file. (Spans store u32 offsets, which allow 4 GiB.)
+pub const MAX_FILE_SIZE: u64 = 64 << 20;
 
 /// All files of one run.
 #[derive(Debug, Default)]

@@ -68,14 +68,6 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
         "no events block: nginx refuses `no 'events' section in configuration`",
     ),
     (
-        "crossplane/empty-value-map",
-        "`$arg` in a map value is an unknown variable; NGX019 skips map values",
-    ),
-    (
-        "go-crossplane/empty-value-map",
-        "`$arg` in a map value is an unknown variable; NGX019 skips map values",
-    ),
-    (
         "go-crossplane/lua-block-simple",
         "ssl_certificate_by_lua_block in a server without ssl: lua's `no ssl configured for the server`",
     ),
@@ -257,10 +249,6 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
         "proxy_cache names a zone no proxy_cache_path defines: `proxy_cache zone is unknown`, at the end of http",
     ),
     // Context inference.
-    (
-        r#"nginx-tests/stream_geo: delete "{" at line 14"#,
-        "a broken main file is inferred to be a stream snippet: load_module and events 'not allowed here' at line 1",
-    ),
 ];
 
 /// Dynamic modules loaded into every configuration, in an order nginx accepts

@@ -243,8 +243,6 @@ fn file_including_itself_by_glob_is_refused() {
 }
 
 #[test]
-#[ignore = "too slow: NGX002 computes a did-you-mean for every occurrence of an unknown \
-            directive (~4 s per MB in release, ~60 s per MB in debug); un-ignore once fixed"]
 fn fifty_megabytes_of_directives_finish() {
     // Linear time: seconds in a release build; debug builds are ~10x slower. A
     // quadratic (or per-occurrence expensive) step takes hours instead.

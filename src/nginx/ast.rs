@@ -129,6 +129,10 @@ pub enum SyntaxErrorKind {
     TooDeep {
         limit: usize,
     },
+    /// More directives than proxylint reads.
+    TooManyNodes {
+        limit: usize,
+    },
 }
 
 impl SyntaxErrorKind {
@@ -156,6 +160,9 @@ impl SyntaxErrorKind {
             }
             SyntaxErrorKind::NoOpeningBrace { name } => {
                 format!("directive \"{name}\" has no opening \"{{\"")
+            }
+            SyntaxErrorKind::TooManyNodes { limit } => {
+                format!("more than {limit} directives and comments; proxylint stops reading here")
             }
             SyntaxErrorKind::TooDeep { limit } => {
                 format!(

@@ -23,6 +23,10 @@ pub const MAX_DEPTH: usize = 100;
 /// can multiply).
 pub const MAX_INCLUDED_FILES: usize = 20_000;
 
+/// How many directives and comments one run reads. Large generated configurations
+/// (100,000 virtual hosts) stay well below; past it memory, not insight, grows.
+pub const MAX_NODES: usize = 2_000_000;
+
 /// How a block's body is read, decided from the directive's name alone (as nginx's
 /// module handlers do when they see the `{`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +52,7 @@ pub struct Loader<'a> {
     include_spans: Vec<Span>,
     included_files: usize,
     reported_too_deep: bool,
+    reported_too_many: bool,
 }
 
 struct Frame {
@@ -70,17 +75,26 @@ fn io_reason(err: &std::io::Error) -> String {
 
 /// Reads a file whole; configuration files are small, and nginx reads them whole too.
 pub fn read_file(path: &Path) -> std::io::Result<Arc<[u8]>> {
-    let meta = std::fs::metadata(path)?;
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
     if meta.is_dir() {
         return Err(std::io::Error::from_raw_os_error(21));
     }
     if meta.len() > crate::source::MAX_FILE_SIZE {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            "file is larger than 4 GiB",
+            format!(
+                "file is larger than {} MiB, more than any real configuration",
+                crate::source::MAX_FILE_SIZE >> 20
+            ),
         ));
     }
-    Ok(std::fs::read(path)?.into())
+    // nginx reads the size the file has when it opens it: nothing from a device or a
+    // pipe (/dev/zero would never end), and not what is appended meanwhile.
+    let mut text = Vec::with_capacity(meta.len() as usize);
+    file.take(meta.len()).read_to_end(&mut text)?;
+    Ok(text.into())
 }
 
 impl<'a> Loader<'a> {
@@ -99,6 +113,7 @@ impl<'a> Loader<'a> {
             include_spans: Vec::new(),
             included_files: 0,
             reported_too_deep: false,
+            reported_too_many: false,
         }
     }
 
@@ -115,6 +130,18 @@ impl<'a> Loader<'a> {
         };
         let children = self.parse_file(file, None, body, 0);
         self.tree.roots.push(Root { file, children });
+    }
+
+    /// Whether the node budget is spent: reported once, then reading stops.
+    fn exhausted(&mut self, at: Span) -> bool {
+        if self.tree.nodes.len() < MAX_NODES {
+            return false;
+        }
+        if !self.reported_too_many {
+            self.reported_too_many = true;
+            self.syntax_error(SyntaxErrorKind::TooManyNodes { limit: MAX_NODES }, at);
+        }
+        true
     }
 
     fn push_node(&mut self, parent: Option<NodeId>, item: Item) -> NodeId {
@@ -157,6 +184,9 @@ impl<'a> Loader<'a> {
         let mut words: Vec<Word> = Vec::new();
         loop {
             let token = lexer.next_token();
+            if self.exhausted(token.span) {
+                break;
+            }
             let Some(frame) = stack.last() else { break };
             let (skip, frame_body, frame_node) = (frame.skip, frame.body, frame.node);
             match token.kind {
@@ -317,6 +347,12 @@ impl<'a> Loader<'a> {
                     }
                     break;
                 }
+            }
+        }
+        // Blocks still open when reading stopped early keep what was read.
+        while stack.len() > 1 {
+            if let Some(done) = stack.pop() {
+                self.close_block(done, None);
             }
         }
         self.tree.syntax_errors.append(&mut lexer.errors);

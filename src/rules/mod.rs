@@ -97,14 +97,50 @@ pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         })
         .flat_map(|(r, check)| {
             let severity = settings.severity.get(r.code).copied();
-            check(config, settings).into_iter().map(move |mut d| {
-                if let Some(s) = severity {
-                    d.severity = s;
-                }
-                d
-            })
+            cap_per_file(r.code, check(config, settings))
+                .into_iter()
+                .map(move |mut d| {
+                    if let Some(s) = severity {
+                        d.severity = s;
+                    }
+                    d
+                })
         })
         .collect()
+}
+
+/// Findings of one rule shown per file; beyond that the file is not a configuration
+/// worth reading finding by finding (binary garbage, a generated file gone wrong).
+pub const MAX_FINDINGS_PER_FILE: usize = 1000;
+
+/// Keeps the first [`MAX_FINDINGS_PER_FILE`] findings of each file and says how many
+/// more there were, so pathological input cannot flood memory or the terminal.
+fn cap_per_file(code: &'static str, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if diags.len() <= MAX_FINDINGS_PER_FILE {
+        return diags;
+    }
+    let mut count: foldhash::HashMap<Option<crate::source::FileId>, (usize, Option<Diagnostic>)> =
+        foldhash::HashMap::default();
+    let mut out = Vec::new();
+    for d in diags {
+        let entry = count.entry(d.span.map(|s| s.file)).or_default();
+        entry.0 += 1;
+        if entry.0 <= MAX_FINDINGS_PER_FILE {
+            out.push(d);
+        } else if entry.1.is_none() {
+            entry.1 = Some(d);
+        }
+    }
+    for (shown, first_hidden) in count.into_values() {
+        let Some(mut d) = first_hidden else { continue };
+        let hidden = shown - MAX_FINDINGS_PER_FILE;
+        d.message = format!(
+            "{} (and {hidden} more {code} findings in this file, not shown)",
+            d.message
+        );
+        out.push(d);
+    }
+    out
 }
 
 /// The rule table of README.md: code, name, default severity, summary.

@@ -84,7 +84,7 @@ fn help(kind: &SyntaxErrorKind) -> Option<&'static str> {
         SyntaxErrorKind::NoOpeningBrace { .. } => {
             "this directive opens a block: write `{ ... }` after its parameters"
         }
-        SyntaxErrorKind::TooDeep { .. } => return None,
+        SyntaxErrorKind::TooDeep { .. } | SyntaxErrorKind::TooManyNodes { .. } => return None,
     })
 }
 
@@ -103,8 +103,11 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 Some(open) => diag.with_label(open, "this block is not closed"),
                 None => diag,
             };
-            // Nesting beyond proxylint's limit is proxylint's own limit, not nginx's.
-            if matches!(e.kind, SyntaxErrorKind::TooDeep { .. }) {
+            // Nesting and size beyond proxylint's limits are proxylint's, not nginx's.
+            if matches!(
+                e.kind,
+                SyntaxErrorKind::TooDeep { .. } | SyntaxErrorKind::TooManyNodes { .. }
+            ) {
                 diag
             } else {
                 diag.refused_by_nginx(NginxReport::Here)

@@ -82,6 +82,9 @@ fn help(config: &Config, why: Option<&Unavailable>, name: &str, context: &str) -
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // Suggestions compare with every known name: compute each one once.
+    let mut suggestions: foldhash::HashMap<(String, &str), Option<String>> =
+        foldhash::HashMap::default();
     for (id, d) in config.directives() {
         let info = config.info(id);
         let why = match &info.resolution {
@@ -96,7 +99,10 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             d,
             d.name.span,
         );
-        if let Some(h) = help(config, why, name, info.context) {
+        let hint = suggestions
+            .entry((name.to_string(), info.context))
+            .or_insert_with(|| help(config, why, name, info.context));
+        if let Some(h) = hint.clone() {
             diag = diag.with_help(h);
         }
         out.push(diag);

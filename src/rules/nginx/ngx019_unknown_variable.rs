@@ -54,6 +54,19 @@ pub const RULE: Rule = Rule {
     check: Check::Model(check),
 };
 
+/// The family of a node: that of its context, or for the data lines of a map or geo
+/// body (whose context proxylint has no table for), that of the block around them.
+fn family_of(config: &Config, id: NodeId) -> Option<&'static str> {
+    let mut current = Some(id);
+    while let Some(node) = current {
+        if let Some(fam) = family(config.info(node).context) {
+            return Some(fam);
+        }
+        current = config.tree.node(node).parent;
+    }
+    None
+}
+
 fn family(context: &str) -> Option<&'static str> {
     if context.starts_with("http") {
         Some("http")
@@ -204,7 +217,7 @@ fn defined(config: &Config) -> HashMap<&'static str, HashSet<String>> {
     let mut out: HashMap<&'static str, HashSet<String>> = HashMap::default();
     for (id, d) in config.directives() {
         let info = config.info(id);
-        let Some(fam) = family(info.context) else {
+        let Some(fam) = family_of(config, id) else {
             continue;
         };
         let set = out.entry(fam).or_default();
@@ -345,7 +358,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let empty = HashSet::default();
     let mut out = Vec::new();
     for (id, d) in config.directives() {
-        let Some(fam) = family(config.info(id).context) else {
+        let Some(fam) = family_of(config, id) else {
             continue;
         };
         if !compiled(config, id, d) {
