@@ -149,7 +149,7 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
             })
         })
         .collect();
-    Ok(Config::new(sources, tree, avail, &|_, i| contexts[i]))
+    Ok(Config::new(sources, tree, avail, contexts))
 }
 
 /// The context a file linted on its own most likely belongs to. A file named

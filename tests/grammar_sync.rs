@@ -83,6 +83,8 @@ const CUSTOM_DUP_HANDLERS: &[&str] = &[
     "ngx_http_upstream_bind_set_slot",
     "ngx_stream_upstream_bind_set_slot",
     "ngx_http_types_slot",
+    "ngx_event_connections",
+    "ngx_http_headers_expires",
 ];
 
 #[derive(Clone, PartialEq, Eq)]

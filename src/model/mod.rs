@@ -58,6 +58,8 @@ pub struct Config {
     set_in: HashMap<&'static str, HashMap<Scope, Vec<NodeId>>>,
     upstream_conflicts: std::sync::OnceLock<Vec<upstreams::Conflict>>,
     index: std::sync::OnceLock<index::Index>,
+    /// The context each root file is checked in.
+    root_contexts: Vec<&'static str>,
 }
 
 /// Contexts a file linted on its own may belong to, in the order they are tried.
@@ -76,12 +78,12 @@ pub const ROOT_CONTEXTS: &[&str] = &[
 ];
 
 impl Config {
-    /// Builds the model; `root_context` gives each root file's context.
+    /// Builds the model; `root_contexts` gives each root file's context.
     pub fn new(
         sources: SourceMap,
         tree: Tree,
         avail: Availability,
-        root_context: &dyn Fn(&Tree, usize) -> &'static str,
+        root_contexts: Vec<&'static str>,
     ) -> Config {
         let mut info: Vec<NodeInfo> = Vec::with_capacity(tree.nodes.len());
         let mut scopes: Vec<Scope> = Vec::with_capacity(tree.nodes.len());
@@ -125,7 +127,7 @@ impl Config {
                     };
                     let ctx = root_of_file
                         .get(&file)
-                        .map_or("main", |&i| root_context(&tree, i));
+                        .map_or("main", |&i| root_contexts[i]);
                     (ctx, false)
                 }
             };
@@ -190,7 +192,13 @@ impl Config {
             set_in,
             upstream_conflicts: std::sync::OnceLock::new(),
             index: std::sync::OnceLock::new(),
+            root_contexts,
         }
+    }
+
+    /// The context root file `i` is checked in (`main` for a whole configuration).
+    pub fn root_context(&self, i: usize) -> &'static str {
+        self.root_contexts.get(i).copied().unwrap_or("main")
     }
 
     /// The `}` of the `http` or `stream` block around a scope, after which nginx runs the

@@ -214,6 +214,36 @@ fn custom(name: &str, context: &str, args: &[Word], version: Version) -> Option<
                 .flatten()
         }
         "error_page" => error_page(args),
+        "error_log" => error_log_levels(args),
+        "access_log" if context.starts_with("http") => access_log_params(args),
+        "worker_connections" => atoi(&args[0].value)
+            .is_none()
+            .then(|| invalid(0, format!("invalid number \"{}\"", args[0].value)))
+            .flatten(),
+        "proxy_cache_valid" | "fastcgi_cache_valid" | "uwsgi_cache_valid" | "scgi_cache_valid" => {
+            cache_valid(args)
+        }
+        "expires" => expires(args),
+        "zone" if context.ends_with("upstream") => match args.get(1) {
+            Some(size) if parse_size(&size.value).is_none() => {
+                invalid(1, format!("invalid zone size \"{}\"", size.value))
+            }
+            // nginx wants at least 8 pages.
+            Some(size) if parse_size(&size.value).is_some_and(|s| s < 8 * 4096) => {
+                invalid(1, format!("zone \"{}\" is too small", args[0].value))
+            }
+            _ => None,
+        },
+        "proxy_cache_path" | "fastcgi_cache_path" | "uwsgi_cache_path" | "scgi_cache_path" => {
+            cache_path(name, args)
+        }
+        "limit_conn" => match atoi(&args[1].value) {
+            Some(n) if n > 0 => None,
+            _ => invalid(
+                1,
+                format!("invalid number of connections \"{}\"", args[1].value),
+            ),
+        },
         _ => None,
     }
 }
@@ -488,4 +518,137 @@ pub fn location_kind(args: &[Word]) -> Option<(LocationKind, &str)> {
         _ => return None,
     };
     Some((kind, path))
+}
+
+/// `ngx_log_set_levels`: one of the eight levels, plus any `debug_*` masks, each once.
+fn error_log_levels(args: &[Word]) -> Option<Invalid> {
+    const LEVELS: &[&str] = &[
+        "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
+    ];
+    const DEBUG: &[&str] = &[
+        "debug_core",
+        "debug_alloc",
+        "debug_mutex",
+        "debug_event",
+        "debug_http",
+        "debug_mail",
+        "debug_stream",
+    ];
+    let mut level_set = false;
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, w) in args.iter().enumerate().skip(1) {
+        let v = &*w.value;
+        if LEVELS.contains(&v) {
+            if level_set {
+                return invalid(i, format!("duplicate log level \"{v}\""));
+            }
+            level_set = true;
+        } else if DEBUG.contains(&v) {
+            if seen.contains(&v) {
+                return invalid(i, format!("duplicate log level \"{v}\""));
+            }
+            seen.push(v);
+        } else {
+            return Some(Invalid {
+                arg: i,
+                message: format!("invalid log level \"{v}\""),
+                help: Some(format!("levels: {}", LEVELS.join(", "))),
+            });
+        }
+    }
+    None
+}
+
+/// `access_log path [format [buffer=size] [gzip[=level]] [flush=time] [if=condition]]`:
+/// the parameters after the format (the format's existence needs the configuration,
+/// NGX005 checks it separately).
+fn access_log_params(args: &[Word]) -> Option<Invalid> {
+    for (i, w) in args.iter().enumerate().skip(2) {
+        let v = &*w.value;
+        let ok = match v.split_once('=') {
+            Some(("buffer", size)) => parse_size(size).is_some_and(|n| n > 0),
+            Some(("gzip", level)) => atoi(level).is_some_and(|n| (1..=9).contains(&n)),
+            Some(("flush", time)) => parse_time(time, false).is_some(),
+            Some(("if", cond)) => !cond.is_empty(),
+            None => v == "gzip",
+            _ => false,
+        };
+        if !ok {
+            return invalid(i, format!("invalid parameter \"{v}\""));
+        }
+    }
+    None
+}
+
+/// `ngx_http_file_cache_valid_set_slot`: status codes (or `any`), then a time.
+fn cache_valid(args: &[Word]) -> Option<Invalid> {
+    let last = args.len() - 1;
+    if parse_time(&args[last].value, true).is_none() {
+        return invalid(last, format!("invalid time value \"{}\"", args[last].value));
+    }
+    args[..last].iter().enumerate().find_map(|(i, w)| {
+        let ok = &*w.value == "any" || atoi(&w.value).is_some_and(|s| (100..=599).contains(&s));
+        (!ok)
+            .then(|| invalid(i, format!("invalid status \"{}\"", w.value)))
+            .flatten()
+    })
+}
+
+/// `ngx_http_headers_expires`: `[modified] time|@daytime|epoch|max|off`.
+fn expires(args: &[Word]) -> Option<Invalid> {
+    let n = args.len() - 1;
+    if n == 1 && &*args[0].value != "modified" {
+        return directive_invalid("expires", 0);
+    }
+    let v = &*args[n].value;
+    if matches!(v, "epoch" | "max" | "off") || has_variables(v) {
+        return None;
+    }
+    let time = v
+        .strip_prefix('@')
+        .or_else(|| v.strip_prefix('-'))
+        .or_else(|| v.strip_prefix('+'))
+        .unwrap_or(v);
+    match parse_time(time, true) {
+        Some(t) if v.starts_with('@') && t > 24 * 60 * 60 => {
+            invalid(n, "daily time value must be less than 24 hours".to_string())
+        }
+        Some(_) => None,
+        None => directive_invalid("expires", n),
+    }
+}
+
+/// `ngx_http_file_cache_set_slot`: known parameters, and a `keys_zone`.
+fn cache_path(name: &str, args: &[Word]) -> Option<Invalid> {
+    const PARAMS: &[&str] = &[
+        "levels",
+        "use_temp_path",
+        "keys_zone",
+        "inactive",
+        "max_size",
+        "min_free",
+        "manager_files",
+        "manager_sleep",
+        "manager_threshold",
+        "loader_files",
+        "loader_sleep",
+        "loader_threshold",
+        "purger",
+        "purger_files",
+        "purger_sleep",
+        "purger_threshold",
+    ];
+    for (i, w) in args.iter().enumerate().skip(1) {
+        let known = w
+            .value
+            .split_once('=')
+            .is_some_and(|(k, _)| PARAMS.contains(&k));
+        if !known {
+            return invalid(i, format!("invalid parameter \"{}\"", w.value));
+        }
+    }
+    let zone = args.iter().any(|w| w.value.starts_with("keys_zone="));
+    (!zone)
+        .then(|| invalid(0, format!("\"{name}\" must have \"keys_zone\" parameter")))
+        .flatten()
 }

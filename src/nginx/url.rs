@@ -53,6 +53,20 @@ fn parse_unix(rest: &str, opts: ParseOptions) -> Result<Addr, &'static str> {
     })
 }
 
+/// `listen` takes a port range (`8000-8010`); the first port stands for it here.
+fn parse_listen_port(text: &str) -> Result<u16, &'static str> {
+    match text.split_once('-') {
+        Some((first, last)) => {
+            let (a, b) = (parse_port(first)?, parse_port(last)?);
+            if a > b {
+                return Err("invalid port");
+            }
+            Ok(a)
+        }
+        None => parse_port(text),
+    }
+}
+
 fn parse_port(text: &str) -> Result<u16, &'static str> {
     match super::values::atoi(text) {
         Some(n) if (1..=65535).contains(&n) => Ok(n as u16),
@@ -78,8 +92,15 @@ fn split_uri(url: &str, opts: ParseOptions) -> Result<(&str, Option<String>), &'
 
 fn parse_inet(url: &str, opts: ParseOptions) -> Result<Addr, &'static str> {
     let (hostport, uri) = split_uri(url, opts)?;
+    let port_of = |text: &str| {
+        if opts.listen {
+            parse_listen_port(text)
+        } else {
+            parse_port(text)
+        }
+    };
     let (host, port) = match hostport.find(':') {
-        Some(at) => (&hostport[..at], Some(parse_port(&hostport[at + 1..])?)),
+        Some(at) => (&hostport[..at], Some(port_of(&hostport[at + 1..])?)),
         None => {
             if opts.listen
                 && uri.is_none()
@@ -125,7 +146,11 @@ fn parse_inet6(url: &str, opts: ParseOptions) -> Result<Addr, &'static str> {
         None => (rest, None),
     };
     let port = match port_part.strip_prefix(':') {
-        Some(p) => Some(parse_port(p)?),
+        Some(p) => Some(if opts.listen {
+            parse_listen_port(p)?
+        } else {
+            parse_port(p)?
+        }),
         None if port_part.is_empty() => None,
         None => return Err("invalid port"),
     };

@@ -20,6 +20,8 @@ pub mod ngx017_ssl_certificate_missing;
 pub mod ngx018_ssl_verify_without_ca;
 pub mod ngx019_unknown_variable;
 pub mod ngx020_invalid_regex;
+pub mod ngx021_missing_required_directive;
+pub mod ngx022_unknown_zone;
 pub mod ngx101_upstream_port_mismatch;
 pub mod ngx102_proxy_timeout_too_low;
 pub mod ngx103_connect_timeout_ineffective;
@@ -62,6 +64,8 @@ pub static RULES: &[&Rule] = &[
     &ngx018_ssl_verify_without_ca::RULE,
     &ngx019_unknown_variable::RULE,
     &ngx020_invalid_regex::RULE,
+    &ngx021_missing_required_directive::RULE,
+    &ngx022_unknown_zone::RULE,
     &ngx101_upstream_port_mismatch::RULE,
     &ngx102_proxy_timeout_too_low::RULE,
     &ngx103_connect_timeout_ineffective::RULE,

@@ -39,7 +39,7 @@
 //!   `ngx_parse_size` (src/core/ngx_parse.c), `ngx_parse_url` (src/core/ngx_inet.c)
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::Config;
+use crate::model::{Config, Resolution, Scope};
 use crate::nginx::handlers;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
@@ -69,6 +69,127 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         out.push(diag);
     }
     out.extend(missing_ports(config));
+    out.extend(unknown_log_formats(config));
+    out.extend(data_lines(config));
+    out
+}
+
+/// A geo block entry's network: an address or CIDR block.
+fn network(text: &str) -> bool {
+    let (addr, bits) = match text.split_once('/') {
+        Some((a, b)) => (a, Some(b)),
+        None => (text, None),
+    };
+    let Ok(ip) = addr.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    bits.is_none_or(|b| crate::nginx::values::atoi(b).is_some_and(|n| n <= max))
+}
+
+/// A geo `ranges` entry: `IPv4-IPv4`.
+fn range(text: &str) -> bool {
+    text.split_once('-').is_some_and(|(a, b)| {
+        a.parse::<std::net::Ipv4Addr>().is_ok() && b.parse::<std::net::Ipv4Addr>().is_ok()
+    })
+}
+
+/// The data lines of map and geo blocks, as their modules read them: the number of
+/// words, duplicate keys, networks and ranges.
+fn data_lines(config: &Config) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut map_keys: foldhash::HashMap<(Scope, String), ()> = foldhash::HashMap::default();
+    let mut geo_ranges: foldhash::HashSet<Scope> = foldhash::HashSet::default();
+    for (id, d) in config.directives() {
+        if !matches!(config.info(id).resolution, Resolution::Data) {
+            continue;
+        }
+        let scope = config.scope(id);
+        let Scope::Block(owner) = scope else { continue };
+        let Some(block) = config.tree.directive(owner) else {
+            continue;
+        };
+        let key = &*d.name.value;
+        let message = match (&*block.name.value, key, d.args.len()) {
+            ("map", "hostnames" | "volatile", 0) | ("map", "include", 1) => continue,
+            ("map", _, 1) => {
+                let lowered = key.to_ascii_lowercase();
+                if key.starts_with('~') || map_keys.insert((scope, lowered), ()).is_none() {
+                    continue;
+                }
+                if key == "default" {
+                    "duplicate default map parameter".to_string()
+                } else {
+                    format!("conflicting parameter \"{key}\"")
+                }
+            }
+            ("map", _, _) => "invalid number of the map parameters".to_string(),
+            ("geo", "ranges", 0) => {
+                geo_ranges.insert(scope);
+                continue;
+            }
+            ("geo", "proxy_recursive" | "volatile", 0)
+            | ("geo", "default" | "delete" | "proxy" | "include", 1) => continue,
+            ("geo", _, 1) if geo_ranges.contains(&scope) => {
+                if range(key) {
+                    continue;
+                }
+                format!("invalid range \"{key}\"")
+            }
+            ("geo", _, 1) => {
+                if network(key) {
+                    continue;
+                }
+                format!("invalid network \"{key}\"")
+            }
+            ("geo", _, _) => "invalid number of the geo parameters".to_string(),
+            _ => continue,
+        };
+        out.push(config.refusal(RULE.code, message, d, d.name.span));
+    }
+    out
+}
+
+/// `access_log path FORMAT`: nginx looks the format up when it reads the access_log,
+/// among the `log_format`s read before it (and the built-in `combined`).
+fn unknown_log_formats(config: &Config) -> Vec<Diagnostic> {
+    let mut known: Vec<&str> = vec!["combined"];
+    let mut out = Vec::new();
+    for (id, d) in config.directives() {
+        if config.checked_def(id).is_none() || !config.info(id).context.starts_with("http") {
+            continue;
+        }
+        match &*d.name.value {
+            "log_format" => known.push(&d.args[0].value),
+            "access_log" => {
+                let Some(format) = d.args.get(1) else {
+                    continue;
+                };
+                if known.contains(&&*format.value) {
+                    continue;
+                }
+                let defined_later = config
+                    .occurrences("log_format")
+                    .any(|(_, f)| f.arg(0) == Some(&*format.value));
+                let help = if defined_later {
+                    "the log_format is defined after this access_log: nginx needs it first; move the log_format up"
+                } else {
+                    "define it with `log_format NAME ...;` in http, or use `combined`"
+                };
+                out.push(
+                    config
+                        .refusal(
+                            RULE.code,
+                            format!("unknown log format \"{}\"", format.value),
+                            d,
+                            format.span,
+                        )
+                        .with_help(help),
+                );
+            }
+            _ => {}
+        }
+    }
     out
 }
 

@@ -99,5 +99,34 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 .with_help("remove one of them (an inner block may override an outer one, but a block sets it once)"),
         );
     }
+    out.extend(duplicate_log_formats(config));
+    out
+}
+
+/// `log_format` names are unique in http (and `combined` is built in).
+fn duplicate_log_formats(config: &Config) -> Vec<Diagnostic> {
+    let mut seen: HashMap<(Scope, String), NodeId> = HashMap::default();
+    let mut out = Vec::new();
+    for (id, d) in config.occurrences("log_format") {
+        let name = d.args[0].value.to_string();
+        let key = (config.scope(id), name.clone());
+        let earlier = seen.get(&key).copied();
+        if earlier.is_none() && name != "combined" {
+            seen.insert(key, id);
+            continue;
+        }
+        let mut diag = config
+            .refusal(
+                RULE.code,
+                format!("duplicate \"log_format\" name \"{name}\""),
+                d,
+                d.args[0].span,
+            )
+            .with_help("give each log_format its own name (`combined` is nginx's built-in one)");
+        if let Some(first) = earlier.and_then(|e| config.tree.directive(e)) {
+            diag = diag.with_related(first.args[0].span, "first defined here");
+        }
+        out.push(diag);
+    }
     out
 }

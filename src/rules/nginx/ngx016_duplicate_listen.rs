@@ -45,7 +45,7 @@ use foldhash::HashMap;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::nginx::ast::NodeId;
-use crate::nginx::url::is_ip;
+use crate::nginx::url::{ParseOptions, is_ip, parse_addr};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
@@ -135,6 +135,50 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             }
             out.push(diag);
         }
+    }
+    out.extend(stream_duplicates(config));
+    out
+}
+
+/// Stream servers: one server per address, port and protocol (TCP or UDP).
+fn stream_duplicates(config: &Config) -> Vec<Diagnostic> {
+    let mut seen: HashMap<(String, bool), NodeId> = HashMap::default();
+    let mut out = Vec::new();
+    for (id, d) in config.occurrences("listen") {
+        if config.info(id).context != "stream>server" {
+            continue;
+        }
+        let Ok(addr) = parse_addr(
+            &d.args[0].value,
+            ParseOptions {
+                listen: true,
+                uri_part: false,
+            },
+        ) else {
+            continue;
+        };
+        let Some(text) = address_text(&addr.host, addr.port, addr.unix) else {
+            continue;
+        };
+        let udp = d.args[1..].iter().any(|a| &*a.value == "udp");
+        let Some(&first) = seen.get(&(text.clone(), udp)) else {
+            seen.insert((text, udp), id);
+            continue;
+        };
+        let mut diag = config
+            .refusal(
+                RULE.code,
+                format!("duplicate \"{text}\" address and port pair"),
+                d,
+                d.args[0].span,
+            )
+            .with_help(
+                "two stream servers cannot listen on the same address and port: change one port",
+            );
+        if let Some(fd) = config.tree.directive(first) {
+            diag = diag.with_related(fd.args[0].span, "first used here");
+        }
+        out.push(diag);
     }
     out
 }

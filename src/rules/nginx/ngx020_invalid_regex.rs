@@ -1,6 +1,6 @@
 //! ## What it does
 //! Reports a regular expression PCRE2 cannot compile in a `location ~`, an `if`
-//! condition, a `rewrite` or a `server_name ~`: an unbalanced parenthesis, an unclosed
+//! condition, a `rewrite`, a `server_name ~` or a `map` key (`~pattern`): an unbalanced parenthesis, an unclosed
 //! character class, a quantifier with nothing to repeat (`*.php`), a trailing backslash.
 //!
 //! ## Why is this bad?
@@ -36,8 +36,8 @@
 //! - <https://www.pcre.org/current/doc/html/pcre2pattern.html>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::nginx::ast::Word;
+use crate::model::{Config, Resolution, Scope};
+use crate::nginx::ast::{NodeId, Word};
 use crate::nginx::handlers::{LocationKind, location_kind};
 use crate::nginx::regex;
 use crate::rules::{Check, Rule};
@@ -88,16 +88,30 @@ fn patterns<'a>(name: &str, args: &'a [Word]) -> Vec<(String, &'a Word)> {
     }
 }
 
+/// A map entry's regular-expression key (`~pattern`, `~*pattern`).
+fn map_key(config: &Config, id: NodeId, key: &Word) -> Option<String> {
+    let Scope::Block(owner) = config.scope(id) else {
+        return None;
+    };
+    let block = config.tree.directive(owner)?;
+    let pattern = key.value.strip_prefix('~')?;
+    (&*block.name.value == "map").then(|| pattern.strip_prefix('*').unwrap_or(pattern).to_string())
+}
+
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (id, d) in config.directives() {
-        let Some((def, _)) = config.checked_def(id) else {
-            continue;
+        let found = match (&config.info(id).resolution, config.checked_def(id)) {
+            (Resolution::Data, _) => map_key(config, id, &d.name)
+                .map(|p| (p, &d.name))
+                .into_iter()
+                .collect(),
+            (_, Some((def, _))) if config.info(id).context.starts_with("http") => {
+                patterns(def.name, &d.args)
+            }
+            _ => Vec::new(),
         };
-        if !config.info(id).context.starts_with("http") {
-            continue;
-        }
-        for (pattern, word) in patterns(def.name, &d.args) {
+        for (pattern, word) in found {
             let Err(e) = regex::check(&pattern) else {
                 continue;
             };

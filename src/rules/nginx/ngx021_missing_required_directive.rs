@@ -1,0 +1,104 @@
+//! ## What it does
+//! Reports a directive nginx requires but the configuration lacks: the `events` block of
+//! a main configuration, and the `listen` of a stream `server`.
+//!
+//! ## Why is this bad?
+//! nginx refuses the configuration: `no "events" section in configuration` (with no
+//! line to look at), `no "listen" is defined for server`. The first happens when a site
+//! file is mistaken for the main configuration (`nginx -c sites-available/app.conf`) or
+//! the `include` holding `events` goes missing.
+//!
+//! ## Example
+//! ```nginx
+//! # nginx.conf
+//! http {
+//!     server {
+//!         listen 80;
+//!     }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! # nginx.conf
+//! events {}
+//! http {
+//!     server {
+//!         listen 80;
+//!     }
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! Files checked as snippets (`--context`, or a context proxylint infers from their
+//! content) need no `events`.
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/ngx_core_module.html#events>
+//! - <https://nginx.org/en/docs/stream/ngx_stream_core_module.html#listen>
+
+use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
+use crate::model::{Config, Scope};
+use crate::rules::{Check, Rule};
+use crate::settings::Settings;
+use crate::source::Span;
+
+pub const RULE: Rule = Rule {
+    code: "NGX021",
+    name: "missing-required-directive",
+    severity: Severity::Error,
+    check: Check::Model(check),
+};
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, root) in config.tree.roots.iter().enumerate() {
+        let file = config.sources.get(root.file);
+        let named_main = file.path.file_name().is_some_and(|n| n == "nginx.conf");
+        let has_directives = config.tree.flatten(&root.children).next().is_some();
+        if config.root_context(i) != "main" || !(has_directives || named_main) {
+            continue;
+        }
+        if config.set_here(Scope::Root(i), "events").next().is_none() {
+            let end = Span::new(root.file, file.text.len(), file.text.len());
+            out.push(
+                Diagnostic::new(RULE.code, RULE.severity, "no \"events\" section in configuration", end)
+                    .with_help("a main configuration needs an `events {}` block (even empty); if this file is a site or snippet, lint it with --context http or server")
+                    .refused_by_nginx(NginxReport::Deferred {
+                        printed: None,
+                        after: end,
+                        phase: Phase::Listen,
+                    }),
+            );
+        }
+    }
+    for (id, d) in config.occurrences("server") {
+        if config.info(id).body_context != "stream>server" {
+            continue;
+        }
+        if config.set_here(Scope::Block(id), "listen").next().is_some() {
+            continue;
+        }
+        // nginx checks when it has read the server block, and names the server's line.
+        let after = d
+            .block
+            .as_ref()
+            .and_then(|b| b.close)
+            .unwrap_or(d.nginx_span());
+        out.push(
+            Diagnostic::new(
+                RULE.code,
+                RULE.severity,
+                "no \"listen\" is defined for server",
+                d.name.span,
+            )
+            .with_help("a stream server needs `listen PORT;`: it has no default port")
+            .refused_by_nginx(NginxReport::Deferred {
+                printed: Some(d.nginx_span()),
+                after,
+                phase: Phase::Merge,
+            }),
+        );
+    }
+    out
+}
