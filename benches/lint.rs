@@ -41,9 +41,12 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-/// Median time of load + check over `runs` runs.
-fn time_lint(path: &Path, runs: usize) -> (Duration, usize) {
-    let settings = Settings::default();
+/// Median time of load + check over `runs` runs, with the rules `select` picks.
+fn time_lint(path: &Path, runs: usize, select: &[&str]) -> (Duration, usize) {
+    let settings = Settings {
+        select: select.iter().map(|s| s.to_string()).collect(),
+        ..Settings::default()
+    };
     let mut samples = Vec::new();
     let mut findings = 0;
     for _ in 0..runs {
@@ -63,26 +66,32 @@ fn time_lint(path: &Path, runs: usize) -> (Duration, usize) {
 
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    println!("| config | lines | parse + checks (median) | lines/s | findings |");
-    println!("|---|---|---|---|---|");
-    let mut per_line = Vec::new();
-    for n in [5_000, 10_000] {
-        let text = generate(n);
-        let lines = text.lines().count();
-        let path = dir.path().join(format!("bench-{n}.conf"));
-        std::fs::write(&path, &text).unwrap();
-        let (t, findings) = time_lint(&path, 15);
-        per_line.push(t.as_secs_f64() / lines as f64);
+    println!("| config | lines | rules | parse + checks (median of 15) | lines/s | findings |");
+    println!("|---|---|---|---|---|---|");
+    // The nginx -t checks (NGX0xx), then every rule.
+    for (label, select) in [
+        ("nginx -t checks (NGX0xx)", &["NGX0"][..]),
+        ("all rules", &[][..]),
+    ] {
+        let mut per_line = Vec::new();
+        for n in [5_000, 10_000] {
+            let text = generate(n);
+            let lines = text.lines().count();
+            let path = dir.path().join(format!("bench-{n}.conf"));
+            std::fs::write(&path, &text).unwrap();
+            let (t, findings) = time_lint(&path, 15, select);
+            per_line.push(t.as_secs_f64() / lines as f64);
+            println!(
+                "| {n} servers + {n} upstreams | {lines} | {label} | {:.1} ms | {:.2} M | {findings} |",
+                t.as_secs_f64() * 1e3,
+                lines as f64 / t.as_secs_f64() / 1e6
+            );
+        }
         println!(
-            "| {n} servers + {n} upstreams | {lines} | {:.1} ms | {:.2} M | {findings} |",
-            t.as_secs_f64() * 1e3,
-            lines as f64 / t.as_secs_f64() / 1e6
+            "| scaling | | {label} | time per line at 100k / at 50k = {:.2} (1.0 = linear) | | |",
+            per_line[1] / per_line[0]
         );
     }
-    println!(
-        "\nscaling: time per line at 100k / at 50k = {:.2} (1.0 = linear)",
-        per_line[1] / per_line[0]
-    );
 
     // End to end: the release binary on the demo, process start to exit.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -73,14 +73,20 @@ pub struct Index {
     pub upstreams: Vec<Upstream>,
     pub servers: Vec<ServerBlock>,
     pub passes: Vec<Pass>,
+    /// Upstream groups by family and lower-case name (the first definition).
+    by_name: foldhash::HashMap<(Family, String), usize>,
+    /// For each upstream group, the passes that send requests to it.
+    passes_by_upstream: Vec<Vec<usize>>,
+    /// For each upstream group, whether a pass names it (with a port or not).
+    named: Vec<bool>,
 }
 
 impl Index {
     /// The upstream group named `host` (case-insensitive, as nginx matches), if any.
     pub fn upstream_named(&self, host: &str, family: Family) -> Option<usize> {
-        self.upstreams
-            .iter()
-            .position(|u| u.family == family && u.name.eq_ignore_ascii_case(host))
+        self.by_name
+            .get(&(family, host.to_ascii_lowercase()))
+            .copied()
     }
 
     /// Every unix socket a pass or an upstream `server` connects to: (directive, path,
@@ -113,20 +119,14 @@ impl Index {
 
     /// Whether some pass names upstream group `index`, with or without a (refused) port.
     pub fn is_named(&self, index: usize) -> bool {
-        let u = &self.upstreams[index];
-        self.passes.iter().any(|p| {
-            p.family == u.family
-                && p.target
-                    .as_ref()
-                    .is_some_and(|t| !t.addr.unix && t.addr.host.eq_ignore_ascii_case(&u.name))
-        })
+        self.named[index]
     }
 
     /// The passes that send requests to upstream group `index`.
     pub fn passes_to(&self, index: usize) -> impl Iterator<Item = &Pass> {
-        self.passes
+        self.passes_by_upstream[index]
             .iter()
-            .filter(move |p| p.upstream == Some(index))
+            .map(|&p| &self.passes[p])
     }
 }
 
@@ -293,15 +293,29 @@ pub fn build(config: &Config) -> Index {
             _ => {}
         }
     }
+    for (i, u) in index.upstreams.iter().enumerate() {
+        index
+            .by_name
+            .entry((u.family, u.name.to_ascii_lowercase()))
+            .or_insert(i);
+    }
+    index.passes_by_upstream = vec![Vec::new(); index.upstreams.len()];
+    index.named = vec![false; index.upstreams.len()];
     // Upstream blocks may follow the passes that name them.
     for i in 0..index.passes.len() {
         let pass = &index.passes[i];
-        let found = pass
-            .target
-            .as_ref()
-            .filter(|t| !t.addr.unix && t.addr.port.is_none())
-            .and_then(|t| index.upstream_named(&t.addr.host, pass.family));
-        index.passes[i].upstream = found;
+        let Some(target) = pass.target.as_ref().filter(|t| !t.addr.unix) else {
+            continue;
+        };
+        let Some(group) = index.upstream_named(&target.addr.host, pass.family) else {
+            continue;
+        };
+        index.named[group] = true;
+        // With a port, the name is a refused reference (NGX011), not a use of the group.
+        if target.addr.port.is_none() {
+            index.passes[i].upstream = Some(group);
+            index.passes_by_upstream[group].push(i);
+        }
     }
     index
 }

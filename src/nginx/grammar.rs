@@ -551,13 +551,19 @@ pub const UNKNOWN_CONTEXT: &str = "?";
 /// alternatives (`4k|8k`) or several directives (`Host $proxy_host || Connection close`)
 /// are not single values: `None`.
 pub fn default_value(name: &str, version: Version) -> Option<&'static str> {
+    // (directive, version it changed in, default before), read once.
+    static CHANGES: OnceLock<Vec<(&'static str, Version, &'static str)>> = OnceLock::new();
+    let changes = CHANGES.get_or_init(|| {
+        data_lines(DEFAULT_CHANGES)
+            .filter_map(|f| Some((*f.first()?, f.get(1)?.parse::<Version>().ok()?, *f.get(2)?)))
+            .collect()
+    });
     // The oldest change the version predates gives the default it has.
-    let older = data_lines(DEFAULT_CHANGES)
-        .filter(|f| f.first() == Some(&name))
-        .filter_map(|f| Some((f.get(1)?.parse::<Version>().ok()?, *f.get(2)?)))
-        .filter(|(since, _)| version < *since)
-        .min_by_key(|(since, _)| *since);
-    if let Some((_, old)) = older {
+    let older = changes
+        .iter()
+        .filter(|(n, since, _)| *n == name && version < *since)
+        .min_by_key(|(_, since, _)| *since);
+    if let Some((_, _, old)) = older {
         return (!old.is_empty()).then_some(old);
     }
     let documented = grammar()

@@ -56,18 +56,19 @@ pub const RULE: Rule = Rule {
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let index = config.index();
     let mut out = Vec::new();
+    // A variable host may name any group of its family.
+    let variable_hosts: Vec<_> = index
+        .passes
+        .iter()
+        .filter(|p| {
+            host_pieces(&p.value)
+                .iter()
+                .any(|piece| matches!(piece, Piece::Variable(_)))
+        })
+        .map(|p| p.family)
+        .collect();
     for (i, upstream) in index.upstreams.iter().enumerate() {
-        if index.is_named(i) {
-            continue;
-        }
-        // A variable host may name any group of its family.
-        let maybe_used = index.passes.iter().any(|p| {
-            p.family == upstream.family
-                && host_pieces(&p.value)
-                    .iter()
-                    .any(|piece| matches!(piece, Piece::Variable(_)))
-        });
-        if maybe_used {
+        if index.is_named(i) || variable_hosts.contains(&upstream.family) {
             continue;
         }
         let Some(d) = config.tree.directive(upstream.id) else {
