@@ -77,8 +77,9 @@ pub struct Index {
     by_name: foldhash::HashMap<(Family, String), usize>,
     /// For each upstream group, the passes that send requests to it.
     passes_by_upstream: Vec<Vec<usize>>,
-    /// For each upstream group, whether a pass names it (with a port or not).
-    named: Vec<bool>,
+    /// Group names (family, lower case) some pass names, with a port or not: every
+    /// block of that name counts as named (duplicates are NGX012's).
+    named: foldhash::HashSet<(Family, String)>,
 }
 
 impl Index {
@@ -119,7 +120,8 @@ impl Index {
 
     /// Whether some pass names upstream group `index`, with or without a (refused) port.
     pub fn is_named(&self, index: usize) -> bool {
-        self.named[index]
+        let u = &self.upstreams[index];
+        self.named.contains(&(u.family, u.name.to_ascii_lowercase()))
     }
 
     /// The passes that send requests to upstream group `index`.
@@ -300,7 +302,6 @@ pub fn build(config: &Config) -> Index {
             .or_insert(i);
     }
     index.passes_by_upstream = vec![Vec::new(); index.upstreams.len()];
-    index.named = vec![false; index.upstreams.len()];
     // Upstream blocks may follow the passes that name them.
     for i in 0..index.passes.len() {
         let pass = &index.passes[i];
@@ -310,7 +311,7 @@ pub fn build(config: &Config) -> Index {
         let Some(group) = index.upstream_named(&target.addr.host, pass.family) else {
             continue;
         };
-        index.named[group] = true;
+        index.named.insert((pass.family, target.addr.host.to_ascii_lowercase()));
         // With a port, the name is a refused reference (NGX011), not a use of the group.
         if target.addr.port.is_none() {
             index.passes[i].upstream = Some(group);
