@@ -121,7 +121,8 @@ impl Index {
     /// Whether some pass names upstream group `index`, with or without a (refused) port.
     pub fn is_named(&self, index: usize) -> bool {
         let u = &self.upstreams[index];
-        self.named.contains(&(u.family, u.name.to_ascii_lowercase()))
+        self.named
+            .contains(&(u.family, u.name.to_ascii_lowercase()))
     }
 
     /// The passes that send requests to upstream group `index`.
@@ -265,7 +266,10 @@ pub fn build(config: &Config) -> Index {
                 }
             }
             _ if PASS_DIRECTIVES.contains(&name) => {
-                let value = d.args[0].value.to_string();
+                // `tunnel_pass;` alone takes the address from the request.
+                let Some(value) = d.arg(0).map(str::to_string) else {
+                    continue;
+                };
                 let has_variables = has_variables(&value);
                 let target = if has_variables {
                     None
@@ -311,7 +315,9 @@ pub fn build(config: &Config) -> Index {
         let Some(group) = index.upstream_named(&target.addr.host, pass.family) else {
             continue;
         };
-        index.named.insert((pass.family, target.addr.host.to_ascii_lowercase()));
+        index
+            .named
+            .insert((pass.family, target.addr.host.to_ascii_lowercase()));
         // With a port, the name is a refused reference (NGX011), not a use of the group.
         if target.addr.port.is_none() {
             index.passes[i].upstream = Some(group);

@@ -49,6 +49,7 @@ pub const PASS_DIRECTIVES: &[&str] = &[
     "scgi_pass",
     "grpc_pass",
     "memcached_pass",
+    "tunnel_pass",
 ];
 
 fn family(context: &str) -> Option<Family> {
@@ -104,7 +105,8 @@ pub fn conflicts(config: &Config) -> Vec<Conflict> {
         let (host, port, no_port, create) = if name == "upstream" && def.block {
             (d.args[0].value.to_string(), 0, true, true)
         } else if PASS_DIRECTIVES.contains(&name) && (fam == Family::Http || name == "proxy_pass") {
-            match pass_host(name, &d.args[0].value, fam) {
+            let Some(value) = d.arg(0) else { continue };
+            match pass_host(name, value, fam) {
                 Some((h, p, np)) => (h, p, np, false),
                 None => continue,
             }

@@ -56,27 +56,25 @@ pub const RULE: Rule = Rule {
     check: Check::Model(check),
 };
 
-/// A path with its digit runs replaced, and the digit runs as numbers: sockets that
-/// differ only by version share the shape.
-fn shape(path: &str) -> (String, Vec<u64>) {
-    let mut shape = String::new();
-    let mut numbers = Vec::new();
-    let mut digits = String::new();
-    for c in path.chars().chain(std::iter::once('\0')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        if !digits.is_empty() {
-            numbers.push(digits.parse().unwrap_or(u64::MAX));
-            shape.push('#');
-            digits.clear();
-        }
-        if c != '\0' {
-            shape.push(c);
-        }
-    }
-    (shape, numbers)
+/// A path with its dotted version numbers (`7.4`, `3.11`) replaced, and those versions:
+/// sockets that differ only by such a version share the shape. Plain numbers (`app1`,
+/// `unix.sock.3`) are instances, not versions.
+fn shape(path: &str) -> (String, Vec<Vec<u64>>) {
+    static VERSION: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let version =
+        VERSION.get_or_init(|| regex::Regex::new(r"\d+(?:\.\d+)+").expect("a valid pattern"));
+    let mut versions = Vec::new();
+    let shape = version
+        .replace_all(path, |c: &regex::Captures| {
+            versions.push(
+                c[0].split('.')
+                    .map(|n| n.parse().unwrap_or(u64::MAX))
+                    .collect(),
+            );
+            "#"
+        })
+        .into_owned();
+    (shape, versions)
 }
 
 fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
@@ -116,7 +114,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
             .iter()
             .filter(|(_, other)| other.host != path)
             .map(|(other_id, other)| (*other_id, other, shape(&other.host)))
-            .filter(|(_, _, (s, v))| *s == mine && *v > my_version)
+            .filter(|(_, _, (s, v))| !my_version.is_empty() && *s == mine && *v > my_version)
             .max_by(|a, b| a.2.1.cmp(&b.2.1));
         let Some((other_id, other, _)) = newer else {
             continue;

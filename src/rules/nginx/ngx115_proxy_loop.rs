@@ -44,6 +44,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::index::{Index, Pass, ServerBlock};
 use crate::model::{Config, Scope};
+use crate::nginx::ast::NodeId;
 use crate::nginx::handlers::{LocationKind, location_kind};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
@@ -129,24 +130,37 @@ fn answering<'a>(
 }
 
 /// Whether a request for `uri` lands in the location holding the pass again.
+/// The same URI comes back to the same location; a URI part sends it where nginx's
+/// location matching puts it: the exact location, else the longest prefix location of
+/// the server (when the server has no regular-expression locations, which could take
+/// it instead).
 fn same_location(config: &Config, pass: &Pass, uri: Option<&str>) -> bool {
     let Some(uri) = uri else { return true };
-    let Scope::Block(block) = pass.scope else {
+    let (Scope::Block(block), Some(server)) = (pass.scope, pass.server) else {
         return false;
     };
-    let Some(d) = config.tree.directive(block) else {
-        return false;
-    };
-    if &*d.name.value != "location" {
+    let locations: Vec<(LocationKind, &str, NodeId)> = config
+        .body(server)
+        .filter(|(_, d)| &*d.name.value == "location")
+        .filter_map(|(id, d)| location_kind(&d.args).map(|(kind, path)| (kind, path, id)))
+        .collect();
+    if locations
+        .iter()
+        .any(|(kind, _, _)| matches!(kind, LocationKind::Regex { .. }))
+    {
         return false;
     }
-    match location_kind(&d.args) {
-        Some((LocationKind::Prefix | LocationKind::PrefixNoRegex, prefix)) => {
-            uri.starts_with(prefix)
-        }
-        Some((LocationKind::Exact, path)) => uri == path,
-        _ => false,
-    }
+    let exact = locations
+        .iter()
+        .find(|(kind, path, _)| *kind == LocationKind::Exact && *path == uri);
+    let longest = locations
+        .iter()
+        .filter(|(kind, path, _)| {
+            matches!(kind, LocationKind::Prefix | LocationKind::PrefixNoRegex)
+                && uri.starts_with(path)
+        })
+        .max_by_key(|(_, path, _)| path.len());
+    exact.or(longest).is_some_and(|(_, _, id)| *id == block)
 }
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {

@@ -61,9 +61,12 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         .passes
         .iter()
         .filter(|p| {
-            host_pieces(&p.value)
-                .iter()
-                .any(|piece| matches!(piece, Piece::Variable(_)))
+            // `http:/$uri` builds the whole address from a variable.
+            p.has_variables
+                && (!p.value.contains("://")
+                    || host_pieces(&p.value)
+                        .iter()
+                        .any(|piece| matches!(piece, Piece::Variable(_))))
         })
         .map(|p| p.family)
         .collect();
