@@ -218,6 +218,13 @@ pub fn pieces(value: &str) -> Vec<Piece<'_>> {
 /// The pieces of a `*_pass` value that make its host: after the scheme, up to the
 /// port, the URI (a `/`, `?` or a variable such as `$request_uri`) or the end.
 pub fn host_pieces(value: &str) -> Vec<Piece<'_>> {
+    // `http:/$uri`: the whole address, host included, comes from one variable.
+    if !value.contains("://")
+        && let Some(at) = value.find(":/")
+        && value[at + 2..].starts_with('$')
+    {
+        return pieces(&value[at + 2..]).into_iter().take(1).collect();
+    }
     let rest = value.find("://").map_or(value, |at| &value[at + 3..]);
     let mut host = Vec::new();
     for piece in pieces(rest) {

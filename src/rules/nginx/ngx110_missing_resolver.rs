@@ -67,7 +67,12 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             // A host that is one variable: fine if all its known values need no DNS.
             [Piece::Variable(name)] => match config.variable_literals(name) {
                 Some(values) => values.iter().any(|v| needs_dns(config, v, pass.family)),
-                None => true,
+                // From the request or elsewhere: it may name an upstream group, if any.
+                None => !config
+                    .index()
+                    .upstreams
+                    .iter()
+                    .any(|u| u.family == pass.family),
             },
             [Piece::Literal(literal)] => needs_dns(config, literal, pass.family),
             _ => true,

@@ -61,12 +61,9 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         .passes
         .iter()
         .filter(|p| {
-            // `http:/$uri` builds the whole address from a variable.
-            p.has_variables
-                && (!p.value.contains("://")
-                    || host_pieces(&p.value)
-                        .iter()
-                        .any(|piece| matches!(piece, Piece::Variable(_))))
+            host_pieces(&p.value)
+                .iter()
+                .any(|piece| matches!(piece, Piece::Variable(_)))
         })
         .map(|p| p.family)
         .collect();
