@@ -6,6 +6,22 @@
 //! proxylint (through the library, with the installed nginx's version). They agree when
 //! both accept, or both refuse naming the same file and line (or both no line).
 //!
+//! Before the runs, the temp dir gets what the configurations expect of the host
+//! ([`fixups`]), without adding or removing a line, so that nginx gets past it and the
+//! rest of the file is compared too:
+//! - files nginx opens while testing, when they are missing and inside the temp dir:
+//!   a self-signed certificate (`ssl_certificate`, `ssl_trusted_certificate`,
+//!   `ssl_client_certificate`, `ssl_crl`, their `proxy_`, `grpc_` and `uwsgi_`
+//!   variants, `ssl_conf_command Certificate`) and its key (`*ssl_certificate_key`,
+//!   `ssl_conf_command PrivateKey`), an EC pair where the file name has an `ec` word,
+//!   else RSA, made once per run with the `openssl` CLI; a password file
+//!   (`*ssl_password_file`); an OCSP response (`ssl_stapling_file`); an 80-byte
+//!   ticket key (`ssl_session_ticket_key`); the data file a `geo` block includes;
+//! - `load_module modules/NAME.so` relative to the prefix: a link to the installed
+//!   module, when it is installed;
+//! - `user NAME [GROUP];` naming a user or group this machine lacks: an existing one,
+//!   of the same length where there is one, else padded with spaces.
+//!
 //! A disagreement is put in one of three categories by what nginx said: it depends on
 //! DNS, it depends on the host's files or users, or it is proxylint's bug. The test
 //! fails on any bug not listed in [`KNOWN_DIVERGENCES`], and on listed ones that have
@@ -16,6 +32,9 @@
 //! fails the test instead of skipping it.
 
 mod common;
+// In a directory of its own: a file directly in tests/ would be a test crate.
+#[path = "differential/fixups.rs"]
+mod fixups;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -26,6 +45,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::mutate::{KINDS, Rng, mutate};
+use fixups::Fixups;
 use proxylint::lint::{Input, LoadOptions, check, first_nginx_error, load};
 use proxylint::nginx::grammar::Version;
 use proxylint::settings::Settings;
@@ -34,8 +54,11 @@ use proxylint::settings::Settings;
 /// summary prints it) and why they differ. Remove an entry when its fix lands; the
 /// test fails when a listed case agrees, so the list cannot rot.
 const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
-    // nginx's checks after reading the whole configuration (it names no line).
     // Debian's nginx 1.22.1 differs from the directive table.
+    (
+        "nginx-tests/geo_volatile",
+        "nginx 1.22 has no `volatile` in geo: `invalid number of the geo parameters`",
+    ),
     (
         "nginx-tests/http_max_headers",
         "Debian's 1.22.1 has max_headers (backported); the table has it since 1.29.8",
@@ -45,14 +68,43 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
         "Debian's 1.22.1 has max_headers (backported); the table has it since 1.29.8",
     ),
     (
-        "nginx-tests/geo_volatile",
-        "nginx 1.22 has no `volatile` in geo: `invalid number of the geo parameters`",
+        "nginx-tests/proxy_ssl_certificate_empty",
+        r#"nginx 1.22 has no empty proxy_ssl_certificate: "" names the conf dir, which is no certificate"#,
     ),
-    // Bodies of map and geo blocks are not checked.
-    // Values of directives with their own parsers are not checked.
     // Duplicates nginx refuses.
+    (
+        r#"nginx-tests/stream_ssl_certificate: move "return" from line 65 into the sibling block at line 37"#,
+        r#"two "return" in one stream server: nginx says duplicate"#,
+    ),
     // Checks across directives.
-    // Context inference.
+    (
+        "nginx-tests/ssl_certificate",
+        "NGX017 on a server that is not the default of its listen address: nginx 1.22 checks ssl_certificate on default servers only",
+    ),
+    (
+        "nginx-tests/ssl_verify_client",
+        "NGX017 on a server that is not the default of its listen address: nginx 1.22 checks ssl_certificate on default servers only",
+    ),
+    (
+        r#"nginx-tests/ssl_verify_client: duplicate "add_header" at line 21"#,
+        "NGX017 on a server that is not the default of its listen address: nginx 1.22 checks ssl_certificate on default servers only",
+    ),
+    (
+        "nginx-tests/ssl_verify_client_trusted",
+        "ssl_verify_client on with only ssl_trusted_certificate: nginx 1.22 wants ssl_client_certificate",
+    ),
+    (
+        r#"nginx-tests/stream_proxy_ssl_certificate_vars: duplicate "ssl_certificate" at line 88"#,
+        r#"a certificate without its key: nginx: no "ssl_certificate_key" is defined for certificate"#,
+    ),
+    (
+        r#"nginx-tests/stream_proxy_ssl_certificate_vars: move "proxy_ssl_certificate_key" from line 26 into the child block at line 14"#,
+        r#"a certificate without its key: nginx: no "proxy_ssl_certificate_key" is defined for certificate"#,
+    ),
+    (
+        r#"nginx-tests/stream_ssl_realip: move "ssl_certificate_key" from line 14 into the parent block at line 51"#,
+        r#"stream "listen ... ssl" with ssl_certificate and no ssl_certificate_key: nginx names the listen line when the stream block ends"#,
+    ),
 ];
 
 /// Dynamic modules loaded into every configuration, in an order nginx accepts
@@ -143,6 +195,7 @@ struct Env {
     settings: Settings,
     /// `load_module` lines for the modules found, on one line.
     modules: String,
+    fixups: Fixups,
 }
 
 fn environment() -> Option<(Env, PathBuf)> {
@@ -180,6 +233,10 @@ fn environment() -> Option<(Env, PathBuf)> {
         assert!(!in_ci(), "CI=true but not installed: {}", missing.join(" "));
         eprintln!("note: modules not installed: {}", missing.join(" "));
     }
+    let fixups = Fixups::new(Path::new(modules_dir))
+        .map_err(|e| eprintln!("cannot make the host fixups: {e}"))
+        .ok();
+    let fixups = prerequisite(fixups, "openssl cannot make the test certificates")?;
     let settings = Settings {
         nginx_version: version,
         plus: false,
@@ -190,6 +247,7 @@ fn environment() -> Option<(Env, PathBuf)> {
             nginx,
             settings,
             modules,
+            fixups,
         },
         corpus,
     ))
@@ -403,12 +461,18 @@ fn relative_place(prefix: &Path, path: &Path, line: usize) -> (String, usize) {
     (shown, line)
 }
 
-/// The verdict in nginx's stderr: its first `[emerg]` line, `MESSAGE in FILE:LINE`.
+/// The verdict in nginx's stderr: its first `[emerg]` line, `MESSAGE in FILE:LINE`,
+/// or `[alert]`/`[crit]` line: after the syntax check nginx creates the shared memory
+/// zones and reports an mmap() that fails as an alert.
 fn nginx_verdict(stderr: &str, success: bool, prefix: &Path) -> Verdict {
     if success {
         return Verdict::Accept;
     }
-    let Some(emerg) = stderr.lines().find_map(|l| l.split_once("[emerg] ")) else {
+    let levels = ["[emerg] ", "[alert] ", "[crit] "];
+    let first = stderr
+        .lines()
+        .find_map(|l| levels.iter().find_map(|level| l.split_once(level)));
+    let Some(emerg) = first else {
         let first = stderr.lines().next().unwrap_or("no output");
         return Verdict::Failed(format!("nginx failed without [emerg]: {first}"));
     };
@@ -560,28 +624,29 @@ fn rewrite_tree(dir: &Path, from: &str, to: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Is a refusal caused by the host rather than the configuration's text: a
-/// certificate, key, password or database file that is not there, a user or group
-/// this machine lacks, a module that cannot be loaded, the file-descriptor limit
-/// (the include-cycle cases)? `line_text` is the line nginx names.
+/// Is a refusal caused by the host rather than the configuration's text? The
+/// fixups make what the configurations name inside the prefix, so what is left is a
+/// file that is not there (outside the prefix: a GeoIP database, a module...), an
+/// OpenSSL engine this machine lacks, a user or group the fixups could not replace,
+/// the file-descriptor limit (the include-cycle cases), or memory nginx cannot
+/// allocate (a cache or zone of petabytes). A file that is there and that nginx
+/// refuses (a directory named as a certificate) is the configuration's error, and
+/// so is a missing include. `line_text` is the line nginx names.
 fn host_dependent(message: &str, line_text: &str) -> bool {
     const HOST: &[&str] = &[
-        "cannot load certificate",
-        "BIO_new",
-        "SSL_CTX_",
-        "PEM_read",
+        "No such file or directory",
+        "ENGINE_by_id",
         "getpwnam(",
         "getgrnam(",
         "dlopen(",
         "(24: Too many open files)",
+        "(12: Cannot allocate memory)",
         "(13: Permission denied)",
         "MMDB_open",
     ];
-    if HOST.iter().any(|h| message.contains(h)) {
-        return true;
-    }
-    // open() of a file other than an include's: ssl_password_file, auth files...
-    message.starts_with("open() ") && !line_text.trim_start().starts_with("include")
+    let missing_include =
+        line_text.trim_start().starts_with("include") && message.contains("(2: No such file");
+    !missing_include && HOST.iter().any(|h| message.contains(h))
 }
 
 /// The text of line `line` of `file` (relative to the prefix).
@@ -655,6 +720,10 @@ fn run_case(env: &Env, case: &Case) -> Outcome {
         rewrite_tree(&prefix, NGINX_TESTS_DIR, &prefix.display().to_string())
             .expect("rewrite TESTDIR");
     }
+    let main_dir = main.parent().unwrap_or(&confdir);
+    env.fixups
+        .apply(&prefix, main_dir)
+        .expect("apply the host fixups");
     // On the first line, without a newline: nginx's line numbers stay the corpus's.
     let mut text = env.modules.clone().into_bytes();
     text.extend(std::fs::read(&main).expect("read the main file"));

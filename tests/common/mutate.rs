@@ -72,7 +72,7 @@ pub struct Mutation {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tok {
+pub enum Tok {
     Word,
     Semi,
     Open,
@@ -80,11 +80,11 @@ enum Tok {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Token {
-    kind: Tok,
-    start: usize,
-    end: usize,
-    quoted: bool,
+pub struct Token {
+    pub kind: Tok,
+    pub start: usize,
+    pub end: usize,
+    pub quoted: bool,
 }
 
 fn is_space(b: u8) -> bool {
@@ -92,7 +92,7 @@ fn is_space(b: u8) -> bool {
 }
 
 /// nginx's token boundaries; comments are dropped.
-fn tokenize(src: &[u8]) -> Vec<Token> {
+pub fn tokenize(src: &[u8]) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut i = 0;
     while i < src.len() {
@@ -162,15 +162,17 @@ fn tokenize(src: &[u8]) -> Vec<Token> {
 
 /// A directive: its words, its terminator (`;` or `{`) and, for a block, the `}`.
 #[derive(Debug, Clone)]
-struct Stmt {
+pub struct Stmt {
     /// Token indices of the words; the first is the name.
-    words: Vec<usize>,
-    term: usize,
-    close: Option<usize>,
-    parent: Option<usize>,
+    pub words: Vec<usize>,
+    pub term: usize,
+    pub close: Option<usize>,
+    /// Index of the enclosing block's statement.
+    pub parent: Option<usize>,
 }
 
-fn statements(tokens: &[Token]) -> Vec<Stmt> {
+/// The directives of a tokenized file, in source order.
+pub fn statements(tokens: &[Token]) -> Vec<Stmt> {
     let mut stmts: Vec<Stmt> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     let mut words = Vec::new();
@@ -208,8 +210,8 @@ fn line_of(src: &[u8], offset: usize) -> usize {
         + 1
 }
 
-/// Applies insertions/deletions given in original offsets.
-fn edit(src: &[u8], mut edits: Vec<(usize, usize, Vec<u8>)>) -> Vec<u8> {
+/// Applies replacements given in original offsets (start, end, new bytes).
+pub fn edit(src: &[u8], mut edits: Vec<(usize, usize, Vec<u8>)>) -> Vec<u8> {
     // Later offsets first, so earlier offsets stay valid.
     edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     let mut out = src.to_vec();
