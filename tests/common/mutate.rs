@@ -52,9 +52,15 @@ pub enum Kind {
     BreakValue,
     ExtraArgument,
     Duplicate,
+    Swap,
+    RenameBlock,
+    RemoveArgument,
+    ExtremeNumber,
+    DuplicateBlock,
+    InsertForeign,
 }
 
-pub const KINDS: [Kind; 7] = [
+pub const KINDS: [Kind; 13] = [
     Kind::DeleteSemicolon,
     Kind::DeleteBrace,
     Kind::Misspell,
@@ -62,6 +68,68 @@ pub const KINDS: [Kind; 7] = [
     Kind::BreakValue,
     Kind::ExtraArgument,
     Kind::Duplicate,
+    Kind::Swap,
+    Kind::RenameBlock,
+    Kind::RemoveArgument,
+    Kind::ExtremeNumber,
+    Kind::DuplicateBlock,
+    Kind::InsertForeign,
+];
+
+/// Block names a block is renamed to: the contexts nginx knows, so that the renamed
+/// block is a known directive in a place or with arguments it may not allow.
+const BLOCK_NAMES: &[&str] = &[
+    "http",
+    "events",
+    "server",
+    "location",
+    "upstream",
+    "if",
+    "limit_except",
+    "map",
+    "geo",
+    "types",
+    "split_clients",
+    "stream",
+    "mail",
+];
+
+/// Directives inserted into a context they may not belong to: one or two of each
+/// context's usual ones, with literal addresses so that no name needs DNS.
+const FOREIGN: &[&str] = &[
+    "worker_processes 2;",
+    "worker_connections 512;",
+    "events { }",
+    "http { }",
+    "stream { }",
+    "server { listen 127.0.0.1:8099; }",
+    "upstream foreign { server 127.0.0.1:8099; }",
+    "location /foreign { }",
+    "if ($host) { }",
+    "limit_except GET { }",
+    "types { text/plain txt; }",
+    "map $host $foreign { default 0; }",
+    "listen 127.0.0.1:8099;",
+    "server_name foreign.test;",
+    "server 127.0.0.1:8099;",
+    "keepalive 8;",
+    "proxy_pass http://127.0.0.1:8099;",
+    "proxy_buffering off;",
+    "root /tmp;",
+    "return 204;",
+    "add_header X-Foreign 1;",
+    "access_log off;",
+    "error_page 404 /404.html;",
+    "ssl_protocols TLSv1.2;",
+];
+
+/// Numbers at the edges of nginx's parsers: negative, zero, just past 32 and 64 bits.
+const EXTREME_NUMBERS: &[&str] = &[
+    "-1",
+    "0",
+    "2147483648",
+    "9223372036854775807",
+    "18446744073709551616",
 ];
 
 /// A mutated file and what was done to it.
@@ -314,6 +382,131 @@ pub fn mutate(src: &[u8], kind: Kind, rng: &mut Rng) -> Option<Mutation> {
                     text(s.words[0]),
                     line(s.words[0])
                 ),
+            })
+        }
+        Kind::Swap => {
+            // Two different simple directives of one block trade places.
+            let a = *rng.pick(&simple)?;
+            let others: Vec<&&Stmt> = simple
+                .iter()
+                .filter(|b| b.parent == a.parent && stmt_bytes(b) != stmt_bytes(a))
+                .collect();
+            let &&b = rng.pick(&others)?;
+            let (a_start, a_end) = (tokens[a.words[0]].start, tokens[a.term].end);
+            let (b_start, b_end) = (tokens[b.words[0]].start, tokens[b.term].end);
+            Some(Mutation {
+                text: edit(
+                    src,
+                    vec![
+                        (a_start, a_end, stmt_bytes(b)),
+                        (b_start, b_end, stmt_bytes(a)),
+                    ],
+                ),
+                description: format!(
+                    "swap \"{}\" at line {} with \"{}\" at line {}",
+                    text(a.words[0]),
+                    line(a.words[0]),
+                    text(b.words[0]),
+                    line(b.words[0])
+                ),
+            })
+        }
+        Kind::RenameBlock => {
+            let blocks: Vec<&Stmt> = stmts
+                .iter()
+                .filter(|s| tokens[s.term].kind == Tok::Open && !tokens[s.words[0]].quoted)
+                .collect();
+            let s = rng.pick(&blocks)?;
+            let old = text(s.words[0]);
+            let names: Vec<&&str> = BLOCK_NAMES.iter().filter(|n| **n != old).collect();
+            let new = rng.pick(&names)?;
+            let t = tokens[s.words[0]];
+            Some(Mutation {
+                text: edit(src, vec![(t.start, t.end, new.as_bytes().to_vec())]),
+                description: format!(
+                    "rename block \"{old}\" to \"{new}\" at line {}",
+                    line(s.words[0])
+                ),
+            })
+        }
+        Kind::RemoveArgument => {
+            let args: Vec<(&Stmt, usize)> = stmts
+                .iter()
+                .flat_map(|s| s.words[1..].iter().map(move |&w| (s, w)))
+                .collect();
+            let &(s, w) = rng.pick(&args)?;
+            // The spaces around it stay: they keep the neighbours apart and the lines.
+            Some(Mutation {
+                text: edit(src, vec![(tokens[w].start, tokens[w].end, Vec::new())]),
+                description: format!(
+                    "remove argument \"{}\" of \"{}\" at line {}",
+                    text(w),
+                    text(s.words[0]),
+                    line(w)
+                ),
+            })
+        }
+        Kind::ExtremeNumber => {
+            let numbers: Vec<usize> = stmts
+                .iter()
+                .flat_map(|s| s.words[1..].iter().copied())
+                .filter(|&t| !tokens[t].quoted && src[tokens[t].start].is_ascii_digit())
+                .filter(|&t| value_like(&src[tokens[t].start..tokens[t].end]))
+                .collect();
+            let &t = rng.pick(&numbers)?;
+            let old = &src[tokens[t].start..tokens[t].end];
+            let digits = old.iter().take_while(|b| b.is_ascii_digit()).count();
+            // The unit stays: "10s" becomes "-1s", "18446744073709551616s"...
+            let new = [rng.pick(EXTREME_NUMBERS)?.as_bytes(), &old[digits..]].concat();
+            Some(Mutation {
+                text: edit(src, vec![(tokens[t].start, tokens[t].end, new.clone())]),
+                description: format!(
+                    "change number \"{}\" to \"{}\" at line {}",
+                    text(t),
+                    String::from_utf8_lossy(&new),
+                    line(t)
+                ),
+            })
+        }
+        Kind::DuplicateBlock => {
+            let blocks: Vec<(&Stmt, usize)> =
+                stmts.iter().filter_map(|s| Some((s, s.close?))).collect();
+            let &(s, close) = rng.pick(&blocks)?;
+            let mut copy = b" ".to_vec();
+            copy.extend_from_slice(&src[tokens[s.words[0]].start..tokens[close].end]);
+            let at = tokens[close].end;
+            Some(Mutation {
+                text: edit(src, vec![(at, at, copy)]),
+                description: format!(
+                    "duplicate block \"{}\" at line {}",
+                    text(s.words[0]),
+                    line(s.words[0])
+                ),
+            })
+        }
+        Kind::InsertForeign => {
+            let directive = rng.pick(FOREIGN)?;
+            // Into a block's body, or at the very start of the file (main context).
+            let mut targets: Vec<(usize, String)> = vec![(0, "the top level".to_string())];
+            targets.extend(
+                stmts
+                    .iter()
+                    .filter(|s| tokens[s.term].kind == Tok::Open)
+                    .map(|s| {
+                        (
+                            tokens[s.term].end,
+                            format!(
+                                "the \"{}\" block at line {}",
+                                text(s.words[0]),
+                                line(s.term)
+                            ),
+                        )
+                    }),
+            );
+            let (at, place) = rng.pick(&targets)?;
+            Some(Mutation {
+                text: edit(src, vec![(*at, *at, format!(" {directive} ").into_bytes())]),
+                description: format!("insert \"{directive}\" into {place}"),
             })
         }
     }
