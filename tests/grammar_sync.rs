@@ -85,6 +85,11 @@ const CUSTOM_DUP_HANDLERS: &[&str] = &[
     "ngx_http_types_slot",
     "ngx_event_connections",
     "ngx_http_headers_expires",
+    "ngx_events_block",
+    "ngx_http_block",
+    "ngx_stream_block",
+    "ngx_mail_block",
+    "ngx_stream_return",
 ];
 
 #[derive(Clone, PartialEq, Eq)]

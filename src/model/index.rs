@@ -133,6 +133,21 @@ impl Index {
     }
 }
 
+/// A listen address as nginx prints it (`0.0.0.0:80`, `[::]:443`, `unix:/run/x.sock`);
+/// `None` for host names, which nginx resolves.
+pub fn address_text(host: &str, port: Option<u16>, unix: bool) -> Option<String> {
+    if unix {
+        return Some(format!("unix:{host}"));
+    }
+    let port = port?;
+    match host {
+        "*" | "0.0.0.0" => Some(format!("0.0.0.0:{port}")),
+        h if h.contains(':') => Some(format!("[{h}]:{port}")),
+        h if crate::nginx::url::is_ip(h) => Some(format!("{h}:{port}")),
+        _ => None,
+    }
+}
+
 fn family_of(context: &str) -> Option<Family> {
     if context.starts_with("http") {
         Some(Family::Http)

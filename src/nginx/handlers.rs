@@ -224,6 +224,42 @@ fn custom(name: &str, context: &str, args: &[Word], version: Version) -> Option<
             cache_valid(args)
         }
         "expires" => expires(args),
+        "limit_except" => args.iter().enumerate().find_map(|(i, w)| {
+            const METHODS: &[&str] = &[
+                "GET",
+                "HEAD",
+                "POST",
+                "PUT",
+                "DELETE",
+                "MKCOL",
+                "COPY",
+                "MOVE",
+                "OPTIONS",
+                "PROPFIND",
+                "PROPPATCH",
+                "LOCK",
+                "UNLOCK",
+                "PATCH",
+            ];
+            (!METHODS.iter().any(|m| m.eq_ignore_ascii_case(&w.value)))
+                .then(|| invalid(i, format!("invalid method \"{}\"", w.value)))
+                .flatten()
+        }),
+        // With one argument these take only a keyword.
+        "proxy_redirect" if args.len() == 1 && !matches!(&*args[0].value, "default" | "off") => {
+            invalid(0, format!("invalid parameter \"{}\"", args[0].value))
+        }
+        "proxy_cookie_path" | "proxy_cookie_domain"
+            if args.len() == 1 && &*args[0].value != "off" =>
+        {
+            invalid(0, format!("invalid parameter \"{}\"", args[0].value))
+        }
+        "fastcgi_param" | "uwsgi_param" | "scgi_param" => match args.get(2) {
+            Some(w) if &*w.value != "if_not_empty" => {
+                invalid(2, format!("invalid parameter \"{}\"", w.value))
+            }
+            _ => None,
+        },
         "zone" if context.ends_with("upstream") => match args.get(1) {
             Some(size) if parse_size(&size.value).is_none() => {
                 invalid(1, format!("invalid zone size \"{}\"", size.value))

@@ -94,10 +94,24 @@ fn range(text: &str) -> bool {
     })
 }
 
-/// The data lines of map and geo blocks, as their modules read them: the number of
-/// words, duplicate keys, networks and ranges.
+/// A split_clients percentage in hundredths (`33.3%` is 3330), as `ngx_atofp(.., 2)`
+/// reads it: at most two decimals.
+fn percent(key: &str) -> Option<i64> {
+    let number = key.strip_suffix('%')?;
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if fraction.len() > 2 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole = crate::nginx::values::atoi(whole)?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
+    Some(whole * 100 + fraction)
+}
+
+/// The data lines of map, geo and split_clients blocks, as their modules read them:
+/// the number of words, duplicate keys, networks, ranges and percentages.
 fn data_lines(config: &Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let mut percent_total: foldhash::HashMap<Scope, i64> = foldhash::HashMap::default();
     let mut map_keys: foldhash::HashMap<(Scope, String), ()> = foldhash::HashMap::default();
     let mut geo_ranges: foldhash::HashSet<Scope> = foldhash::HashSet::default();
     for (id, d) in config.directives() {
@@ -143,6 +157,55 @@ fn data_lines(config: &Config) -> Vec<Diagnostic> {
                 format!("invalid network \"{key}\"")
             }
             ("geo", _, _) => "invalid number of the geo parameters".to_string(),
+            ("charset_map", _, 1) => {
+                let byte =
+                    |h: &str| u8::from_str_radix(h, 16).is_ok() && !h.is_empty() && h.len() <= 2;
+                let utf8 = block
+                    .args
+                    .iter()
+                    .any(|a| a.value.eq_ignore_ascii_case("utf-8"));
+                let value = &*d.args[0].value;
+                // A UTF-8 map's value is the character's bytes in hex (up to 4 bytes).
+                let value_ok = if utf8 {
+                    value.len() % 2 == 0
+                        && value.len() <= 8
+                        && value
+                            .as_bytes()
+                            .chunks(2)
+                            .all(|c| std::str::from_utf8(c).is_ok_and(byte))
+                } else {
+                    byte(value)
+                };
+                match (byte(key), value_ok) {
+                    (true, true) => continue,
+                    (false, _) => format!("invalid value \"{key}\""),
+                    (true, false) => format!("invalid value \"{value}\""),
+                }
+            }
+            ("split_clients", "*", _) => continue,
+            ("split_clients", _, _) => match percent(key) {
+                Some(p) => {
+                    let total = percent_total.entry(scope).or_default();
+                    *total += p;
+                    if *total <= 10_000 {
+                        continue;
+                    }
+                    // nginx adds them up when it has read the block: at its `}`.
+                    let close = block
+                        .block
+                        .as_ref()
+                        .and_then(|b| b.close)
+                        .unwrap_or(d.nginx_span());
+                    *total = i64::MIN;
+                    out.push(
+                        Diagnostic::new(RULE.code, RULE.severity, "percent total is greater than 100%", d.name.span)
+                            .with_help("the percentages of a split_clients block add up to 100% at most (`*` takes the rest)")
+                            .refused_by_nginx(crate::diagnostic::NginxReport::At(close)),
+                    );
+                    continue;
+                }
+                None => format!("invalid percent value \"{key}\""),
+            },
             _ => continue,
         };
         out.push(config.refusal(RULE.code, message, d, d.name.span));

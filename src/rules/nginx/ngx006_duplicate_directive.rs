@@ -99,6 +99,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 .with_help("remove one of them (an inner block may override an outer one, but a block sets it once)"),
         );
     }
+    out.extend(duplicate_zones(config));
     out.extend(duplicate_log_formats(config));
     out
 }
@@ -127,6 +128,41 @@ fn duplicate_log_formats(config: &Config) -> Vec<Diagnostic> {
             diag = diag.with_related(first.args[0].span, "first defined here");
         }
         out.push(diag);
+    }
+    out
+}
+
+/// `limit_req` and `limit_conn` may repeat in a block, but not with the same zone.
+fn duplicate_zones(config: &Config) -> Vec<Diagnostic> {
+    let mut seen: HashMap<(Scope, &str, String), NodeId> = HashMap::default();
+    let mut out = Vec::new();
+    for name in ["limit_req", "limit_conn"] {
+        for (id, d) in config.occurrences(name) {
+            let zone = match name {
+                "limit_req" => d.args.iter().find_map(|a| a.value.strip_prefix("zone=")),
+                _ => d.arg(0),
+            };
+            let Some(zone) = zone else { continue };
+            let key = (config.scope(id), name, zone.to_string());
+            let Some(&first) = seen.get(&key) else {
+                seen.insert(key, id);
+                continue;
+            };
+            let mut diag = config
+                .refusal(
+                    RULE.code,
+                    format!("\"{name}\" directive is duplicate"),
+                    d,
+                    d.name.span,
+                )
+                .with_help(format!(
+                    "zone \"{zone}\" is limited twice in this block: keep one `{name}` for it"
+                ));
+            if let Some(fd) = config.tree.directive(first) {
+                diag = diag.with_related(fd.name.span, "first set here");
+            }
+            out.push(diag);
+        }
     }
     out
 }

@@ -44,8 +44,9 @@ use foldhash::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
+use crate::model::index::address_text;
 use crate::nginx::ast::NodeId;
-use crate::nginx::url::{ParseOptions, is_ip, parse_addr};
+use crate::nginx::url::{ParseOptions, parse_addr};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
@@ -70,20 +71,6 @@ const SOCKET_OPTIONS: &[&str] = &[
     "reuseport",
     "so_keepalive",
 ];
-
-/// The address as nginx prints it (`0.0.0.0:80`, `[::]:443`, `unix:/run/x.sock`).
-fn address_text(host: &str, port: Option<u16>, unix: bool) -> Option<String> {
-    if unix {
-        return Some(format!("unix:{host}"));
-    }
-    let port = port?;
-    match host {
-        "*" | "0.0.0.0" => Some(format!("0.0.0.0:{port}")),
-        h if h.contains(':') => Some(format!("[{h}]:{port}")),
-        h if is_ip(h) => Some(format!("{h}:{port}")),
-        _ => None,
-    }
-}
 
 #[derive(Default)]
 struct Seen {

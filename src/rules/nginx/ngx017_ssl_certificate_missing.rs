@@ -1,7 +1,7 @@
 //! ## What it does
-//! Reports a server with a `listen ... ssl` (or `quic`) but no `ssl_certificate` (in
-//! the server or inherited from `http`), and an `ssl_certificate` without its
-//! `ssl_certificate_key`.
+//! Reports a TLS address (`listen ... ssl` or `quic`) whose default server has no
+//! `ssl_certificate` (in the server or inherited from `http`), and an `ssl_certificate`
+//! without its `ssl_certificate_key`.
 //!
 //! ## Why is this bad?
 //! nginx refuses the configuration: `no "ssl_certificate" is defined for the "listen
@@ -28,14 +28,18 @@
 //! ```
 //!
 //! ## Exceptions
-//! A server with `ssl_reject_handshake on;` needs no certificate.
+//! A server with `ssl_reject_handshake on;` needs no certificate. nginx checks the
+//! default server of each address only: other servers on it may lack a certificate and
+//! fall back to the default one's (which is rarely what is wanted).
 //!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_certificate>
 //! - <https://nginx.org/en/docs/http/configuring_https_servers.html>
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
+use crate::model::index::address_text;
 use crate::model::{Config, Scope};
+use crate::nginx::ast::NodeId;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
@@ -46,46 +50,117 @@ pub const RULE: Rule = Rule {
     check: Check::Model(check),
 };
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+/// The directives an array directive's effective list holds in `scope`.
+fn effective_list(config: &Config, scope: Scope, name: &str) -> Vec<NodeId> {
+    config
+        .defining_scope(scope, name)
+        .map(|s| config.set_here(s, name).collect())
+        .unwrap_or_default()
+}
+
+/// Every server needs as many keys as certificates (nginx merges the two lists
+/// separately, so a `ssl_certificate` added in a server loses the http keys).
+fn missing_keys(config: &Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for server in &config.index().servers {
         let scope = Scope::Block(server.id);
-        let Some(d) = config.tree.directive(server.id) else {
+        let certificates = effective_list(config, scope, "ssl_certificate");
+        let keys = effective_list(config, scope, "ssl_certificate_key");
+        let Some(last) = certificates
+            .last()
+            .and_then(|id| config.tree.directive(*id))
+        else {
             continue;
         };
-        let after = config.top_block_end(scope).unwrap_or(d.nginx_span());
-        let certificate = config.effective(scope, "ssl_certificate");
-        if let Some(cert) = certificate.and_then(|id| config.tree.directive(id)) {
-            if config.effective(scope, "ssl_certificate_key").is_none() {
-                out.push(
-                    Diagnostic::new(
-                        RULE.code,
-                        RULE.severity,
-                        format!("no \"ssl_certificate_key\" is defined for certificate \"{}\"", cert.args[0].value),
-                        cert.args[0].span,
-                    )
-                    .with_help("add the certificate's private key: `ssl_certificate_key /path/to/privkey.pem;`")
-                    .refused_by_nginx(NginxReport::Deferred {
-                        printed: None,
-                        after,
-                        phase: Phase::Merge,
-                    }),
-                );
-            }
+        if keys.len() >= certificates.len() {
             continue;
         }
-        let Some(listen) = server.listens.iter().find(|l| l.ssl) else {
+        let after = config.top_block_end(scope).unwrap_or(last.nginx_span());
+        out.push(
+            Diagnostic::new(
+                RULE.code,
+                RULE.severity,
+                format!(
+                    "no \"ssl_certificate_key\" is defined for certificate \"{}\"",
+                    last.args[0].value
+                ),
+                last.args[0].span,
+            )
+            .with_help("give every ssl_certificate its ssl_certificate_key, in the same block")
+            .refused_by_nginx(NginxReport::Deferred {
+                printed: None,
+                after,
+                phase: Phase::Merge,
+            }),
+        );
+    }
+    out.dedup_by_key(|d| d.span);
+    out
+}
+
+/// A TLS address: the listens on it, whether any has `ssl`, and its default server
+/// (the one with `default_server`, else the first).
+struct TlsAddress {
+    ssl: bool,
+    default: Option<(usize, NodeId)>,
+    first: (usize, NodeId),
+}
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    let index = config.index();
+    let mut out = missing_keys(config);
+    let mut addresses: Vec<(String, TlsAddress)> = Vec::new();
+    for (s, server) in index.servers.iter().enumerate() {
+        for listen in &server.listens {
+            let Some(text) = address_text(&listen.addr.host, listen.addr.port, listen.addr.unix)
+            else {
+                continue;
+            };
+            let at = match addresses.iter().position(|(t, _)| *t == text) {
+                Some(at) => at,
+                None => {
+                    addresses.push((
+                        text,
+                        TlsAddress {
+                            ssl: false,
+                            default: None,
+                            first: (s, listen.id),
+                        },
+                    ));
+                    addresses.len() - 1
+                }
+            };
+            let entry = &mut addresses[at].1;
+            entry.ssl |= listen.ssl;
+            if listen.default_server && entry.default.is_none() {
+                entry.default = Some((s, listen.id));
+            }
+        }
+    }
+    // nginx checks the default server of each TLS address: the others fall back to it
+    // for the handshake.
+    let mut reported = Vec::new();
+    for (_, address) in addresses.iter().filter(|(_, a)| a.ssl) {
+        let (s, listen) = address.default.unwrap_or(address.first);
+        let server = &index.servers[s];
+        let scope = Scope::Block(server.id);
+        if reported.contains(&s) || config.effective(scope, "ssl_certificate").is_some() {
             continue;
-        };
+        }
         let rejects = config
             .value(scope, "ssl_reject_handshake")
             .is_some_and(|(v, _)| v.first().is_some_and(|v| v.eq_ignore_ascii_case("on")));
         if rejects {
             continue;
         }
-        let Some(ld) = config.tree.directive(listen.id) else {
+        let (Some(d), Some(ld)) = (
+            config.tree.directive(server.id),
+            config.tree.directive(listen),
+        ) else {
             continue;
         };
+        reported.push(s);
+        let after = config.top_block_end(scope).unwrap_or(d.nginx_span());
         out.push(
             Diagnostic::new(
                 RULE.code,

@@ -1,7 +1,9 @@
 //! ## What it does
-//! Reports `proxy_ssl_verify on` (or `grpc_ssl_verify`, `uwsgi_ssl_verify`) where a
-//! TLS pass applies but no `*_ssl_trusted_certificate` says which certificate
-//! authorities to trust.
+//! Reports certificate verification without the certificate authorities to verify
+//! against: `proxy_ssl_verify on` (or `grpc_ssl_verify`, `uwsgi_ssl_verify`) where a TLS
+//! pass applies but no `*_ssl_trusted_certificate`, and `ssl_verify_client on|optional`
+//! in a TLS server without `ssl_client_certificate` (before nginx 1.27.2; from then on
+//! `ssl_trusted_certificate` also serves).
 //!
 //! ## Why is this bad?
 //! nginx refuses the configuration with `no proxy_ssl_trusted_certificate for
@@ -32,7 +34,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ssl_verify>
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::Config;
+use crate::model::{Config, Scope};
+use crate::nginx::grammar::Version;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 
@@ -82,6 +85,50 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         );
     }
     out.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
+    out.dedup_by_key(|d| d.span);
+    out.extend(client_verification(config));
+    out
+}
+
+/// From this version `ssl_trusted_certificate` alone lets nginx verify clients.
+const TRUSTED_SUFFICES: Version = Version(1, 27, 2);
+
+/// `ssl_verify_client` in the servers nginx sets TLS up for (those with a certificate).
+fn client_verification(config: &Config) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for server in &config.index().servers {
+        let scope = Scope::Block(server.id);
+        if config.effective(scope, "ssl_certificate").is_none() {
+            continue;
+        }
+        let Some((value, Some(id))) = config.value(scope, "ssl_verify_client") else {
+            continue;
+        };
+        if !value.first().is_some_and(|v| v == "on" || v == "optional") {
+            continue;
+        }
+        let has_ca = config.effective(scope, "ssl_client_certificate").is_some()
+            || (config.avail.version >= TRUSTED_SUFFICES
+                && config.effective(scope, "ssl_trusted_certificate").is_some());
+        let Some(d) = config.tree.directive(id).filter(|_| !has_ca) else {
+            continue;
+        };
+        let message = if config.avail.version >= TRUSTED_SUFFICES {
+            "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
+        } else {
+            "no ssl_client_certificate for ssl_verify_client"
+        };
+        let after = config.top_block_end(scope).unwrap_or(d.nginx_span());
+        out.push(
+            Diagnostic::new(RULE.code, RULE.severity, message, d.name.span)
+                .with_help("add `ssl_client_certificate /path/to/client-ca.pem;` with the CA that signs the client certificates")
+                .refused_by_nginx(NginxReport::Deferred {
+                    printed: None,
+                    after,
+                    phase: Phase::Merge,
+                }),
+        );
+    }
     out.dedup_by_key(|d| d.span);
     out
 }

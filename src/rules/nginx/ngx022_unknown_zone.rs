@@ -119,6 +119,40 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             );
         }
     }
+    // `zone NAME;` in an upstream shares the zone another upstream sizes.
+    let sized: HashSet<String> = config
+        .occurrences("zone")
+        .filter(|(id, d)| config.info(*id).context.ends_with("upstream") && d.args.len() == 2)
+        .map(|(_, d)| d.args[0].value.to_string())
+        .collect();
+    for (id, d) in config.occurrences("zone") {
+        if !config.info(id).context.ends_with("upstream")
+            || d.args.len() != 1
+            || sized.contains(&*d.args[0].value)
+        {
+            continue;
+        }
+        let name = &*d.args[0].value;
+        let Some(end) = config_end(config, config.scope(id)) else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                RULE.code,
+                RULE.severity,
+                format!("zero size shared memory zone \"{name}\""),
+                d.args[0].span,
+            )
+            .with_help(format!(
+                "give the zone a size (`zone {name} 64k;`), or name the zone another upstream sizes"
+            ))
+            .refused_by_nginx(NginxReport::Deferred {
+                printed: None,
+                after: end,
+                phase: Phase::Listen,
+            }),
+        );
+    }
     for (user, definer) in [
         ("limit_req", "limit_req_zone"),
         ("limit_conn", "limit_conn_zone"),
