@@ -89,25 +89,60 @@ pub fn find(key: &str) -> Option<&'static Rule> {
 /// Runs every enabled model check, in code order, with the configured severity
 /// overrides (a rule may report some findings below its default severity).
 pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
-    all()
+    let rules: Vec<(&Rule, fn(&Config, &Settings) -> Vec<Diagnostic>)> = all()
         .filter(|r| settings.rule_enabled(r.code))
         .filter_map(|r| match r.check {
             Check::Model(check) => Some((r, check)),
             Check::Suppression => None,
         })
-        .flat_map(|(r, check)| {
-            let severity = settings.severity.get(r.code).copied();
-            cap_per_file(r.code, check(config, settings))
-                .into_iter()
-                .map(move |mut d| {
-                    if let Some(s) = severity {
-                        d.severity = s;
-                    }
-                    d
+        .collect();
+    let apply = |(r, check): &(&Rule, fn(&Config, &Settings) -> Vec<Diagnostic>)| {
+        let severity = settings.severity.get(r.code).copied();
+        let mut found = cap_per_file(r.code, check(config, settings));
+        if let Some(s) = severity {
+            found.iter_mut().for_each(|d| d.severity = s);
+        }
+        found
+    };
+    // Rules are pure and independent: on a large configuration run them on every core,
+    // then put their findings back in rule order. (Small ones finish before a thread
+    // would start.)
+    let threads = if config.tree.nodes.len() < PARALLEL_NODES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(rules.len().max(1))
+    };
+    let mut results: Vec<Vec<Diagnostic>> = vec![Vec::new(); rules.len()];
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let rules = &rules;
+                let apply = &apply;
+                scope.spawn(move || {
+                    (t..rules.len())
+                        .step_by(threads)
+                        .map(|i| (i, apply(&rules[i])))
+                        .collect::<Vec<_>>()
                 })
-        })
-        .collect()
+            })
+            .collect();
+        for worker in workers {
+            // A rule that panics is a bug; re-raise it rather than lose its findings.
+            let done = worker
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            for (i, found) in done {
+                results[i] = found;
+            }
+        }
+    });
+    results.into_iter().flatten().collect()
 }
+
+/// Configurations from this many nodes up have their rules run in parallel.
+const PARALLEL_NODES: usize = 20_000;
 
 /// Findings of one rule shown per file; beyond that the file is not a configuration
 /// worth reading finding by finding (binary garbage, a generated file gone wrong).
