@@ -23,10 +23,13 @@ pub struct Rule {
     pub check: Check,
 }
 
+/// A configuration rule's check: a pure function of the model and the settings.
+pub type ModelCheck = fn(&Config, &Settings) -> Vec<Diagnostic>;
+
 /// Where a rule's findings come from.
 pub enum Check {
     /// A pure function of the model: every configuration rule.
-    Model(fn(&Config, &Settings) -> Vec<Diagnostic>),
+    Model(ModelCheck),
     /// Found by the suppression filter (src/suppress.rs), which runs after every model
     /// check because it needs their findings: an unused suppression is only known once
     /// all findings are.
@@ -89,14 +92,14 @@ pub fn find(key: &str) -> Option<&'static Rule> {
 /// Runs every enabled model check, in code order, with the configured severity
 /// overrides (a rule may report some findings below its default severity).
 pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
-    let rules: Vec<(&Rule, fn(&Config, &Settings) -> Vec<Diagnostic>)> = all()
+    let rules: Vec<(&Rule, ModelCheck)> = all()
         .filter(|r| settings.rule_enabled(r.code))
         .filter_map(|r| match r.check {
             Check::Model(check) => Some((r, check)),
             Check::Suppression => None,
         })
         .collect();
-    let apply = |(r, check): &(&Rule, fn(&Config, &Settings) -> Vec<Diagnostic>)| {
+    let apply = |(r, check): &(&Rule, ModelCheck)| {
         let severity = settings.severity.get(r.code).copied();
         let mut found = cap_per_file(r.code, check(config, settings));
         if let Some(s) = severity {
