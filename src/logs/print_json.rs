@@ -1,5 +1,5 @@
 //! `--format json` (one report object) and `--format ndjson` (one object per input record).
-//! Schemas are documented in docs/logs.md; field names are public API.
+//! Schemas are documented in README.md; field names are public API.
 
 use std::io::{self, Write};
 

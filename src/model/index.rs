@@ -148,16 +148,6 @@ pub fn address_text(host: &str, port: Option<u16>, unix: bool) -> Option<String>
     }
 }
 
-fn family_of(context: &str) -> Option<Family> {
-    if context.starts_with("http") {
-        Some(Family::Http)
-    } else if context.starts_with("stream") {
-        Some(Family::Stream)
-    } else {
-        None
-    }
-}
-
 fn upstream_server(id: NodeId, d: &Directive) -> Option<UpstreamServer> {
     let addr = parse_addr(d.arg(0)?, ParseOptions::default()).ok()?;
     let mut server = UpstreamServer {
@@ -225,7 +215,7 @@ pub fn build(config: &Config) -> Index {
             continue;
         };
         let context = config.info(id).context;
-        let Some(family) = family_of(context) else {
+        let Some(family) = Family::of(context) else {
             continue;
         };
         let name = def.name;

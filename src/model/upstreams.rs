@@ -15,6 +15,20 @@ pub enum Family {
     Stream,
 }
 
+impl Family {
+    /// The module family of a context path (`http>server>location`, `stream>upstream`);
+    /// mail has no upstreams.
+    pub fn of(context: &str) -> Option<Family> {
+        if context.starts_with("http") {
+            Some(Family::Http)
+        } else if context.starts_with("stream") {
+            Some(Family::Stream)
+        } else {
+            None
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conflict {
     /// Two `upstream` blocks with the same name.
@@ -52,16 +66,6 @@ pub const PASS_DIRECTIVES: &[&str] = &[
     "tunnel_pass",
 ];
 
-fn family(context: &str) -> Option<Family> {
-    if context.starts_with("http") {
-        Some(Family::Http)
-    } else if context.starts_with("stream") {
-        Some(Family::Stream)
-    } else {
-        None
-    }
-}
-
 /// Host, port and whether the port was omitted, of a pass value nginx accepts.
 fn pass_host(name: &str, value: &str, family: Family) -> Option<(String, u16, bool)> {
     if has_variables(value) {
@@ -98,7 +102,7 @@ pub fn conflicts(config: &Config) -> Vec<Conflict> {
         let Some(def) = config.checked_def(id).map(|(def, _)| def) else {
             continue;
         };
-        let Some(fam) = family(config.info(id).context) else {
+        let Some(fam) = Family::of(config.info(id).context) else {
             continue;
         };
         let name = &*d.name.value;

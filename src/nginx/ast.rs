@@ -65,6 +65,15 @@ impl Directive {
         self.end.unwrap_or(self.name.span)
     }
 
+    /// Where nginx reports what it checks once a block is read: the line of its `}`
+    /// (of the `{` when the block is not closed).
+    pub fn block_end_span(&self) -> Span {
+        self.block
+            .as_ref()
+            .and_then(|b| b.close)
+            .unwrap_or(self.nginx_span())
+    }
+
     pub fn arg(&self, i: usize) -> Option<&str> {
         self.args.get(i).map(|w| &*w.value)
     }

@@ -10,6 +10,7 @@ pub mod nginx;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
 use crate::settings::Settings;
+use crate::source::Span;
 
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
@@ -37,6 +38,11 @@ pub enum Check {
 }
 
 impl Rule {
+    /// A finding of this rule at its default severity (`[rules]` overrides apply later).
+    pub fn diagnostic(&self, message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic::new(self.code, self.severity, message, span)
+    }
+
     /// The rule's documentation (Markdown with the fixed sections).
     pub fn doc(&self) -> &'static str {
         RULE_DOCS

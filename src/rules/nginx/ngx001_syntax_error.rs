@@ -94,7 +94,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         .syntax_errors
         .iter()
         .map(|e| {
-            let diag = Diagnostic::new(RULE.code, RULE.severity, e.kind.message(), e.span);
+            let diag = RULE.diagnostic(e.kind.message(), e.span);
             let diag = match help(&e.kind) {
                 Some(h) => diag.with_help(h),
                 None => diag,

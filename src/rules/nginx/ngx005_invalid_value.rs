@@ -191,14 +191,10 @@ fn data_lines(config: &Config) -> Vec<Diagnostic> {
                         continue;
                     }
                     // nginx adds them up when it has read the block: at its `}`.
-                    let close = block
-                        .block
-                        .as_ref()
-                        .and_then(|b| b.close)
-                        .unwrap_or(d.nginx_span());
+                    let close = block.block_end_span();
                     *total = i64::MIN;
                     out.push(
-                        Diagnostic::new(RULE.code, RULE.severity, "percent total is greater than 100%", d.name.span)
+                        RULE.diagnostic("percent total is greater than 100%", d.name.span)
                             .with_help("the percentages of a split_clients block add up to 100% at most (`*` takes the rest)")
                             .refused_by_nginx(crate::diagnostic::NginxReport::At(close)),
                     );
@@ -272,9 +268,7 @@ fn missing_ports(config: &Config) -> Vec<Diagnostic> {
         };
         let after = config.top_block_end(pass.scope).unwrap_or(d.nginx_span());
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
+            RULE.diagnostic(
                 format!("no port in upstream \"{}\"", target.addr.host),
                 d.args[0].span,
             )

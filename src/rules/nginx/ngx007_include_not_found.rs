@@ -59,7 +59,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                     path.parent().map_or_else(String::new, |p| p.display().to_string())
                 );
                 Some(
-                    Diagnostic::new(RULE.code, RULE.severity, message, e.span)
+                    RULE.diagnostic(message, e.span)
                         .with_help(help)
                         .refused_by_nginx(NginxReport::Here),
                 )

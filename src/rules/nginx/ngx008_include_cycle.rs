@@ -50,10 +50,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             .map(|s| config.sources.get(s.file).name.clone())
             .chain(std::iter::once(crate::source::display_name(path)))
             .collect();
-        let mut diag = Diagnostic::new(
-            RULE.code,
-            RULE.severity,
-            format!("include cycle: {}", names.join(" -> ")),
+        let mut diag = RULE.diagnostic(format!("include cycle: {}", names.join(" -> ")),
             e.span,
         )
         .with_help("nginx recurses until it fails (too many open files, or a crash); remove the include that loops back")

@@ -255,7 +255,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                     after: end,
                     phase: Phase::Merge,
                 });
-            let mut diag = Diagnostic::new(RULE.code, RULE.severity, message, cd.name.span)
+            let mut diag = RULE.diagnostic(message, cd.name.span)
                 .with_help(format!(
                     "set {m}_buffer_size, {m}_buffers and {m}_busy_buffers_size together, e.g. `{m}_buffer_size 16k; {m}_buffers 8 16k; {m}_busy_buffers_size 32k;`"
                 ))

@@ -52,9 +52,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         let name = &*d.name.value;
         if def.kind == Kind::Obsolete {
             out.push(
-                Diagnostic::new(
-                    RULE.code,
-                    RULE.severity,
+                RULE.diagnostic(
                     format!("the \"{name}\" directive is obsolete, ignored"),
                     d.name.span,
                 )
@@ -65,7 +63,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             );
         } else if def.deprecated {
             out.push(
-                Diagnostic::new(RULE.code, RULE.severity, format!("the \"{name}\" directive is deprecated"), d.name.span)
+                RULE.diagnostic(format!("the \"{name}\" directive is deprecated"), d.name.span)
                     .with_help(format!("\"{name}\" will be removed from nginx; see the module's documentation for its replacement")),
             );
         } else if name == "listen"
@@ -74,10 +72,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             && let Some(arg) = d.args.iter().skip(1).find(|a| &*a.value == "http2")
         {
             out.push(
-                Diagnostic::new(
-                    RULE.code,
-                    RULE.severity,
-                    "the \"listen ... http2\" directive is deprecated, use the \"http2\" directive instead",
+                RULE.diagnostic("the \"listen ... http2\" directive is deprecated, use the \"http2\" directive instead",
                     arg.span,
                 )
                 .with_help("remove `http2` from `listen` and add `http2 on;` to the server"),

@@ -81,9 +81,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             .top_block_end(config.scope(id))
             .unwrap_or(d.nginx_span());
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
+            RULE.diagnostic(
                 format!("duplicate location \"{path}\""),
                 d.args[d.args.len() - 1].span,
             )

@@ -77,9 +77,7 @@ fn missing_keys(config: &Config) -> Vec<Diagnostic> {
         }
         let after = config.top_block_end(scope).unwrap_or(last.nginx_span());
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
+            RULE.diagnostic(
                 format!(
                     "no \"ssl_certificate_key\" is defined for certificate \"{}\"",
                     last.args[0].value
@@ -162,10 +160,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         reported.push(s);
         let after = config.top_block_end(scope).unwrap_or(d.nginx_span());
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
+            RULE.diagnostic("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
                 ld.args[0].span,
             )
             .with_help("add `ssl_certificate` and `ssl_certificate_key` to this server (or to http for all servers)")

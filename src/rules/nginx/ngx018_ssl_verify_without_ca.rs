@@ -75,7 +75,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         };
         let after = config.top_block_end(pass.scope).unwrap_or(vd.nginx_span());
         out.push(
-            Diagnostic::new(RULE.code, RULE.severity, format!("no {trusted} for {verify}"), vd.name.span)
+            RULE.diagnostic(format!("no {trusted} for {verify}"), vd.name.span)
                 .with_help(format!("add `{trusted} /etc/ssl/certs/ca-certificates.crt;` (or the CA that signed the backend's certificate)"))
                 .refused_by_nginx(NginxReport::Deferred {
                     printed: None,
@@ -120,7 +120,7 @@ fn client_verification(config: &Config) -> Vec<Diagnostic> {
         };
         let after = config.top_block_end(scope).unwrap_or(d.nginx_span());
         out.push(
-            Diagnostic::new(RULE.code, RULE.severity, message, d.name.span)
+            RULE.diagnostic(message, d.name.span)
                 .with_help("add `ssl_client_certificate /path/to/client-ca.pem;` with the CA that signs the client certificates")
                 .refused_by_nginx(NginxReport::Deferred {
                     printed: None,

@@ -380,17 +380,13 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                         let after = config
                             .top_block_end(config.scope(id))
                             .unwrap_or(d.nginx_span());
-                        let mut diag = Diagnostic::new(
-                            RULE.code,
-                            RULE.severity,
-                            format!("unknown \"{name}\" variable"),
-                            word.span,
-                        )
-                        .refused_by_nginx(NginxReport::Deferred {
-                            printed: None,
-                            after,
-                            phase: Phase::Variables,
-                        });
+                        let mut diag = RULE
+                            .diagnostic(format!("unknown \"{name}\" variable"), word.span)
+                            .refused_by_nginx(NginxReport::Deferred {
+                                printed: None,
+                                after,
+                                phase: Phase::Variables,
+                            });
                         let candidates = g
                             .variables_of(fam, &config.avail)
                             .filter(|v| !v.prefix)

@@ -62,7 +62,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         if config.set_here(Scope::Root(i), "events").next().is_none() {
             let end = Span::new(root.file, file.text.len(), file.text.len());
             out.push(
-                Diagnostic::new(RULE.code, RULE.severity, "no \"events\" section in configuration", end)
+                RULE.diagnostic("no \"events\" section in configuration", end)
                     .with_help("a main configuration needs an `events {}` block (even empty); if this file is a site or snippet, lint it with --context http or server")
                     .refused_by_nginx(NginxReport::Deferred {
                         printed: None,
@@ -80,24 +80,15 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             continue;
         }
         // nginx checks when it has read the server block, and names the server's line.
-        let after = d
-            .block
-            .as_ref()
-            .and_then(|b| b.close)
-            .unwrap_or(d.nginx_span());
+        let after = d.block_end_span();
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                "no \"listen\" is defined for server",
-                d.name.span,
-            )
-            .with_help("a stream server needs `listen PORT;`: it has no default port")
-            .refused_by_nginx(NginxReport::Deferred {
-                printed: Some(d.nginx_span()),
-                after,
-                phase: Phase::Merge,
-            }),
+            RULE.diagnostic("no \"listen\" is defined for server", d.name.span)
+                .with_help("a stream server needs `listen PORT;`: it has no default port")
+                .refused_by_nginx(NginxReport::Deferred {
+                    printed: Some(d.nginx_span()),
+                    after,
+                    phase: Phase::Merge,
+                }),
         );
     }
     out

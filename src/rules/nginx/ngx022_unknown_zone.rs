@@ -109,7 +109,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 continue;
             };
             out.push(
-                Diagnostic::new(RULE.code, RULE.severity, format!("\"{user}\" zone \"{name}\" is unknown"), d.args[0].span)
+                RULE.diagnostic(format!("\"{user}\" zone \"{name}\" is unknown"), d.args[0].span)
                     .with_help(format!("define it: `{module}_cache_path /var/cache/nginx/{name} keys_zone={name}:10m;` in http"))
                     .refused_by_nginx(NginxReport::Deferred {
                         printed: Some(end),
@@ -137,9 +137,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             continue;
         };
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
+            RULE.diagnostic(
                 format!("zero size shared memory zone \"{name}\""),
                 d.args[0].span,
             )
@@ -176,9 +174,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 continue;
             };
             out.push(
-                Diagnostic::new(
-                    RULE.code,
-                    RULE.severity,
+                RULE.diagnostic(
                     format!("zero size shared memory zone \"{name}\""),
                     word.span,
                 )

@@ -127,9 +127,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
                 .map(|(h, p)| format!("{h}:{p}"))
                 .unwrap_or_default();
             out.push(
-                Diagnostic::new(
-                    RULE.code,
-                    RULE.severity,
+                RULE.diagnostic(
                     format!("no declared backend listens on {}:{port}", addr.host),
                     span,
                 )
@@ -156,10 +154,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
             continue;
         };
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                format!("port {port} of {} looks like a typo of {other}, the port used for it elsewhere: nothing may listen on {port} (502, connection refused)", addr.host),
+            RULE.diagnostic(format!("port {port} of {} looks like a typo of {other}, the port used for it elsewhere: nothing may listen on {port} (502, connection refused)", addr.host),
                 span,
             )
             .with_related(od.args[0].span, format!("{}:{other} is used here", addr.host))

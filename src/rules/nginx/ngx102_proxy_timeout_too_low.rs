@@ -112,10 +112,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
             continue;
         }
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                format!("{} {} is below {}: {outcome}", d.name.value, d.args[0].value, show_ms(min)),
+            RULE.diagnostic(format!("{} {} is below {}: {outcome}", d.name.value, d.args[0].value, show_ms(min)),
                 d.args[0].span,
             )
             .with_help(format!(

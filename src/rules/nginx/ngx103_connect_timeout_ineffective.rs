@@ -66,10 +66,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
             continue;
         }
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                format!(
+            RULE.diagnostic(format!(
                     "{} {} cannot take effect: connects usually cannot last longer than {}",
                     d.name.value,
                     d.args[0].value,

@@ -79,10 +79,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
             continue;
         }
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                format!(
+            RULE.diagnostic(format!(
                     "{} {} is smaller than {min} bytes: backend response headers larger than this fail with 502 (\"upstream sent too big header\")",
                     d.name.value, arg.value
                 ),

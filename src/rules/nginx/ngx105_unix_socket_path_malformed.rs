@@ -90,7 +90,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         } else {
             continue;
         };
-        out.push(Diagnostic::new(RULE.code, RULE.severity, message, span).with_help(help));
+        out.push(RULE.diagnostic(message, span).with_help(help));
     }
     out
 }

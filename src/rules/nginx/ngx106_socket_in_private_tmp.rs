@@ -55,10 +55,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         };
         let file = path.rsplit('/').next().unwrap_or(path);
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                format!("socket {path} is in a temporary directory that systemd's PrivateTmp makes private per service"),
+            RULE.diagnostic(format!("socket {path} is in a temporary directory that systemd's PrivateTmp makes private per service"),
                 d.args[0].span,
             )
             .with_help(format!(

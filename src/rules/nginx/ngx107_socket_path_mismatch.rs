@@ -98,13 +98,8 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
                 .copied()
                 .unwrap_or_default();
             out.push(
-                Diagnostic::new(
-                    RULE.code,
-                    RULE.severity,
-                    format!("no declared backend listens on unix:{path}"),
-                    span,
-                )
-                .with_help(format!("did you mean unix:{closest}?")),
+                RULE.diagnostic(format!("no declared backend listens on unix:{path}"), span)
+                    .with_help(format!("did you mean unix:{closest}?")),
             );
             continue;
         }
@@ -123,10 +118,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
             continue;
         };
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                format!("socket {path} looks like an older version of {}, also used here", other.host),
+            RULE.diagnostic(format!("socket {path} looks like an older version of {}, also used here", other.host),
                 span,
             )
             .with_related(od.args[0].span, "the newer socket")

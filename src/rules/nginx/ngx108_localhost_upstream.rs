@@ -53,10 +53,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         };
         let fixed = d.args[0].value.replacen(&addr.host, "127.0.0.1", 1);
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                "\"localhost\" resolves to ::1 and 127.0.0.1: a backend listening on IPv4 only refuses the IPv6 attempts (intermittent 502)",
+            RULE.diagnostic("\"localhost\" resolves to ::1 and 127.0.0.1: a backend listening on IPv4 only refuses the IPv6 attempts (intermittent 502)",
                 d.args[0].span,
             )
             .with_help(format!("write the address the backend listens on: `{fixed}`")),

@@ -70,10 +70,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             continue;
         };
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                format!(
+            RULE.diagnostic(format!(
                     "\"{}\" is resolved once at startup: if its address changes, nginx keeps using the old one (502/504 until a reload)",
                     target.addr.host
                 ),
@@ -106,10 +103,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 )
             };
             out.push(
-                Diagnostic::new(
-                    RULE.code,
-                    RULE.severity,
-                    format!(
+                RULE.diagnostic(format!(
                         "upstream \"{}\": \"{}\" is resolved once at startup: if its address changes, nginx keeps using the old one",
                         upstream.name, server.addr.host
                     ),

@@ -91,10 +91,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             continue;
         };
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                format!(
+            RULE.diagnostic(format!(
                     "{} has variables, so nginx resolves \"{host}\" per request, but no resolver is defined: requests fail with 502 (\"no resolver defined to resolve ...\")",
                     pass.directive
                 ),

@@ -53,16 +53,9 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         let span = d.args[0].span;
         if upstream.servers.is_empty() {
             // nginx checks this when it reads the block's `}`.
-            let close = d
-                .block
-                .as_ref()
-                .and_then(|b| b.close)
-                .unwrap_or(d.nginx_span());
+            let close = d.block_end_span();
             out.push(
-                Diagnostic::new(
-                    RULE.code,
-                    RULE.severity,
-                    "no servers are inside upstream",
+                RULE.diagnostic("no servers are inside upstream",
                     span,
                 )
                 .with_help(format!(
@@ -77,7 +70,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 .top_block_end(Scope::Block(upstream.id))
                 .unwrap_or(d.nginx_span());
             out.push(
-                Diagnostic::new(RULE.code, RULE.severity, format!("no servers in upstream \"{name}\""), span)
+                RULE.diagnostic(format!("no servers in upstream \"{name}\""), span)
                     .with_help("the group has only backup servers: add a primary `server` line (backup servers only take over from primary ones)")
                     .refused_by_nginx(NginxReport::Deferred {
                         printed: Some(d.nginx_span()),
@@ -87,10 +80,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             );
         } else if upstream.servers.iter().all(|s| s.down) {
             out.push(
-                Diagnostic::new(
-                    RULE.code,
-                    RULE.severity,
-                    format!("every server of upstream \"{name}\" is marked down: requests fail with 502 (\"no live upstreams\")"),
+                RULE.diagnostic(format!("every server of upstream \"{name}\" is marked down: requests fail with 502 (\"no live upstreams\")"),
                     span,
                 )
                 .with_help("remove `down` from the servers that should take traffic"),

@@ -172,9 +172,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 continue;
             };
             out.push(
-                Diagnostic::new(
-                    RULE.code,
-                    RULE.severity,
+                RULE.diagnostic(
                     format!("upstream \"{}\" has keepalive, but {why}", upstream.name),
                     d.args[0].span,
                 )

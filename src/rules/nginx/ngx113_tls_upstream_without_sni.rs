@@ -84,10 +84,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             help.push_str(&format!(" and `{ssl_name} {};`", names[0]));
         }
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                format!(
+            RULE.diagnostic(format!(
                     "TLS to \"{}\" without SNI ({flag} is off): servers that route by name fail the handshake (alert 40) and the client gets 502",
                     names[0]
                 ),

@@ -114,9 +114,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
             continue;
         };
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
+            RULE.diagnostic(
                 format!("{what} ({}): {why}", d.args[0].value),
                 d.args[0].span,
             )

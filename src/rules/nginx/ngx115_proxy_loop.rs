@@ -198,10 +198,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         let Some(d) = config.tree.directive(pass.id) else {
             continue;
         };
-        let mut diag = Diagnostic::new(
-            RULE.code,
-            RULE.severity,
-            format!(
+        let mut diag = RULE.diagnostic(format!(
                 "proxy_pass {} sends requests back to this server and location: an endless loop",
                 d.args[0].value
             ),

@@ -54,10 +54,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         };
         if connections < min {
             out.push(
-                Diagnostic::new(
-                    RULE.code,
-                    RULE.severity,
-                    format!(
+                RULE.diagnostic(format!(
                         "worker_connections {connections} serves at most {} proxied requests per worker (each holds a client and a backend connection)",
                         connections / 2
                     ),
@@ -82,10 +79,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         };
         if limit < 2 * connections {
             out.push(
-                Diagnostic::new(
-                    RULE.code,
-                    RULE.severity,
-                    format!(
+                RULE.diagnostic(format!(
                         "worker_rlimit_nofile {limit} is below 2 x worker_connections ({}): workers run out of file descriptors first (\"Too many open files\")",
                         2 * connections
                     ),

@@ -75,9 +75,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             continue;
         };
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
+            RULE.diagnostic(
                 format!(
                     "upstream \"{}\" is not used by any proxy_pass (or other *_pass)",
                     upstream.name

@@ -94,10 +94,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             continue;
         };
         out.push(
-            Diagnostic::new(
-                RULE.code,
-                RULE.severity,
-                format!(
+            RULE.diagnostic(format!(
                     "\"{host}\" is not an upstream group, so nginx resolves it as a host name (\"host not found in upstream\"); did you mean \"{}\"?",
                     group.name
                 ),
