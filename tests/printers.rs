@@ -4,7 +4,7 @@
 //! Snapshots are in tests/snapshots/; the machine-readable formats are also parsed and
 //! checked (SARIF against the OASIS schema in ../shared).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use proxylint::diagnostic::Diagnostic;
 use proxylint::lint::{self, Input, LoadOptions};
@@ -22,9 +22,9 @@ const FORMATS: &[(Format, &str)] = &[
     (Format::Checkstyle, "checkstyle"),
 ];
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+#[path = "common/portable.rs"]
+mod portable;
+use portable::{portable, root};
 
 fn lint(inputs: &[Input]) -> (Config, Vec<Diagnostic>) {
     let settings = Settings::default();
@@ -46,7 +46,8 @@ fn shared() -> (Config, Vec<Diagnostic>) {
 }
 
 fn render(format: Format, config: &Config, diags: &[Diagnostic]) -> String {
-    let report = Report::new(config, diags);
+    let diags = portable(diags);
+    let report = Report::new(config, &diags);
     let mut out = Vec::new();
     printer::print(format, &report, &mut out).expect("print");
     // The version changes with every release; absolute paths with every checkout.

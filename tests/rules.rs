@@ -16,9 +16,9 @@ use proxylint::model::Config;
 use proxylint::printer::{self, Format, Report};
 use proxylint::settings::Settings;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+#[path = "common/portable.rs"]
+mod portable;
+use portable::{portable, root};
 
 /// Options from `# fixture:` lines.
 fn fixture_options(text: &str) -> (Settings, LoadOptions) {
@@ -101,7 +101,8 @@ fn actual(config: &Config, diags: &[Diagnostic]) -> BTreeSet<Finding> {
 }
 
 fn render(config: &Config, diags: &[Diagnostic]) -> String {
-    let report = Report::new(config, diags);
+    let diags = portable(diags);
+    let report = Report::new(config, &diags);
     let mut out = Vec::new();
     printer::print(Format::Concise, &report, &mut out).expect("print");
     out.extend_from_slice(b"\n");
