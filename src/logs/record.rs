@@ -193,7 +193,7 @@ fn parse_nginx(line: &str) -> Option<Record<'_>> {
             rest = &after[end + 1..];
         }
     }
-    let mut rec = nginx_message(rest);
+    let mut rec = nginx_message(rest, 0);
     rec.format = Some(Format::Nginx);
     rec.time = time;
     rec.level = level;
@@ -209,7 +209,7 @@ fn parse_nginx_startup(rest: &str) -> Option<Record<'_>> {
     if !NGINX_LEVELS.contains(&level) {
         return None;
     }
-    let mut rec = nginx_message(msg);
+    let mut rec = nginx_message(msg, 0);
     rec.format = Some(Format::Nginx);
     rec.level = level;
     Some(rec)
@@ -220,8 +220,9 @@ fn parse_nginx_startup(rest: &str) -> Option<Record<'_>> {
 /// nginx writes `<formatted message>[ (<errno>: <text>)][ while <action>][, client: ...]`:
 /// the errno is appended right after the format string and the action and context by the
 /// log handler, so they are peeled off from the end, never searched for inside the stem.
-fn nginx_message(text: &str) -> Record<'_> {
-    let glued_at = find_glued_nginx(text);
+/// A glued record is looked for from byte `glue_from` on.
+fn nginx_message(text: &str, glue_from: usize) -> Record<'_> {
+    let glued_at = find_glued_nginx(text, glue_from);
     let text_end = glued_at.unwrap_or(text.len());
     let text_own = &text[..text_end];
     let (body, ctx) = split_context(text_own);
@@ -313,11 +314,12 @@ fn find_closing_quote(q: &str) -> Option<usize> {
 }
 
 /// A second nginx record glued onto this one (nginx writes these at shutdown when two
-/// processes share the log without O_APPEND semantics): a timestamp header after a `[`.
-fn find_glued_nginx(text: &str) -> Option<usize> {
+/// processes share the log without O_APPEND semantics): a timestamp header after a `[`,
+/// starting at `from` or later.
+fn find_glued_nginx(text: &str, from: usize) -> Option<usize> {
     let b = text.as_bytes();
     memchr::memchr_iter(b'[', b).find_map(|i| {
-        let start = i.checked_sub(20)?;
+        let start = i.checked_sub(20).filter(|&s| s >= from)?;
         (is_nginx_time(&b[start..]) && nginx_level_follows(&b[i + 1..])).then_some(start)
     })
 }
@@ -531,7 +533,10 @@ fn parse_fragment(line: &str) -> Record<'_> {
             return rec;
         }
     }
-    let mut rec = nginx_message(trimmed);
+    // A header at the very start of a fragment is one that failed to parse (a level glued to
+    // the message): taking it for a glued record would hand the same text back to `parse`
+    // forever.
+    let mut rec = nginx_message(trimmed, 1);
     rec.format = Some(Format::Fragment);
     rec
 }
@@ -644,6 +649,21 @@ mod tests {
         );
         assert_eq!(r.format, Some(Format::Nginx));
         assert_eq!(r.message, "no live upstreams");
+    }
+
+    /// Found by a mangled-lines corpus: a fragment starting with an nginx header whose level
+    /// is glued to the message was split as "empty record + glued record" at offset 0, and
+    /// the glued record (the same text) was parsed again until the stack overflowed.
+    #[test]
+    fn header_lookalike_at_fragment_start_is_not_glued() {
+        let line = "2024/05/21 00:18:26 [error]FastCGI sent in stderr: \" 1#1: *4 connect() failed (111: Connection refused) while connecting to upstream, client: 1";
+        let r = parse(line);
+        assert_eq!(r.format, Some(Format::Fragment));
+        assert!(r.glued.is_empty());
+        let prefixed = format!("x {line}");
+        let r = parse(&prefixed);
+        assert!(r.glued.starts_with("2024/05/21"));
+        assert!(parse(r.glued).glued.is_empty());
     }
 
     #[test]
