@@ -3,9 +3,15 @@
 //! text, which differ between builds (glibc and musl word errnos differently).
 //! Also extracts the upstream a record is about, which clusters are keyed on.
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::catalogue::{Catalogue, CauseId, Role, Rule, SchemeSel, Server};
 use super::record::{Format, Record};
-use super::text::{self, finder};
+use super::text::{self, FastHasher};
 
 /// The catalogue with per-first-byte indexes, so a line is compared with the few rules
 /// that can match rather than all of them.
@@ -15,8 +21,16 @@ pub struct Classifier {
     /// catalogue order.
     nginx_by_byte: Vec<Vec<usize>>,
     /// Apache rules by AH code, and the code-less (2.2) rules, in catalogue order.
-    apache_by_code: std::collections::HashMap<&'static str, Vec<usize>>,
+    apache_by_code: HashMap<&'static str, CodeRules, BuildHasherDefault<FastHasher>>,
     apache_stems: Vec<usize>,
+}
+
+/// The rules of one AH code.
+#[derive(Default)]
+struct CodeRules {
+    rules: Vec<usize>,
+    /// Whether any of them looks at the message stem (asked on every Apache line).
+    uses_stem: bool,
 }
 
 /// The verdict for one record.
@@ -43,8 +57,7 @@ impl Default for Classifier {
 impl Classifier {
     pub fn new(catalogue: &'static Catalogue) -> Classifier {
         let mut nginx_by_byte = vec![Vec::new(); 256];
-        let mut apache_by_code: std::collections::HashMap<&'static str, Vec<usize>> =
-            std::collections::HashMap::new();
+        let mut apache_by_code: HashMap<&'static str, CodeRules, _> = HashMap::default();
         let mut apache_stems = Vec::new();
         for (i, rule) in catalogue.rules.iter().enumerate() {
             match rule.server {
@@ -53,10 +66,11 @@ impl Classifier {
                     None => nginx_by_byte.iter_mut().for_each(|v| v.push(i)),
                 },
                 Server::Apache if rule.code.is_empty() => apache_stems.push(i),
-                Server::Apache => apache_by_code
-                    .entry(rule.code.as_str())
-                    .or_default()
-                    .push(i),
+                Server::Apache => {
+                    let code = apache_by_code.entry(rule.code.as_str()).or_default();
+                    code.rules.push(i);
+                    code.uses_stem |= rule.stem_text != "*";
+                }
             }
         }
         Classifier {
@@ -78,7 +92,9 @@ impl Classifier {
             if rec.code.is_empty() {
                 &self.apache_stems
             } else {
-                self.apache_by_code.get(rec.code).map_or(&[], Vec::as_slice)
+                self.apache_by_code
+                    .get(rec.code)
+                    .map_or(&[], |c| c.rules.as_slice())
             }
         } else {
             let first = rec.message.bytes().next().unwrap_or(0);
@@ -112,11 +128,7 @@ impl Classifier {
     /// Whether the rules of an AH code look at the message stem (only a few do, like
     /// AH00898 whose text names the failure); if not, the code and status decide alone.
     pub fn code_uses_stem(&self, code: &str) -> bool {
-        self.apache_by_code.get(code).is_none_or(|rules| {
-            rules
-                .iter()
-                .any(|&i| self.catalogue.rules[i].stem_text != "*")
-        })
+        self.apache_by_code.get(code).is_none_or(|c| c.uses_stem)
     }
 
     /// Whether some rule's stem matches a message of `server` (for the coverage test).
@@ -146,13 +158,13 @@ fn rule_matches(rule: &Rule, rec: &Record<'_>, scheme: Scheme<'_>) -> bool {
 /// The upstream's URL scheme and whether it is a unix socket.
 pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
     let up = rec.upstream;
-    let (url_scheme, rest) = match text::find(up, finder!("://")) {
+    let (url_scheme, rest) = match text::find_at(up, "://", 0) {
         Some(i) => (&up[..i], &up[i + 3..]),
         None => ("", up),
     };
     let unix = rest.starts_with("unix:")
-        || text::contains(rec.message, finder!(" unix:"))
-        || text::contains(rec.message, finder!("Unix domain socket"))
+        || text::find_at(rec.message, " unix:", 4).is_some()
+        || text::find_at(rec.message, "Unix domain socket", 0).is_some()
         || rec
             .message
             .starts_with("FastCGI: failed to connect to server \"/");
@@ -189,16 +201,24 @@ pub fn upstream_of<'a>(rec: &Record<'a>) -> &'a str {
     if let Some(name) = m.strip_suffix(" could not be resolved") {
         return name.rsplit(' ').next().unwrap_or(name);
     }
-    static MARKERS: std::sync::LazyLock<Vec<(memchr::memmem::Finder<'static>, u8)>> =
-        std::sync::LazyLock::new(|| {
-            UPSTREAM_MARKERS
-                .iter()
-                .map(|&(m, end)| (memchr::memmem::Finder::new(m.as_bytes()), end))
-                .collect()
-        });
-    for &(ref marker, end) in MARKERS.iter() {
-        if let Some(i) = marker.find(m.as_bytes()) {
-            let rest = &m[i + marker.needle().len()..];
+    // The markers are tried in their order, each at its first occurrence: one pass of an
+    // Aho-Corasick automaton finds those for all of them (a search per marker cost more than
+    // the rest of an Apache line's analysis).
+    static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::new(UPSTREAM_MARKERS.iter().map(|&(m, _)| m))
+            .unwrap_or_else(|e| panic!("upstream markers are constants: {e}"))
+    });
+    let mut first = [usize::MAX; UPSTREAM_MARKERS.len()];
+    for hit in MARKERS.find_overlapping_iter(m) {
+        let k = hit.pattern().as_usize();
+        // Overlapping hits come in order of their end: a marker's first one is its earliest.
+        if first[k] == usize::MAX {
+            first[k] = hit.start();
+        }
+    }
+    for (&(marker, end), &i) in UPSTREAM_MARKERS.iter().zip(&first) {
+        if i != usize::MAX {
+            let rest = &m[i + marker.len()..];
             let stop = memchr::memchr(end, rest.as_bytes()).unwrap_or(rest.len());
             let token =
                 rest[..stop].trim_matches(|c| matches!(c, '"' | '\'' | ',' | ':' | ')' | '.'));
@@ -233,12 +253,12 @@ const UPSTREAM_MARKERS: [(&str, u8); 15] = [
 
 /// `http://127.0.0.1:9/path` → `127.0.0.1:9`; `fastcgi://unix:/run/php.sock:` → `unix:/run/php.sock`.
 fn strip_url(up: &str) -> &str {
-    let rest = text::find(up, finder!("://")).map_or(up, |i| &up[i + 3..]);
+    let rest = text::find_at(up, "://", 0).map_or(up, |i| &up[i + 3..]);
     if let Some(path) = rest.strip_prefix("unix:") {
-        let end = path.find(':').unwrap_or(path.len());
+        let end = memchr::memchr(b':', path.as_bytes()).unwrap_or(path.len());
         return &rest[..5 + end];
     }
-    let end = rest.find('/').unwrap_or(rest.len());
+    let end = memchr::memchr(b'/', rest.as_bytes()).unwrap_or(rest.len());
     &rest[..end]
 }
 

@@ -1,59 +1,103 @@
 //! Substring search and hashing on the hot path. `str::find(&str)` sets up a two-way
-//! searcher per call and `memmem::find` builds a finder per call; both dominated profiles at
-//! millions of lines per second. Needles here are constants, so each gets a finder built
-//! once ([`finder!`]); two-byte needles use a plain memchr scan.
+//! searcher per call and a `memmem` searcher has its own setup and dispatch; on the short
+//! haystacks of one log line (a message of ~100 bytes) both cost more than the search, and
+//! they dominated profiles at millions of lines per second. Needles here are short
+//! constants, so a search is memchr for one byte of the needle that is rare in log text
+//! (its anchor) and a comparison around each hit.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
-use memchr::memmem::{Finder, FinderRev};
-
-/// A forward finder for a constant needle, built once per call site.
-macro_rules! finder {
-    ($needle:expr) => {{
-        static F: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
-        &*F
-    }};
+/// Start of the first occurrence of `needle` in `hay`, found through the needle's byte at
+/// `anchor` (`'w'` for `" while "`: spaces are everywhere, `w` is not).
+#[inline]
+pub fn find_at(hay: &str, needle: &str, anchor: usize) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let a = n[anchor];
+    let mut from = anchor;
+    while from < h.len() {
+        let p = from + memchr::memchr(a, &h[from..])?;
+        let start = p - anchor;
+        if h[start..].starts_with(n) {
+            return Some(start);
+        }
+        from = p + 1;
+    }
+    None
 }
 
-/// A reverse finder for a constant needle, built once per call site.
-macro_rules! finder_rev {
-    ($needle:expr) => {{
-        static F: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
-            std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new($needle));
-        &*F
-    }};
+/// Start of the last occurrence of `needle` in `hay` (see [`find_at`]).
+#[inline]
+pub fn rfind_at(hay: &str, needle: &str, anchor: usize) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let a = n[anchor];
+    // Anchor positions that leave room for the whole needle are below `hi`.
+    let mut hi = (h.len() + anchor + 1).checked_sub(n.len())?;
+    loop {
+        let p = memchr::memrchr(a, &h[..hi])?;
+        let start = p.checked_sub(anchor)?;
+        if h[start..].starts_with(n) {
+            return Some(start);
+        }
+        hi = p;
+    }
 }
 
-pub(crate) use {finder, finder_rev};
-
-pub fn find(hay: &str, f: &Finder<'_>) -> Option<usize> {
-    f.find(hay.as_bytes())
-}
-
-pub fn rfind(hay: &str, f: &FinderRev<'_>) -> Option<usize> {
-    f.rfind(hay.as_bytes())
-}
-
-pub fn contains(hay: &str, f: &Finder<'_>) -> bool {
-    f.find(hay.as_bytes()).is_some()
-}
-
-/// `str::split_once` with a constant separator.
-pub fn split_once<'a>(s: &'a str, f: &Finder<'_>) -> Option<(&'a str, &'a str)> {
-    let at = f.find(s.as_bytes())?;
-    Some((&s[..at], &s[at + f.needle().len()..]))
-}
-
-/// Position of a two-byte needle (`"] "`, `": "`, `", "`): memchr on the first byte.
+/// Position of a two-byte needle (`"] "`, `": "`, `", "`). The separators looked for are
+/// usually a few bytes away (`error] `, `client: `): a plain loop over the first bytes
+/// finds them before a memchr call would have set up.
+#[inline]
 pub fn find2(hay: &str, needle: [u8; 2]) -> Option<usize> {
     let b = hay.as_bytes();
-    memchr::memchr_iter(needle[0], b).find(|&i| b.get(i + 1) == Some(&needle[1]))
+    let near = b.len().min(16);
+    if let Some(i) = b[..near]
+        .windows(2)
+        .position(|w| w[0] == needle[0] && w[1] == needle[1])
+    {
+        return Some(i);
+    }
+    // The pair may straddle the end of the first 16 bytes: resume at its first byte.
+    let mut from = near.saturating_sub(1);
+    while from < b.len() {
+        let i = from + memchr::memchr(needle[0], &b[from..])?;
+        if b.get(i + 1) == Some(&needle[1]) {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
 }
 
 /// `str::split_once` with a two-byte separator.
 pub fn split_once2(s: &str, needle: [u8; 2]) -> Option<(&str, &str)> {
     find2(s, needle).map(|i| (&s[..i], &s[i + 2..]))
+}
+
+/// `s.parse::<u64>().ok()`, with the common case (a plain run of up to 19 digits, which
+/// cannot overflow) folded inline; anything else goes to the standard parser, so signs,
+/// overflow and empty strings behave exactly as `str::parse` does.
+#[inline]
+pub fn parse_u64(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if !b.is_empty() && b.len() <= 19 && b.iter().all(u8::is_ascii_digit) {
+        return Some(
+            b.iter()
+                .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0')),
+        );
+    }
+    s.parse().ok()
+}
+
+/// `s.parse::<u32>().ok()`, fast for up to 9 digits (see [`parse_u64`]).
+#[inline]
+pub fn parse_u32(s: &str) -> Option<u32> {
+    let b = s.as_bytes();
+    if !b.is_empty() && b.len() <= 9 && b.iter().all(u8::is_ascii_digit) {
+        return Some(
+            b.iter()
+                .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0')),
+        );
+    }
+    s.parse().ok()
 }
 
 /// A fast multiplicative hasher (FxHash's mix over 8-byte words) for in-memory tables;
@@ -91,9 +135,13 @@ impl Hasher for FastHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.mix(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+            // The tail as a little-endian word, built in registers: a variable-length copy
+            // into a buffer is a memcpy call, which showed in profiles.
+            let w = rest
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            self.mix(w ^ ((rest.len() as u64) << 59));
         }
     }
 
@@ -135,12 +183,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finders_and_two_byte_search() {
-        assert_eq!(find("a, client: b", finder!(", client: ")), Some(1));
-        assert_eq!(rfind("x while y while z", finder_rev!(" while ")), Some(9));
+    fn anchored_and_two_byte_search() {
+        assert_eq!(find_at("a, client: b", ", client: ", 2), Some(1));
+        assert_eq!(find_at("a, clien", ", client: ", 2), None);
+        assert_eq!(rfind_at("x while y while z", " while ", 1), Some(9));
+        assert_eq!(rfind_at(" while", " while ", 1), None);
+        assert_eq!(rfind_at("while ", " while ", 1), None);
+        assert_eq!(rfind_at(" while ", " while ", 1), Some(0));
         assert_eq!(find2("a]b] c", *b"] "), Some(3));
+        assert_eq!(find2("0123456789abcde] x", *b"] "), Some(15));
+        assert_eq!(find2("0123456789abcdefghij] x", *b"] "), Some(20));
+        assert_eq!(find2("]]]", *b"] "), None);
         assert_eq!(split_once2("k: v: w", *b": "), Some(("k", "v: w")));
         assert_ne!(hash(b"abc"), hash(b"abd"));
         assert_ne!(hash(b"abcdefgh1"), hash(b"abcdefgh2"));
+    }
+
+    /// The searches above must agree with `str`'s on any input (they replace it on the
+    /// hot path), including overlapping and truncated needles.
+    #[test]
+    fn searches_agree_with_std() {
+        let hays = [
+            "",
+            "w",
+            " while",
+            " while ",
+            "a while b while ",
+            " whil while  while ",
+            "(( (a) (b",
+            ", , referer: x, referer: ",
+            "\u{e9} while \u{e9}",
+            "]] ]]] ",
+        ];
+        for hay in hays {
+            for (needle, anchor) in [(" while ", 1), (", referer: ", 2), (" (", 1), ("] ", 0)] {
+                assert_eq!(
+                    find_at(hay, needle, anchor),
+                    hay.find(needle),
+                    "{hay:?} {needle:?}"
+                );
+                assert_eq!(
+                    rfind_at(hay, needle, anchor),
+                    hay.rfind(needle),
+                    "{hay:?} {needle:?}"
+                );
+            }
+            for pair in [*b"] ", *b": ", *b", "] {
+                let needle = std::str::from_utf8(&pair).unwrap_or_default();
+                assert_eq!(find2(hay, pair), hay.find(needle), "{hay:?}");
+            }
+        }
+        for s in [
+            "",
+            "0",
+            "+1",
+            "-1",
+            "007",
+            "18446744073709551615",
+            "18446744073709551616",
+            "1 ",
+            "\u{661}",
+        ] {
+            assert_eq!(parse_u64(s), s.parse().ok(), "{s:?}");
+            assert_eq!(parse_u32(s), s.parse().ok(), "{s:?}");
+        }
     }
 }
