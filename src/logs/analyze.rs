@@ -24,7 +24,6 @@ struct ClusterKey<'a> {
     cause: u8,
     source: Server,
     upstream: &'a str,
-    scheme: &'a str,
     server: &'a str,
 }
 
@@ -38,9 +37,14 @@ struct Clusters {
 }
 
 impl Clusters {
-    /// The cluster of a key, created on first sight; past `MAX_CLUSTERS` new keys fold into
-    /// one `(other)` cluster per cause.
-    fn get_or_insert(&mut self, key: &ClusterKey<'_>, sample: impl FnOnce() -> Sample) -> u32 {
+    /// The cluster of a key, created on first sight with the upstream's URL scheme and a
+    /// sample from `new`; past `MAX_CLUSTERS` new keys fold into one `(other)` cluster per
+    /// cause.
+    fn get_or_insert<'a>(
+        &mut self,
+        key: &ClusterKey<'_>,
+        new: impl FnOnce() -> (&'a str, Sample),
+    ) -> u32 {
         let h = hash(key.cause, key.upstream, key.server);
         if let Some(&id) = self.index.get(&h) {
             return id;
@@ -54,13 +58,9 @@ impl Clusters {
             return id;
         }
         let id = self.list.len() as u32;
+        let (scheme, sample) = new();
         self.list.push(Cluster::new(
-            key.cause,
-            key.source,
-            upstream,
-            key.scheme,
-            server,
-            sample(),
+            key.cause, key.source, upstream, scheme, server, sample,
         ));
         self.index.insert(h, id);
         id
@@ -161,6 +161,14 @@ impl Analyzer {
         v
     }
 
+    /// Starts loading what correlating this record will read (see
+    /// [`Correlator::prefetch`]); call it as early as possible before [`record_classified`].
+    ///
+    /// [`record_classified`]: Analyzer::record_classified
+    pub fn prefetch(&self, file: u32, rec: &Record<'_>) {
+        self.correlator.prefetch(key_of(file, rec));
+    }
+
     /// Analyses one record; `None` when the time window filters it out.
     pub fn record(
         &mut self,
@@ -242,7 +250,7 @@ impl Analyzer {
             self.totals.requests += 1;
         }
         // Consequence and generic lines join the cause their request already has.
-        let joined = match (verdict.role, req.primary) {
+        let joined = match (verdict.role, req.primary()) {
             (Role::Follows | Role::Context, Some(p)) => Some(p),
             _ => None,
         };
@@ -263,16 +271,18 @@ impl Analyzer {
                     cause: verdict.cause,
                     source,
                     upstream,
-                    scheme: scheme_of(rec).url_scheme,
                     server,
                 };
-                let idx = self
-                    .clusters
-                    .get_or_insert(&key, || Sample::new(file_name, line, text));
+                let idx = self.clusters.get_or_insert(&key, || {
+                    (
+                        scheme_of(rec).url_scheme,
+                        Sample::new(file_name, line, text),
+                    )
+                });
                 // A cause line sets what later lines join; a lone consequence line too, so
                 // its request's generic lines join it.
-                if verdict.role == Role::Cause || req.primary.is_none() {
-                    req.primary = Some(idx);
+                if verdict.role == Role::Cause || req.primary().is_none() {
+                    req.set_primary(idx);
                 }
                 idx
             }
@@ -359,8 +369,11 @@ impl Analyzer {
 
 /// `GET /api/x?y=1 HTTP/1.1` → `/api/x`.
 fn request_path(request: &str) -> &str {
-    let mut parts = request.split(' ');
-    let _method = parts.next();
-    let target = parts.next().unwrap_or("");
-    target.split('?').next().unwrap_or(target)
+    let b = request.as_bytes();
+    let Some(space) = memchr::memchr(b' ', b) else {
+        return "";
+    };
+    let target = &request[space + 1..];
+    let end = memchr::memchr2(b' ', b'?', target.as_bytes()).unwrap_or(target.len());
+    &target[..end]
 }

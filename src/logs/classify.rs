@@ -5,9 +5,6 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
-use std::sync::LazyLock;
-
-use aho_corasick::AhoCorasick;
 
 use super::catalogue::{Catalogue, CauseId, Role, Rule, SchemeSel, Server};
 use super::record::{Format, Record};
@@ -158,16 +155,15 @@ fn rule_matches(rule: &Rule, rec: &Record<'_>, scheme: Scheme<'_>) -> bool {
 /// The upstream's URL scheme and whether it is a unix socket.
 pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
     let up = rec.upstream;
-    let (url_scheme, rest) = match text::find_at(up, "://", 0) {
+    let (url_scheme, rest) = match text::find_near(up, "://") {
         Some(i) => (&up[..i], &up[i + 3..]),
         None => ("", up),
     };
     let unix = rest.starts_with("unix:")
-        || text::find_at(rec.message, " unix:", 4).is_some()
-        || text::find_at(rec.message, "Unix domain socket", 0).is_some()
         || rec
             .message
-            .starts_with("FastCGI: failed to connect to server \"/");
+            .starts_with("FastCGI: failed to connect to server \"/")
+        || names_unix_socket(rec.message);
     let url_scheme = if url_scheme.is_empty() {
         apache_function_scheme(rec.message)
     } else {
@@ -176,17 +172,39 @@ pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
     Scheme { url_scheme, unix }
 }
 
+/// Whether a message contains ` unix:` or `Unix domain socket`: one pass over the rare
+/// bytes `x` and `U` of both.
+fn names_unix_socket(message: &str) -> bool {
+    let b = message.as_bytes();
+    memchr::memchr2_iter(b'x', b'U', b).any(|i| {
+        if b[i] == b'x' {
+            i >= 4 && b[i - 4..].starts_with(b" unix:")
+        } else {
+            b[i..].starts_with(b"Unix domain socket")
+        }
+    })
+}
+
 /// Apache prefixes proxy messages with the scheme handler (`HTTP: `, `FCGI: `, `AJP: `).
 fn apache_function_scheme(message: &str) -> &'static str {
-    let m = message.strip_prefix("proxy: ").unwrap_or(message);
-    match text::split_once2(m, *b": ").map(|(f, _)| f) {
-        Some("HTTP") => "http",
-        Some("HTTPS") => "https",
-        Some("FCGI") => "fcgi",
-        Some("AJP") => "ajp",
-        Some("SCGI") => "scgi",
-        Some("UWSGI") => "uwsgi",
-        Some("WS") => "ws",
+    let m = message
+        .strip_prefix("proxy: ")
+        .unwrap_or(message)
+        .as_bytes();
+    // The text before the first `": "` must be a handler name, five letters at most: only
+    // the first seven bytes can hold that `": "`, so the rest of the message is not read.
+    let head = &m[..m.len().min(7)];
+    let Some(colon) = head.windows(2).position(|w| w == b": ") else {
+        return "";
+    };
+    match &head[..colon] {
+        b"HTTP" => "http",
+        b"HTTPS" => "https",
+        b"FCGI" => "fcgi",
+        b"AJP" => "ajp",
+        b"SCGI" => "scgi",
+        b"UWSGI" => "uwsgi",
+        b"WS" => "ws",
         _ => "",
     }
 }
@@ -201,23 +219,8 @@ pub fn upstream_of<'a>(rec: &Record<'a>) -> &'a str {
     if let Some(name) = m.strip_suffix(" could not be resolved") {
         return name.rsplit(' ').next().unwrap_or(name);
     }
-    // The markers are tried in their order, each at its first occurrence: one pass of an
-    // Aho-Corasick automaton finds those for all of them (a search per marker cost more than
-    // the rest of an Apache line's analysis).
-    static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-        AhoCorasick::new(UPSTREAM_MARKERS.iter().map(|&(m, _)| m))
-            .unwrap_or_else(|e| panic!("upstream markers are constants: {e}"))
-    });
-    let mut first = [usize::MAX; UPSTREAM_MARKERS.len()];
-    for hit in MARKERS.find_overlapping_iter(m) {
-        let k = hit.pattern().as_usize();
-        // Overlapping hits come in order of their end: a marker's first one is its earliest.
-        if first[k] == usize::MAX {
-            first[k] = hit.start();
-        }
-    }
-    for (&(marker, end), &i) in UPSTREAM_MARKERS.iter().zip(&first) {
-        if i != usize::MAX {
+    for &(marker, anchor, end) in &UPSTREAM_MARKERS {
+        if let Some(i) = text::find_at(m, marker, anchor) {
             let rest = &m[i + marker.len()..];
             let stop = memchr::memchr(end, rest.as_bytes()).unwrap_or(rest.len());
             let token =
@@ -231,29 +234,30 @@ pub fn upstream_of<'a>(rec: &Record<'a>) -> &'a str {
     ""
 }
 
-/// Where the upstream sits in a message that has no `upstream:` context: marker, then the
-/// text up to the terminating byte.
-const UPSTREAM_MARKERS: [(&str, u8); 15] = [
-    ("connect() to ", b' '),
-    ("in upstream \"", b'"'),
-    ("Unix domain socket ", b' '),
-    ("attempt to connect to ", b' '),
-    ("remote server ", b' '),
-    ("disabling worker for (", b')'),
-    ("disabled connection for (", b')'),
-    ("DNS lookup failure for: ", b' '),
-    ("failed to make connection to backend: ", b' '),
-    ("body failed to ", b' '),
-    ("Error dispatching request to ", b' '),
-    ("balancer://", b' '),
-    ("to server \"", b'"'),
-    ("with server \"", b'"'),
-    ("no resolver defined to resolve ", b' '),
+/// Where the upstream sits in a message that has no `upstream:` context: marker, the index
+/// of a byte of it that is rare in messages (what the search looks for: most Apache lines
+/// try several markers before one matches), then the text up to the terminating byte.
+const UPSTREAM_MARKERS: [(&str, usize, u8); 15] = [
+    ("connect() to ", 7, b' '),
+    ("in upstream \"", 12, b'"'),
+    ("Unix domain socket ", 0, b' '),
+    ("attempt to connect to ", 5, b' '),
+    ("remote server ", 10, b' '),
+    ("disabling worker for (", 21, b')'),
+    ("disabled connection for (", 24, b')'),
+    ("DNS lookup failure for: ", 0, b' '),
+    ("failed to make connection to backend: ", 12, b' '),
+    ("body failed to ", 3, b' '),
+    ("Error dispatching request to ", 0, b' '),
+    ("balancer://", 8, b' '),
+    ("to server \"", 10, b'"'),
+    ("with server \"", 12, b'"'),
+    ("no resolver defined to resolve ", 8, b' '),
 ];
 
 /// `http://127.0.0.1:9/path` → `127.0.0.1:9`; `fastcgi://unix:/run/php.sock:` → `unix:/run/php.sock`.
 fn strip_url(up: &str) -> &str {
-    let rest = text::find_at(up, "://", 0).map_or(up, |i| &up[i + 3..]);
+    let rest = text::find_near(up, "://").map_or(up, |i| &up[i + 3..]);
     if let Some(path) = rest.strip_prefix("unix:") {
         let end = memchr::memchr(b':', path.as_bytes()).unwrap_or(path.len());
         return &rest[..5 + end];
@@ -300,6 +304,15 @@ mod tests {
     fn scheme_splits_eagain() {
         let unix = "2024/05/01 12:00:00 [error] 1#1: *1 connect() to unix:/run/a.sock failed (11: Resource temporarily unavailable) while connecting to upstream, client: 1";
         assert_eq!(cause(unix).as_deref(), Some("backlog-full"));
+    }
+
+    #[test]
+    fn marker_anchors_are_rare_bytes_inside_the_marker() {
+        for (marker, anchor, _) in UPSTREAM_MARKERS {
+            let b = marker.as_bytes()[anchor];
+            assert!(!b.is_ascii_whitespace(), "{marker:?}");
+            assert_eq!(text::find_at(marker, marker, anchor), Some(0), "{marker:?}");
+        }
     }
 
     #[test]

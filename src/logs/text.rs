@@ -25,6 +25,28 @@ pub fn find_at(hay: &str, needle: &str, anchor: usize) -> Option<usize> {
     None
 }
 
+/// Start of the first occurrence of `needle` in `hay` when it is usually within the first
+/// bytes (`://` after a URL scheme): comparing at each of the first positions is cheaper
+/// than a memchr call; past them, memchr for the needle's first byte.
+#[inline]
+pub fn find_near(hay: &str, needle: &str) -> Option<usize> {
+    const NEAR: usize = 12;
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let last = h.len().checked_sub(n.len())?;
+    if let Some(i) = (0..=last.min(NEAR)).find(|&i| h[i..].starts_with(n)) {
+        return Some(i);
+    }
+    let mut at = NEAR + 1;
+    while at <= last {
+        let p = at + memchr::memchr(n[0], &h[at..=last])?;
+        if h[p..].starts_with(n) {
+            return Some(p);
+        }
+        at = p + 1;
+    }
+    None
+}
+
 /// Start of the last occurrence of `needle` in `hay` (see [`find_at`]).
 #[inline]
 pub fn rfind_at(hay: &str, needle: &str, anchor: usize) -> Option<usize> {
@@ -214,6 +236,9 @@ mod tests {
             ", , referer: x, referer: ",
             "\u{e9} while \u{e9}",
             "]] ]]] ",
+            "0123456789ab while cd",
+            "0123456789abc while ",
+            "0123456789abcdefghij while ",
         ];
         for hay in hays {
             for (needle, anchor) in [(" while ", 1), (", referer: ", 2), (" (", 1), ("] ", 0)] {
@@ -222,6 +247,7 @@ mod tests {
                     hay.find(needle),
                     "{hay:?} {needle:?}"
                 );
+                assert_eq!(find_near(hay, needle), hay.find(needle), "{hay:?}");
                 assert_eq!(
                     rfind_at(hay, needle, anchor),
                     hay.rfind(needle),
