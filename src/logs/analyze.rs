@@ -10,7 +10,7 @@ use super::correlate::{Correlator, key_of};
 use super::record::{Format, Record};
 use super::report::{Cluster, Report, Sample, TemplateGroup, Totals};
 use super::template::Miner;
-use super::text::{FastHasher, IdBuild};
+use super::text::{self, FastHasher, IdBuild};
 use std::hash::Hasher;
 
 /// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
@@ -370,10 +370,10 @@ impl Analyzer {
 /// `GET /api/x?y=1 HTTP/1.1` → `/api/x`.
 fn request_path(request: &str) -> &str {
     let b = request.as_bytes();
-    let Some(space) = memchr::memchr(b' ', b) else {
+    let Some(space) = text::find_byte(b' ', b) else {
         return "";
     };
     let target = &request[space + 1..];
-    let end = memchr::memchr2(b' ', b'?', target.as_bytes()).unwrap_or(target.len());
+    let end = text::find_byte2(b' ', b'?', target.as_bytes()).unwrap_or(target.len());
     &target[..end]
 }

@@ -155,7 +155,7 @@ fn rule_matches(rule: &Rule, rec: &Record<'_>, scheme: Scheme<'_>) -> bool {
 /// The upstream's URL scheme and whether it is a unix socket.
 pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
     let up = rec.upstream;
-    let (url_scheme, rest) = match text::find_near(up, "://") {
+    let (url_scheme, rest) = match text::find_at(up, "://", 0) {
         Some(i) => (&up[..i], &up[i + 3..]),
         None => ("", up),
     };
@@ -222,7 +222,7 @@ pub fn upstream_of<'a>(rec: &Record<'a>) -> &'a str {
     for &(marker, anchor, end) in &UPSTREAM_MARKERS {
         if let Some(i) = text::find_at(m, marker, anchor) {
             let rest = &m[i + marker.len()..];
-            let stop = memchr::memchr(end, rest.as_bytes()).unwrap_or(rest.len());
+            let stop = text::find_byte(end, rest.as_bytes()).unwrap_or(rest.len());
             let token =
                 rest[..stop].trim_matches(|c| matches!(c, '"' | '\'' | ',' | ':' | ')' | '.'));
             // "Error reading from remote server returned by /x" names no server.
@@ -257,12 +257,12 @@ const UPSTREAM_MARKERS: [(&str, usize, u8); 15] = [
 
 /// `http://127.0.0.1:9/path` → `127.0.0.1:9`; `fastcgi://unix:/run/php.sock:` → `unix:/run/php.sock`.
 fn strip_url(up: &str) -> &str {
-    let rest = text::find_near(up, "://").map_or(up, |i| &up[i + 3..]);
+    let rest = text::find_at(up, "://", 0).map_or(up, |i| &up[i + 3..]);
     if let Some(path) = rest.strip_prefix("unix:") {
-        let end = memchr::memchr(b':', path.as_bytes()).unwrap_or(path.len());
+        let end = text::find_byte(b':', path.as_bytes()).unwrap_or(path.len());
         return &rest[..5 + end];
     }
-    let end = memchr::memchr(b'/', rest.as_bytes()).unwrap_or(rest.len());
+    let end = text::find_byte(b'/', rest.as_bytes()).unwrap_or(rest.len());
     &rest[..end]
 }
 

@@ -297,6 +297,7 @@ fn split_errno(body: &str) -> (&str, Option<u32>) {
 fn split_context(text: &str) -> (&str, &str) {
     let b = text.as_bytes();
     let (mut resolver, mut upstream) = (None, None);
+    // The first comma is usually the context's, past the message: memchr's long stride.
     for i in memchr::memchr_iter(b',', b) {
         let at = &b[i..];
         if at.starts_with(b", client: ") {
@@ -350,7 +351,15 @@ fn parse_nginx_context<'a>(mut ctx: &'a str, rec: &mut Record<'a>) {
 /// End of a quoted context value: a `"` followed by `, ` or the end of the line.
 fn find_closing_quote(q: &str) -> Option<usize> {
     let b = q.as_bytes();
-    memchr::memchr_iter(b'"', b).find(|&i| i + 1 == b.len() || b[i + 1..].starts_with(b", "))
+    let mut from = 0;
+    while let Some(p) = text::find_byte(b'"', &b[from..]) {
+        let i = from + p;
+        if i + 1 == b.len() || b[i + 1..].starts_with(b", ") {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
 }
 
 /// A second nginx record glued onto this one (nginx writes these at shutdown when two
@@ -380,7 +389,7 @@ fn apache_time_len(b: &[u8]) -> Option<(usize, Option<i64>)> {
     if b.first() != Some(&b'[') {
         return None;
     }
-    let close = memchr::memchr(b']', &b[..b.len().min(48)])?;
+    let close = text::find_byte(b']', &b[..b.len().min(48)])?;
     let inner = &b[1..close];
     apache_ctime(inner)
         .or_else(|| apache_iso(inner))
@@ -460,7 +469,7 @@ fn parse_apache<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     let mut content_start = None;
     // The bracketed fields of the header, in whatever order the ErrorLogFormat has them.
     while rest.starts_with('[') {
-        let Some(close) = memchr::memchr(b']', rest.as_bytes()) else {
+        let Some(close) = text::find_byte(b']', rest.as_bytes()) else {
             break;
         };
         let inner = &rest[1..close];
@@ -544,7 +553,7 @@ fn skip_source_location(rest: &str) -> &str {
 /// `(111)Connection refused: ` or `(EAI 2)Name or service not known: `.
 fn apache_status(rest: &str) -> Option<(u32, &str)> {
     let inner = rest.strip_prefix('(')?;
-    let close = memchr::memchr(b')', inner.as_bytes())?;
+    let close = text::find_byte(b')', inner.as_bytes())?;
     let num = &inner[..close];
     let status = if let Some(eai) = num.strip_prefix("EAI ") {
         670_000 + text::parse_u32(eai)?

@@ -2,10 +2,70 @@
 //! searcher per call and a `memmem` searcher has its own setup and dispatch; on the short
 //! haystacks of one log line (a message of ~100 bytes) both cost more than the search, and
 //! they dominated profiles at millions of lines per second. Needles here are short
-//! constants, so a search is memchr for one byte of the needle that is rare in log text
-//! (its anchor) and a comparison around each hit.
+//! constants, so a search is a byte search for one byte of the needle that is rare in log
+//! text (its anchor) and a comparison around each hit. Byte searches look at the first
+//! bytes eight at a time in a register (most separators are close), then call memchr.
 
 use std::hash::{BuildHasherDefault, Hasher};
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+/// Bytes looked at in registers before a byte search hands over to memchr, whose call and
+/// setup (~60 instructions) cost more than the search over short distances.
+const NEAR_BYTES: usize = 32;
+
+/// Bit 7 is set in the bytes of the result where `x` has a zero byte: exactly for the
+/// lowest one (a borrow may mark bytes above it), which is all a first match needs.
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// Index of the first `a` in `hay` (`memchr`, quicker when it is near).
+#[inline]
+pub fn find_byte(a: u8, hay: &[u8]) -> Option<usize> {
+    let pa = LO * u64::from(a);
+    let mut i = 0;
+    while let Some(chunk) = hay.get(i..i + 8) {
+        if i >= NEAR_BYTES {
+            return memchr::memchr(a, &hay[i..]).map(|p| i + p);
+        }
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let found = zero_bytes(u64::from_le_bytes(word) ^ pa);
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    let rest = hay.get(i..)?;
+    rest.iter().position(|&c| c == a).map(|p| i + p)
+}
+
+/// Index of the first `a` or `b` in `hay` (`memchr2`, quicker when it is near).
+#[inline]
+pub fn find_byte2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
+    let (pa, pb) = (LO * u64::from(a), LO * u64::from(b));
+    let mut i = 0;
+    while let Some(chunk) = hay.get(i..i + 8) {
+        if i >= NEAR_BYTES {
+            return memchr::memchr2(a, b, &hay[i..]).map(|p| i + p);
+        }
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(word);
+        // Each mask is exact at its lowest bit, so the lowest bit of both is too.
+        let found = zero_bytes(w ^ pa) | zero_bytes(w ^ pb);
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    let rest = hay.get(i..)?;
+    rest.iter().position(|&c| c == a || c == b).map(|p| i + p)
+}
 
 /// Start of the first occurrence of `needle` in `hay`, found through the needle's byte at
 /// `anchor` (`'w'` for `" while "`: spaces are everywhere, `w` is not).
@@ -15,34 +75,12 @@ pub fn find_at(hay: &str, needle: &str, anchor: usize) -> Option<usize> {
     let a = n[anchor];
     let mut from = anchor;
     while from < h.len() {
-        let p = from + memchr::memchr(a, &h[from..])?;
+        let p = from + find_byte(a, &h[from..])?;
         let start = p - anchor;
         if h[start..].starts_with(n) {
             return Some(start);
         }
         from = p + 1;
-    }
-    None
-}
-
-/// Start of the first occurrence of `needle` in `hay` when it is usually within the first
-/// bytes (`://` after a URL scheme): comparing at each of the first positions is cheaper
-/// than a memchr call; past them, memchr for the needle's first byte.
-#[inline]
-pub fn find_near(hay: &str, needle: &str) -> Option<usize> {
-    const NEAR: usize = 12;
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    let last = h.len().checked_sub(n.len())?;
-    if let Some(i) = (0..=last.min(NEAR)).find(|&i| h[i..].starts_with(n)) {
-        return Some(i);
-    }
-    let mut at = NEAR + 1;
-    while at <= last {
-        let p = at + memchr::memchr(n[0], &h[at..=last])?;
-        if h[p..].starts_with(n) {
-            return Some(p);
-        }
-        at = p + 1;
     }
     None
 }
@@ -64,23 +102,13 @@ pub fn rfind_at(hay: &str, needle: &str, anchor: usize) -> Option<usize> {
     }
 }
 
-/// Position of a two-byte needle (`"] "`, `": "`, `", "`). The separators looked for are
-/// usually a few bytes away (`error] `, `client: `): a plain loop over the first bytes
-/// finds them before a memchr call would have set up.
+/// Position of a two-byte needle (`"] "`, `": "`, `", "`).
 #[inline]
 pub fn find2(hay: &str, needle: [u8; 2]) -> Option<usize> {
     let b = hay.as_bytes();
-    let near = b.len().min(16);
-    if let Some(i) = b[..near]
-        .windows(2)
-        .position(|w| w[0] == needle[0] && w[1] == needle[1])
-    {
-        return Some(i);
-    }
-    // The pair may straddle the end of the first 16 bytes: resume at its first byte.
-    let mut from = near.saturating_sub(1);
+    let mut from = 0;
     while from < b.len() {
-        let i = from + memchr::memchr(needle[0], &b[from..])?;
+        let i = from + find_byte(needle[0], &b[from..])?;
         if b.get(i + 1) == Some(&needle[1]) {
             return Some(i);
         }
@@ -247,7 +275,6 @@ mod tests {
                     hay.find(needle),
                     "{hay:?} {needle:?}"
                 );
-                assert_eq!(find_near(hay, needle), hay.find(needle), "{hay:?}");
                 assert_eq!(
                     rfind_at(hay, needle, anchor),
                     hay.rfind(needle),
@@ -257,6 +284,16 @@ mod tests {
             for pair in [*b"] ", *b": ", *b", "] {
                 let needle = std::str::from_utf8(&pair).unwrap_or_default();
                 assert_eq!(find2(hay, pair), hay.find(needle), "{hay:?}");
+            }
+        }
+        let long = "0123456789abcdef0123456789abcdef0123456789\"x?";
+        for (i, _) in long.char_indices() {
+            let hay = &long.as_bytes()[i..];
+            for a in [b'0', b'x', b'"', b'?', b'f', b'#'] {
+                let want = hay.iter().position(|&c| c == a);
+                assert_eq!(find_byte(a, hay), want, "{i} {a}");
+                let want2 = hay.iter().position(|&c| c == a || c == b'?');
+                assert_eq!(find_byte2(a, b'?', hay), want2, "{i} {a}");
             }
         }
         for s in [
