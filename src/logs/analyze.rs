@@ -16,8 +16,13 @@ use std::hash::Hasher;
 /// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
 /// so a log with millions of distinct upstream names cannot exhaust memory.
 const MAX_CLUSTERS: usize = 2_000;
-/// Verdict cache size; cleared when full (the working set of stems is small).
-const MAX_CACHED_VERDICTS: usize = 4096;
+/// Verdict cache slots (a power of two). The working set of stems is small; lines whose
+/// message carries a number or a path miss anyway. Small enough to stay in the L1/L2 cache:
+/// a 4096-entry hash map was a cache miss on most lookups.
+const VERDICT_SLOTS: usize = 1024;
+
+/// A classification key's hash and its verdict.
+type CachedVerdict = (u64, Option<Verdict>);
 
 /// What identifies a cluster.
 struct ClusterKey<'a> {
@@ -91,9 +96,10 @@ pub struct Analyzer {
     correlator: Correlator,
     miner: Miner,
     clusters: Clusters,
-    /// Verdicts of recently seen classification keys: stems repeat, so most lines skip
-    /// the rule scan.
-    verdicts: HashMap<u64, Option<Verdict>, IdBuild>,
+    /// Verdicts of recently seen classification keys, direct-mapped by the key's hash:
+    /// stems repeat, so most lines skip the rule scan. A verdict is a function of the key,
+    /// so what the cache holds changes only the speed.
+    verdicts: Box<[Option<CachedVerdict>]>,
     template_info: Vec<(String, Sample)>,
     pub totals: Totals,
     /// Only records in [since, until) are analysed.
@@ -108,7 +114,7 @@ impl Analyzer {
             correlator: Correlator::new(),
             miner: Miner::new(),
             clusters: Clusters::default(),
-            verdicts: HashMap::default(),
+            verdicts: vec![None; VERDICT_SLOTS].into_boxed_slice(),
             template_info: Vec::new(),
             totals: Totals::default(),
             since,
@@ -150,14 +156,14 @@ impl Analyzer {
             h.write(&[0xff]);
         }
         let key = h.finish();
-        if let Some(v) = self.verdicts.get(&key) {
-            return *v;
+        let slot = &mut self.verdicts[(key as usize) & (VERDICT_SLOTS - 1)];
+        if let Some((k, v)) = *slot
+            && k == key
+        {
+            return v;
         }
         let v = self.classifier.classify(rec);
-        if self.verdicts.len() >= MAX_CACHED_VERDICTS {
-            self.verdicts.clear();
-        }
-        self.verdicts.insert(key, v);
+        *slot = Some((key, v));
         v
     }
 
