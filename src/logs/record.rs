@@ -130,6 +130,14 @@ const NGINX_LEVELS: [&str; 8] = [
     "debug", "info", "notice", "warn", "error", "crit", "alert", "emerg",
 ];
 
+/// One of [`NGINX_LEVELS`] (a `match` on the string: no loop of comparisons).
+fn is_nginx_level(level: &str) -> bool {
+    matches!(
+        level,
+        "debug" | "info" | "notice" | "warn" | "error" | "crit" | "alert" | "emerg"
+    )
+}
+
 /// `YYYY/MM/DD HH:MM:SS [` at the start of `b`.
 fn is_nginx_time(b: &[u8]) -> bool {
     b.len() >= 21
@@ -183,7 +191,7 @@ fn parse_nginx<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
         return false;
     };
     let level = &rest[..close];
-    if !NGINX_LEVELS.contains(&level) {
+    if !is_nginx_level(level) {
         return false;
     }
     let mut rest = &rest[close + 2..];
@@ -241,7 +249,7 @@ fn parse_nginx_startup<'a>(rest: &'a str, rec: &mut Record<'a>) -> bool {
     let Some((level, msg)) = text::split_once2(rest, *b"] ") else {
         return false;
     };
-    if !NGINX_LEVELS.contains(&level) {
+    if !is_nginx_level(level) {
         return false;
     }
     nginx_message(msg, 0, rec);
@@ -320,7 +328,7 @@ fn split_context(text: &str) -> (&str, &str) {
 /// values (`request: "GET / HTTP/1.1"`) may contain commas.
 fn parse_nginx_context<'a>(mut ctx: &'a str, rec: &mut Record<'a>) {
     while let Some(rest) = ctx.strip_prefix(", ") {
-        let Some((key, value_and_rest)) = text::split_once2(rest, *b": ") else {
+        let Some((key, value_and_rest)) = context_key(rest) else {
             return;
         };
         let (value, next) = if let Some(q) = value_and_rest.strip_prefix('"') {
@@ -346,6 +354,28 @@ fn parse_nginx_context<'a>(mut ctx: &'a str, rec: &mut Record<'a>) {
         }
         ctx = next;
     }
+}
+
+/// Splits `key: rest` at the first `": "`. nginx's own keys are recognised by their first
+/// byte and compared whole: they hold no colon, so the split is the same, without a search.
+fn context_key(rest: &str) -> Option<(&str, &str)> {
+    let key = match rest.as_bytes().first() {
+        Some(b'c') => "client",
+        Some(b's') => "server",
+        Some(b'r') if rest.as_bytes().get(2) == Some(&b'q') => "request",
+        Some(b'r') => "referrer",
+        Some(b'u') => "upstream",
+        Some(b'h') => "host",
+        _ => "",
+    };
+    let n = key.len();
+    if n > 0
+        && rest.as_bytes().starts_with(key.as_bytes())
+        && rest.as_bytes()[n..].starts_with(b": ")
+    {
+        return Some((&rest[..n], &rest[n + 2..]));
+    }
+    text::split_once2(rest, *b": ")
 }
 
 /// End of a quoted context value: a `"` followed by `, ` or the end of the line.
@@ -726,6 +756,42 @@ mod tests {
         let r = parse(&prefixed);
         assert!(r.glued.starts_with("2024/05/21"));
         assert!(parse(r.glued).glued.is_empty());
+    }
+
+    #[test]
+    fn level_match_is_the_level_list() {
+        for level in NGINX_LEVELS {
+            assert!(is_nginx_level(level));
+        }
+        for other in ["", "err", "errors", "Error", "warning", "trace1"] {
+            assert!(!is_nginx_level(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn context_keys_split_like_the_first_colon() {
+        for rest in [
+            "client: 1",
+            "clients: 1",
+            "client:1, x: 2",
+            "server: a",
+            "request: \"GET\"",
+            "referrer: \"r\"",
+            "reques: x",
+            "upstream: \"u\"",
+            "host: \"h\"",
+            "hostname: h",
+            "c",
+            "cli",
+            "x: y",
+            "",
+        ] {
+            assert_eq!(
+                context_key(rest),
+                text::split_once2(rest, *b": "),
+                "{rest:?}"
+            );
+        }
     }
 
     #[test]

@@ -128,11 +128,16 @@ pub fn split_once2(s: &str, needle: [u8; 2]) -> Option<(&str, &str)> {
 #[inline]
 pub fn parse_u64(s: &str) -> Option<u64> {
     let b = s.as_bytes();
-    if !b.is_empty() && b.len() <= 19 && b.iter().all(u8::is_ascii_digit) {
-        return Some(
-            b.iter()
-                .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0')),
-        );
+    if !b.is_empty() && b.len() <= 19 {
+        let mut v = 0u64;
+        for &c in b {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return s.parse().ok();
+            }
+            v = v * 10 + u64::from(d);
+        }
+        return Some(v);
     }
     s.parse().ok()
 }
@@ -185,19 +190,33 @@ impl Hasher for FastHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            // The tail as a little-endian word, built in registers: a variable-length copy
-            // into a buffer is a memcpy call, which showed in profiles.
-            let w = rest
-                .iter()
-                .rev()
-                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
-            self.mix(w ^ ((rest.len() as u64) << 59));
+            self.mix(tail_word(rest) ^ ((rest.len() as u64) << 59));
         }
     }
 
     fn write_u64(&mut self, n: u64) {
         self.mix(n);
     }
+}
+
+/// 1 to 7 bytes as a little-endian word, zero-padded: from two overlapping loads (the
+/// overlap carries the same bytes twice), not a byte loop or a variable-length copy, which
+/// is a memcpy call and showed in profiles.
+#[inline]
+fn tail_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    let (lo, hi, shift) = if n >= 4 {
+        let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
+        (u64::from(lo), u64::from(hi), 8 * (n - 4))
+    } else if n >= 2 {
+        let lo = u16::from_le_bytes([b[0], b[1]]);
+        let hi = u16::from_le_bytes([b[n - 2], b[n - 1]]);
+        (u64::from(lo), u64::from(hi), 8 * (n - 2))
+    } else {
+        (b.first().map_or(0, |&c| u64::from(c)), 0, 0)
+    };
+    lo | (hi << shift)
 }
 
 /// For tables keyed by a hash already computed: the key is its own hash.
@@ -247,6 +266,16 @@ mod tests {
         assert_eq!(split_once2("k: v: w", *b": "), Some(("k", "v: w")));
         assert_ne!(hash(b"abc"), hash(b"abd"));
         assert_ne!(hash(b"abcdefgh1"), hash(b"abcdefgh2"));
+    }
+
+    #[test]
+    fn tail_word_is_the_little_endian_padded_word() {
+        let bytes = b"\x01\x82\x03\xf4\x05\x06\x07";
+        for n in 1..=7 {
+            let mut w = [0u8; 8];
+            w[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(tail_word(&bytes[..n]), u64::from_le_bytes(w), "{n}");
+        }
     }
 
     /// The searches above must agree with `str`'s on any input (they replace it on the
