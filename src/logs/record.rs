@@ -359,23 +359,19 @@ fn parse_nginx_context<'a>(mut ctx: &'a str, rec: &mut Record<'a>) {
 /// Splits `key: rest` at the first `": "`. nginx's own keys are recognised by their first
 /// byte and compared whole: they hold no colon, so the split is the same, without a search.
 fn context_key(rest: &str) -> Option<(&str, &str)> {
-    let key = match rest.as_bytes().first() {
-        Some(b'c') => "client",
-        Some(b's') => "server",
-        Some(b'r') if rest.as_bytes().get(2) == Some(&b'q') => "request",
-        Some(b'r') => "referrer",
-        Some(b'u') => "upstream",
-        Some(b'h') => "host",
-        _ => "",
+    // Constant prefixes compare inline (a key chosen first and compared after was a memcmp
+    // call per key).
+    let b = rest.as_bytes();
+    let n = match b.first() {
+        Some(b'c') if b.starts_with(b"client: ") => 6,
+        Some(b's') if b.starts_with(b"server: ") => 6,
+        Some(b'r') if b.starts_with(b"request: ") => 7,
+        Some(b'r') if b.starts_with(b"referrer: ") => 8,
+        Some(b'u') if b.starts_with(b"upstream: ") => 8,
+        Some(b'h') if b.starts_with(b"host: ") => 4,
+        _ => return text::split_once2(rest, *b": "),
     };
-    let n = key.len();
-    if n > 0
-        && rest.as_bytes().starts_with(key.as_bytes())
-        && rest.as_bytes()[n..].starts_with(b": ")
-    {
-        return Some((&rest[..n], &rest[n + 2..]));
-    }
-    text::split_once2(rest, *b": ")
+    Some((&rest[..n], &rest[n + 2..]))
 }
 
 /// End of a quoted context value: a `"` followed by `, ` or the end of the line.
