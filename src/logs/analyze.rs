@@ -10,21 +10,25 @@ use super::correlate::{Correlator, key_of};
 use super::record::{Format, Record};
 use super::report::{Cluster, Report, Sample, TemplateGroup, Totals};
 use super::template::Miner;
-use super::text::{FastHasher, IdBuild};
+use super::text::{self, FastHasher, IdBuild};
 use std::hash::Hasher;
 
 /// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
 /// so a log with millions of distinct upstream names cannot exhaust memory.
 const MAX_CLUSTERS: usize = 2_000;
-/// Verdict cache size; cleared when full (the working set of stems is small).
-const MAX_CACHED_VERDICTS: usize = 4096;
+/// Verdict cache slots (a power of two). The working set of stems is small; lines whose
+/// message carries a number or a path miss anyway. Small enough to stay in the L1/L2 cache:
+/// a 4096-entry hash map was a cache miss on most lookups.
+const VERDICT_SLOTS: usize = 1024;
+
+/// A classification key's hash and its verdict.
+type CachedVerdict = (u64, Option<Verdict>);
 
 /// What identifies a cluster.
 struct ClusterKey<'a> {
     cause: u8,
     source: Server,
     upstream: &'a str,
-    scheme: &'a str,
     server: &'a str,
 }
 
@@ -38,9 +42,14 @@ struct Clusters {
 }
 
 impl Clusters {
-    /// The cluster of a key, created on first sight; past `MAX_CLUSTERS` new keys fold into
-    /// one `(other)` cluster per cause.
-    fn get_or_insert(&mut self, key: &ClusterKey<'_>, sample: impl FnOnce() -> Sample) -> u32 {
+    /// The cluster of a key, created on first sight with the upstream's URL scheme and a
+    /// sample from `new`; past `MAX_CLUSTERS` new keys fold into one `(other)` cluster per
+    /// cause.
+    fn get_or_insert<'a>(
+        &mut self,
+        key: &ClusterKey<'_>,
+        new: impl FnOnce() -> (&'a str, Sample),
+    ) -> u32 {
         let h = hash(key.cause, key.upstream, key.server);
         if let Some(&id) = self.index.get(&h) {
             return id;
@@ -54,13 +63,9 @@ impl Clusters {
             return id;
         }
         let id = self.list.len() as u32;
+        let (scheme, sample) = new();
         self.list.push(Cluster::new(
-            key.cause,
-            key.source,
-            upstream,
-            key.scheme,
-            server,
-            sample(),
+            key.cause, key.source, upstream, scheme, server, sample,
         ));
         self.index.insert(h, id);
         id
@@ -91,9 +96,10 @@ pub struct Analyzer {
     correlator: Correlator,
     miner: Miner,
     clusters: Clusters,
-    /// Verdicts of recently seen classification keys: stems repeat, so most lines skip
-    /// the rule scan.
-    verdicts: HashMap<u64, Option<Verdict>, IdBuild>,
+    /// Verdicts of recently seen classification keys, direct-mapped by the key's hash:
+    /// stems repeat, so most lines skip the rule scan. A verdict is a function of the key,
+    /// so what the cache holds changes only the speed.
+    verdicts: Box<[Option<CachedVerdict>]>,
     template_info: Vec<(String, Sample)>,
     pub totals: Totals,
     /// Only records in [since, until) are analysed.
@@ -108,7 +114,7 @@ impl Analyzer {
             correlator: Correlator::new(),
             miner: Miner::new(),
             clusters: Clusters::default(),
-            verdicts: HashMap::default(),
+            verdicts: vec![None; VERDICT_SLOTS].into_boxed_slice(),
             template_info: Vec::new(),
             totals: Totals::default(),
             since,
@@ -150,15 +156,23 @@ impl Analyzer {
             h.write(&[0xff]);
         }
         let key = h.finish();
-        if let Some(v) = self.verdicts.get(&key) {
-            return *v;
+        let slot = &mut self.verdicts[(key as usize) & (VERDICT_SLOTS - 1)];
+        if let Some((k, v)) = *slot
+            && k == key
+        {
+            return v;
         }
         let v = self.classifier.classify(rec);
-        if self.verdicts.len() >= MAX_CACHED_VERDICTS {
-            self.verdicts.clear();
-        }
-        self.verdicts.insert(key, v);
+        *slot = Some((key, v));
         v
+    }
+
+    /// Starts loading what correlating this record will read (see
+    /// [`Correlator::prefetch`]); call it as early as possible before [`record_classified`].
+    ///
+    /// [`record_classified`]: Analyzer::record_classified
+    pub fn prefetch(&self, file: u32, rec: &Record<'_>) {
+        self.correlator.prefetch(key_of(file, rec));
     }
 
     /// Analyses one record; `None` when the time window filters it out.
@@ -242,7 +256,7 @@ impl Analyzer {
             self.totals.requests += 1;
         }
         // Consequence and generic lines join the cause their request already has.
-        let joined = match (verdict.role, req.primary) {
+        let joined = match (verdict.role, req.primary()) {
             (Role::Follows | Role::Context, Some(p)) => Some(p),
             _ => None,
         };
@@ -263,16 +277,18 @@ impl Analyzer {
                     cause: verdict.cause,
                     source,
                     upstream,
-                    scheme: scheme_of(rec).url_scheme,
                     server,
                 };
-                let idx = self
-                    .clusters
-                    .get_or_insert(&key, || Sample::new(file_name, line, text));
+                let idx = self.clusters.get_or_insert(&key, || {
+                    (
+                        scheme_of(rec).url_scheme,
+                        Sample::new(file_name, line, text),
+                    )
+                });
                 // A cause line sets what later lines join; a lone consequence line too, so
                 // its request's generic lines join it.
-                if verdict.role == Role::Cause || req.primary.is_none() {
-                    req.primary = Some(idx);
+                if verdict.role == Role::Cause || req.primary().is_none() {
+                    req.set_primary(idx);
                 }
                 idx
             }
@@ -359,8 +375,11 @@ impl Analyzer {
 
 /// `GET /api/x?y=1 HTTP/1.1` → `/api/x`.
 fn request_path(request: &str) -> &str {
-    let mut parts = request.split(' ');
-    let _method = parts.next();
-    let target = parts.next().unwrap_or("");
-    target.split('?').next().unwrap_or(target)
+    let b = request.as_bytes();
+    let Some(space) = text::find_byte(b' ', b) else {
+        return "";
+    };
+    let target = &request[space + 1..];
+    let end = text::find_byte2(b' ', b'?', target.as_bytes()).unwrap_or(target.len());
+    &target[..end]
 }

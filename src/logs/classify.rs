@@ -3,9 +3,12 @@
 //! text, which differ between builds (glibc and musl word errnos differently).
 //! Also extracts the upstream a record is about, which clusters are keyed on.
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
 use super::catalogue::{Catalogue, CauseId, Role, Rule, SchemeSel, Server};
 use super::record::{Format, Record};
-use super::text::{self, finder};
+use super::text::{self, FastHasher};
 
 /// The catalogue with per-first-byte indexes, so a line is compared with the few rules
 /// that can match rather than all of them.
@@ -15,8 +18,16 @@ pub struct Classifier {
     /// catalogue order.
     nginx_by_byte: Vec<Vec<usize>>,
     /// Apache rules by AH code, and the code-less (2.2) rules, in catalogue order.
-    apache_by_code: std::collections::HashMap<&'static str, Vec<usize>>,
+    apache_by_code: HashMap<&'static str, CodeRules, BuildHasherDefault<FastHasher>>,
     apache_stems: Vec<usize>,
+}
+
+/// The rules of one AH code.
+#[derive(Default)]
+struct CodeRules {
+    rules: Vec<usize>,
+    /// Whether any of them looks at the message stem (asked on every Apache line).
+    uses_stem: bool,
 }
 
 /// The verdict for one record.
@@ -43,8 +54,7 @@ impl Default for Classifier {
 impl Classifier {
     pub fn new(catalogue: &'static Catalogue) -> Classifier {
         let mut nginx_by_byte = vec![Vec::new(); 256];
-        let mut apache_by_code: std::collections::HashMap<&'static str, Vec<usize>> =
-            std::collections::HashMap::new();
+        let mut apache_by_code: HashMap<&'static str, CodeRules, _> = HashMap::default();
         let mut apache_stems = Vec::new();
         for (i, rule) in catalogue.rules.iter().enumerate() {
             match rule.server {
@@ -53,10 +63,11 @@ impl Classifier {
                     None => nginx_by_byte.iter_mut().for_each(|v| v.push(i)),
                 },
                 Server::Apache if rule.code.is_empty() => apache_stems.push(i),
-                Server::Apache => apache_by_code
-                    .entry(rule.code.as_str())
-                    .or_default()
-                    .push(i),
+                Server::Apache => {
+                    let code = apache_by_code.entry(rule.code.as_str()).or_default();
+                    code.rules.push(i);
+                    code.uses_stem |= rule.stem_text != "*";
+                }
             }
         }
         Classifier {
@@ -78,7 +89,9 @@ impl Classifier {
             if rec.code.is_empty() {
                 &self.apache_stems
             } else {
-                self.apache_by_code.get(rec.code).map_or(&[], Vec::as_slice)
+                self.apache_by_code
+                    .get(rec.code)
+                    .map_or(&[], |c| c.rules.as_slice())
             }
         } else {
             let first = rec.message.bytes().next().unwrap_or(0);
@@ -112,11 +125,7 @@ impl Classifier {
     /// Whether the rules of an AH code look at the message stem (only a few do, like
     /// AH00898 whose text names the failure); if not, the code and status decide alone.
     pub fn code_uses_stem(&self, code: &str) -> bool {
-        self.apache_by_code.get(code).is_none_or(|rules| {
-            rules
-                .iter()
-                .any(|&i| self.catalogue.rules[i].stem_text != "*")
-        })
+        self.apache_by_code.get(code).is_none_or(|c| c.uses_stem)
     }
 
     /// Whether some rule's stem matches a message of `server` (for the coverage test).
@@ -146,16 +155,15 @@ fn rule_matches(rule: &Rule, rec: &Record<'_>, scheme: Scheme<'_>) -> bool {
 /// The upstream's URL scheme and whether it is a unix socket.
 pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
     let up = rec.upstream;
-    let (url_scheme, rest) = match text::find(up, finder!("://")) {
+    let (url_scheme, rest) = match text::find_at(up, "://", 0) {
         Some(i) => (&up[..i], &up[i + 3..]),
         None => ("", up),
     };
     let unix = rest.starts_with("unix:")
-        || text::contains(rec.message, finder!(" unix:"))
-        || text::contains(rec.message, finder!("Unix domain socket"))
         || rec
             .message
-            .starts_with("FastCGI: failed to connect to server \"/");
+            .starts_with("FastCGI: failed to connect to server \"/")
+        || names_unix_socket(rec.message);
     let url_scheme = if url_scheme.is_empty() {
         apache_function_scheme(rec.message)
     } else {
@@ -164,17 +172,39 @@ pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
     Scheme { url_scheme, unix }
 }
 
+/// Whether a message contains ` unix:` or `Unix domain socket`: one pass over the rare
+/// bytes `x` and `U` of both.
+fn names_unix_socket(message: &str) -> bool {
+    let b = message.as_bytes();
+    memchr::memchr2_iter(b'x', b'U', b).any(|i| {
+        if b[i] == b'x' {
+            i >= 4 && b[i - 4..].starts_with(b" unix:")
+        } else {
+            b[i..].starts_with(b"Unix domain socket")
+        }
+    })
+}
+
 /// Apache prefixes proxy messages with the scheme handler (`HTTP: `, `FCGI: `, `AJP: `).
 fn apache_function_scheme(message: &str) -> &'static str {
-    let m = message.strip_prefix("proxy: ").unwrap_or(message);
-    match text::split_once2(m, *b": ").map(|(f, _)| f) {
-        Some("HTTP") => "http",
-        Some("HTTPS") => "https",
-        Some("FCGI") => "fcgi",
-        Some("AJP") => "ajp",
-        Some("SCGI") => "scgi",
-        Some("UWSGI") => "uwsgi",
-        Some("WS") => "ws",
+    let m = message
+        .strip_prefix("proxy: ")
+        .unwrap_or(message)
+        .as_bytes();
+    // The text before the first `": "` must be a handler name, five letters at most: only
+    // the first seven bytes can hold that `": "`, so the rest of the message is not read.
+    let head = &m[..m.len().min(7)];
+    let Some(colon) = head.windows(2).position(|w| w == b": ") else {
+        return "";
+    };
+    match &head[..colon] {
+        b"HTTP" => "http",
+        b"HTTPS" => "https",
+        b"FCGI" => "fcgi",
+        b"AJP" => "ajp",
+        b"SCGI" => "scgi",
+        b"UWSGI" => "uwsgi",
+        b"WS" => "ws",
         _ => "",
     }
 }
@@ -189,56 +219,95 @@ pub fn upstream_of<'a>(rec: &Record<'a>) -> &'a str {
     if let Some(name) = m.strip_suffix(" could not be resolved") {
         return name.rsplit(' ').next().unwrap_or(name);
     }
-    static MARKERS: std::sync::LazyLock<Vec<(memchr::memmem::Finder<'static>, u8)>> =
-        std::sync::LazyLock::new(|| {
-            UPSTREAM_MARKERS
-                .iter()
-                .map(|&(m, end)| (memchr::memmem::Finder::new(m.as_bytes()), end))
-                .collect()
-        });
-    for &(ref marker, end) in MARKERS.iter() {
-        if let Some(i) = marker.find(m.as_bytes()) {
-            let rest = &m[i + marker.needle().len()..];
-            let stop = memchr::memchr(end, rest.as_bytes()).unwrap_or(rest.len());
-            let token =
-                rest[..stop].trim_matches(|c| matches!(c, '"' | '\'' | ',' | ':' | ')' | '.'));
-            // "Error reading from remote server returned by /x" names no server.
-            if !token.is_empty() && token != "returned" {
-                return token;
+    // The markers are tried in their order, each at its first occurrence. One pass over
+    // the message finds those first occurrences for all of them: at each byte that is some
+    // marker's anchor, the markers anchored there and not yet found are compared (a search
+    // per marker was the largest cost of an Apache line).
+    let b = m.as_bytes();
+    let mut first = [usize::MAX; UPSTREAM_MARKERS.len()];
+    let mut missing = MARKERS_BY_ANCHOR.iter().fold(0, |acc, &k| acc | k);
+    for (p, &c) in b.iter().enumerate() {
+        let mut candidates = MARKERS_BY_ANCHOR[usize::from(c)] & missing;
+        while candidates != 0 {
+            let k = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            let (marker, anchor, _) = UPSTREAM_MARKERS[k];
+            if p >= anchor && b[p - anchor..].starts_with(marker.as_bytes()) {
+                first[k] = p - anchor;
+                missing &= !(1 << k);
             }
+        }
+    }
+    for (&(marker, _, end), &i) in UPSTREAM_MARKERS.iter().zip(&first) {
+        if i == usize::MAX {
+            continue;
+        }
+        let rest = &m[i + marker.len()..];
+        let stop = text::find_byte(end, rest.as_bytes()).unwrap_or(rest.len());
+        let token = trim_ascii_punct(&rest[..stop]);
+        // "Error reading from remote server returned by /x" names no server.
+        if !token.is_empty() && token != "returned" {
+            return token;
         }
     }
     ""
 }
 
-/// Where the upstream sits in a message that has no `upstream:` context: marker, then the
-/// text up to the terminating byte.
-const UPSTREAM_MARKERS: [(&str, u8); 15] = [
-    ("connect() to ", b' '),
-    ("in upstream \"", b'"'),
-    ("Unix domain socket ", b' '),
-    ("attempt to connect to ", b' '),
-    ("remote server ", b' '),
-    ("disabling worker for (", b')'),
-    ("disabled connection for (", b')'),
-    ("DNS lookup failure for: ", b' '),
-    ("failed to make connection to backend: ", b' '),
-    ("body failed to ", b' '),
-    ("Error dispatching request to ", b' '),
-    ("balancer://", b' '),
-    ("to server \"", b'"'),
-    ("with server \"", b'"'),
-    ("no resolver defined to resolve ", b' '),
+/// `s` without the quotes, commas, colons, closing parentheses and dots around it. They are
+/// ASCII, which never occurs inside a multi-byte character: trimming bytes is trimming
+/// characters, without decoding them.
+fn trim_ascii_punct(s: &str) -> &str {
+    let is_punct = |c: &u8| matches!(c, b'"' | b'\'' | b',' | b':' | b')' | b'.');
+    let b = s.as_bytes();
+    let start = b.iter().position(|c| !is_punct(c)).unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !is_punct(c))
+        .map_or(start, |e| e + 1);
+    &s[start..end]
+}
+
+/// For each byte, the markers (bits of indexes into `UPSTREAM_MARKERS`) anchored on it.
+const MARKERS_BY_ANCHOR: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut k = 0;
+    while k < UPSTREAM_MARKERS.len() {
+        let (marker, anchor, _) = UPSTREAM_MARKERS[k];
+        t[marker.as_bytes()[anchor] as usize] |= 1 << k;
+        k += 1;
+    }
+    t
+};
+
+/// Where the upstream sits in a message that has no `upstream:` context: marker, the index
+/// of a byte of it that is rare in messages (what the search looks for: most Apache lines
+/// try several markers before one matches), then the text up to the terminating byte.
+const UPSTREAM_MARKERS: [(&str, usize, u8); 15] = [
+    ("connect() to ", 7, b' '),
+    ("in upstream \"", 12, b'"'),
+    ("Unix domain socket ", 0, b' '),
+    ("attempt to connect to ", 5, b' '),
+    ("remote server ", 10, b' '),
+    ("disabling worker for (", 21, b')'),
+    ("disabled connection for (", 24, b')'),
+    ("DNS lookup failure for: ", 0, b' '),
+    ("failed to make connection to backend: ", 12, b' '),
+    ("body failed to ", 3, b' '),
+    ("Error dispatching request to ", 0, b' '),
+    ("balancer://", 8, b' '),
+    ("to server \"", 10, b'"'),
+    ("with server \"", 12, b'"'),
+    ("no resolver defined to resolve ", 8, b' '),
 ];
 
 /// `http://127.0.0.1:9/path` → `127.0.0.1:9`; `fastcgi://unix:/run/php.sock:` → `unix:/run/php.sock`.
 fn strip_url(up: &str) -> &str {
-    let rest = text::find(up, finder!("://")).map_or(up, |i| &up[i + 3..]);
+    let rest = text::find_at(up, "://", 0).map_or(up, |i| &up[i + 3..]);
     if let Some(path) = rest.strip_prefix("unix:") {
-        let end = path.find(':').unwrap_or(path.len());
+        let end = text::find_byte(b':', path.as_bytes()).unwrap_or(path.len());
         return &rest[..5 + end];
     }
-    let end = rest.find('/').unwrap_or(rest.len());
+    let end = text::find_byte(b'/', rest.as_bytes()).unwrap_or(rest.len());
     &rest[..end]
 }
 
@@ -280,6 +349,61 @@ mod tests {
     fn scheme_splits_eagain() {
         let unix = "2024/05/01 12:00:00 [error] 1#1: *1 connect() to unix:/run/a.sock failed (11: Resource temporarily unavailable) while connecting to upstream, client: 1";
         assert_eq!(cause(unix).as_deref(), Some("backlog-full"));
+    }
+
+    #[test]
+    fn marker_anchors_are_rare_bytes_inside_the_marker() {
+        for (marker, anchor, _) in UPSTREAM_MARKERS {
+            let b = marker.as_bytes()[anchor];
+            assert!(!b.is_ascii_whitespace(), "{marker:?}");
+            assert_eq!(text::find_at(marker, marker, anchor), Some(0), "{marker:?}");
+        }
+    }
+
+    #[test]
+    fn trimming_bytes_is_trimming_chars() {
+        for s in ["", ".", "\"a\"", "(a.b).", "é,", ",é", "'x':", "a", "..é.."] {
+            let chars = s.trim_matches(|c| matches!(c, '"' | '\'' | ',' | ':' | ')' | '.'));
+            assert_eq!(trim_ascii_punct(s), chars, "{s:?}");
+        }
+    }
+
+    /// The one-pass marker search against searching each marker in turn, the way it was.
+    #[test]
+    fn marker_pass_finds_what_a_search_per_marker_finds() {
+        fn by_search(m: &str) -> &str {
+            for (marker, _, end) in UPSTREAM_MARKERS {
+                if let Some(i) = m.find(marker) {
+                    let rest = &m[i + marker.len()..];
+                    let stop = rest.find(end as char).unwrap_or(rest.len());
+                    let token = rest[..stop]
+                        .trim_matches(|c| matches!(c, '"' | '\'' | ',' | ':' | ')' | '.'));
+                    if !token.is_empty() && token != "returned" {
+                        return token;
+                    }
+                }
+            }
+            ""
+        }
+        for m in [
+            "HTTP: attempt to connect to 10.0.0.1:80 (10.0.0.1:80) failed",
+            "error reading status line from remote server returned by remote server 1.2.3.4:5",
+            "Error reading from remote server returned by /x",
+            "connect() to connect() to unix:/a.sock failed",
+            "ap_proxy_connect_backend disabling worker for (backend:8080) for 60s",
+            "DNS lookup failure for: db returned by /",
+            "no resolver defined to resolve x.example",
+            "balancer://pool: all workers are in error state",
+            "upstream \"in upstream \"x\" with server \"y:1\" to server \"z\"",
+            "",
+            "(((( ",
+        ] {
+            let rec = Record {
+                message: m,
+                ..Record::default()
+            };
+            assert_eq!(upstream_of(&rec), by_search(m), "{m:?}");
+        }
     }
 
     #[test]

@@ -202,6 +202,7 @@ impl<'a> Run<'a> {
         out: &mut dyn Write,
     ) -> Result<(), RunError> {
         let rec = record::parse(text);
+        self.analyzer.prefetch(file, &rec);
         if let Some(p) = &mut self.pending {
             if rec.format == Some(Format::Fragment) {
                 if p.text.len() < MAX_ENTRY {

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::hash::Hasher;
 
-use super::text::{FastHasher, IdBuild, hash};
+use super::text::{self, FastHasher, IdBuild, hash};
 
 pub const WILDCARD: &str = "<*>";
 const MAX_TEMPLATES: usize = 10_000;
@@ -56,11 +56,7 @@ impl Miner {
             self.templates[id as usize].count += 1;
             return id;
         }
-        let tokens: Vec<Box<str>> = content
-            .split(' ')
-            .filter(|t| !t.is_empty())
-            .map(|t| mask_token(t).into())
-            .collect();
+        let tokens: Vec<Box<str>> = tokens(content).map(|t| mask_token(t).into()).collect();
         let id = self.drain(tokens);
         if self.by_fingerprint.len() < MAX_FINGERPRINTS {
             self.by_fingerprint.insert(fp, id);
@@ -132,10 +128,28 @@ fn similarity(template: &[Box<str>], tokens: &[Box<str>]) -> f64 {
     same as f64 / tokens.len() as f64
 }
 
+/// The space-separated tokens of a message (runs of spaces separate nothing).
+fn tokens(content: &str) -> impl Iterator<Item = &str> {
+    let mut rest = content;
+    std::iter::from_fn(move || {
+        loop {
+            if rest.is_empty() {
+                return None;
+            }
+            let end = text::find_byte(b' ', rest.as_bytes()).unwrap_or(rest.len());
+            let tok = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or("");
+            if !tok.is_empty() {
+                return Some(tok);
+            }
+        }
+    })
+}
+
 /// Hash of the masked token sequence, computed without allocating.
 fn fingerprint(content: &str) -> u64 {
     let mut h = FastHasher::default();
-    for tok in content.split(' ').filter(|t| !t.is_empty()) {
+    for tok in tokens(content) {
         let (pre, core, post) = split_punct(tok);
         if is_variable(core) {
             h.write(pre.as_bytes());
@@ -180,25 +194,62 @@ fn split_punct(tok: &str) -> (&str, &str, &str) {
     (&tok[..lead], &rest[..core_end], &rest[core_end..])
 }
 
+const DIGIT: u8 = 1;
+const HEX_LETTER: u8 = 2;
+const OTHER_LETTER: u8 = 4;
+const COLON: u8 = 8;
+const OTHER: u8 = 16;
+
+/// The class of each byte for [`is_variable`].
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_digit() {
+            DIGIT
+        } else if b.is_ascii_hexdigit() {
+            HEX_LETTER
+        } else if b.is_ascii_alphabetic() {
+            OTHER_LETTER
+        } else if b == b':' {
+            COLON
+        } else {
+            OTHER
+        };
+        c += 1;
+    }
+    t
+};
+
 /// Whether a token core is a variable: a number, IP, port, hex id, path, URL or size.
 fn is_variable(core: &str) -> bool {
     let b = core.as_bytes();
     if b.is_empty() || core == WILDCARD {
         return false;
     }
-    if (b[0] == b'/' && b.len() > 1) || (memchr::memchr(b':', b).is_some() && core.contains("://"))
+    // What the rules below ask about the bytes, gathered in one branch-free pass (every
+    // token of every unknown line comes through here).
+    let (mut seen, mut letters) = (0u8, 0usize);
+    for &c in b {
+        let class = BYTE_CLASS[usize::from(c)];
+        seen |= class;
+        letters += usize::from(class & (HEX_LETTER | OTHER_LETTER) != 0);
+    }
+    let has_digit = seen & DIGIT != 0;
+    let all_hex = seen & (OTHER_LETTER | COLON | OTHER) == 0;
+    if (b[0] == b'/' && b.len() > 1)
+        || (seen & COLON != 0 && text::find_at(core, "://", 0).is_some())
     {
         return true;
     }
-    let has_digit = b.iter().any(u8::is_ascii_digit);
     if !has_digit {
         return false;
     }
-    let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
     if letters == 0 {
         return true;
     }
-    if core.starts_with("0x") || (b.len() >= 6 && b.iter().all(u8::is_ascii_hexdigit)) {
+    if core.starts_with("0x") || (b.len() >= 6 && all_hex) {
         return true;
     }
     // A number with a short unit: 4k, 60s, 500ms, 10MB.
