@@ -114,15 +114,14 @@ pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         found
     };
     // Rules are pure and independent: on a large configuration run them on every core,
-    // then put their findings back in rule order. (Small ones finish before a thread
-    // would start.)
-    let threads = if config.tree.nodes.len() < PARALLEL_NODES {
-        1
-    } else {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(rules.len().max(1))
-    };
+    // then put their findings back in rule order. Small ones run on this thread: they
+    // finish before a thread would start.
+    if config.tree.nodes.len() < PARALLEL_NODES {
+        return rules.iter().flat_map(apply).collect();
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(rules.len().max(1));
     let mut results: Vec<Vec<Diagnostic>> = vec![Vec::new(); rules.len()];
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)

@@ -61,8 +61,10 @@ pub const RULE: Rule = Rule {
 /// `unix.sock.3`) are instances, not versions.
 fn shape(path: &str) -> (String, Vec<Vec<u64>>) {
     static VERSION: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    // ASCII digits: versions are written so, and Unicode `\d` compiles to an automaton
+    // that cost a small run a sixth of its page faults.
     let version =
-        VERSION.get_or_init(|| regex::Regex::new(r"\d+(?:\.\d+)+").expect("a valid pattern"));
+        VERSION.get_or_init(|| regex::Regex::new(r"[0-9]+(?:\.[0-9]+)+").expect("a valid pattern"));
     let mut versions = Vec::new();
     let shape = version
         .replace_all(path, |c: &regex::Captures| {
