@@ -1,6 +1,6 @@
 //! Lint throughput and scaling: generates configurations of N servers + N upstreams
-//! (~10 lines per pair) and times parse + checks in-process; then times the release
-//! binary end to end (process start to exit) on the small demo configuration.
+//! (~12 lines per pair) and times parse + checks in-process and the release binary end
+//! to end (process start to exit), then the binary on the small demo configuration.
 //!
 //! Run: `cargo bench --bench lint` (prints a table; not a timed test).
 
@@ -11,6 +11,13 @@ use std::time::{Duration, Instant};
 
 use proxylint::lint::{self, Input, LoadOptions};
 use proxylint::settings::Settings;
+
+// The allocator of the binary (src/main.rs), so in-process figures are comparable.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const RUNS: usize = 15;
+const BIN: &str = env!("CARGO_BIN_EXE_proxylint");
 
 /// A configuration with `n` upstream groups and `n` servers proxying to them.
 fn generate(n: usize) -> String {
@@ -64,10 +71,30 @@ fn time_lint(path: &Path, runs: usize, select: &[&str]) -> (Duration, usize) {
     (median(samples), findings)
 }
 
+/// Median wall time of the release binary from process start to exit.
+fn time_binary(args: &[&str], path: &Path, runs: usize) -> Duration {
+    let samples = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            let out = Command::new(BIN).args(args).arg(path).output().unwrap();
+            let elapsed = start.elapsed();
+            assert!(out.status.code().is_some_and(|c| c < 2), "{out:?}");
+            elapsed
+        })
+        .collect();
+    median(samples)
+}
+
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    println!("| config | lines | rules | parse + checks (median of 15) | lines/s | findings |");
-    println!("|---|---|---|---|---|---|");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let load = || std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("cores: {cores}; load average before: {}", load().trim());
+    println!(
+        "| config | lines | rules | in-process parse + checks (median of {RUNS}) | lines/s | \
+         binary, start to exit (median of {RUNS}) | findings |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     // The nginx -t checks (NGX0xx), then every rule.
     for (label, select) in [
         ("nginx -t checks (NGX0xx)", &["NGX0"][..]),
@@ -79,42 +106,32 @@ fn main() {
             let lines = text.lines().count();
             let path = dir.path().join(format!("bench-{n}.conf"));
             std::fs::write(&path, &text).unwrap();
-            let (t, findings) = time_lint(&path, 15, select);
+            let (t, findings) = time_lint(&path, RUNS, select);
+            let mut args = vec!["--format", "concise"];
+            if !select.is_empty() {
+                args.extend(["--select", "NGX0"]);
+            }
+            let e2e = time_binary(&args, &path, RUNS);
             per_line.push(t.as_secs_f64() / lines as f64);
             println!(
-                "| {n} servers + {n} upstreams | {lines} | {label} | {:.1} ms | {:.2} M | {findings} |",
+                "| {n} servers + {n} upstreams | {lines} | {label} | {:.1} ms | {:.2} M | \
+                 {:.1} ms | {findings} |",
                 t.as_secs_f64() * 1e3,
-                lines as f64 / t.as_secs_f64() / 1e6
+                lines as f64 / t.as_secs_f64() / 1e6,
+                e2e.as_secs_f64() * 1e3,
             );
         }
         println!(
-            "| scaling | | {label} | time per line at 100k / at 50k = {:.2} (1.0 = linear) | | |",
+            "| scaling | | {label} | time per line at 100k / at 50k = {:.2} (1.0 = linear) | | | |",
             per_line[1] / per_line[0]
         );
     }
 
-    // End to end: the release binary on the demo, process start to exit.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let bin = root.join("target/release/proxylint");
-    if !bin.is_file() {
-        println!("\n(end to end skipped: build the binary first with `cargo build --release`)");
-        return;
-    }
-    let demo = root.join("fixtures/demo/nginx.conf");
-    let mut samples = Vec::new();
-    for _ in 0..200 {
-        let start = Instant::now();
-        let status = Command::new(&bin)
-            .arg("--format")
-            .arg("concise")
-            .arg(&demo)
-            .output()
-            .unwrap();
-        samples.push(start.elapsed());
-        assert!(status.status.code().is_some());
-    }
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/nginx.conf");
+    let e2e = time_binary(&["--format", "concise"], &demo, 200);
     println!(
         "\nend to end on fixtures/demo/nginx.conf (process start to exit, median of 200): {:.2} ms",
-        median(samples).as_secs_f64() * 1e3
+        e2e.as_secs_f64() * 1e3
     );
+    println!("load average after: {}", load().trim());
 }

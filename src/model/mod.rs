@@ -47,6 +47,29 @@ pub enum Scope {
 }
 
 /// A loaded configuration and what nginx makes of it.
+/// The nodes setting one directive in one scope: nearly always one, kept inline.
+#[derive(Debug)]
+enum Ids {
+    One(NodeId),
+    Many(Vec<NodeId>),
+}
+
+impl Ids {
+    fn push(&mut self, id: NodeId) {
+        match self {
+            Ids::One(first) => *self = Ids::Many(vec![*first, id]),
+            Ids::Many(ids) => ids.push(id),
+        }
+    }
+
+    fn as_slice(&self) -> &[NodeId] {
+        match self {
+            Ids::One(id) => std::slice::from_ref(id),
+            Ids::Many(ids) => ids,
+        }
+    }
+}
+
 pub struct Config {
     pub sources: SourceMap,
     pub tree: Tree,
@@ -55,7 +78,9 @@ pub struct Config {
     /// Scope of every node (parallel to the arena).
     scopes: Vec<Scope>,
     /// Directives set in each scope, by name, in reading order.
-    set_in: HashMap<&'static str, HashMap<Scope, Vec<NodeId>>>,
+    set_in: HashMap<(&'static str, Scope), Ids>,
+    /// Every name `set_in` has, so that a directive set nowhere costs one lookup.
+    set_names: HashSet<&'static str>,
     upstream_conflicts: std::sync::OnceLock<Vec<upstreams::Conflict>>,
     index: std::sync::OnceLock<index::Index>,
     /// The context each root file is checked in.
@@ -87,7 +112,11 @@ impl Config {
     ) -> Config {
         let mut info: Vec<NodeInfo> = Vec::with_capacity(tree.nodes.len());
         let mut scopes: Vec<Scope> = Vec::with_capacity(tree.nodes.len());
-        let mut set_in: HashMap<&'static str, HashMap<Scope, Vec<NodeId>>> = HashMap::new();
+        // Sized up front: one entry per directive at most, and growing it rehashed
+        // into fresh memory several times on large configurations.
+        let mut set_in: HashMap<(&'static str, Scope), Ids> =
+            HashMap::with_capacity(tree.nodes.len());
+        let mut set_names = HashSet::default();
         let g = grammar();
         let mut root_of_file = HashMap::new();
         for (i, root) in tree.roots.iter().enumerate() {
@@ -175,11 +204,10 @@ impl Config {
             // Only directives nginx knows here carry values worth looking up.
             if let Resolution::Def(def) = entry.resolution {
                 set_in
-                    .entry(def.name)
-                    .or_default()
-                    .entry(scope)
-                    .or_default()
-                    .push(id);
+                    .entry((def.name, scope))
+                    .and_modify(|ids: &mut Ids| ids.push(id))
+                    .or_insert(Ids::One(id));
+                set_names.insert(def.name);
             }
             info.push(entry);
         }
@@ -190,6 +218,7 @@ impl Config {
             info,
             scopes,
             set_in,
+            set_names,
             upstream_conflicts: std::sync::OnceLock::new(),
             index: std::sync::OnceLock::new(),
             root_contexts,
@@ -296,11 +325,10 @@ impl Config {
 
     /// Well-formed occurrences of `name` set directly in `scope`, in order.
     pub fn set_here<'a>(&'a self, scope: Scope, name: &str) -> impl Iterator<Item = NodeId> + 'a {
-        self.set_in
-            .get(name)
-            .and_then(|by_scope| by_scope.get(&scope))
-            .into_iter()
-            .flatten()
+        let name = self.set_names.get(name).copied();
+        name.and_then(|name| self.set_in.get(&(name, scope)))
+            .map_or(&[][..], Ids::as_slice)
+            .iter()
             .copied()
             .filter(|id| self.checked_def(*id).is_some())
     }
@@ -309,13 +337,14 @@ impl Config {
     /// one (from `scope` outwards) that sets it. Arrays such as `proxy_set_header` are
     /// inherited wholesale this way too: one definition in a block hides all outer ones.
     pub fn defining_scope(&self, scope: Scope, name: &str) -> Option<Scope> {
-        let by_scope = self.set_in.get(name)?;
+        let name = *self.set_names.get(name)?;
         let mut current = Some(scope);
         while let Some(s) = current {
-            if by_scope
-                .get(&s)
-                .is_some_and(|ids| ids.iter().any(|id| self.checked_def(*id).is_some()))
-            {
+            if self.set_in.get(&(name, s)).is_some_and(|ids| {
+                ids.as_slice()
+                    .iter()
+                    .any(|id| self.checked_def(*id).is_some())
+            }) {
                 return Some(s);
             }
             current = self.outer(s);
