@@ -67,14 +67,6 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
         "nginx-tests/proxy_ssl_certificate_empty",
         r#"nginx 1.22 has no empty proxy_ssl_certificate: "" names the conf dir, which is no certificate"#,
     ),
-    // Bodies of split_clients and charset_map blocks are not checked.
-    // Values of directives with their own parsers are not checked.
-    // Duplicates nginx refuses.
-    // Checks across directives.
-    (
-        r#"nginx-tests/charset_gzip_static: move "source_charset" from line 41 into the parent block at line 42"#,
-        r#"source_charset/charset pair without a charset_map between them: nginx: no "charset_map" between the charsets"#,
-    ),
 ];
 
 /// Dynamic modules loaded into every configuration, in an order nginx accepts
