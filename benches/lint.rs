@@ -43,6 +43,26 @@ fn generate(n: usize) -> String {
     out
 }
 
+/// `n` servers on 1,000 ports (every tenth with TLS), each proxying to a loopback port:
+/// the shape that made the proxy-loop and TLS-address checks quadratic once.
+fn generate_ports(n: usize) -> String {
+    let mut out = String::from(
+        "events {}\nhttp {\n    ssl_certificate cert.pem;\n    ssl_certificate_key cert.key;\n",
+    );
+    for i in 0..n {
+        let ssl = if i % 10 == 0 { " ssl" } else { "" };
+        writeln!(
+            out,
+            "    server {{ listen {}{ssl}; server_name s{i}.example.com; location / {{ proxy_pass http://127.0.0.1:{}; }} }}",
+            8000 + i % 1000,
+            9000 + i % 1000
+        )
+        .unwrap();
+    }
+    out.push_str("}\n");
+    out
+}
+
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -85,6 +105,27 @@ fn time_binary(args: &[&str], path: &Path, runs: usize) -> Duration {
     median(samples)
 }
 
+/// Times one configuration in-process and end to end, prints its table row, and
+/// returns the in-process time per line.
+fn row(dir: &Path, config: &str, text: &str, label: &str, select: &[&str]) -> f64 {
+    let lines = text.lines().count();
+    let path = dir.join(format!("{}.conf", lines));
+    std::fs::write(&path, text).unwrap();
+    let (t, findings) = time_lint(&path, RUNS, select);
+    let mut args = vec!["--format", "concise"];
+    for s in select {
+        args.extend(["--select", s]);
+    }
+    let e2e = time_binary(&args, &path, RUNS);
+    println!(
+        "| {config} | {lines} | {label} | {:.1} ms | {:.2} M | {:.1} ms | {findings} |",
+        t.as_secs_f64() * 1e3,
+        lines as f64 / t.as_secs_f64() / 1e6,
+        e2e.as_secs_f64() * 1e3,
+    );
+    t.as_secs_f64() / lines as f64
+}
+
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -100,32 +141,24 @@ fn main() {
         ("nginx -t checks (NGX0xx)", &["NGX0"][..]),
         ("all rules", &[][..]),
     ] {
-        let mut per_line = Vec::new();
-        for n in [5_000, 10_000] {
-            let text = generate(n);
-            let lines = text.lines().count();
-            let path = dir.path().join(format!("bench-{n}.conf"));
-            std::fs::write(&path, &text).unwrap();
-            let (t, findings) = time_lint(&path, RUNS, select);
-            let mut args = vec!["--format", "concise"];
-            if !select.is_empty() {
-                args.extend(["--select", "NGX0"]);
-            }
-            let e2e = time_binary(&args, &path, RUNS);
-            per_line.push(t.as_secs_f64() / lines as f64);
-            println!(
-                "| {n} servers + {n} upstreams | {lines} | {label} | {:.1} ms | {:.2} M | \
-                 {:.1} ms | {findings} |",
-                t.as_secs_f64() * 1e3,
-                lines as f64 / t.as_secs_f64() / 1e6,
-                e2e.as_secs_f64() * 1e3,
-            );
-        }
+        let per_line = [5_000, 10_000].map(|n| {
+            let config = format!("{n} servers + {n} upstreams");
+            row(dir.path(), &config, &generate(n), label, select)
+        });
         println!(
             "| scaling | | {label} | time per line at 100k / at 50k = {:.2} (1.0 = linear) | | | |",
             per_line[1] / per_line[0]
         );
     }
+    // Many listen addresses and loopback passes: per-line time must not grow either.
+    let per_line = [20_000, 40_000].map(|n| {
+        let config = format!("{n} servers on 1,000 ports, loopback passes");
+        row(dir.path(), &config, &generate_ports(n), "all rules", &[])
+    });
+    println!(
+        "| scaling | | all rules | time per line at 40k / at 20k servers = {:.2} (1.0 = linear) | | | |",
+        per_line[1] / per_line[0]
+    );
 
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/nginx.conf");
     let e2e = time_binary(&["--format", "concise"], &demo, 200);

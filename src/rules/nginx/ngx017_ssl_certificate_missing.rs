@@ -36,6 +36,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_certificate>
 //! - <https://nginx.org/en/docs/http/configuring_https_servers.html>
 
+use foldhash::{HashMap, HashSet};
+
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
 use crate::model::index::address_text;
 use crate::model::{Config, Scope};
@@ -107,27 +109,27 @@ struct TlsAddress {
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let index = config.index();
     let mut out = missing_keys(config);
+    // In the order nginx meets them, with a map to find one: a search of the list per
+    // listen was quadratic on configurations with many servers and addresses.
     let mut addresses: Vec<(String, TlsAddress)> = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::default();
     for (s, server) in index.servers.iter().enumerate() {
         for listen in &server.listens {
             let Some(text) = address_text(&listen.addr.host, listen.addr.port, listen.addr.unix)
             else {
                 continue;
             };
-            let at = match addresses.iter().position(|(t, _)| *t == text) {
-                Some(at) => at,
-                None => {
-                    addresses.push((
-                        text,
-                        TlsAddress {
-                            ssl: false,
-                            default: None,
-                            first: (s, listen.id),
-                        },
-                    ));
-                    addresses.len() - 1
-                }
-            };
+            let at = *position.entry(text.clone()).or_insert_with(|| {
+                addresses.push((
+                    text,
+                    TlsAddress {
+                        ssl: false,
+                        default: None,
+                        first: (s, listen.id),
+                    },
+                ));
+                addresses.len() - 1
+            });
             let entry = &mut addresses[at].1;
             entry.ssl |= listen.ssl;
             if listen.default_server && entry.default.is_none() {
@@ -137,7 +139,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     }
     // nginx checks the default server of each TLS address: the others fall back to it
     // for the handshake.
-    let mut reported = Vec::new();
+    let mut reported = HashSet::default();
     for (_, address) in addresses.iter().filter(|(_, a)| a.ssl) {
         let (s, listen) = address.default.unwrap_or(address.first);
         let server = &index.servers[s];
@@ -157,7 +159,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         ) else {
             continue;
         };
-        reported.push(s);
+        reported.insert(s);
         let after = config.top_block_end(scope).unwrap_or(d.nginx_span());
         out.push(
             RULE.diagnostic("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
