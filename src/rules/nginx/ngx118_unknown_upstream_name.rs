@@ -40,8 +40,12 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#upstream>
 
+use foldhash::{HashMap, HashSet};
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
+use crate::model::index::Index;
+use crate::model::upstreams::Family;
 use crate::nginx::url::is_ip;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
@@ -62,12 +66,69 @@ fn near(name: &str, group: &str) -> bool {
         5..=7 => 1,
         _ => 2,
     };
-    a != b && strsim::damerau_levenshtein(&a, &b) <= allowed
+    // The length difference bounds the distance from below: most pairs stop here.
+    a.len().abs_diff(b.len()) <= allowed && a != b && strsim::damerau_levenshtein(&a, &b) <= allowed
+}
+
+/// Most characters [`near`] lets differ.
+const MAX_DISTANCE: usize = 2;
+
+/// `word` with up to [`MAX_DISTANCE`] characters deleted, itself included. Two words
+/// within that Damerau-Levenshtein distance share one of these (a substitution or a
+/// transposition is a deletion on each side), so candidates come from a lookup instead
+/// of comparing every host with every group.
+fn deletions(word: &str) -> HashSet<String> {
+    let mut out = HashSet::default();
+    let mut frontier = vec![word.to_string()];
+    out.insert(word.to_string());
+    for _ in 0..MAX_DISTANCE {
+        let mut next = Vec::new();
+        for w in &frontier {
+            for (i, c) in w.char_indices() {
+                let shorter = format!("{}{}", &w[..i], &w[i + c.len_utf8()..]);
+                if out.insert(shorter.clone()) {
+                    next.push(shorter);
+                }
+            }
+        }
+        frontier = next;
+    }
+    out
+}
+
+/// Upstream groups by the deletions of their lower-case names.
+fn group_index(index: &Index) -> HashMap<(Family, String), Vec<usize>> {
+    let mut by_deletion: HashMap<(Family, String), Vec<usize>> = HashMap::default();
+    for (i, u) in index.upstreams.iter().enumerate() {
+        for variant in deletions(&u.name.to_ascii_lowercase()) {
+            by_deletion.entry((u.family, variant)).or_default().push(i);
+        }
+    }
+    by_deletion
+}
+
+/// The first upstream group (in reading order) `host` is near.
+fn nearest_group(
+    groups: &HashMap<(Family, String), Vec<usize>>,
+    index: &Index,
+    family: Family,
+    host: &str,
+) -> Option<usize> {
+    deletions(&host.to_ascii_lowercase())
+        .into_iter()
+        .filter_map(|variant| groups.get(&(family, variant)))
+        .flatten()
+        .copied()
+        .filter(|&i| near(host, &index.upstreams[i].name))
+        .min()
 }
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let index = config.index();
     let mut out = Vec::new();
+    let mut groups = None;
+    // The group a host is near, once per host: many passes name the same few hosts.
+    let mut nearest: HashMap<(Family, &str), Option<usize>> = HashMap::default();
     for pass in &index.passes {
         let Some(target) = &pass.target else { continue };
         let host = &target.addr.host;
@@ -79,12 +140,11 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         {
             continue;
         }
-        let Some(group) = index
-            .upstreams
-            .iter()
-            .filter(|u| u.family == pass.family)
-            .find(|u| near(host, &u.name))
-        else {
+        let found = *nearest.entry((pass.family, host)).or_insert_with(|| {
+            let groups = groups.get_or_insert_with(|| group_index(index));
+            nearest_group(groups, index, pass.family, host)
+        });
+        let Some(group) = found.map(|i| &index.upstreams[i]) else {
             continue;
         };
         let Some(d) = config.tree.directive(pass.id) else {
@@ -105,4 +165,41 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `word` after `edits`: (kind, position, character) with kind 0 delete, 1 insert,
+    /// 2 substitute, 3 swap with the next character.
+    fn edit(word: &str, edits: &[(u8, usize, char)]) -> String {
+        let mut chars: Vec<char> = word.chars().collect();
+        for &(kind, at, c) in edits {
+            let at = at % (chars.len() + 1);
+            match kind {
+                0 if at < chars.len() => drop(chars.remove(at)),
+                1 => chars.insert(at, c),
+                2 if at < chars.len() => chars[at] = c,
+                3 if at + 1 < chars.len() => chars.swap(at, at + 1),
+                _ => {}
+            }
+        }
+        chars.into_iter().collect()
+    }
+
+    proptest! {
+        /// The lookup finds every pair the distance check accepts: words two edits
+        /// apart (the edits make close pairs; random pairs would rarely be).
+        #[test]
+        fn close_words_share_a_deletion(
+            a in "[a-e0-9_-]{0,12}",
+            edits in prop::collection::vec((0u8..4, 0usize..13, prop::char::range('a', 'f')), 0..=2),
+        ) {
+            let b = edit(&a, &edits);
+            prop_assert!(strsim::damerau_levenshtein(&a, &b) <= MAX_DISTANCE);
+            prop_assert!(deletions(&a).intersection(&deletions(&b)).next().is_some());
+        }
+    }
 }
