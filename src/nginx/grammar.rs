@@ -324,12 +324,14 @@ impl Grammar {
     /// Whether a module of this nginx registers variable `name` (lower case, without
     /// `$`) in `family` (`http` or `stream`), by name or by prefix.
     pub fn variable_known(&self, name: &str, family: &str, avail: &Availability) -> bool {
-        self.variables_of(family, avail).any(|v| {
-            if v.prefix {
+        // The name first: the module lookup behind availability is the costly part.
+        VARIABLES.iter().any(|v| {
+            let named = if v.prefix {
                 name.starts_with(v.name)
             } else {
                 name == v.name
-            }
+            };
+            named && self.variable_available(v, family, avail)
         })
     }
 
@@ -339,13 +341,17 @@ impl Grammar {
         family: &'a str,
         avail: &'a Availability,
     ) -> impl Iterator<Item = &'a VariableDef> + 'a {
-        VARIABLES.iter().filter(move |v| {
-            v.family == family
-                && (!v.plus || avail.plus)
-                && v.since.is_none_or(|s| s <= avail.version)
-                && v.until.is_none_or(|u| avail.version <= u)
-                && self.module_available(v.module, avail)
-        })
+        VARIABLES
+            .iter()
+            .filter(move |v| self.variable_available(v, family, avail))
+    }
+
+    fn variable_available(&self, v: &VariableDef, family: &str, avail: &Availability) -> bool {
+        v.family == family
+            && (!v.plus || avail.plus)
+            && v.since.is_none_or(|s| s <= avail.version)
+            && v.until.is_none_or(|u| avail.version <= u)
+            && self.module_available(v.module, avail)
     }
 
     /// Whether a module is part of this nginx: not a Plus module without `--plus`, and

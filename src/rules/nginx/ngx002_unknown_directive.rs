@@ -33,8 +33,9 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Config, Resolution};
 use crate::nginx::grammar::{Unavailable, grammar};
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, MAX_FINDINGS_PER_FILE, Rule};
 use crate::settings::Settings;
+use crate::source::FileId;
 
 pub const RULE: Rule = Rule {
     code: "NGX002",
@@ -48,7 +49,10 @@ pub fn did_you_mean(config: &Config, name: &str, context: &str) -> Option<&'stat
     let mut best: Option<(f64, &'static str)> = None;
     for candidate in grammar().names_in(context, &config.avail) {
         let score = strsim::jaro_winkler(name, candidate);
-        let close = strsim::levenshtein(name, candidate) <= 2 || score >= 0.93;
+        // Names whose lengths differ by more than two are more than two edits apart.
+        let close = score >= 0.93
+            || (name.chars().count().abs_diff(candidate.len()) <= 2
+                && strsim::levenshtein(name, candidate) <= 2);
         if close && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, candidate));
         }
@@ -85,6 +89,9 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     // Suggestions compare with every known name: compute each one once.
     let mut suggestions: foldhash::HashMap<(String, &str), Option<String>> =
         foldhash::HashMap::default();
+    // Findings past the per-file cap are not shown (only the first hidden one is, as
+    // a count): a file of garbage gets no suggestions it would not print.
+    let mut per_file: foldhash::HashMap<FileId, usize> = foldhash::HashMap::default();
     for (id, d) in config.directives() {
         let info = config.info(id);
         let why = match &info.resolution {
@@ -99,11 +106,15 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             d,
             d.name.span,
         );
-        let hint = suggestions
-            .entry((name.to_string(), info.context))
-            .or_insert_with(|| help(config, why, name, info.context));
-        if let Some(h) = hint.clone() {
-            diag = diag.with_help(h);
+        let seen = per_file.entry(d.name.span.file).or_default();
+        *seen += 1;
+        if *seen <= MAX_FINDINGS_PER_FILE + 1 {
+            let hint = suggestions
+                .entry((name.to_string(), info.context))
+                .or_insert_with(|| help(config, why, name, info.context));
+            if let Some(h) = hint.clone() {
+                diag = diag.with_help(h);
+            }
         }
         out.push(diag);
     }

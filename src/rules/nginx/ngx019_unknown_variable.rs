@@ -44,8 +44,9 @@ use crate::model::{Config, Resolution};
 use crate::nginx::ast::{Directive, NodeId, Word};
 use crate::nginx::grammar::{Origin, grammar};
 use crate::nginx::handlers::{LocationKind, location_kind};
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, MAX_FINDINGS_PER_FILE, Rule};
 use crate::settings::Settings;
+use crate::source::FileId;
 
 pub const RULE: Rule = Rule {
     code: "NGX019",
@@ -352,11 +353,32 @@ fn references(value: &str) -> Vec<Reference> {
     out
 }
 
+/// The help for an unknown variable: the closest known or defined name, if close.
+fn suggestion(config: &Config, name: &str, fam: &str, mine: &HashSet<String>) -> String {
+    let candidates = grammar()
+        .variables_of(fam, &config.avail)
+        .filter(|v| !v.prefix)
+        .map(|v| v.name)
+        .chain(mine.iter().map(String::as_str));
+    let best = candidates
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score >= 0.9)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((_, c)) => format!("did you mean ${c}?"),
+        None => "define it with `set`, `map` or another directive that creates variables, or check its spelling and the nginx version".to_string(),
+    }
+}
+
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let g = grammar();
     let defined = defined(config);
     let empty = HashSet::default();
     let mut out = Vec::new();
+    // Suggestions compare with every variable: once per name, and not for findings
+    // past the per-file cap, which are not shown.
+    let mut suggestions: HashMap<(String, &str), String> = HashMap::default();
+    let mut per_file: HashMap<FileId, usize> = HashMap::default();
     for (id, d) in config.directives() {
         let Some(fam) = family_of(config, id) else {
             continue;
@@ -387,19 +409,14 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                                 after,
                                 phase: Phase::Variables,
                             });
-                        let candidates = g
-                            .variables_of(fam, &config.avail)
-                            .filter(|v| !v.prefix)
-                            .map(|v| v.name.to_string())
-                            .chain(mine.iter().cloned());
-                        let best = candidates
-                            .map(|c| (strsim::jaro_winkler(&name, &c), c))
-                            .filter(|(score, _)| *score >= 0.9)
-                            .max_by(|a, b| a.0.total_cmp(&b.0));
-                        diag = match best {
-                            Some((_, c)) => diag.with_help(format!("did you mean ${c}?")),
-                            None => diag.with_help("define it with `set`, `map` or another directive that creates variables, or check its spelling and the nginx version"),
-                        };
+                        let seen = per_file.entry(word.span.file).or_default();
+                        *seen += 1;
+                        if *seen <= MAX_FINDINGS_PER_FILE + 1 {
+                            let help = suggestions
+                                .entry((name.clone(), fam))
+                                .or_insert_with(|| suggestion(config, &name, fam, mine));
+                            diag = diag.with_help(help.clone());
+                        }
                         diag
                     }
                     _ if !COMPILING.contains(&&*d.name.value) => continue,
