@@ -55,6 +55,44 @@ struct Entry {
     origin: NodeId,
 }
 
+/// The entries of one host, in registration order, with what finds the first one a new
+/// registration matches without scanning them all (50,000 passes to one host on
+/// different ports took minutes).
+#[derive(Default)]
+struct HostEntries {
+    list: Vec<Entry>,
+    /// First entry with port 0: a group block, or a pass with no port of its scheme.
+    first_zero: Option<usize>,
+    first_of_port: HashMap<u16, usize>,
+}
+
+impl HostEntries {
+    /// The entry nginx's scan stops at: for an `upstream` block or a port-0 pass, the
+    /// first one; else the first group or port-0 entry, or the first with this port.
+    fn first_match(&self, port: u16, create: bool) -> Option<usize> {
+        if self.list.is_empty() {
+            return None;
+        }
+        if create || port == 0 {
+            return Some(0);
+        }
+        [self.first_zero, self.first_of_port.get(&port).copied()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    fn push(&mut self, entry: Entry) {
+        let i = self.list.len();
+        if entry.port == 0 {
+            self.first_zero.get_or_insert(i);
+        } else {
+            self.first_of_port.entry(entry.port).or_insert(i);
+        }
+        self.list.push(entry);
+    }
+}
+
 /// The `*_pass` directives that register an implicit upstream.
 pub const PASS_DIRECTIVES: &[&str] = &[
     "proxy_pass",
@@ -96,7 +134,7 @@ fn pass_host(name: &str, value: &str, family: Family) -> Option<(String, u16, bo
 /// Replays the registry and returns the conflicts, in the order nginx meets them.
 pub fn conflicts(config: &Config) -> Vec<Conflict> {
     // Entries by (family, lowercase host): nginx scans a list, the outcome is the same.
-    let mut entries: HashMap<(Family, String), Vec<Entry>> = HashMap::new();
+    let mut entries: HashMap<(Family, String), HostEntries> = HashMap::new();
     let mut out = Vec::new();
     for (id, d) in config.directives() {
         let Some(def) = config.checked_def(id).map(|(def, _)| def) else {
@@ -117,55 +155,42 @@ pub fn conflicts(config: &Config) -> Vec<Conflict> {
         } else {
             continue;
         };
-        let mut matched = false;
         let same_host = entries.entry((fam, host.to_ascii_lowercase())).or_default();
-        for e in same_host.iter_mut() {
-            if create && let Some(first) = e.block {
-                out.push(Conflict::Duplicate {
-                    first,
-                    second: id,
-                    name: host.clone(),
-                });
-                matched = true;
-                break;
-            }
-            if let Some(upstream) = e.block.filter(|_| !no_port) {
-                out.push(Conflict::PortOnGroup {
-                    pass: id,
-                    upstream,
-                    name: host.clone(),
-                    port,
-                });
-                matched = true;
-                break;
-            }
-            if create && !e.no_port {
-                out.push(Conflict::PortOnGroup {
-                    pass: e.origin,
-                    upstream: id,
-                    name: host.clone(),
-                    port: e.port,
-                });
-                matched = true;
-                break;
-            }
-            if e.port != 0 && port != 0 && e.port != port {
-                continue;
-            }
-            if create {
-                e.block = Some(id);
-                e.port = 0;
-            }
-            matched = true;
-            break;
-        }
-        if !matched {
+        let Some(at) = same_host.first_match(port, create) else {
             same_host.push(Entry {
                 port,
                 no_port,
                 block: create.then_some(id),
                 origin: id,
             });
+            continue;
+        };
+        let e = &mut same_host.list[at];
+        if create && let Some(first) = e.block {
+            out.push(Conflict::Duplicate {
+                first,
+                second: id,
+                name: host,
+            });
+        } else if let Some(upstream) = e.block.filter(|_| !no_port) {
+            out.push(Conflict::PortOnGroup {
+                pass: id,
+                upstream,
+                name: host,
+                port,
+            });
+        } else if create && !e.no_port {
+            out.push(Conflict::PortOnGroup {
+                pass: e.origin,
+                upstream: id,
+                name: host,
+                port: e.port,
+            });
+        } else if create {
+            // The group takes over the entry a port-less pass made.
+            e.block = Some(id);
+            e.port = 0;
+            same_host.first_zero = Some(0);
         }
     }
     out

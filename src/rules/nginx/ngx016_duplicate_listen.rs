@@ -40,7 +40,7 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#listen>
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
@@ -82,7 +82,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut by_address: HashMap<String, Seen> = HashMap::default();
     for server in &config.index().servers {
-        let mut in_server: Vec<String> = Vec::new();
+        let mut in_server: HashSet<String> = HashSet::default();
         for listen in &server.listens {
             let Some(d) = config.tree.directive(listen.id) else {
                 continue;
@@ -105,7 +105,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             } else if let (true, Some(first)) = (options, seen.options) {
                 (format!("duplicate listen options for {text}"), Some(first))
             } else {
-                in_server.push(text);
+                in_server.insert(text);
                 if listen.default_server {
                     seen.default_server = Some(listen.id);
                 }

@@ -78,6 +78,40 @@ fn typo_of(a: u16, b: u16) -> bool {
     x.len() != y.len() || sx == sy
 }
 
+/// The ports a slip of [`typo_of`] turns `port` into, without comparing it with every
+/// port in use (a host used on 50,000 ports made that quadratic).
+fn typo_candidates(port: u16) -> Vec<u16> {
+    let digits: Vec<u8> = port.to_string().into_bytes();
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for i in 0..=digits.len() {
+        if i < digits.len() {
+            let mut dropped = digits.clone();
+            dropped.remove(i);
+            out.push(dropped);
+        }
+        if i + 1 < digits.len() {
+            let mut swapped = digits.clone();
+            swapped.swap(i, i + 1);
+            out.push(swapped);
+        }
+        for d in b'0'..=b'9' {
+            let mut added = digits.clone();
+            added.insert(i, d);
+            out.push(added);
+        }
+    }
+    let mut ports: Vec<u16> = out
+        .iter()
+        // Written as ports are: no leading zero ("0" itself aside).
+        .filter(|c| c.len() == 1 || c.first().is_some_and(|&d| d != b'0'))
+        .filter_map(|c| std::str::from_utf8(c).ok()?.parse().ok())
+        .filter(|&p| typo_of(port, p))
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
 fn is_upstream_server(config: &Config, id: NodeId) -> bool {
     config.info(id).context.ends_with("upstream")
 }
@@ -144,10 +178,11 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         if ports[&port].len() != 1 {
             continue;
         }
-        let Some((&other, ids)) = ports.iter().find(|(p, ids)| {
-            typo_of(port, **p)
-                && (ids.len() > 1 || ids[0] < id || is_upstream_server(config, ids[0]))
-        }) else {
+        let Some((&other, ids)) = typo_candidates(port)
+            .into_iter()
+            .filter_map(|p| ports.get_key_value(&p))
+            .find(|(_, ids)| ids.len() > 1 || ids[0] < id || is_upstream_server(config, ids[0]))
+        else {
             continue;
         };
         let Some(od) = ids.first().and_then(|i| config.tree.directive(*i)) else {
@@ -162,4 +197,18 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The candidates are exactly the ports `typo_of` accepts, found by trying them all.
+    #[test]
+    fn typo_candidates_are_all_typos() {
+        for port in [1, 9, 10, 80, 443, 808, 3000, 8080, 8443, 9000, 12345, 65535] {
+            let all: Vec<u16> = (0..=u16::MAX).filter(|&p| typo_of(port, p)).collect();
+            assert_eq!(typo_candidates(port), all, "port {port}");
+        }
+    }
 }
