@@ -63,6 +63,47 @@ fn generate_ports(n: usize) -> String {
     out
 }
 
+/// Shapes that were quadratic once (a scan of all items per item), each with `n` items:
+/// one host on `n` ports, `n` unknown directives, `n` unknown hosts beside `n` upstream
+/// groups, `n` listens in one server.
+fn hostile_shapes(n: usize) -> Vec<(&'static str, String)> {
+    let wrap = |body: String| format!("events {{}}\nhttp {{\n{body}}}\n");
+    let lines = |f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<String>();
+    vec![
+        (
+            "passes to one host on distinct ports",
+            wrap(format!(
+                " server {{\n  listen 80;\n{} }}\n",
+                lines(&|i| format!(
+                    "  location /p{i}/ {{ proxy_pass http://backend:{}; }}\n",
+                    1000 + i % 60000
+                ))
+            )),
+        ),
+        (
+            "unknown directives",
+            wrap(lines(&|i| format!("    proxy_foo{i} on;\n"))),
+        ),
+        (
+            "unknown hosts beside as many upstream groups",
+            wrap(format!(
+                "{}{}",
+                lines(&|i| format!("    upstream grp{i:05} {{ server 10.0.0.1:80; }}\n")),
+                lines(&|i| format!(
+                    "    server {{ listen 80; location / {{ proxy_pass http://svc{i:05}:8080; }} }}\n"
+                ))
+            )),
+        ),
+        (
+            "listens in one server",
+            wrap(format!(
+                "    server {{\n{}    }}\n",
+                lines(&|i| format!("        listen {};\n", 1000 + i))
+            )),
+        ),
+    ]
+}
+
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -159,6 +200,16 @@ fn main() {
         "| scaling | | all rules | time per line at 40k / at 20k servers = {:.2} (1.0 = linear) | | | |",
         per_line[1] / per_line[0]
     );
+
+    for (shape, text) in hostile_shapes(20_000) {
+        row(
+            dir.path(),
+            &format!("20,000 {shape}"),
+            &text,
+            "all rules",
+            &[],
+        );
+    }
 
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/nginx.conf");
     let e2e = time_binary(&["--format", "concise"], &demo, 200);

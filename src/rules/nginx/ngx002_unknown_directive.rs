@@ -44,10 +44,11 @@ pub const RULE: Rule = Rule {
     check: Check::Model(check),
 };
 
-/// The known directive closest to `name` among those valid in `context`.
-pub fn did_you_mean(config: &Config, name: &str, context: &str) -> Option<&'static str> {
+/// The known directive closest to `name` among `candidates` (the names valid where it
+/// is).
+fn did_you_mean(name: &str, candidates: &[&'static str]) -> Option<&'static str> {
     let mut best: Option<(f64, &'static str)> = None;
-    for candidate in grammar().names_in(context, &config.avail) {
+    for &candidate in candidates {
         let score = strsim::jaro_winkler(name, candidate);
         // Names whose lengths differ by more than two are more than two edits apart.
         let close = score >= 0.93
@@ -60,7 +61,12 @@ pub fn did_you_mean(config: &Config, name: &str, context: &str) -> Option<&'stat
     best.map(|(_, n)| n)
 }
 
-fn help(config: &Config, why: Option<&Unavailable>, name: &str, context: &str) -> Option<String> {
+fn help(
+    config: &Config,
+    why: Option<&Unavailable>,
+    name: &str,
+    candidates: &[&'static str],
+) -> Option<String> {
     match why {
         Some(Unavailable::Version { since, until }) => {
             let checked = config.avail.version;
@@ -80,7 +86,7 @@ fn help(config: &Config, why: Option<&Unavailable>, name: &str, context: &str) -
         Some(Unavailable::Plus { module }) => Some(format!(
             "\"{name}\" is an NGINX Plus directive ({module}); open-source nginx does not have it (use --plus to check for NGINX Plus)"
         )),
-        None => did_you_mean(config, name, context).map(|s| format!("did you mean \"{s}\"?")),
+        None => did_you_mean(name, candidates).map(|s| format!("did you mean \"{s}\"?")),
     }
 }
 
@@ -92,6 +98,8 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     // Findings past the per-file cap are not shown (only the first hidden one is, as
     // a count): a file of garbage gets no suggestions it would not print.
     let mut per_file: foldhash::HashMap<FileId, usize> = foldhash::HashMap::default();
+    // The names valid in a context, gathered once per context.
+    let mut names: foldhash::HashMap<&str, Vec<&'static str>> = foldhash::HashMap::default();
     for (id, d) in config.directives() {
         let info = config.info(id);
         let why = match &info.resolution {
@@ -111,7 +119,12 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         if *seen <= MAX_FINDINGS_PER_FILE + 1 {
             let hint = suggestions
                 .entry((name.to_string(), info.context))
-                .or_insert_with(|| help(config, why, name, info.context));
+                .or_insert_with(|| {
+                    let candidates = names.entry(info.context).or_insert_with(|| {
+                        grammar().names_in(info.context, &config.avail).collect()
+                    });
+                    help(config, why, name, candidates)
+                });
             if let Some(h) = hint.clone() {
                 diag = diag.with_help(h);
             }
