@@ -46,7 +46,6 @@ pub enum Scope {
     Root(usize),
 }
 
-/// A loaded configuration and what nginx makes of it.
 /// The nodes setting one directive in one scope: nearly always one, kept inline.
 #[derive(Debug)]
 enum Ids {
@@ -70,6 +69,7 @@ impl Ids {
     }
 }
 
+/// A loaded configuration and what nginx makes of it.
 pub struct Config {
     pub sources: SourceMap,
     pub tree: Tree,

@@ -156,6 +156,21 @@ const PARALLEL_NODES: usize = 20_000;
 /// worth reading finding by finding (binary garbage, a generated file gone wrong).
 pub const MAX_FINDINGS_PER_FILE: usize = 1000;
 
+/// Counts a rule's findings per file as it makes them, so that work only a shown finding
+/// needs (a did-you-mean over every known name) is skipped for those [`cap_per_file`]
+/// hides: all past the first [`MAX_FINDINGS_PER_FILE`] + 1 of a file.
+#[derive(Default)]
+pub struct ShownPerFile(foldhash::HashMap<crate::source::FileId, usize>);
+
+impl ShownPerFile {
+    /// Counts one more finding in `file`; whether it will be shown.
+    pub fn next_shown(&mut self, file: crate::source::FileId) -> bool {
+        let seen = self.0.entry(file).or_default();
+        *seen += 1;
+        *seen <= MAX_FINDINGS_PER_FILE + 1
+    }
+}
+
 /// Keeps the first [`MAX_FINDINGS_PER_FILE`] findings of each file and says how many
 /// more there were, so pathological input cannot flood memory or the terminal.
 fn cap_per_file(code: &'static str, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {

@@ -33,9 +33,8 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Config, Resolution};
 use crate::nginx::grammar::{Unavailable, grammar};
-use crate::rules::{Check, MAX_FINDINGS_PER_FILE, Rule};
+use crate::rules::{Check, Rule, ShownPerFile};
 use crate::settings::Settings;
-use crate::source::FileId;
 
 pub const RULE: Rule = Rule {
     code: "NGX002",
@@ -95,9 +94,8 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     // Suggestions compare with every known name: compute each one once.
     let mut suggestions: foldhash::HashMap<(String, &str), Option<String>> =
         foldhash::HashMap::default();
-    // Findings past the per-file cap are not shown (only the first hidden one is, as
-    // a count): a file of garbage gets no suggestions it would not print.
-    let mut per_file: foldhash::HashMap<FileId, usize> = foldhash::HashMap::default();
+    // A file of garbage gets no suggestions it would not print.
+    let mut shown = ShownPerFile::default();
     // The names valid in a context, gathered once per context.
     let mut names: foldhash::HashMap<&str, Vec<&'static str>> = foldhash::HashMap::default();
     for (id, d) in config.directives() {
@@ -114,9 +112,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             d,
             d.name.span,
         );
-        let seen = per_file.entry(d.name.span.file).or_default();
-        *seen += 1;
-        if *seen <= MAX_FINDINGS_PER_FILE + 1 {
+        if shown.next_shown(d.name.span.file) {
             let hint = suggestions
                 .entry((name.to_string(), info.context))
                 .or_insert_with(|| {

@@ -44,9 +44,8 @@ use crate::model::{Config, Resolution};
 use crate::nginx::ast::{Directive, NodeId, Word};
 use crate::nginx::grammar::{Origin, grammar};
 use crate::nginx::handlers::{LocationKind, location_kind};
-use crate::rules::{Check, MAX_FINDINGS_PER_FILE, Rule};
+use crate::rules::{Check, Rule, ShownPerFile};
 use crate::settings::Settings;
-use crate::source::FileId;
 
 pub const RULE: Rule = Rule {
     code: "NGX019",
@@ -375,10 +374,10 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let defined = defined(config);
     let empty = HashSet::default();
     let mut out = Vec::new();
-    // Suggestions compare with every variable: once per name, and not for findings
-    // past the per-file cap, which are not shown.
+    // Suggestions compare with every variable: once per name, and only for findings
+    // that are shown.
     let mut suggestions: HashMap<(String, &str), String> = HashMap::default();
-    let mut per_file: HashMap<FileId, usize> = HashMap::default();
+    let mut shown = ShownPerFile::default();
     for (id, d) in config.directives() {
         let Some(fam) = family_of(config, id) else {
             continue;
@@ -409,9 +408,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                                 after,
                                 phase: Phase::Variables,
                             });
-                        let seen = per_file.entry(word.span.file).or_default();
-                        *seen += 1;
-                        if *seen <= MAX_FINDINGS_PER_FILE + 1 {
+                        if shown.next_shown(word.span.file) {
                             let help = suggestions
                                 .entry((name.clone(), fam))
                                 .or_insert_with(|| suggestion(config, &name, fam, mine));

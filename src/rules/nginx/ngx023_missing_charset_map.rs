@@ -72,14 +72,16 @@ fn merged_blocks(config: &Config) -> impl Iterator<Item = Scope> + '_ {
         .map(|(id, _)| Scope::Block(id))
 }
 
+/// Two charset names as a key that ignores case and order: a map converts both ways.
+fn pair(a: &str, b: &str) -> (String, String) {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    if a <= b { (a, b) } else { (b, a) }
+}
+
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let maps: HashSet<(String, String)> = config
         .occurrences("charset_map")
-        .map(|(_, d)| {
-            let a = d.args[0].value.to_ascii_lowercase();
-            let b = d.args[1].value.to_ascii_lowercase();
-            if a <= b { (a, b) } else { (b, a) }
-        })
+        .map(|(_, d)| pair(&d.args[0].value, &d.args[1].value))
         .collect();
     let mut reported = HashSet::default();
     let mut out = Vec::new();
@@ -102,16 +104,8 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         if to == "off" || to.starts_with('$') || from.starts_with('$') {
             continue;
         }
-        let (to_key, from_key) = (to.to_ascii_lowercase(), from.to_ascii_lowercase());
-        if to_key == from_key {
-            continue;
-        }
-        let pair = if from_key <= to_key {
-            (from_key, to_key)
-        } else {
-            (to_key, from_key)
-        };
-        if maps.contains(&pair) || !reported.insert(pair) {
+        let key = pair(from, to);
+        if key.0 == key.1 || maps.contains(&key) || !reported.insert(key) {
             continue;
         }
         let Some(end) = config.top_block_end(scope) else {

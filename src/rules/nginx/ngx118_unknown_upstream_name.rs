@@ -66,8 +66,11 @@ fn near(name: &str, group: &str) -> bool {
         5..=7 => 1,
         _ => 2,
     };
-    // The length difference bounds the distance from below: most pairs stop here.
-    a.len().abs_diff(b.len()) <= allowed && a != b && strsim::damerau_levenshtein(&a, &b) <= allowed
+    // The length difference (in characters, as the distance counts) bounds the
+    // distance from below: most pairs stop here.
+    a.chars().count().abs_diff(b.chars().count()) <= allowed
+        && a != b
+        && strsim::damerau_levenshtein(&a, &b) <= allowed
 }
 
 /// Most characters [`near`] lets differ.
