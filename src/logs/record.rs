@@ -181,6 +181,20 @@ fn epoch(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
     )
 }
 
+/// `YYYY?MM?DD?hh?mm?ss` with any separators (nginx's `2024/05/01 12:00:00`, Apache's
+/// ISO `2024-05-01 12:00:00`); the caller has checked the digits.
+#[inline]
+fn datetime_at_fixed_offsets(s: &[u8]) -> Option<i64> {
+    epoch(
+        digits(&s[0..4]),
+        digits(&s[5..7]),
+        digits(&s[8..10]),
+        digits(&s[11..13]),
+        digits(&s[14..16]),
+        digits(&s[17..19]),
+    )
+}
+
 fn parse_nginx<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     let b = line.as_bytes();
     if !is_nginx_time(b) {
@@ -212,14 +226,7 @@ fn parse_nginx<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     }
     nginx_message(rest, 0, rec);
     rec.format = Some(Format::Nginx);
-    rec.time = epoch(
-        digits(&b[0..4]),
-        digits(&b[5..7]),
-        digits(&b[8..10]),
-        digits(&b[11..13]),
-        digits(&b[14..16]),
-        digits(&b[17..19]),
-    );
+    rec.time = datetime_at_fixed_offsets(b);
     rec.level = level;
     true
 }
@@ -470,14 +477,7 @@ fn apache_iso(s: &[u8]) -> Option<i64> {
     {
         return None;
     }
-    epoch(
-        digits(&s[0..4]),
-        digits(&s[5..7]),
-        digits(&s[8..10]),
-        digits(&s[11..13]),
-        digits(&s[14..16]),
-        digits(&s[17..19]),
-    )
+    datetime_at_fixed_offsets(s)
 }
 
 const APACHE_LEVELS: [&str; 16] = [
