@@ -35,16 +35,19 @@ mod common;
 // In a directory of its own: a file directly in tests/ would be a test crate.
 #[path = "differential/fixups.rs"]
 mod fixups;
+#[path = "common/nginx.rs"]
+mod nginx_t;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::mutate::{KINDS, Rng, mutate};
+use nginx_t::{find_nginx, run_nginx_t};
 use fixups::Fixups;
 use proxylint::lint::{Input, LoadOptions, check, first_nginx_error, load};
 use proxylint::nginx::grammar::Version;
@@ -114,26 +117,12 @@ const MODULES: &[(&str, &str)] = &[
 const MUTATIONS_PER_CONFIG: u64 = 5;
 /// nginx runs at once: the CI machine has two cores, shared.
 const PARALLEL: usize = 2;
-/// A run of `nginx -t` taking longer than this is killed and fails the test.
-const NGINX_TIMEOUT: Duration = Duration::from_secs(10);
-/// `ulimit -n` for nginx: an include cycle makes nginx recurse until it crashes; with
-/// few file descriptors it stops early with "Too many open files" instead.
-const NGINX_NOFILE: u32 = 256;
 /// The directory nginx-tests' configurations name (their %%TESTDIR%%); rewritten to
 /// the case's prefix, where the files the tests write are copied.
 const NGINX_TESTS_DIR: &str = "/tmp/nginx-test";
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// `nginx` on PATH, or Debian's /usr/sbin/nginx (sbin is not on every user's PATH).
-fn find_nginx() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin")])
-        .map(|dir| dir.join("nginx"))
-        .find(|p| p.is_file())
 }
 
 /// Skips (returns `None`) when a prerequisite is missing, except in CI where that is
@@ -457,56 +446,9 @@ fn nginx_verdict(stderr: &str, success: bool, prefix: &Path) -> Verdict {
     }
 }
 
-/// Kills the child when dropped, so that no nginx outlives the test.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
 /// Runs `nginx -t` with its own prefix and error log; returns (stderr, success).
 fn run_nginx(env: &Env, prefix: &Path, main: &Path, out: &Path) -> Result<(String, bool), String> {
-    let stderr_path = out.join("stderr");
-    let stderr = std::fs::File::create(&stderr_path).map_err(|e| e.to_string())?;
-    let child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -n {NGINX_NOFILE} && exec \"$0\" \"$@\""))
-        .arg(&env.nginx)
-        .arg("-t")
-        .arg("-p")
-        .arg(format!("{}/", prefix.display()))
-        .arg("-c")
-        .arg(main)
-        .arg("-e")
-        .arg(out.join("error.log"))
-        .current_dir(prefix)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .map_err(|e| format!("cannot run nginx: {e}"))?;
-    let mut child = KillOnDrop(child);
-    let started = Instant::now();
-    let status = loop {
-        match child.0.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > NGINX_TIMEOUT => {
-                return Err(format!("nginx -t still running after {NGINX_TIMEOUT:?}"));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => return Err(e.to_string()),
-        }
-    };
-    let text = std::fs::read(&stderr_path).map_err(|e| e.to_string())?;
-    Ok((
-        String::from_utf8_lossy(&text).into_owned(),
-        status.success(),
-    ))
+    run_nginx_t(&env.nginx, prefix, main, out)
 }
 
 /// proxylint's verdict on the file, through the library as the CLI runs it.

@@ -109,7 +109,11 @@ pub struct DirectiveDef {
     pub block: bool,
     pub raw: bool,
     pub lua: bool,
+    /// nginx refuses a second occurrence in the same block ("is duplicate").
     pub dup: bool,
+    /// nginx refuses `off` next to another occurrence in the same block (and only that:
+    /// `proxy_redirect`, `mirror`...).
+    pub dup_off: bool,
     pub deprecated: bool,
     pub since: Option<Version>,
     pub until: Option<Version>,

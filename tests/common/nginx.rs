@@ -1,0 +1,79 @@
+//! Running the real `nginx -t`: finding the binary and testing one configuration with
+//! its own prefix and error log, bounded in time.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A run of `nginx -t` taking longer than this is killed and reported as failed.
+const NGINX_TIMEOUT: Duration = Duration::from_secs(10);
+/// `ulimit -n` for nginx: an include cycle makes nginx recurse until it crashes; with
+/// few file descriptors it stops early with "Too many open files" instead.
+const NGINX_NOFILE: u32 = 256;
+
+/// `nginx` on PATH, or Debian's /usr/sbin/nginx (sbin is not on every user's PATH).
+pub fn find_nginx() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin")])
+        .map(|dir| dir.join("nginx"))
+        .find(|p| p.is_file())
+}
+
+/// Kills the child when dropped, so that no nginx outlives the test.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// Runs `nginx -t -p PREFIX/ -c MAIN` with its error log and stderr in `out`; returns
+/// (stderr, success).
+pub fn run_nginx_t(
+    nginx: &Path,
+    prefix: &Path,
+    main: &Path,
+    out: &Path,
+) -> Result<(String, bool), String> {
+    let stderr_path = out.join("stderr");
+    let stderr = std::fs::File::create(&stderr_path).map_err(|e| e.to_string())?;
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -n {NGINX_NOFILE} && exec \"$0\" \"$@\""))
+        .arg(nginx)
+        .arg("-t")
+        .arg("-p")
+        .arg(format!("{}/", prefix.display()))
+        .arg("-c")
+        .arg(main)
+        .arg("-e")
+        .arg(out.join("error.log"))
+        .current_dir(prefix)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .map_err(|e| format!("cannot run nginx: {e}"))?;
+    let mut child = KillOnDrop(child);
+    let started = Instant::now();
+    let status = loop {
+        match child.0.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > NGINX_TIMEOUT => {
+                return Err(format!("nginx -t still running after {NGINX_TIMEOUT:?}"));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    let text = std::fs::read(&stderr_path).map_err(|e| e.to_string())?;
+    Ok((
+        String::from_utf8_lossy(&text).into_owned(),
+        status.success(),
+    ))
+}
