@@ -142,6 +142,10 @@ pub enum SyntaxErrorKind {
     TooManyNodes {
         limit: usize,
     },
+    /// More included file instances than proxylint reads.
+    TooManyFiles {
+        limit: usize,
+    },
 }
 
 impl SyntaxErrorKind {
@@ -173,6 +177,11 @@ impl SyntaxErrorKind {
             SyntaxErrorKind::TooManyNodes { limit } => {
                 format!("more than {limit} directives and comments; proxylint stops reading here")
             }
+            SyntaxErrorKind::TooManyFiles { limit } => {
+                format!(
+                    "more than {limit} included files; proxylint stops reading includes here, so the rest of the configuration is not checked"
+                )
+            }
             SyntaxErrorKind::TooDeep { limit } => {
                 format!(
                     "blocks nested deeper than {limit} levels; the content below is not checked"
@@ -202,8 +211,6 @@ pub enum LoadErrorKind {
     /// A file that (indirectly) includes itself; `chain` holds the include directives
     /// from the outermost to the one that closes the cycle.
     Cycle { path: PathBuf, chain: Vec<Span> },
-    /// More included file instances than proxylint expands.
-    TooMany { limit: usize },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

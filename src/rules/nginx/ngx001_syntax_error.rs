@@ -85,6 +85,9 @@ fn help(kind: &SyntaxErrorKind) -> Option<&'static str> {
             "this directive opens a block: write `{ ... }` after its parameters"
         }
         SyntaxErrorKind::TooDeep { .. } | SyntaxErrorKind::TooManyNodes { .. } => return None,
+        SyntaxErrorKind::TooManyFiles { .. } => {
+            "no real server comes near this many files: check for a glob that matches far more than meant (`include /var/www/*/*`)"
+        }
     })
 }
 
@@ -106,7 +109,9 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             // Nesting and size beyond proxylint's limits are proxylint's, not nginx's.
             if matches!(
                 e.kind,
-                SyntaxErrorKind::TooDeep { .. } | SyntaxErrorKind::TooManyNodes { .. }
+                SyntaxErrorKind::TooDeep { .. }
+                    | SyntaxErrorKind::TooManyNodes { .. }
+                    | SyntaxErrorKind::TooManyFiles { .. }
             ) {
                 diag
             } else {

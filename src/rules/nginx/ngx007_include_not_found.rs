@@ -64,12 +64,6 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                         .refused_by_nginx(NginxReport::Here),
                 )
             }
-            LoadErrorKind::TooMany { limit } => Some(Diagnostic::new(
-                RULE.code,
-                Severity::Warning,
-                format!("more than {limit} included files; proxylint stops expanding includes here"),
-                e.span,
-            )),
             LoadErrorKind::Cycle { .. } => None,
         })
         .collect()
