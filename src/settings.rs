@@ -30,8 +30,8 @@ pub struct Thresholds {
     pub min_read_timeout_ms: i64,
     /// NGX102: `*_connect_timeout` below this is too low.
     pub min_connect_timeout_ms: i64,
-    /// NGX103: `*_connect_timeout` above this has no effect (the kernel's SYN retries
-    /// give up first).
+    /// NGX103: `*_connect_timeout` above this has no effect (Linux's default SYN
+    /// retries give up after about 127 s).
     pub max_connect_timeout_ms: i64,
     /// NGX104: `*_buffer_size` (and a `*_buffers` buffer) below this is too small.
     pub min_buffer_size: i64,
@@ -49,7 +49,7 @@ impl Default for Thresholds {
         Thresholds {
             min_read_timeout_ms: 10_000,
             min_connect_timeout_ms: 1_000,
-            max_connect_timeout_ms: 75_000,
+            max_connect_timeout_ms: 127_000,
             min_buffer_size: 4096,
             min_worker_connections: 512,
             http_ports: ports.http,
