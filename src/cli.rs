@@ -70,8 +70,9 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
     /// Files or directories to lint (a directory: its nginx.conf, else every *.conf no
-    /// other includes); `-` reads stdin. Default: /etc/nginx/nginx.conf.
-    pub paths: Vec<String>,
+    /// other includes); `-` reads stdin. Default: /etc/nginx/nginx.conf. Any bytes:
+    /// a path that is not UTF-8 is read as nginx would.
+    pub paths: Vec<PathBuf>,
 
     /// Name shown for stdin in diagnostics (also where its relative includes resolve).
     #[arg(long, value_name = "NAME")]
@@ -183,11 +184,11 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
                 String::from_utf8_lossy(&help)
             )));
         }
-        paths.push(DEFAULT_CONFIG.to_string());
+        paths.push(PathBuf::from(DEFAULT_CONFIG));
     }
     let mut out = Vec::new();
     for p in paths {
-        if p == "-" {
+        if p.as_os_str() == "-" {
             let mut text = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut text)
@@ -203,8 +204,8 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
             continue;
         }
         let path = match &args.prefix {
-            Some(prefix) if Path::new(&p).is_relative() => prefix.join(&p),
-            _ => PathBuf::from(&p),
+            Some(prefix) if p.is_relative() => prefix.join(&p),
+            _ => p,
         };
         let meta = std::fs::metadata(&path).map_err(|source| Error::Io {
             path: path.clone(),
@@ -215,7 +216,7 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
                 lint::entry_points(&path, settings)?
                     .into_iter()
                     .filter(|p| !settings.excluded(p))
-                    .map(Input::File),
+                    .map(Input::Found),
             );
         } else if settings.excluded(&path) {
             eprintln!(
@@ -232,12 +233,14 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
 /// Where the search for proxylint.toml starts: the directory of the first linted file
 /// (stdin: of its `--stdin-filename`), or the first linted directory.
 fn config_search_start(args: &LintArgs) -> PathBuf {
-    let first = match args.paths.first().map(String::as_str) {
+    let first = match args.paths.first() {
         None => PathBuf::from(DEFAULT_CONFIG),
-        Some("-") => PathBuf::from(args.stdin_filename.as_deref().unwrap_or("<stdin>")),
+        Some(p) if p.as_os_str() == "-" => {
+            PathBuf::from(args.stdin_filename.as_deref().unwrap_or("<stdin>"))
+        }
         Some(p) => match &args.prefix {
-            Some(prefix) if Path::new(p).is_relative() => prefix.join(p),
-            _ => PathBuf::from(p),
+            Some(prefix) if p.is_relative() => prefix.join(p),
+            _ => p.clone(),
         },
     };
     if first.is_dir() {

@@ -187,12 +187,20 @@ impl SourceMap {
     }
 }
 
-/// Whether a terminal (or a log viewer) would act on `c` instead of showing it: C0
-/// controls other than tab and line feed, DEL, C1 controls (U+0080-U+009F: `CSI` is
-/// U+009B) and the bidirectional overrides and isolates that reorder what follows.
+/// Whether a terminal (or a log viewer) would act on `c` instead of showing it, or show
+/// nothing: C0 controls other than tab and line feed, DEL, C1 controls (U+0080-U+009F:
+/// `CSI` is U+009B), the bidirectional overrides and isolates that reorder what
+/// follows, and zero-width characters (a byte order mark read as part of a name).
 pub fn is_unprintable(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 /// `text` with every [`is_unprintable`] character written as an escape (`\x1b`,

@@ -146,6 +146,16 @@ pub enum SyntaxErrorKind {
     TooManyFiles {
         limit: usize,
     },
+    /// Binary data (a control byte where text has none) that does not parse: reported
+    /// once for the file instead of error by error.
+    Binary {
+        byte: u8,
+        offset: usize,
+    },
+    /// UTF-16 text (an editor's "Unicode" save): every other byte is NUL to nginx.
+    Utf16 {
+        bom: String,
+    },
 }
 
 impl SyntaxErrorKind {
@@ -177,6 +187,12 @@ impl SyntaxErrorKind {
             SyntaxErrorKind::TooManyNodes { limit } => {
                 format!("more than {limit} directives and comments; proxylint stops reading here")
             }
+            SyntaxErrorKind::Binary { byte, offset } => format!(
+                "binary file, not a text configuration (control byte 0x{byte:02x} at offset {offset}); nginx cannot read it"
+            ),
+            SyntaxErrorKind::Utf16 { bom } => format!(
+                "UTF-16 text (byte order mark {bom}); nginx reads a configuration as ASCII or UTF-8 and cannot read it"
+            ),
             SyntaxErrorKind::TooManyFiles { limit } => {
                 format!(
                     "more than {limit} included files; proxylint stops reading includes here, so the rest of the configuration is not checked"

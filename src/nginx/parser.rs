@@ -76,6 +76,19 @@ fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
+/// A file that cannot be opened, as nginx reports it (`open() "PATH" failed (2: No
+/// such file or directory)`), at `span`.
+pub fn open_error(path: PathBuf, err: &std::io::Error, span: Span) -> LoadError {
+    LoadError {
+        kind: LoadErrorKind::Open {
+            errno: err.raw_os_error().unwrap_or(0),
+            reason: io_reason(err),
+            path,
+        },
+        span,
+    }
+}
+
 /// Reads a file whole; configuration files are small, and nginx reads them whole too.
 pub fn read_file(path: &Path) -> std::io::Result<Arc<[u8]>> {
     use std::io::Read;
@@ -169,8 +182,38 @@ impl<'a> Loader<'a> {
         });
     }
 
-    /// Parses one file; `parent` is the `include` directive that loaded it.
+    /// Parses one file; `parent` is the `include` directive that loaded it. A file that
+    /// looks binary and does not parse is reported once as binary instead of with the
+    /// thousand errors its bytes make.
     fn parse_file(
+        &mut self,
+        file: FileId,
+        parent: Option<NodeId>,
+        body: BodyMode,
+        depth: usize,
+    ) -> Vec<NodeId> {
+        let Some(evidence) = binary_evidence(&self.sources.get(file).text) else {
+            return self.parse_text(file, parent, body, depth);
+        };
+        let before = (
+            self.tree.nodes.len(),
+            self.tree.syntax_errors.len(),
+            self.tree.load_errors.len(),
+        );
+        let children = self.parse_text(file, parent, body, depth);
+        // A text file with a stray control byte (a NUL in a comment) that nginx reads
+        // fine is kept as it is.
+        if self.tree.syntax_errors.len() == before.1 {
+            return children;
+        }
+        self.tree.nodes.truncate(before.0);
+        self.tree.syntax_errors.truncate(before.1);
+        self.tree.load_errors.truncate(before.2);
+        self.syntax_error(evidence, Span::new(file, 0, 0));
+        Vec::new()
+    }
+
+    fn parse_text(
         &mut self,
         file: FileId,
         parent: Option<NodeId>,
@@ -442,14 +485,7 @@ impl<'a> Loader<'a> {
             let text = match read_file(&path) {
                 Ok(text) => text,
                 Err(err) => {
-                    self.tree.load_errors.push(LoadError {
-                        kind: LoadErrorKind::Open {
-                            errno: err.raw_os_error().unwrap_or(0),
-                            reason: io_reason(&err),
-                            path,
-                        },
-                        span: arg_span,
-                    });
+                    self.tree.load_errors.push(open_error(path, &err, arg_span));
                     // nginx stops reading a glob's files at the first failure.
                     break;
                 }
@@ -490,6 +526,30 @@ impl<'a> Loader<'a> {
             }
         }
     }
+}
+
+/// Why a file looks like binary data rather than a text configuration: it starts with
+/// a UTF-16 byte order mark, or its first 8 KiB hold a NUL byte or more than one
+/// control character in 32 (text has none but tab, line breaks and form feed).
+fn binary_evidence(text: &[u8]) -> Option<SyntaxErrorKind> {
+    if let Some(bom) = [b"\xFF\xFE", b"\xFE\xFF"].iter().find(|b| text.starts_with(&b[..])) {
+        return Some(SyntaxErrorKind::Utf16 {
+            bom: format!("{:02X} {:02X}", bom[0], bom[1]),
+        });
+    }
+    let head = &text[..text.len().min(8192)];
+    let is_control =
+        |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f;
+    let controls = head.iter().filter(|&&b| is_control(b)).count();
+    let offset = match memchr::memchr(0, head) {
+        Some(at) => at,
+        None if controls * 32 > head.len() => head.iter().position(|&b| is_control(b))?,
+        None => return None,
+    };
+    Some(SyntaxErrorKind::Binary {
+        byte: head[offset],
+        offset,
+    })
 }
 
 /// The paths matching `pattern` as glob(3) finds them for nginx: component by

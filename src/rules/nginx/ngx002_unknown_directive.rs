@@ -21,6 +21,10 @@
 //! }
 //! ```
 //!
+//! A file saved with a UTF-8 byte order mark (BOM) gets this error on its first
+//! directive (`unknown directive "\u{feff}events"`): nginx reads the BOM's bytes as part
+//! of the name. The help says so.
+//!
 //! ## Exceptions
 //! Third-party modules proxylint has no table for are reported too; when a
 //! configuration has no `load_module` line at all, every module proxylint knows is
@@ -44,20 +48,9 @@ pub const RULE: Rule = Rule {
 };
 
 /// The known directive closest to `name` among `candidates` (the names valid where it
-/// is).
+/// is): a close spelling, or at most two edits.
 fn did_you_mean(name: &str, candidates: &[&'static str]) -> Option<&'static str> {
-    let mut best: Option<(f64, &'static str)> = None;
-    for &candidate in candidates {
-        let score = strsim::jaro_winkler(name, candidate);
-        // Names whose lengths differ by more than two are more than two edits apart.
-        let close = score >= 0.93
-            || (name.chars().count().abs_diff(candidate.len()) <= 2
-                && strsim::levenshtein(name, candidate) <= 2);
-        if close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, candidate));
-        }
-    }
-    best.map(|(_, n)| n)
+    crate::rules::suggest::closest(name, candidates.iter().copied(), 0.93, 2)
 }
 
 fn help(
@@ -112,7 +105,13 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             d,
             d.name.span,
         );
-        if shown.next_shown(d.name.span.file) {
+        if d.name.span.start == 0 && name.starts_with('\u{feff}') {
+            // Read as part of the first name, the BOM makes a known name unknown; a
+            // did-you-mean would only suggest the same name.
+            diag = diag.with_help(
+                "the file starts with a UTF-8 byte order mark (BOM, bytes EF BB BF, invisible in most editors), which nginx reads as part of this name: save the file as UTF-8 without BOM",
+            );
+        } else if shown.next_shown(d.name.span.file) {
             let hint = suggestions
                 .entry((name.to_string(), info.context))
                 .or_insert_with(|| {
