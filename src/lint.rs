@@ -72,7 +72,8 @@ pub fn entry_points(dir: &Path, settings: &Settings) -> Result<Vec<PathBuf>, Err
         .filter(|e| {
             e.path().extension().is_some_and(|x| x == "conf")
                 && (e.file_type().is_file()
-                    || e.path_is_symlink() && std::fs::metadata(e.path()).map_or(true, |m| m.is_file()))
+                    || e.path_is_symlink()
+                        && std::fs::metadata(e.path()).map_or(true, |m| m.is_file()))
         })
         .map(|e| e.into_path())
         .collect();

@@ -254,7 +254,10 @@ mod tests {
             printable("a\u{1b}[31mb\u{7}c\rd\u{7f}\u{9b}e\u{202e}f\tg\nh"),
             "a\\x1b[31mb\\x07c\\x0dd\\x7f\\u{9b}e\\u{202e}f\tg\nh"
         );
-        assert!(matches!(printable("plain é"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            printable("plain é"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -47,8 +47,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use common::mutate::{KINDS, Rng, mutate};
-use nginx_t::{find_nginx, run_nginx_t};
 use fixups::Fixups;
+use nginx_t::{find_nginx, run_nginx_t};
 use proxylint::lint::{Input, LoadOptions, check, first_nginx_error, load};
 use proxylint::nginx::grammar::Version;
 use proxylint::settings::Settings;

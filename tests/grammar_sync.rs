@@ -42,7 +42,6 @@ fn dynamic_so(module: &str, enable_via: &str) -> Option<&'static str> {
     }
 }
 
-
 /// grammars/nginx/duplicate-handlers.tsv: nginx's set-handlers that return
 /// "is duplicate", found in nginx's source by [`scan_duplicate_handlers`]. Read here so
 /// that every directive row takes its `dup` / `dup-off` flag from its handler.
@@ -116,7 +115,8 @@ fn classify_handler(body: &[&str]) -> Option<Duplicates> {
         i += 1;
         // The Windows branch of `user` only warns; the other platforms' code follows.
         if t == "#if (NGX_WIN32)" {
-            while i < body.len() && !body[i].starts_with("#else") && !body[i].starts_with("#endif") {
+            while i < body.len() && !body[i].starts_with("#else") && !body[i].starts_with("#endif")
+            {
                 i += 1;
             }
             continue;
@@ -124,7 +124,12 @@ fn classify_handler(body: &[&str]) -> Option<Duplicates> {
         if t.starts_with('#') {
             continue;
         }
-        if t.is_empty() || t == "{" || t.starts_with("/*") || t.starts_with('*') || is_declaration(t) {
+        if t.is_empty()
+            || t == "{"
+            || t.starts_with("/*")
+            || t.starts_with('*')
+            || is_declaration(t)
+        {
             continue;
         }
         if let Some((call, _)) = t.split_once("(cf, cmd, conf)") {
@@ -166,7 +171,9 @@ fn classify_handler(body: &[&str]) -> Option<Duplicates> {
             // The first test refuses anything after `off`, or the `off` branch itself
             // refuses (and nothing else does).
             (false, true, true) => Duplicates::Off,
-            (true, _, _) if off_branch(&condition) && off_only(&body[i..], indent) => Duplicates::Off,
+            (true, _, _) if off_branch(&condition) && off_only(&body[i..], indent) => {
+                Duplicates::Off
+            }
             _ => Duplicates::Conditional,
         });
     }
@@ -207,7 +214,11 @@ fn scan_revision(repo: &Path, rev: &str) -> BTreeMap<String, (Duplicates, String
             .args(args)
             .output()
             .expect("git runs");
-        assert!(out.status.success(), "git {args:?} failed in {}", repo.display());
+        assert!(
+            out.status.success(),
+            "git {args:?} failed in {}",
+            repo.display()
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let mut found = BTreeMap::new();
@@ -342,7 +353,12 @@ fn read_tsv(path: &Path) -> Vec<BTreeMap<String, String>> {
 
 /// Maps nginx's set-handler (and the extracted value kind) to the validation kind of
 /// grammars/README.md, and tells whether a second occurrence is refused.
-fn kind_and_dup(handler: &str, value_kind: &str, allowed: &str, release: &str) -> (String, Option<&'static str>) {
+fn kind_and_dup(
+    handler: &str,
+    value_kind: &str,
+    allowed: &str,
+    release: &str,
+) -> (String, Option<&'static str>) {
     let list = allowed.replace(',', "|");
     let kind = match handler {
         "ngx_conf_set_flag_slot" => "flag".to_string(),
@@ -389,12 +405,7 @@ fn source_rows(path: &Path, release: &str) -> SourceRows {
             .collect();
         let contexts = contexts.into_iter().collect::<Vec<_>>().join(",");
         let handler = r["set_handler"].clone();
-        let (kind, dup) = kind_and_dup(
-            &handler,
-            &r["value_kind"],
-            &r["allowed_values"],
-            release,
-        );
+        let (kind, dup) = kind_and_dup(&handler, &r["value_kind"], &r["allowed_values"], release);
         let mut flags = Vec::new();
         if r["block"] == "yes" {
             flags.push("block");
@@ -603,7 +614,11 @@ fn duplicate_handlers_match_nginx_source() {
             return;
         }
     };
-    for line in DUPLICATE_HANDLERS.lines().skip_while(|l| l.starts_with('#')).skip(1) {
+    for line in DUPLICATE_HANDLERS
+        .lines()
+        .skip_while(|l| l.starts_with('#'))
+        .skip(1)
+    {
         let handler = line.split('\t').next().unwrap_or_default();
         assert!(
             known.contains(handler),

@@ -61,13 +61,22 @@ fn nginx() -> Option<Nginx> {
 
 /// Runs nginx and proxylint on `main` (in `dir`, the prefix); nginx's stderr and
 /// success, proxylint's findings.
-fn both(nginx: &Nginx, dir: &Path, main: &Path, settings: &Settings) -> (String, bool, Vec<Diagnostic>) {
+fn both(
+    nginx: &Nginx,
+    dir: &Path,
+    main: &Path,
+    settings: &Settings,
+) -> (String, bool, Vec<Diagnostic>) {
     let out = dir.join("out");
     std::fs::create_dir_all(&out).expect("out dir");
     let (stderr, ok) =
         nginx_t::run_nginx_t(&nginx.binary, dir, main, &out).unwrap_or_else(|e| panic!("{e}"));
-    let config = load(&[Input::File(main.to_path_buf())], &LoadOptions::default(), settings)
-        .expect("proxylint loads");
+    let config = load(
+        &[Input::File(main.to_path_buf())],
+        &LoadOptions::default(),
+        settings,
+    )
+    .expect("proxylint loads");
     let diags = check(&config, settings);
     let lines = diags
         .into_iter()
@@ -356,9 +365,17 @@ fn duplicate_directives_are_refused_where_nginx_refuses_them() {
         compared.len(),
         skipped.len()
     );
-    assert!(wrong.is_empty(), "proxylint and nginx disagree:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "proxylint and nginx disagree:\n{}",
+        wrong.join("\n")
+    );
     // The sample must be broad, and cover the directives issue 7 names.
-    assert!(compared.len() >= 300, "only {} compared; skipped: {skipped:#?}", compared.len());
+    assert!(
+        compared.len() >= 300,
+        "only {} compared; skipped: {skipped:#?}",
+        compared.len()
+    );
     for (name, refused) in [
         ("try_files", true),
         ("charset", true),
@@ -433,12 +450,18 @@ fn off_next_to_another_occurrence_is_refused() {
         )
         .expect("write");
         let (stderr, _, diags) = both(&nginx, dir.path(), &main, &settings);
-        let nginx_refuses = first_emerg(&stderr)
-            .is_some_and(|(m, line)| line == 8 && m.contains("is duplicate"));
-        assert_eq!(nginx_refuses, refused, "nginx on {first} {second}: {stderr}");
+        let nginx_refuses =
+            first_emerg(&stderr).is_some_and(|(m, line)| line == 8 && m.contains("is duplicate"));
+        assert_eq!(
+            nginx_refuses, refused,
+            "nginx on {first} {second}: {stderr}"
+        );
         let proxylint_refuses = diags
             .iter()
             .any(|d| d.code == "NGX006" && d.message.starts_with("8: "));
-        assert_eq!(proxylint_refuses, refused, "proxylint on {first} {second}: {diags:#?}");
+        assert_eq!(
+            proxylint_refuses, refused,
+            "proxylint on {first} {second}: {diags:#?}"
+        );
     }
 }

@@ -295,7 +295,9 @@ impl Config {
                 values.extend(self.map_values(id, d, depth));
             }
         }
-        let literal = values.iter().all(|(v, _)| !crate::nginx::url::has_variables(v));
+        let literal = values
+            .iter()
+            .all(|(v, _)| !crate::nginx::url::has_variables(v));
         literal.then_some(values)
     }
 

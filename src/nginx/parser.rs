@@ -532,14 +532,16 @@ impl<'a> Loader<'a> {
 /// a UTF-16 byte order mark, or its first 8 KiB hold a NUL byte or more than one
 /// control character in 32 (text has none but tab, line breaks and form feed).
 fn binary_evidence(text: &[u8]) -> Option<SyntaxErrorKind> {
-    if let Some(bom) = [b"\xFF\xFE", b"\xFE\xFF"].iter().find(|b| text.starts_with(&b[..])) {
+    if let Some(bom) = [b"\xFF\xFE", b"\xFE\xFF"]
+        .iter()
+        .find(|b| text.starts_with(&b[..]))
+    {
         return Some(SyntaxErrorKind::Utf16 {
             bom: format!("{:02X} {:02X}", bom[0], bom[1]),
         });
     }
     let head = &text[..text.len().min(8192)];
-    let is_control =
-        |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f;
+    let is_control = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f;
     let controls = head.iter().filter(|&&b| is_control(b)).count();
     let offset = match memchr::memchr(0, head) {
         Some(at) => at,
@@ -621,7 +623,9 @@ mod tests {
     #[test]
     fn glob_include_finds_a_file_whose_name_is_not_utf8() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let latin1 = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.conf"));
+        let latin1 = dir
+            .path()
+            .join(std::ffi::OsStr::from_bytes(b"caf\xe9.conf"));
         std::fs::write(&latin1, "").expect("write");
         std::fs::write(dir.path().join("b.conf"), "").expect("write");
         std::fs::write(dir.path().join(".hidden.conf"), "").expect("write");
@@ -642,7 +646,10 @@ mod tests {
         let found = glob_paths(&dir.path().join("*/site.conf")).expect("glob");
         assert_eq!(
             found,
-            vec![dir.path().join("a/site.conf"), dir.path().join("c/site.conf")]
+            vec![
+                dir.path().join("a/site.conf"),
+                dir.path().join("c/site.conf")
+            ]
         );
     }
 }

@@ -214,7 +214,11 @@ fn adapt(report: &Report, d: &Diagnostic) -> Adapter {
     for l in d.labels.iter().chain(&d.related) {
         if near(l.span) {
             spans.push(l.span);
-            labels.push(labeled(l.span, Some(printable(&l.message).into_owned()), false));
+            labels.push(labeled(
+                l.span,
+                Some(printable(&l.message).into_owned()),
+                false,
+            ));
         } else {
             related.push(note(report, l.span, &l.message));
         }

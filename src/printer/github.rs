@@ -8,8 +8,8 @@
 use std::io::{self, Write};
 
 use super::{Counts, Report, message_with_help, rule_name};
-use crate::source::printable;
 use crate::diagnostic::Severity;
+use crate::source::printable;
 
 /// Annotations GitHub shows per severity and step.
 const SHOWN_PER_SEVERITY: usize = 10;

@@ -136,7 +136,13 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
             _ => "60s",
         };
         out.push(
-            RULE.diagnostic(format!("{} {} is below {}: {outcome}", d.name.value, d.args[0].value, show_ms(min)),
+            RULE.diagnostic(
+                format!(
+                    "{} {} is below {}: {outcome}",
+                    d.name.value,
+                    d.args[0].value,
+                    show_ms(min)
+                ),
                 d.args[0].span,
             )
             .with_help(format!(
