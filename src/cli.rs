@@ -24,7 +24,8 @@ Configuration:
   select, ignore, exclude (globs relative to the file), [rules] CODE = \"error\" |
   \"warning\" | \"info\" | \"off\", [thresholds] min-read-timeout, min-connect-timeout,
   max-connect-timeout, min-buffer-size, min-worker-connections, http-ports, tls-ports,
-  fastcgi-ports, backends = [\"unix:/run/php/php8.2-fpm.sock\", \"127.0.0.1:3000\"].
+  fastcgi-ports, backends = [\"unix:/run/php/php8.2-fpm.sock\", \"127.0.0.1:3000\"],
+  modules = [\"headers-more-filter\", \"lua\"] (third-party modules built in).
   Flags override the file; --ignore and --backend add to its lists.
 
 Suppressing findings (comments in the nginx configuration):
@@ -121,6 +122,14 @@ pub struct LintArgs {
     /// ports or sockets are reported (NGX101, NGX107).
     #[arg(long, value_name = "ADDR", value_parser = settings::parse_backend)]
     pub backend: Vec<String>,
+
+    /// Third-party modules the nginx you deploy to has besides what `load_module` loads
+    /// (built in, as in OpenResty): comma-separated names (`headers-more-filter`, `lua`,
+    /// `ngx_http_echo_module`, `none`). Their directives are accepted; those of other
+    /// third-party modules not loaded are unknown directives [replaces proxylint.toml's
+    /// modules].
+    #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = settings::parse_module)]
+    pub modules: Option<Vec<Vec<&'static str>>>,
 
     /// Read settings from this file instead of the proxylint.toml found upward from the
     /// first linted file.
@@ -274,6 +283,9 @@ fn settings_for(args: &LintArgs) -> Result<Settings, Error> {
     }
     if let Some(select) = &args.select {
         settings.select = select.clone();
+    }
+    if let Some(modules) = &args.modules {
+        settings.modules = Some(modules.concat());
     }
     settings.backends.extend(args.backend.iter().cloned());
     if let Some(ignore) = &args.ignore {

@@ -160,6 +160,10 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
         version: settings.nginx_version,
         loaded: crate::model::loaded_modules(&tree),
         plus: settings.plus,
+        modules: settings
+            .modules
+            .as_ref()
+            .map(|m| m.iter().copied().collect()),
     };
     let forced = opts.context;
     let contexts: Vec<&'static str> = (0..tree.roots.len())

@@ -465,3 +465,59 @@ fn off_next_to_another_occurrence_is_refused() {
         );
     }
 }
+
+/// Third-party directives in a complete main configuration that loads no module: a
+/// stock nginx refuses each as an unknown directive; proxylint names the module needed
+/// (NGX024), and with the modules loaded both accept.
+#[test]
+fn third_party_directives_need_their_module() {
+    let Some(nginx) = nginx() else { return };
+    let settings = settings_for(&nginx);
+    let body = |directive: &str| {
+        format!(
+            "events {{}}\nhttp {{\n  server {{\n    listen 127.0.0.1:8080;\n    location / {{\n      {directive}\n      return 200;\n    }}\n  }}\n}}\n"
+        )
+    };
+    for (directive, so) in [
+        (
+            "more_set_headers \"Server: edge\";",
+            &["ngx_http_headers_more_filter_module.so"][..],
+        ),
+        (
+            "set_random $r 1 10;",
+            &["ndk_http_module.so", "ngx_http_set_misc_module.so"][..],
+        ),
+        ("upload_progress uploads 1m;", &[][..]),
+    ] {
+        let directive = if directive.starts_with("upload_progress") {
+            // http-level only.
+            body("").replace("http {\n", &format!("http {{\n  {directive}\n"))
+        } else {
+            body(directive)
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let main = dir.path().join("nginx.conf");
+        std::fs::write(&main, &directive).expect("write");
+        let (stderr, ok, diags) = both(&nginx, dir.path(), &main, &settings);
+        let (message, _) = first_emerg(&stderr).unwrap_or_default();
+        assert!(
+            !ok && message.starts_with("unknown directive"),
+            "nginx: {stderr}"
+        );
+        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["NGX024"], "{diags:#?}");
+        // Loaded (where Debian ships the module): both accept.
+        let installed = !so.is_empty() && so.iter().all(|s| nginx.modules_dir.join(s).is_file());
+        if !installed {
+            continue;
+        }
+        let loads: String = so
+            .iter()
+            .map(|s| format!("load_module {};\n", nginx.modules_dir.join(s).display()))
+            .collect();
+        std::fs::write(&main, format!("{loads}{directive}")).expect("write");
+        let (stderr, ok, diags) = both(&nginx, dir.path(), &main, &settings);
+        assert!(ok, "nginx: {stderr}");
+        assert!(diags.is_empty(), "{diags:#?}");
+    }
+}

@@ -23,6 +23,7 @@ pub mod ngx020_invalid_regex;
 pub mod ngx021_missing_required_directive;
 pub mod ngx022_unknown_zone;
 pub mod ngx023_missing_charset_map;
+pub mod ngx024_module_not_loaded;
 pub mod ngx101_upstream_port_mismatch;
 pub mod ngx102_proxy_timeout_too_low;
 pub mod ngx103_connect_timeout_ineffective;
@@ -68,6 +69,7 @@ pub static RULES: &[&Rule] = &[
     &ngx021_missing_required_directive::RULE,
     &ngx022_unknown_zone::RULE,
     &ngx023_missing_charset_map::RULE,
+    &ngx024_module_not_loaded::RULE,
     &ngx101_upstream_port_mismatch::RULE,
     &ngx102_proxy_timeout_too_low::RULE,
     &ngx103_connect_timeout_ineffective::RULE,

@@ -28,7 +28,11 @@
 //! ## Exceptions
 //! Third-party modules proxylint has no table for are reported too; when a
 //! configuration has no `load_module` line at all, every module proxylint knows is
-//! assumed present, since the file that loads them may not be part of the check.
+//! assumed present, since the file that loads them may not be part of the check (in a
+//! complete main configuration, NGX024 says which module a third-party directive
+//! needs). Declaring the target's third-party modules (`--modules`, `modules = [...]`)
+//! makes the others unknown here too, and the declared ones known without
+//! `load_module`.
 //!
 //! ## References
 //! - <https://nginx.org/en/docs/dirindex.html>
@@ -36,7 +40,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Config, Resolution};
-use crate::nginx::grammar::{Unavailable, grammar};
+use crate::nginx::grammar::{Origin, Unavailable, grammar};
 use crate::rules::{Check, Rule, ShownPerFile};
 use crate::settings::Settings;
 
@@ -72,9 +76,20 @@ fn help(
                 _ => format!("\"{name}\" does not exist in nginx {checked}"),
             })
         }
-        Some(Unavailable::NotLoaded { module, so }) => Some(format!(
-            "\"{name}\" belongs to {module}, a dynamic module: add `load_module modules/{so};` at the top of the main configuration"
-        )),
+        Some(Unavailable::NotLoaded { module, so }) => Some(match &config.avail.modules {
+            Some(_)
+                if grammar()
+                    .module(module)
+                    .is_some_and(|m| m.origin == Origin::ThirdParty) =>
+            {
+                format!(
+                    "\"{name}\" belongs to {module}, a third-party module that is neither loaded nor among the declared --modules: add `load_module modules/{so};` at the top of the main configuration, or the module to --modules (proxylint.toml: modules) if your nginx has it built in"
+                )
+            }
+            _ => format!(
+                "\"{name}\" belongs to {module}, a dynamic module: add `load_module modules/{so};` at the top of the main configuration"
+            ),
+        }),
         Some(Unavailable::Plus { module }) => Some(format!(
             "\"{name}\" is an NGINX Plus directive ({module}); open-source nginx does not have it (use --plus to check for NGINX Plus)"
         )),
