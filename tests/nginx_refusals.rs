@@ -521,3 +521,86 @@ fn third_party_directives_need_their_module() {
         assert!(diags.is_empty(), "{diags:#?}");
     }
 }
+
+/// Server blocks sharing an address with names in common: proxylint reports exactly
+/// the `conflicting server name "..." on ADDR, ignored` warnings nginx prints.
+#[test]
+fn conflicting_server_names_are_nginx_s_warnings() {
+    let Some(nginx) = nginx() else { return };
+    let settings = settings_for(&nginx);
+    let cases = [
+        "server { listen 8080; server_name a.com; } server { listen 8080; server_name a.com; }",
+        "server { listen 8080; server_name A.com; } server { listen 8080; server_name a.COM; }",
+        "server { listen 8080; } server { listen 8080; }",
+        "server { listen 8080; server_name a.com a.com; } server { listen 8080; server_name b.com; }",
+        "server { listen 8080; server_name a.com a.com; }",
+        "server { listen 8080; server_name .a.com; } server { listen 8080; server_name a.com; }",
+        "server { listen 8080; server_name a.com; } server { listen 8080; server_name .a.com; }",
+        "server { listen 8080; server_name .a.com; } server { listen 8080; server_name *.a.com; }",
+        "server { listen 8080; server_name *.a.com; } server { listen 8080; server_name x.a.com; }",
+        "server { listen 8080; server_name www.a.*; } server { listen 8080; server_name www.a.*; }",
+        "server { listen 8080; server_name ~^a; } server { listen 8080; server_name ~^a; }",
+        "server { listen 8080; server_name a.com; } server { listen 127.0.0.1:8080; server_name a.com; }",
+        "server { listen 8080; server_name a.com; } server { listen 8081; server_name a.com; }",
+        "server { listen 8080; listen 8081; server_name a.com; } server { listen 8081; server_name a.com; }",
+        "server { listen [::]:8080; server_name a.com; } server { listen [::]:8080; server_name a.com; }",
+        "server { listen 8080; server_name a.com.; } server { listen 8080; server_name a.com; }",
+        "server { server_name a.com; } server { server_name a.com; }",
+        "server { listen 8080; server_name a b; } server { listen 8080 default_server; server_name c b a; }",
+    ];
+    for case in cases {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let main = dir.path().join("nginx.conf");
+        std::fs::write(&main, format!("events {{}}\nhttp {{\n{case}\n}}\n")).expect("write");
+        let (stderr, _, diags) = both(&nginx, dir.path(), &main, &settings);
+        let from_nginx: Vec<String> = stderr
+            .lines()
+            .filter(|l| l.contains("[warn] "))
+            .filter_map(|l| {
+                l.find("conflicting server name")
+                    .map(|at| l[at..].to_string())
+            })
+            .collect();
+        let from_proxylint: Vec<String> = diags
+            .iter()
+            .filter(|d| d.code == "NGX119")
+            .filter_map(|d| d.message.split_once(": ").map(|(_, m)| m))
+            .filter_map(|m| {
+                m.split_once(", ignored")
+                    .map(|(m, _)| format!("{m}, ignored"))
+            })
+            .collect();
+        assert_eq!(from_proxylint, from_nginx, "{case}\n{stderr}");
+    }
+}
+
+/// `listen [fe80::1]:80`: nginx cannot bind it (no scope can be given) and `nginx -t`
+/// says so. proxylint reports it (NGX025), unless a `[::]` listen on the port serves
+/// it.
+#[test]
+fn link_local_listen_fails_to_bind() {
+    let Some(nginx) = nginx() else { return };
+    let settings = settings_for(&nginx);
+    for (listens, reported) in [
+        ("listen [fe80::1]:8080;", true),
+        ("listen [fe80::1]:8080; listen [::]:8080;", false),
+        ("listen [fe80::1]:8080 reuseport; listen [::]:8081;", true),
+        ("listen [febf::1]:8080;", true),
+        ("listen [fec0::1]:8080;", false),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let main = dir.path().join("nginx.conf");
+        std::fs::write(
+            &main,
+            format!("events {{}}\nhttp {{\n  server {{ {listens} }}\n}}\n"),
+        )
+        .expect("write");
+        let (stderr, ok, diags) = both(&nginx, dir.path(), &main, &settings);
+        // Other addresses fail only where the host lacks them (99: Cannot assign...).
+        let bind_fails = stderr.contains("failed (22: Invalid argument)");
+        assert_eq!(bind_fails, reported, "nginx on {listens}: {stderr}");
+        assert!(ok || !stderr.contains("[emerg]") || stderr.contains("bind() to"));
+        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes.contains(&"NGX025"), reported, "{listens}: {diags:#?}");
+    }
+}
