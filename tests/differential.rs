@@ -41,16 +41,14 @@ mod nginx_t;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use common::mutate::{KINDS, Rng, mutate};
 use fixups::Fixups;
-use nginx_t::{find_nginx, run_nginx_t};
+use nginx_t::{find_nginx, modules_dir, nginx_version, run_nginx_t};
 use proxylint::lint::{Input, LoadOptions, check, first_nginx_error, load};
-use proxylint::nginx::grammar::Version;
 use proxylint::settings::Settings;
 
 /// Disagreements that are proxylint's bugs, known and not fixed yet: case id (as the
@@ -135,12 +133,6 @@ fn prerequisite<T>(found: Option<T>, what: &str) -> Option<T> {
     found
 }
 
-/// Output of `nginx -v`/`-V` (nginx prints it on stderr).
-fn nginx_info(nginx: &Path, flag: &str) -> String {
-    let out = Command::new(nginx).arg(flag).output().expect("nginx runs");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 struct Env {
     nginx: PathBuf,
     settings: Settings,
@@ -156,19 +148,9 @@ fn environment() -> Option<(Env, PathBuf)> {
         "../shared/corpus/nginx is missing",
     )?;
     let nginx = prerequisite(find_nginx(), "nginx is not installed")?;
-    let version = nginx_info(&nginx, "-v");
-    let version: Version = version
-        .trim()
-        .rsplit('/')
-        .next()
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("cannot read the version in {version:?}"));
-    let configure = nginx_info(&nginx, "-V");
-    let modules_dir = configure
-        .split_whitespace()
-        .find_map(|a| a.strip_prefix("--modules-path="))
-        .unwrap_or("/usr/lib/nginx/modules");
+    let version = nginx_version(&nginx);
+    let modules_dir = modules_dir(&nginx);
+    let modules_dir = modules_dir.as_path();
     let mut modules = String::new();
     let mut missing = Vec::new();
     for (so, package) in MODULES {

@@ -33,25 +33,8 @@ fn nginx() -> Option<Nginx> {
         eprintln!("skipping: nginx is not installed");
         return None;
     };
-    let info = |flag: &str| {
-        let out = std::process::Command::new(&binary)
-            .arg(flag)
-            .output()
-            .expect("nginx runs");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
-    let version = info("-v");
-    let version: Version = version
-        .trim()
-        .rsplit('/')
-        .next()
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("cannot read the version in {version:?}"));
-    let modules_dir = info("-V")
-        .split_whitespace()
-        .find_map(|a| a.strip_prefix("--modules-path=").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("/usr/lib/nginx/modules"));
+    let version = nginx_t::nginx_version(&binary);
+    let modules_dir = nginx_t::modules_dir(&binary);
     Some(Nginx {
         binary,
         version,
@@ -205,55 +188,67 @@ const PLACES: &[&str] = &[
     "main",
 ];
 
+/// The blocks of the test configuration, one line each; `@CONTEXT` is where a statement
+/// tried in that context goes. The http and stream blocks are written only for their
+/// contexts (stream needs its module loaded).
+const MAIN_LINES: &[&str] = &["@main", "events {", "@events", "}"];
+const HTTP_LINES: &[&str] = &[
+    "http {",
+    "@http",
+    "upstream u {",
+    "server 127.0.0.1:9;",
+    "@http>upstream",
+    "}",
+    "server {",
+    "listen 127.0.0.1:8080;",
+    "@http>server",
+    "location / {",
+    "@http>location",
+    "}",
+    "}",
+    "}",
+];
+const STREAM_LINES: &[&str] = &[
+    "stream {",
+    "@stream",
+    "upstream su {",
+    "server 127.0.0.1:9;",
+    "@stream>upstream",
+    "}",
+    "server {",
+    "listen 127.0.0.1:8081;",
+    "@stream>server",
+    "}",
+    "}",
+];
+
 /// A configuration with `statement` twice in `context`; the line of the second.
 fn with_twice(context: &str, statement: &str, stream_so: &Path) -> (String, usize) {
     let mut lines: Vec<String> = Vec::new();
-    let mut at = Vec::new();
-    let mut twice = |lines: &mut Vec<String>, here: &str| {
-        if here == context {
-            for _ in 0..2 {
-                lines.push(statement.to_string());
-                at.push(lines.len());
-            }
-        }
-    };
+    let mut second = 0;
     if context.starts_with("stream") {
         lines.push(format!("load_module {};", stream_so.display()));
     }
-    twice(&mut lines, "main");
-    lines.push("events {".into());
-    twice(&mut lines, "events");
-    lines.push("}".into());
-    if context.starts_with("http") {
-        lines.push("http {".into());
-        twice(&mut lines, "http");
-        lines.push("upstream u {".into());
-        lines.push("server 127.0.0.1:9;".into());
-        twice(&mut lines, "http>upstream");
-        lines.push("}".into());
-        lines.push("server {".into());
-        lines.push("listen 127.0.0.1:8080;".into());
-        twice(&mut lines, "http>server");
-        lines.push("location / {".into());
-        twice(&mut lines, "http>location");
-        lines.push("}".into());
-        lines.push("}".into());
-        lines.push("}".into());
+    let blocks = [
+        (true, MAIN_LINES),
+        (context.starts_with("http"), HTTP_LINES),
+        (context.starts_with("stream"), STREAM_LINES),
+    ];
+    for line in blocks
+        .iter()
+        .filter(|(used, _)| *used)
+        .flat_map(|(_, b)| b.iter())
+    {
+        match line.strip_prefix('@') {
+            Some(here) if here == context => {
+                lines.extend([statement.to_string(), statement.to_string()]);
+                second = lines.len();
+            }
+            Some(_) => {}
+            None => lines.push(line.to_string()),
+        }
     }
-    if context.starts_with("stream") {
-        lines.push("stream {".into());
-        twice(&mut lines, "stream");
-        lines.push("upstream su {".into());
-        lines.push("server 127.0.0.1:9;".into());
-        twice(&mut lines, "stream>upstream");
-        lines.push("}".into());
-        lines.push("server {".into());
-        lines.push("listen 127.0.0.1:8081;".into());
-        twice(&mut lines, "stream>server");
-        lines.push("}".into());
-        lines.push("}".into());
-    }
-    (lines.join("\n") + "\n", at[1])
+    (lines.join("\n") + "\n", second)
 }
 
 /// nginx's first `[emerg]` line: (message, line).

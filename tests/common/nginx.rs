@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use proxylint::nginx::grammar::Version;
+
 /// A run of `nginx -t` taking longer than this is killed and reported as failed.
 const NGINX_TIMEOUT: Duration = Duration::from_secs(10);
 /// `ulimit -n` for nginx: an include cycle makes nginx recurse until it crashes; with
@@ -18,6 +20,32 @@ pub fn find_nginx() -> Option<PathBuf> {
         .chain([PathBuf::from("/usr/sbin")])
         .map(|dir| dir.join("nginx"))
         .find(|p| p.is_file())
+}
+
+/// Output of `nginx -v`/`-V` (nginx prints it on stderr).
+fn nginx_info(nginx: &Path, flag: &str) -> String {
+    let out = Command::new(nginx).arg(flag).output().expect("nginx runs");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The version `nginx -v` reports.
+pub fn nginx_version(nginx: &Path) -> Version {
+    let version = nginx_info(nginx, "-v");
+    version
+        .trim()
+        .rsplit('/')
+        .next()
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("cannot read the version in {version:?}"))
+}
+
+/// Where this nginx loads dynamic modules from (`--modules-path` of `nginx -V`).
+pub fn modules_dir(nginx: &Path) -> PathBuf {
+    nginx_info(nginx, "-V")
+        .split_whitespace()
+        .find_map(|a| a.strip_prefix("--modules-path=").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/nginx/modules"))
 }
 
 /// Kills the child when dropped, so that no nginx outlives the test.
