@@ -599,3 +599,110 @@ fn link_local_listen_fails_to_bind() {
         assert_eq!(codes.contains(&"NGX025"), reported, "{listens}: {diags:#?}");
     }
 }
+
+/// What NGX108 says happens with `localhost` (resolving to `::1` and `127.0.0.1`) and a
+/// backend listening on IPv4 only, checked with the real nginx: the `[::1]` attempt is
+/// refused and logged, the request is retried on 127.0.0.1 and answered, and later
+/// requests skip the marked-down `[::1]` peer. (The upstream names both addresses, as
+/// `localhost` does where /etc/hosts maps it to both.)
+#[test]
+fn localhost_upstream_retries_ipv4_after_a_refused_ipv6_attempt() {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let Some(nginx) = nginx() else { return };
+    if TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipping: no IPv6 loopback on this machine");
+        return;
+    }
+    // The backend: IPv4 only, answers 200 to every connection.
+    let backend = TcpListener::bind("127.0.0.1:0").expect("bind the backend");
+    let backend_port = backend.local_addr().expect("port").port();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = std::sync::Arc::clone(&stop);
+    backend.set_nonblocking(true).expect("nonblocking");
+    let server = std::thread::spawn(move || {
+        while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+            match backend.accept() {
+                Ok((mut conn, _)) => {
+                    let _ = conn.set_nonblocking(false);
+                    let mut buf = [0u8; 4096];
+                    let _ = conn.read(&mut buf);
+                    let _ = conn.write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                    );
+                }
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            }
+        }
+    });
+    let front_port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let main = dir.path().join("nginx.conf");
+    std::fs::write(
+        &main,
+        format!(
+            "pid nginx.pid;\nevents {{}}\nhttp {{\n  access_log off;\n  client_body_temp_path cb; proxy_temp_path pt; fastcgi_temp_path ft; uwsgi_temp_path ut; scgi_temp_path st;\n  upstream localhost_like {{ server [::1]:{backend_port}; server 127.0.0.1:{backend_port}; }}\n  server {{\n    listen 127.0.0.1:{front_port};\n    location / {{ proxy_pass http://localhost_like; }}\n  }}\n}}\n"
+        ),
+    )
+    .expect("write");
+    let guard = nginx_t::start_nginx(&nginx.binary, dir.path(), &main).expect("nginx starts");
+    let get = || -> Option<String> {
+        let mut conn = TcpStream::connect(("127.0.0.1", front_port)).ok()?;
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .ok()?;
+        conn.write_all(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n").ok()?;
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).ok()?;
+        reply.lines().next().map(str::to_string)
+    };
+    let started = std::time::Instant::now();
+    let mut statuses = Vec::new();
+    while statuses.len() < 4 && started.elapsed() < std::time::Duration::from_secs(10) {
+        match get() {
+            Some(status) => statuses.push(status),
+            None => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    drop(guard);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = server.join();
+    assert_eq!(statuses.len(), 4, "nginx did not answer");
+    assert!(
+        statuses.iter().all(|s| s.contains(" 200 ")),
+        "every request is answered after the retry: {statuses:?}"
+    );
+    let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
+    let refused: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("(111: Connection refused)"))
+        .collect();
+    assert_eq!(
+        refused.len(),
+        1,
+        "one refused ::1 attempt, then ::1 is marked down:\n{log}"
+    );
+    assert!(refused[0].contains(&format!("upstream: \"http://[::1]:{backend_port}/\"")));
+    // proxylint says so.
+    let site = dir.path().join("site.conf");
+    std::fs::write(
+        &site,
+        format!("location / {{ proxy_pass http://localhost:{backend_port}; }}\n"),
+    )
+    .expect("write");
+    let settings = settings_for(&nginx);
+    let config = load(&[Input::File(site)], &LoadOptions::default(), &settings).expect("load");
+    let message = check(&config, &settings)
+        .into_iter()
+        .find(|d| d.code == "NGX108")
+        .map(|d| d.message)
+        .unwrap_or_default();
+    assert!(
+        message.contains("logs as errors and retries on 127.0.0.1")
+            && message.contains("marked down after max_fails")
+            && !message.contains("intermittent 502"),
+        "{message}"
+    );
+}

@@ -49,7 +49,7 @@ pub fn modules_dir(nginx: &Path) -> PathBuf {
 }
 
 /// Kills the child when dropped, so that no nginx outlives the test.
-struct KillOnDrop(std::process::Child);
+pub struct KillOnDrop(std::process::Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -104,4 +104,25 @@ pub fn run_nginx_t(
         String::from_utf8_lossy(&text).into_owned(),
         status.success(),
     ))
+}
+
+/// Starts nginx in the foreground (`daemon off`, one process) on `main`, with its prefix
+/// and error log in `prefix`; stopped when the guard is dropped.
+#[allow(dead_code)] // used by the tests that run nginx, not by every user of this file
+pub fn start_nginx(nginx: &Path, prefix: &Path, main: &Path) -> Result<KillOnDrop, String> {
+    let child = Command::new(nginx)
+        .arg("-p")
+        .arg(format!("{}/", prefix.display()))
+        .arg("-c")
+        .arg(main)
+        .arg("-e")
+        .arg(prefix.join("error.log"))
+        .args(["-g", "daemon off; master_process off;"])
+        .current_dir(prefix)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run nginx: {e}"))?;
+    Ok(KillOnDrop(child))
 }
