@@ -230,7 +230,7 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
         } else if settings.excluded(&path) {
             eprintln!(
                 "proxylint: {} is excluded by the `exclude` setting: not linted",
-                path.display()
+                crate::source::display_name(&path)
             );
         } else {
             out.push(Input::File(path));

@@ -912,3 +912,16 @@ fn included_files_cap_is_an_error_that_cannot_be_silenced() {
         out.stdout
     );
 }
+
+/// Errors name paths from the command line: their control characters are escaped too.
+#[test]
+fn error_messages_escape_control_characters_of_paths() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = isolated(dir.path(), &["missing\u{1b}[2J.conf"]).expect(2);
+    assert!(
+        out.stderr.contains("missing\\x1b[2J.conf"),
+        "{}",
+        out.stderr
+    );
+    assert!(control_characters(&out.stderr).is_empty(), "{}", out.stderr);
+}

@@ -330,3 +330,11 @@ fn binary_files_are_refused() {
         assert!(refused(nginx));
     }
 }
+
+/// A file with a stray NUL in a comment is text to nginx (1.22.1 accepts it): the binary
+/// file check, which replaces a garbage file's findings with one, must not refuse it.
+#[test]
+fn nul_byte_in_a_comment_is_accepted_like_nginx() {
+    assert!(!lint_text(b"events {}\n# a\0b\nhttp {}\n"));
+    assert!(lint_text(b"events {}\nhttp { a\0b on; }\n"));
+}
