@@ -201,7 +201,7 @@ fn grammar_tables() {
         writeln!(
             out,
             "    DirectiveDef {{ name: {:?}, module: {:?}, contexts: {}, arity: {}, kind: {}, \
-             block: {}, raw: {}, lua: {}, dup: {}, deprecated: {}, since: {}, until: {}, \
+             block: {}, raw: {}, lua: {}, dup: {}, dup_off: {}, deprecated: {}, since: {}, until: {}, \
              handler: {:?}, default: {:?}, syntax: {:?}, plus_only: {plus_only}, so: {so} }},",
             col(row, 0),
             col(row, 1),
@@ -212,6 +212,7 @@ fn grammar_tables() {
             flags.contains(&"raw"),
             flags.contains(&"lua"),
             flags.contains(&"dup"),
+            flags.contains(&"dup-off"),
             flags.contains(&"deprecated"),
             version(col(row, 6)),
             version(col(row, 7)),

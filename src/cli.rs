@@ -24,7 +24,8 @@ Configuration:
   select, ignore, exclude (globs relative to the file), [rules] CODE = \"error\" |
   \"warning\" | \"info\" | \"off\", [thresholds] min-read-timeout, min-connect-timeout,
   max-connect-timeout, min-buffer-size, min-worker-connections, http-ports, tls-ports,
-  fastcgi-ports, backends = [\"unix:/run/php/php8.2-fpm.sock\", \"127.0.0.1:3000\"].
+  fastcgi-ports, backends = [\"unix:/run/php/php8.2-fpm.sock\", \"127.0.0.1:3000\"],
+  modules = [\"headers-more-filter\", \"lua\"] (third-party modules built in).
   Flags override the file; --ignore and --backend add to its lists.
 
 Suppressing findings (comments in the nginx configuration):
@@ -70,8 +71,9 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
     /// Files or directories to lint (a directory: its nginx.conf, else every *.conf no
-    /// other includes); `-` reads stdin. Default: /etc/nginx/nginx.conf.
-    pub paths: Vec<String>,
+    /// other includes); `-` reads stdin. Default: /etc/nginx/nginx.conf. Any bytes:
+    /// a path that is not UTF-8 is read as nginx would.
+    pub paths: Vec<PathBuf>,
 
     /// Name shown for stdin in diagnostics (also where its relative includes resolve).
     #[arg(long, value_name = "NAME")]
@@ -120,6 +122,14 @@ pub struct LintArgs {
     /// ports or sockets are reported (NGX101, NGX107).
     #[arg(long, value_name = "ADDR", value_parser = settings::parse_backend)]
     pub backend: Vec<String>,
+
+    /// Third-party modules the nginx you deploy to has besides what `load_module` loads
+    /// (built in, as in OpenResty): comma-separated names (`headers-more-filter`, `lua`,
+    /// `ngx_http_echo_module`, `none`). Their directives are accepted; those of other
+    /// third-party modules not loaded are unknown directives [replaces proxylint.toml's
+    /// modules].
+    #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = settings::parse_module)]
+    pub modules: Option<Vec<Vec<&'static str>>>,
 
     /// Read settings from this file instead of the proxylint.toml found upward from the
     /// first linted file.
@@ -183,11 +193,11 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
                 String::from_utf8_lossy(&help)
             )));
         }
-        paths.push(DEFAULT_CONFIG.to_string());
+        paths.push(PathBuf::from(DEFAULT_CONFIG));
     }
     let mut out = Vec::new();
     for p in paths {
-        if p == "-" {
+        if p.as_os_str() == "-" {
             let mut text = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut text)
@@ -203,8 +213,8 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
             continue;
         }
         let path = match &args.prefix {
-            Some(prefix) if Path::new(&p).is_relative() => prefix.join(&p),
-            _ => PathBuf::from(&p),
+            Some(prefix) if p.is_relative() => prefix.join(&p),
+            _ => p,
         };
         let meta = std::fs::metadata(&path).map_err(|source| Error::Io {
             path: path.clone(),
@@ -215,12 +225,12 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
                 lint::entry_points(&path, settings)?
                     .into_iter()
                     .filter(|p| !settings.excluded(p))
-                    .map(Input::File),
+                    .map(Input::Found),
             );
         } else if settings.excluded(&path) {
             eprintln!(
                 "proxylint: {} is excluded by the `exclude` setting: not linted",
-                path.display()
+                crate::source::display_name(&path)
             );
         } else {
             out.push(Input::File(path));
@@ -232,12 +242,14 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
 /// Where the search for proxylint.toml starts: the directory of the first linted file
 /// (stdin: of its `--stdin-filename`), or the first linted directory.
 fn config_search_start(args: &LintArgs) -> PathBuf {
-    let first = match args.paths.first().map(String::as_str) {
+    let first = match args.paths.first() {
         None => PathBuf::from(DEFAULT_CONFIG),
-        Some("-") => PathBuf::from(args.stdin_filename.as_deref().unwrap_or("<stdin>")),
+        Some(p) if p.as_os_str() == "-" => {
+            PathBuf::from(args.stdin_filename.as_deref().unwrap_or("<stdin>"))
+        }
         Some(p) => match &args.prefix {
-            Some(prefix) if Path::new(p).is_relative() => prefix.join(p),
-            _ => PathBuf::from(p),
+            Some(prefix) if p.is_relative() => prefix.join(p),
+            _ => p.clone(),
         },
     };
     if first.is_dir() {
@@ -271,6 +283,9 @@ fn settings_for(args: &LintArgs) -> Result<Settings, Error> {
     }
     if let Some(select) = &args.select {
         settings.select = select.clone();
+    }
+    if let Some(modules) = &args.modules {
+        settings.modules = Some(modules.concat());
     }
     settings.backends.extend(args.backend.iter().cloned());
     if let Some(ignore) = &args.ignore {

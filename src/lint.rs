@@ -18,6 +18,10 @@ use crate::source::{FileId, SourceMap, Span, display_name};
 #[derive(Debug, Clone)]
 pub enum Input {
     File(PathBuf),
+    /// A file found in a directory argument: when it cannot be read (a dangling
+    /// symlink in sites-enabled/), that is a finding about the directory, as nginx's
+    /// `include` of it would fail, not an error that stops the run.
+    Found(PathBuf),
     /// Text read from stdin, with the name diagnostics show.
     Text {
         name: String,
@@ -59,11 +63,18 @@ pub fn entry_points(dir: &Path, settings: &Settings) -> Result<Vec<PathBuf>, Err
     if main.is_file() {
         return Ok(vec![main]);
     }
+    // Symlinked files count (sites-enabled/ is links), dangling links too: reading
+    // them reports what nginx would.
     let mut candidates: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "conf"))
+        .filter(|e| {
+            e.path().extension().is_some_and(|x| x == "conf")
+                && (e.file_type().is_file()
+                    || e.path_is_symlink()
+                        && std::fs::metadata(e.path()).map_or(true, |m| m.is_file()))
+        })
         .map(|e| e.into_path())
         .collect();
     if candidates.is_empty() {
@@ -73,7 +84,7 @@ pub fn entry_points(dir: &Path, settings: &Settings) -> Result<Vec<PathBuf>, Err
         )));
     }
     // Parse every candidate once to learn which files the others include.
-    let inputs: Vec<Input> = candidates.iter().cloned().map(Input::File).collect();
+    let inputs: Vec<Input> = candidates.iter().cloned().map(Input::Found).collect();
     let scratch = load(&inputs, &LoadOptions::default(), settings)?;
     let included: HashSet<PathBuf> = scratch
         .sources
@@ -118,6 +129,21 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
                 let file = sources.add(path.clone(), display_name(path), text, None);
                 (file, conf_prefix(path))
             }
+            Input::Found(path) => match read_file(path) {
+                Ok(text) => {
+                    let file = sources.add(path.clone(), display_name(path), text, None);
+                    (file, conf_prefix(path))
+                }
+                Err(err) => {
+                    let file = sources.add(path.clone(), display_name(path), Arc::from([]), None);
+                    tree.load_errors.push(crate::nginx::parser::open_error(
+                        path.clone(),
+                        &err,
+                        Span::new(file, 0, 0),
+                    ));
+                    continue;
+                }
+            },
             Input::Text { name, text } => {
                 let path = PathBuf::from(name);
                 let file =
@@ -134,6 +160,10 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
         version: settings.nginx_version,
         loaded: crate::model::loaded_modules(&tree),
         plus: settings.plus,
+        modules: settings
+            .modules
+            .as_ref()
+            .map(|m| m.iter().copied().collect()),
     };
     let forced = opts.context;
     let contexts: Vec<&'static str> = (0..tree.roots.len())
@@ -170,6 +200,11 @@ fn infer_context(tree: &Tree, root: usize, avail: &Availability, name: &str) -> 
             .any(|(_, d)| main_only(d))
     {
         return "main";
+    }
+    // An empty file (or comments only) is a snippet, not a main configuration missing
+    // its events block; `--context main` makes it one.
+    if tree.flatten(&tree.roots[root].children).next().is_none() {
+        return "http";
     }
     // (allowed, refused) when reading the root's directives in `context`.
     let score = |context: &'static str| -> (i64, i64) {

@@ -31,7 +31,9 @@ fn main() -> ExitCode {
     match proxylint::cli::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("proxylint: error: {err}");
+            // Paths in errors come from the command line or a configuration: any bytes.
+            let err = err.to_string();
+            eprintln!("proxylint: error: {}", proxylint::source::printable(&err));
             ExitCode::from(2)
         }
     }

@@ -30,8 +30,8 @@ pub struct Thresholds {
     pub min_read_timeout_ms: i64,
     /// NGX102: `*_connect_timeout` below this is too low.
     pub min_connect_timeout_ms: i64,
-    /// NGX103: `*_connect_timeout` above this has no effect (the kernel's SYN retries
-    /// give up first).
+    /// NGX103: `*_connect_timeout` above this has no effect (Linux's default SYN
+    /// retries give up after about 127 s).
     pub max_connect_timeout_ms: i64,
     /// NGX104: `*_buffer_size` (and a `*_buffers` buffer) below this is too small.
     pub min_buffer_size: i64,
@@ -49,7 +49,7 @@ impl Default for Thresholds {
         Thresholds {
             min_read_timeout_ms: 10_000,
             min_connect_timeout_ms: 1_000,
-            max_connect_timeout_ms: 75_000,
+            max_connect_timeout_ms: 127_000,
             min_buffer_size: 4096,
             min_worker_connections: 512,
             http_ports: ports.http,
@@ -79,6 +79,9 @@ pub struct Settings {
     /// Files not to lint (as entries) and whose findings are dropped (as includes):
     /// absolute patterns, matched against canonical paths.
     pub exclude: Vec<glob::Pattern>,
+    /// Third-party modules the target nginx has besides what `load_module` loads
+    /// (`--modules`, `modules = [...]`), by module name; `None` when not said.
+    pub modules: Option<Vec<&'static str>>,
 }
 
 impl Default for Settings {
@@ -93,6 +96,7 @@ impl Default for Settings {
             backends: Vec::new(),
             fail_level: Severity::Warning,
             exclude: Vec::new(),
+            modules: None,
         }
     }
 }
@@ -169,6 +173,27 @@ pub fn parse_backend(s: &str) -> Result<String, String> {
         return Err(bad());
     }
     Ok(s.to_string())
+}
+
+/// A `--modules` value or `modules` entry: the third-party modules it names (see
+/// `Grammar::third_party_modules_named`); `none` names none (`--modules none`: the
+/// target nginx has no third-party module).
+pub fn parse_module(s: &str) -> Result<Vec<&'static str>, String> {
+    let g = crate::nginx::grammar::grammar();
+    if s.trim().eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let found = g.third_party_modules_named(s.trim());
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    let names = g.third_party_module_names();
+    let hint = crate::rules::suggest::closest(s, names.iter().map(String::as_str), 0.85, 2)
+        .map_or_else(
+            || format!(" (known: {})", names.join(", ")),
+            |n| format!("; did you mean \"{n}\"?"),
+        );
+    Err(format!("unknown third-party module \"{s}\"{hint}"))
 }
 
 pub fn parse_selector(s: &str) -> Result<String, String> {
@@ -264,6 +289,16 @@ impl FromStr for Bytes {
     }
 }
 
+/// An entry of `modules`.
+struct ModuleNames(Vec<&'static str>);
+
+impl FromStr for ModuleNames {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_module(s).map(ModuleNames)
+    }
+}
+
 /// `[rules]` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -287,6 +322,7 @@ struct FileSettings {
     rules: Option<BTreeMap<Parsed<RuleCode>, Level>>,
     thresholds: Option<FileThresholds>,
     backends: Option<Vec<Parsed<Backend>>>,
+    modules: Option<Vec<Parsed<ModuleNames>>>,
 }
 
 #[derive(Deserialize)]
@@ -359,6 +395,14 @@ impl FileSettings {
         }
         if let Some(backends) = self.backends {
             base.backends = backends.into_iter().map(|Parsed(Backend(b))| b).collect();
+        }
+        if let Some(modules) = self.modules {
+            base.modules = Some(
+                modules
+                    .into_iter()
+                    .flat_map(|Parsed(ModuleNames(m))| m)
+                    .collect(),
+            );
         }
         Ok(base)
     }

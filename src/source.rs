@@ -114,7 +114,8 @@ impl SourceMap {
         Self::default()
     }
 
-    /// Adds a file's content; `name` is what diagnostics show.
+    /// Adds a file's content; `name` is what diagnostics show (made [`printable`]: a
+    /// `--stdin-filename` may hold anything).
     pub fn add(
         &mut self,
         path: PathBuf,
@@ -125,7 +126,7 @@ impl SourceMap {
         let id = FileId(self.files.len() as u32);
         self.files.push(SourceFile {
             path,
-            name,
+            name: printable(&name).into_owned(),
             text,
             included_from,
             line_starts: OnceLock::new(),
@@ -186,12 +187,83 @@ impl SourceMap {
     }
 }
 
-/// Display name for a path: relative to the current directory when below it.
-pub fn display_name(path: &Path) -> String {
-    if let Ok(cwd) = std::env::current_dir()
-        && let Ok(rel) = path.strip_prefix(&cwd)
-    {
-        return rel.display().to_string();
+/// Whether a terminal (or a log viewer) would act on `c` instead of showing it, or show
+/// nothing: C0 controls other than tab and line feed, DEL, C1 controls (U+0080-U+009F:
+/// `CSI` is U+009B), the bidirectional overrides and isolates that reorder what
+/// follows, and zero-width characters (a byte order mark read as part of a name).
+pub fn is_unprintable(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
+/// `text` with every [`is_unprintable`] character written as an escape (`\x1b`,
+/// `\u{9b}`, `\u{202e}`): messages quote the configuration, and a configuration (or a
+/// file name) may hold any byte. Every text printer writes messages, help and file
+/// names through this; JSON and SARIF escape them as JSON (`printer::write_json`).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unprintable) {
+        return std::borrow::Cow::Borrowed(text);
     }
-    path.display().to_string()
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !is_unprintable(c) {
+            out.push(c);
+        } else if c.is_ascii() {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Display name for a path: relative to the current directory when below it, with
+/// bytes that are not UTF-8 written as `\xNN` (a name nginx reads through a glob may be
+/// Latin-1) and [`printable`]'s escapes, so that two files never show the same name
+/// and no name drives the terminal.
+pub fn display_name(path: &Path) -> String {
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .filter(|rel| !rel.as_os_str().is_empty())
+        .unwrap_or(path);
+    let mut out = String::new();
+    for chunk in shown.as_os_str().as_encoded_bytes().utf8_chunks() {
+        out.push_str(&printable(chunk.valid()));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_escapes_what_a_terminal_acts_on() {
+        assert_eq!(
+            printable("a\u{1b}[31mb\u{7}c\rd\u{7f}\u{9b}e\u{202e}f\tg\nh"),
+            "a\\x1b[31mb\\x07c\\x0dd\\x7f\\u{9b}e\\u{202e}f\tg\nh"
+        );
+        assert!(matches!(
+            printable("plain é"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn display_names_escape_invalid_utf8_and_controls() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = Path::new(std::ffi::OsStr::from_bytes(b"/etc/caf\xe9\x1b[0m.conf"));
+        assert_eq!(display_name(path), "/etc/caf\\xe9\\x1b[0m.conf");
+    }
 }

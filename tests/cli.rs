@@ -710,3 +710,218 @@ fn declared_backends_come_from_the_file_and_the_flag() {
         bad.stderr
     );
 }
+
+/// Characters a terminal acts on (other than line breaks and tabs) in `text`.
+fn control_characters(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && !matches!(c, '\n' | '\t'))
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect()
+}
+
+const FORMATS: [&str; 6] = ["full", "concise", "json", "sarif", "github", "checkstyle"];
+
+/// Binary garbage printed 1,004 findings with raw ESC and BEL bytes: it is one finding
+/// now, and no format writes a control character of the input.
+#[test]
+fn binary_garbage_is_one_finding_and_no_format_writes_control_characters() {
+    let dir = tree(&[("garbage.conf", &garbage(20_000))]);
+    let out = isolated(dir.path(), &["--format", "concise", "garbage.conf"]).expect(1);
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("error[NGX001] binary file"),
+        "{}",
+        out.stdout
+    );
+    // A text file whose names hold ESC, BEL, CSI (U+009B) and a bidi override.
+    let hostile = "events {}\nhttp {\n    x\u{1b}[2J\u{7}y on;\n    a\u{9b}b\u{202e}c on;\n}\n";
+    let dir = tree(&[
+        ("hostile.conf", hostile.as_bytes()),
+        ("garbage.conf", &garbage(20_000)),
+    ]);
+    for format in FORMATS {
+        for file in ["hostile.conf", "garbage.conf"] {
+            let out = isolated(dir.path(), &["--format", format, file]).expect(1);
+            let found = control_characters(&out.stdout);
+            assert!(
+                found.is_empty(),
+                "{format} {file} writes {found:?}:\n{}",
+                out.stdout
+            );
+        }
+        let out = isolated(dir.path(), &["--format", format, "hostile.conf"]).expect(1);
+        // JSON keeps the text (escaped as JSON); the others show the escape.
+        let shown = if format == "json" {
+            "\\u001b[2J"
+        } else {
+            "\\x1b[2J"
+        };
+        assert!(out.stdout.contains(shown), "{format}: {}", out.stdout);
+    }
+}
+
+/// A UTF-8 byte order mark gave `unknown directive "events"` with `did you mean
+/// "events"?`. nginx 1.22.1 refuses such a file (`unknown directive "\u{feff}events"`):
+/// so does proxylint, saying why, without the cascade of a missing events block.
+#[test]
+fn utf8_bom_is_named_as_the_cause() {
+    let dir = tree(&[("nginx.conf", b"\xEF\xBB\xBFevents {}\nhttp {}\n")]);
+    let out = isolated(dir.path(), &["--format", "concise", "nginx.conf"]).expect(1);
+    assert_eq!(
+        out.stdout.trim(),
+        "nginx.conf:1:1: error[NGX002] unknown directive \"\\u{feff}events\""
+    );
+    let out = isolated(dir.path(), &["nginx.conf"]).expect(1);
+    assert!(out.stdout.contains("byte order mark"), "{}", out.stdout);
+    assert!(!out.stdout.contains("did you mean"), "{}", out.stdout);
+}
+
+/// A dangling `*.conf` symlink in a directory argument was skipped silently (and so
+/// were symlinked files: sites-enabled/ is links). nginx's `include` of the directory
+/// fails on the dangling one.
+#[test]
+fn symlinks_in_a_directory_argument_are_read_and_a_dangling_one_is_reported() {
+    let dir = tree(&[
+        (
+            "sites-available/app.conf",
+            b"server {\n    listen 8080;\n    listen 8080;\n}\n",
+        ),
+        ("sites-enabled/.keep", b""),
+    ]);
+    let enabled = dir.path().join("sites-enabled");
+    std::os::unix::fs::symlink("../sites-available/app.conf", enabled.join("app.conf"))
+        .expect("symlink");
+    std::os::unix::fs::symlink("../sites-available/gone.conf", enabled.join("gone.conf"))
+        .expect("symlink");
+    let out = isolated(dir.path(), &["--format", "concise", "sites-enabled"]).expect(1);
+    assert!(
+        out.stdout
+            .contains("sites-enabled/app.conf:3:12: error[NGX016]"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("sites-enabled/gone.conf:1:1: error[NGX007] open() ")
+            && out.stdout.contains("failed (2: No such file or directory)"),
+        "{}",
+        out.stdout
+    );
+    let out = isolated(dir.path(), &["sites-enabled"]).expect(1);
+    assert!(
+        out.stdout.contains("dangling symbolic link"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A path argument that is not UTF-8 could not be linted at all; nginx reads it.
+#[test]
+fn path_argument_that_is_not_utf8_is_linted() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.conf");
+    std::fs::write(dir.path().join(name), UNKNOWN).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args(["--isolated", "--format", "concise"])
+        .arg(name)
+        .current_dir(dir.path())
+        .output()
+        .expect("run proxylint");
+    let out = Run::from(out).expect(1);
+    assert_eq!(
+        out.stdout.trim(),
+        "caf\\xe9.conf:2:8: error[NGX002] unknown directive \"bogus\""
+    );
+}
+
+/// A glob include matching a file whose name is not UTF-8 panicked (exit 101) in the
+/// glob crate; nginx includes the file.
+#[test]
+fn glob_include_of_a_file_named_in_latin1_is_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tree(&[(
+        "nginx.conf",
+        b"events {}\nhttp {\n    include conf.d/*.conf;\n}\n",
+    )]);
+    std::fs::create_dir(dir.path().join("conf.d")).expect("mkdir");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.conf");
+    std::fs::write(
+        dir.path().join("conf.d").join(name),
+        "server {\n    listen 8081;\n    listen 8081;\n}\n",
+    )
+    .expect("write");
+    let out = isolated(dir.path(), &["--format", "concise", "nginx.conf"]).expect(1);
+    assert_eq!(
+        out.stdout.trim(),
+        "conf.d/caf\\xe9.conf:3:12: error[NGX016] a duplicate listen 0.0.0.0:8081"
+    );
+}
+
+/// An empty file checked as a main configuration passed; nginx refuses it with
+/// `no "events" section in configuration`. Without --context it is an empty snippet.
+#[test]
+fn empty_file_with_context_main_is_refused() {
+    let dir = tree(&[("empty.conf", b"")]);
+    let out = isolated(
+        dir.path(),
+        &["--format", "concise", "--context", "main", "empty.conf"],
+    )
+    .expect(1);
+    assert_eq!(
+        out.stdout.trim(),
+        "empty.conf:1:1: error[NGX021] no \"events\" section in configuration"
+    );
+    isolated(dir.path(), &["empty.conf"]).expect(0);
+}
+
+/// Past the cap on included files (20,000, a warning) a syntax error passed as clean.
+/// The cap is now 250,000 and reaching it is an error nothing can silence.
+#[test]
+fn included_files_cap_is_an_error_that_cannot_be_silenced() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("d")).expect("mkdir");
+    for i in 0..1000 {
+        std::fs::write(dir.path().join(format!("d/{i}.conf")), "").expect("write");
+    }
+    // 251 globs of 1,000 files: 251,000 included file instances.
+    let main = format!(
+        "# proxylint: disable-file=all\nevents {{}}\nhttp {{\n{}    server {{ listen 80 }}\n}}\n",
+        "    include d/*.conf;\n".repeat(251)
+    );
+    std::fs::write(dir.path().join("nginx.conf"), main).expect("write");
+    let out = isolated(
+        dir.path(),
+        &[
+            "--format",
+            "concise",
+            "--select",
+            "NGX1",
+            "--fail-level",
+            "error",
+            "nginx.conf",
+        ],
+    )
+    .expect(1);
+    assert!(
+        out.stdout
+            .contains("nginx.conf:254:13: error[NGX001] more than 250000 included files"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Errors name paths from the command line: their control characters are escaped too.
+#[test]
+fn error_messages_escape_control_characters_of_paths() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = isolated(dir.path(), &["missing\u{1b}[2J.conf"]).expect(2);
+    assert!(
+        out.stderr.contains("missing\\x1b[2J.conf"),
+        "{}",
+        out.stderr
+    );
+    assert!(control_characters(&out.stderr).is_empty(), "{}", out.stderr);
+}

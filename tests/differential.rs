@@ -35,19 +35,20 @@ mod common;
 // In a directory of its own: a file directly in tests/ would be a test crate.
 #[path = "differential/fixups.rs"]
 mod fixups;
+#[path = "common/nginx.rs"]
+mod nginx_t;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::mutate::{KINDS, Rng, mutate};
 use fixups::Fixups;
+use nginx_t::{find_nginx, modules_dir, nginx_version, run_nginx_t};
 use proxylint::lint::{Input, LoadOptions, check, first_nginx_error, load};
-use proxylint::nginx::grammar::Version;
 use proxylint::settings::Settings;
 
 /// Disagreements that are proxylint's bugs, known and not fixed yet: case id (as the
@@ -114,26 +115,12 @@ const MODULES: &[(&str, &str)] = &[
 const MUTATIONS_PER_CONFIG: u64 = 5;
 /// nginx runs at once: the CI machine has two cores, shared.
 const PARALLEL: usize = 2;
-/// A run of `nginx -t` taking longer than this is killed and fails the test.
-const NGINX_TIMEOUT: Duration = Duration::from_secs(10);
-/// `ulimit -n` for nginx: an include cycle makes nginx recurse until it crashes; with
-/// few file descriptors it stops early with "Too many open files" instead.
-const NGINX_NOFILE: u32 = 256;
 /// The directory nginx-tests' configurations name (their %%TESTDIR%%); rewritten to
 /// the case's prefix, where the files the tests write are copied.
 const NGINX_TESTS_DIR: &str = "/tmp/nginx-test";
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// `nginx` on PATH, or Debian's /usr/sbin/nginx (sbin is not on every user's PATH).
-fn find_nginx() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin")])
-        .map(|dir| dir.join("nginx"))
-        .find(|p| p.is_file())
 }
 
 /// Skips (returns `None`) when a prerequisite is missing, except in CI where that is
@@ -144,12 +131,6 @@ fn prerequisite<T>(found: Option<T>, what: &str) -> Option<T> {
         eprintln!("skipping the differential test: {what}");
     }
     found
-}
-
-/// Output of `nginx -v`/`-V` (nginx prints it on stderr).
-fn nginx_info(nginx: &Path, flag: &str) -> String {
-    let out = Command::new(nginx).arg(flag).output().expect("nginx runs");
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 struct Env {
@@ -167,19 +148,9 @@ fn environment() -> Option<(Env, PathBuf)> {
         "../shared/corpus/nginx is missing",
     )?;
     let nginx = prerequisite(find_nginx(), "nginx is not installed")?;
-    let version = nginx_info(&nginx, "-v");
-    let version: Version = version
-        .trim()
-        .rsplit('/')
-        .next()
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("cannot read the version in {version:?}"));
-    let configure = nginx_info(&nginx, "-V");
-    let modules_dir = configure
-        .split_whitespace()
-        .find_map(|a| a.strip_prefix("--modules-path="))
-        .unwrap_or("/usr/lib/nginx/modules");
+    let version = nginx_version(&nginx);
+    let modules_dir = modules_dir(&nginx);
+    let modules_dir = modules_dir.as_path();
     let mut modules = String::new();
     let mut missing = Vec::new();
     for (so, package) in MODULES {
@@ -457,56 +428,9 @@ fn nginx_verdict(stderr: &str, success: bool, prefix: &Path) -> Verdict {
     }
 }
 
-/// Kills the child when dropped, so that no nginx outlives the test.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
 /// Runs `nginx -t` with its own prefix and error log; returns (stderr, success).
 fn run_nginx(env: &Env, prefix: &Path, main: &Path, out: &Path) -> Result<(String, bool), String> {
-    let stderr_path = out.join("stderr");
-    let stderr = std::fs::File::create(&stderr_path).map_err(|e| e.to_string())?;
-    let child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -n {NGINX_NOFILE} && exec \"$0\" \"$@\""))
-        .arg(&env.nginx)
-        .arg("-t")
-        .arg("-p")
-        .arg(format!("{}/", prefix.display()))
-        .arg("-c")
-        .arg(main)
-        .arg("-e")
-        .arg(out.join("error.log"))
-        .current_dir(prefix)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .map_err(|e| format!("cannot run nginx: {e}"))?;
-    let mut child = KillOnDrop(child);
-    let started = Instant::now();
-    let status = loop {
-        match child.0.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > NGINX_TIMEOUT => {
-                return Err(format!("nginx -t still running after {NGINX_TIMEOUT:?}"));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => return Err(e.to_string()),
-        }
-    };
-    let text = std::fs::read(&stderr_path).map_err(|e| e.to_string())?;
-    Ok((
-        String::from_utf8_lossy(&text).into_owned(),
-        status.success(),
-    ))
+    run_nginx_t(&env.nginx, prefix, main, out)
 }
 
 /// proxylint's verdict on the file, through the library as the CLI runs it.

@@ -42,55 +42,266 @@ fn dynamic_so(module: &str, enable_via: &str) -> Option<&'static str> {
     }
 }
 
-/// Custom set-handlers that refuse a second occurrence in the same block with
-/// "is duplicate" (checked against the real `nginx -t`). Standard slots are derived
-/// from their names in `kind_and_dup`.
-const CUSTOM_DUP_HANDLERS: &[&str] = &[
-    "ngx_http_core_root",
-    "ngx_http_proxy_pass",
-    "ngx_http_fastcgi_pass",
-    "ngx_http_uwsgi_pass",
-    "ngx_http_scgi_pass",
-    "ngx_http_grpc_pass",
-    "ngx_http_memcached_pass",
-    "ngx_stream_proxy_pass",
-    "ngx_http_core_try_files",
-    "ngx_http_upstream_keepalive",
-    "ngx_http_core_resolver",
-    "ngx_stream_core_resolver",
-    "ngx_mail_core_resolver",
-    "ngx_set_user",
-    "ngx_set_worker_processes",
-    "ngx_set_cpu_affinity",
-    "ngx_http_proxy_cache",
-    "ngx_http_fastcgi_cache",
-    "ngx_http_uwsgi_cache",
-    "ngx_http_scgi_cache",
-    "ngx_http_proxy_cache_key",
-    "ngx_http_fastcgi_cache_key",
-    "ngx_http_uwsgi_cache_key",
-    "ngx_http_scgi_cache_key",
-    "ngx_http_proxy_store",
-    "ngx_http_fastcgi_store",
-    "ngx_http_uwsgi_store",
-    "ngx_http_scgi_store",
-    "ngx_http_set_complex_value_slot",
-    "ngx_http_set_complex_value_zero_slot",
-    "ngx_http_set_complex_value_size_slot",
-    "ngx_stream_set_complex_value_slot",
-    "ngx_stream_set_complex_value_zero_slot",
-    "ngx_stream_set_complex_value_size_slot",
-    "ngx_http_upstream_bind_set_slot",
-    "ngx_stream_upstream_bind_set_slot",
-    "ngx_http_types_slot",
-    "ngx_event_connections",
-    "ngx_http_headers_expires",
-    "ngx_events_block",
-    "ngx_http_block",
-    "ngx_stream_block",
-    "ngx_mail_block",
-    "ngx_stream_return",
+/// grammars/nginx/duplicate-handlers.tsv: nginx's set-handlers that return
+/// "is duplicate", found in nginx's source by [`scan_duplicate_handlers`]. Read here so
+/// that every directive row takes its `dup` / `dup-off` flag from its handler.
+const DUPLICATE_HANDLERS: &str = include_str!("../grammars/nginx/duplicate-handlers.tsv");
+
+/// The flag of grammars/README.md for a directive handled by `handler` in release
+/// `release` of [`RELEASES`]: `dup` when nginx refuses any second occurrence in a
+/// block, `dup-off` when it refuses `off` next to another occurrence.
+fn duplicate_flag(handler: &str, release: &str) -> Option<&'static str> {
+    DUPLICATE_HANDLERS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|cols| cols.len() >= 3 && cols[0] == handler)
+        .filter(|cols| parse_version(release) >= parse_version(cols[2]))
+        .and_then(|cols| match cols[1] {
+            "always" => Some("dup"),
+            "off" => Some("dup-off"),
+            _ => None,
+        })
+}
+
+/// The source trees scanned for "is duplicate", with the release label of
+/// [`RELEASES`] each one stands for: the release tags, and the mainline commit the
+/// reference's nginx-directives.tsv was made from.
+const SOURCE_REVISIONS: &[(&str, &str)] = &[
+    ("1.18.0", "release-1.18.0"),
+    ("1.22.1", "release-1.22.1"),
+    ("1.24.0", "release-1.24.0"),
+    ("1.26.3", "release-1.26.3"),
+    ("1.28.3", "release-1.28.3"),
+    ("1.30.4", "release-1.30.4"),
+    ("1.31.0", "3f6f7824d4e2"),
 ];
+
+/// How a handler function treats a second occurrence, read from its C body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Duplicates {
+    /// Its first test, before it looks at the arguments, returns "is duplicate" once
+    /// the directive was set: any second occurrence is refused.
+    Always,
+    /// "is duplicate" only where `off` meets another occurrence (`proxy_redirect off`
+    /// next to another `proxy_redirect`, `mirror off` twice): the test sits in the
+    /// handler's `off` branch or checks for a field `off` set (`== 0`, `== NULL`).
+    Off,
+    /// "is duplicate" depends on other values (the same zone twice in `limit_req`...).
+    Conditional,
+    /// Starts by calling another handler (`rv = ngx_http_set_complex_value_slot(cf,
+    /// cmd, conf);`): refuses what that one refuses.
+    Delegates(String),
+}
+
+/// Classifies a handler body (the lines between its `{` and `}`). nginx's style puts
+/// declarations first, then statements; assignments (`fp = (...) (p + cmd->offset);`,
+/// `value = cf->args->elts;`) may come before the test. The first other statement
+/// decides: an `if` whose block says "is duplicate", testing the stored field (not the
+/// arguments `value[n]`, and not for a turned-off value with `== 0` / `== NULL`).
+fn classify_handler(body: &[&str]) -> Option<Duplicates> {
+    let duplicates = body.iter().any(|l| l.contains("\"is duplicate\""));
+    let is_declaration = |t: &str| {
+        // `type  *name;` or `type *name = init;`: two identifiers before `=` or `;`.
+        let head = t.split(['=', ';']).next().unwrap_or("");
+        head.split_whitespace().count() >= 2
+            && !t.starts_with("if ")
+            && !t.starts_with("if(")
+            && !t.starts_with("return")
+    };
+    let mut i = 0;
+    while i < body.len() {
+        let t = body[i].trim();
+        i += 1;
+        // The Windows branch of `user` only warns; the other platforms' code follows.
+        if t == "#if (NGX_WIN32)" {
+            while i < body.len() && !body[i].starts_with("#else") && !body[i].starts_with("#endif")
+            {
+                i += 1;
+            }
+            continue;
+        }
+        if t.starts_with('#') {
+            continue;
+        }
+        if t.is_empty()
+            || t == "{"
+            || t.starts_with("/*")
+            || t.starts_with('*')
+            || is_declaration(t)
+        {
+            continue;
+        }
+        if let Some((call, _)) = t.split_once("(cf, cmd, conf)") {
+            let callee = call.rsplit([' ', '=']).next().unwrap_or_default();
+            return Some(Duplicates::Delegates(callee.to_string()));
+        }
+        if !duplicates {
+            return None;
+        }
+        let assignment = t
+            .split_once(" = ")
+            .is_some_and(|(lhs, _)| !lhs.contains(' ') && !lhs.contains('('));
+        if assignment {
+            continue;
+        }
+        if !t.starts_with("if (") {
+            return Some(Duplicates::Conditional);
+        }
+        let mut condition = t.to_string();
+        while !condition.trim_end().ends_with('{') && i < body.len() {
+            condition.push(' ');
+            condition.push_str(body[i].trim());
+            i += 1;
+        }
+        // The block of this `if`: up to the line closing it at the same indentation.
+        let indent = body[i - 1].len() - body[i - 1].trim_start().len();
+        let close = " ".repeat(indent) + "}";
+        let block: Vec<&str> = body[i..]
+            .iter()
+            .take_while(|l| !l.starts_with(&close) || l.len() != close.len())
+            .copied()
+            .collect();
+        let reads_args = condition.contains("value[") || condition.contains("cf->args");
+        let turned_off = condition.contains("== 0") || condition.contains("== NULL");
+        let refuses = block.iter().any(|l| l.contains("\"is duplicate\""));
+        let off_branch = |text: &str| text.contains("value[1].data, \"off\") == 0");
+        return Some(match (reads_args, turned_off, refuses) {
+            (false, false, true) => Duplicates::Always,
+            // The first test refuses anything after `off`, or the `off` branch itself
+            // refuses (and nothing else does).
+            (false, true, true) => Duplicates::Off,
+            (true, _, _) if off_branch(&condition) && off_only(&body[i..], indent) => {
+                Duplicates::Off
+            }
+            _ => Duplicates::Conditional,
+        });
+    }
+    duplicates.then_some(Duplicates::Conditional)
+}
+
+/// Whether every "is duplicate" of a handler's remaining lines (starting inside an
+/// `if` block that tests for `off`, indented by `indent`) is in an `off` branch or in a
+/// test for a field `off` set (`== 0`, `== NULL`).
+fn off_only(rest: &[&str], indent: usize) -> bool {
+    let close = " ".repeat(indent) + "}";
+    let mut in_off_branch = true;
+    let mut condition = "";
+    for line in rest {
+        if *line == close {
+            in_off_branch = false;
+        }
+        let t = line.trim();
+        if t.starts_with("if (") {
+            condition = t;
+            in_off_branch = in_off_branch || t.contains("\"off\") == 0");
+        }
+        let off_test = condition.contains("== 0") || condition.contains("== NULL");
+        if t.contains("\"is duplicate\"") && !in_off_branch && !off_test {
+            return false;
+        }
+    }
+    true
+}
+
+/// Every function of one source tree that mentions "is duplicate", classified, with
+/// the file:line of its first "is duplicate".
+fn scan_revision(repo: &Path, rev: &str) -> BTreeMap<String, (Duplicates, String)> {
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed in {}",
+            repo.display()
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let mut found = BTreeMap::new();
+    for file in git(&["ls-tree", "-r", "--name-only", rev, "src"]).lines() {
+        if !file.ends_with(".c") {
+            continue;
+        }
+        let text = git(&["show", &format!("{rev}:{file}")]);
+        let lines: Vec<&str> = text.lines().collect();
+        let mut function: Option<(String, usize)> = None;
+        for (n, line) in lines.iter().enumerate() {
+            // Definitions start in column 0: `name(args...)` after the return type.
+            if let Some((name, _)) = line.split_once('(')
+                && !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                function = Some((name.to_string(), n + 1));
+            }
+            if *line == "}"
+                && let Some((name, start)) = function.take()
+            {
+                let body = &lines[start..n];
+                if let Some(kind) = classify_handler(body) {
+                    let at = body
+                        .iter()
+                        .position(|l| l.contains("\"is duplicate\""))
+                        .map_or(start, |p| start + p + 1);
+                    found.insert(name, (kind, format!("{file}:{at}")));
+                }
+            }
+        }
+    }
+    // A handler that delegates refuses what its callee refuses, and is listed with it.
+    let delegating: Vec<(String, String, String)> = found
+        .iter()
+        .filter_map(|(name, (kind, at))| match kind {
+            Duplicates::Delegates(callee) => Some((name.clone(), callee.clone(), at.clone())),
+            _ => None,
+        })
+        .collect();
+    for (name, callee, at) in delegating {
+        match found.get(&callee).map(|(kind, _)| kind.clone()) {
+            Some(kind @ (Duplicates::Always | Duplicates::Conditional)) => {
+                found.insert(name, (kind, format!("{at}, via {callee}")));
+            }
+            _ => {
+                found.remove(&name);
+            }
+        }
+    }
+    found
+}
+
+/// Scans the nginx source trees of [`SOURCE_REVISIONS`] in the git repository `repo`:
+/// a handler is `always` when every tree that has it refuses any duplicate.
+fn scan_duplicate_handlers(repo: &Path) -> String {
+    // handler -> (kind in the newest tree that has the test, first release, place)
+    let mut handlers: BTreeMap<String, (Duplicates, &str, String)> = BTreeMap::new();
+    for (release, rev) in SOURCE_REVISIONS {
+        for (name, (kind, at)) in scan_revision(repo, rev) {
+            handlers
+                .entry(name)
+                .and_modify(|e| e.0 = kind.clone())
+                .or_insert_with(|| (kind, release, format!("{at} ({rev})")));
+        }
+    }
+    let mut out = String::from(
+        "# Generated by tests/grammar_sync.rs (NGINX_SOURCE=<nginx git repository>) from the\n\
+         # set-handlers of nginx's source trees that return \"is duplicate\"; do not edit.\n\
+         # refuses: always (any second occurrence in a block), off (`off` next to another\n\
+         # occurrence), conditional (other values). since: first release with the test.\n\
+         handler\trefuses\tsince\tsource\n",
+    );
+    for (name, (kind, since, at)) in handlers {
+        let kind = match kind {
+            Duplicates::Always => "always",
+            Duplicates::Off => "off",
+            _ => "conditional",
+        };
+        writeln!(out, "{name}\t{kind}\t{since}\t{at}").expect("write to string");
+    }
+    out
+}
 
 #[derive(Clone, PartialEq, Eq)]
 struct Signature {
@@ -142,7 +353,12 @@ fn read_tsv(path: &Path) -> Vec<BTreeMap<String, String>> {
 
 /// Maps nginx's set-handler (and the extracted value kind) to the validation kind of
 /// grammars/README.md, and tells whether a second occurrence is refused.
-fn kind_and_dup(handler: &str, value_kind: &str, allowed: &str) -> (String, bool) {
+fn kind_and_dup(
+    handler: &str,
+    value_kind: &str,
+    allowed: &str,
+    release: &str,
+) -> (String, Option<&'static str>) {
     let list = allowed.replace(',', "|");
     let kind = match handler {
         "ngx_conf_set_flag_slot" => "flag".to_string(),
@@ -165,21 +381,7 @@ fn kind_and_dup(handler: &str, value_kind: &str, allowed: &str) -> (String, bool
         _ if value_kind.contains("OBSOLETE") => "obsolete".to_string(),
         _ => "custom".to_string(),
     };
-    let standard_dup = matches!(
-        handler,
-        "ngx_conf_set_flag_slot"
-            | "ngx_conf_set_msec_slot"
-            | "ngx_conf_set_sec_slot"
-            | "ngx_conf_set_size_slot"
-            | "ngx_conf_set_off_slot"
-            | "ngx_conf_set_num_slot"
-            | "ngx_conf_set_enum_slot"
-            | "ngx_conf_set_bufs_slot"
-            | "ngx_conf_set_str_slot"
-            | "ngx_conf_set_path_slot"
-            | "ngx_conf_set_access_slot"
-    );
-    (kind, standard_dup || CUSTOM_DUP_HANDLERS.contains(&handler))
+    (kind, duplicate_flag(handler, release))
 }
 
 /// Block directives whose body is data read by the module's own handler, not directives.
@@ -193,7 +395,7 @@ fn raw_body(name: &str) -> bool {
 /// Rows of one sampled source tree, by (directive, module).
 type SourceRows = BTreeMap<(String, String), SourceRow>;
 
-fn source_rows(path: &Path) -> SourceRows {
+fn source_rows(path: &Path, release: &str) -> SourceRows {
     let mut out = BTreeMap::new();
     for r in read_tsv(path) {
         let name = r["directive"].clone();
@@ -203,7 +405,7 @@ fn source_rows(path: &Path) -> SourceRows {
             .collect();
         let contexts = contexts.into_iter().collect::<Vec<_>>().join(",");
         let handler = r["set_handler"].clone();
-        let (kind, dup) = kind_and_dup(&handler, &r["value_kind"], &r["allowed_values"]);
+        let (kind, dup) = kind_and_dup(&handler, &r["value_kind"], &r["allowed_values"], release);
         let mut flags = Vec::new();
         if r["block"] == "yes" {
             flags.push("block");
@@ -211,9 +413,7 @@ fn source_rows(path: &Path) -> SourceRows {
                 flags.push("raw");
             }
         }
-        if dup {
-            flags.push("dup");
-        }
+        flags.extend(dup);
         if r["value_kind"].contains("DEPRECATED") {
             flags.push("deprecated");
         }
@@ -282,7 +482,7 @@ struct Tables {
 fn generate(reference: &Path) -> Tables {
     let samples: Vec<(&str, SourceRows)> = RELEASES
         .iter()
-        .map(|(v, f)| (*v, source_rows(&reference.join(f))))
+        .map(|(v, f)| (*v, source_rows(&reference.join(f), v)))
         .collect();
     let docs = read_tsv(&reference.join("nginx-doc-directives.tsv"));
     let mut appeared: BTreeMap<(String, &str), String> = BTreeMap::new();
@@ -396,4 +596,47 @@ fn grammar_tables_match_reference() {
             "grammars/nginx/{file} is stale: run `UPDATE_GRAMMARS=1 cargo test --test grammar_sync`"
         );
     }
+}
+
+/// The duplicate handlers table must name handlers the reference knows (a misspelt name
+/// would silently drop the `dup` flag of every directive it handles), and, given an
+/// nginx git repository in NGINX_SOURCE, must be what its source says.
+#[test]
+fn duplicate_handlers_match_nginx_source() {
+    let known: BTreeSet<String> = match shared_reference() {
+        Some(reference) => RELEASES
+            .iter()
+            .flat_map(|(_, f)| read_tsv(&reference.join(f)))
+            .map(|r| r["set_handler"].clone())
+            .collect(),
+        None => {
+            eprintln!("skipping: ../shared/reference not found");
+            return;
+        }
+    };
+    for line in DUPLICATE_HANDLERS
+        .lines()
+        .skip_while(|l| l.starts_with('#'))
+        .skip(1)
+    {
+        let handler = line.split('\t').next().unwrap_or_default();
+        assert!(
+            known.contains(handler),
+            "duplicate-handlers.tsv: {handler} is no set-handler of the reference tables"
+        );
+    }
+    let Some(repo) = std::env::var_os("NGINX_SOURCE") else {
+        eprintln!("not rescanning nginx's source: set NGINX_SOURCE to an nginx git repository");
+        return;
+    };
+    let scanned = scan_duplicate_handlers(Path::new(&repo));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("grammars/nginx/duplicate-handlers.tsv");
+    if std::env::var_os("UPDATE_GRAMMARS").is_some() {
+        std::fs::write(&path, scanned).expect("write duplicate-handlers.tsv");
+        return;
+    }
+    assert!(
+        scanned == DUPLICATE_HANDLERS,
+        "grammars/nginx/duplicate-handlers.tsv is stale: run `NGINX_SOURCE=... UPDATE_GRAMMARS=1 cargo test --test grammar_sync`"
+    );
 }

@@ -5,7 +5,8 @@
 //! (`fixtures/rules/<CODE>/snapshots/`).
 //!
 //! A fixture may start with `# fixture: --nginx-version X.Y.Z` (or `--context C`,
-//! `--plus`, `--backend ADDR`, `--ignore CODE`) to lint it with those options.
+//! `--plus`, `--backend ADDR`, `--ignore CODE`, `--modules NAMES`) to lint it with
+//! those options.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,15 @@ fn fixture_options(text: &str) -> (Settings, LoadOptions) {
                 "--plus" => settings.plus = true,
                 "--backend" => {
                     settings.backends.push(words[i + 1].to_string());
+                    i += 1;
+                }
+                "--modules" => {
+                    let names = words[i + 1].split(',');
+                    let modules = names
+                        .map(|n| proxylint::settings::parse_module(n).expect("module"))
+                        .collect::<Vec<_>>()
+                        .concat();
+                    settings.modules = Some(modules);
                     i += 1;
                 }
                 "--ignore" => {

@@ -83,6 +83,8 @@ pub struct Config {
     set_names: HashSet<&'static str>,
     upstream_conflicts: std::sync::OnceLock<Vec<upstreams::Conflict>>,
     index: std::sync::OnceLock<index::Index>,
+    /// The `set` and `map` directives defining each variable (by `$name`), built once.
+    variable_defs: std::sync::OnceLock<HashMap<String, Vec<NodeId>>>,
     /// The context each root file is checked in.
     root_contexts: Vec<&'static str>,
 }
@@ -221,6 +223,7 @@ impl Config {
             set_names,
             upstream_conflicts: std::sync::OnceLock::new(),
             index: std::sync::OnceLock::new(),
+            variable_defs: std::sync::OnceLock::new(),
             root_contexts,
         }
     }
@@ -245,35 +248,84 @@ impl Config {
         None
     }
 
-    /// The literal values a variable (named without `$`) can take when the configuration defines it only
-    /// with `map` blocks and `set` directives whose values have no variables; `None`
-    /// when it comes from anywhere else (a built-in, a request header...).
+    /// The literal values a variable (named without `$`) can take when the configuration
+    /// defines it only with `map` blocks and `set` directives whose values have no
+    /// variables; `None` when it comes from anywhere else (a built-in, a request header...).
     pub fn variable_literals(&self, variable: &str) -> Option<Vec<String>> {
-        let target = format!("${variable}");
+        self.variable_values(variable)
+            .map(|values| values.into_iter().map(|(v, _)| v).collect())
+    }
+
+    /// [`Config::variable_literals`] with the word that gives each value. A `map` whose
+    /// own source has known values gives only the values of the entries those select
+    /// (`map $php_version $pool` with `set $php_version 8.2;`): the others can never be
+    /// the result.
+    pub fn variable_values(&self, variable: &str) -> Option<Vec<(String, Span)>> {
+        self.variable_values_within(variable, 0)
+    }
+
+    fn variable_values_within(&self, variable: &str, depth: usize) -> Option<Vec<(String, Span)>> {
+        // Maps reading maps: a few levels are real; deeper (or a cycle) is unknown.
+        const MAX_DEPTH: usize = 4;
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let defs = self.variable_defs.get_or_init(|| {
+            let mut defs: HashMap<String, Vec<NodeId>> = HashMap::new();
+            for (id, d) in self.directives() {
+                let target = match self.def(id).map(|def| def.name) {
+                    Some("set") => d.arg(0),
+                    Some("map") => d.arg(1),
+                    _ => None,
+                };
+                if let Some(target) = target {
+                    defs.entry(target.to_string()).or_default().push(id);
+                }
+            }
+            defs
+        });
+        let ids = defs.get(&format!("${variable}"))?;
         let mut values = Vec::new();
-        let mut defined = false;
-        for (id, d) in self.directives() {
-            let def_name = self.def(id).map(|def| def.name);
-            match def_name {
-                Some("set") if d.arg(0) == Some(target.as_str()) => {
-                    defined = true;
-                    values.push(d.arg(1)?.to_string());
-                }
-                Some("map") if d.arg(1) == Some(target.as_str()) => {
-                    defined = true;
-                    for (_, entry) in self.body(id) {
-                        match (&*entry.name.value, entry.args.len()) {
-                            ("hostnames" | "volatile", 0) | ("include", 1) => {}
-                            (_, 1) => values.push(entry.args[0].value.to_string()),
-                            _ => {}
-                        }
-                    }
-                }
-                _ => {}
+        for &id in ids {
+            let d = self.tree.directive(id)?;
+            if self.def(id).map(|def| def.name) == Some("set") {
+                let w = d.args.get(1)?;
+                values.push((w.value.to_string(), w.span));
+            } else {
+                values.extend(self.map_values(id, d, depth));
             }
         }
-        let literal = values.iter().all(|v| !crate::nginx::url::has_variables(v));
-        (defined && literal).then_some(values)
+        let literal = values
+            .iter()
+            .all(|(v, _)| !crate::nginx::url::has_variables(v));
+        literal.then_some(values)
+    }
+
+    /// The values a `map` block can give: every entry's, or, when the map's source is
+    /// one variable with known values, those of the entries these select (exact keys
+    /// ignoring case, then regular expressions in order, then `default`).
+    fn map_values(&self, id: NodeId, d: &Directive, depth: usize) -> Vec<(String, Span)> {
+        let entries: Vec<(&str, &crate::nginx::ast::Word)> = self
+            .body(id)
+            .filter(|(_, e)| e.args.len() == 1 && &*e.name.value != "include")
+            .map(|(_, e)| (&*e.name.value, &e.args[0]))
+            .collect();
+        let hostnames = self.body(id).any(|(_, e)| &*e.name.value == "hostnames");
+        let sources = match crate::nginx::url::pieces(d.arg(0).unwrap_or("")).as_slice() {
+            [crate::nginx::url::Piece::Variable(v)] if !hostnames => {
+                self.variable_values_within(v, depth + 1)
+            }
+            _ => None,
+        };
+        let value = |w: &crate::nginx::ast::Word| (w.value.to_string(), w.span);
+        let Some(sources) = sources else {
+            return entries.iter().map(|(_, w)| value(w)).collect();
+        };
+        let mut out = Vec::new();
+        for (source, _) in &sources {
+            out.extend(map_select(&entries, source).into_iter().map(value));
+        }
+        out
     }
 
     /// Whether a `resolver` applies in `scope`.
@@ -456,4 +508,48 @@ pub fn loaded_modules(tree: &Tree) -> Option<HashSet<String>> {
         .map(|path| path.rsplit('/').next().unwrap_or(path).to_string())
         .collect();
     (!loaded.is_empty()).then_some(loaded)
+}
+
+/// The entries of a map that may give its value for `source`: the exact key (ignoring
+/// case, as nginx's map hash does), else the first regular expression that matches,
+/// else `default`. A regular expression proxylint cannot compile may match: it is kept
+/// and the search goes on.
+fn map_select<'a>(
+    entries: &[(&str, &'a crate::nginx::ast::Word)],
+    source: &str,
+) -> Vec<&'a crate::nginx::ast::Word> {
+    let literal_key = |key: &str| key.strip_prefix('\\').unwrap_or(key).to_string();
+    if let Some((_, w)) = entries.iter().find(|(key, _)| {
+        *key != "default" && !key.starts_with('~') && literal_key(key).eq_ignore_ascii_case(source)
+    }) {
+        return vec![w];
+    }
+    let mut out = Vec::new();
+    for (key, w) in entries {
+        let Some(pattern) = key.strip_prefix('~') else {
+            continue;
+        };
+        let (pattern, caseless) = match pattern.strip_prefix('*') {
+            Some(p) => (p, true),
+            None => (pattern, false),
+        };
+        match regex::RegexBuilder::new(pattern)
+            .case_insensitive(caseless)
+            .build()
+        {
+            Ok(re) if re.is_match(source) => {
+                out.push(*w);
+                return out;
+            }
+            Ok(_) => {}
+            Err(_) => out.push(*w),
+        }
+    }
+    out.extend(
+        entries
+            .iter()
+            .filter(|(key, _)| *key == "default")
+            .map(|(_, w)| *w),
+    );
+    out
 }

@@ -142,6 +142,20 @@ pub enum SyntaxErrorKind {
     TooManyNodes {
         limit: usize,
     },
+    /// More included file instances than proxylint reads.
+    TooManyFiles {
+        limit: usize,
+    },
+    /// Binary data (a control byte where text has none) that does not parse: reported
+    /// once for the file instead of error by error.
+    Binary {
+        byte: u8,
+        offset: usize,
+    },
+    /// UTF-16 text (an editor's "Unicode" save): every other byte is NUL to nginx.
+    Utf16 {
+        bom: String,
+    },
 }
 
 impl SyntaxErrorKind {
@@ -173,6 +187,17 @@ impl SyntaxErrorKind {
             SyntaxErrorKind::TooManyNodes { limit } => {
                 format!("more than {limit} directives and comments; proxylint stops reading here")
             }
+            SyntaxErrorKind::Binary { byte, offset } => format!(
+                "binary file, not a text configuration (control byte 0x{byte:02x} at offset {offset}); nginx cannot read it"
+            ),
+            SyntaxErrorKind::Utf16 { bom } => format!(
+                "UTF-16 text (byte order mark {bom}); nginx reads a configuration as ASCII or UTF-8 and cannot read it"
+            ),
+            SyntaxErrorKind::TooManyFiles { limit } => {
+                format!(
+                    "more than {limit} included files; proxylint stops reading includes here, so the rest of the configuration is not checked"
+                )
+            }
             SyntaxErrorKind::TooDeep { limit } => {
                 format!(
                     "blocks nested deeper than {limit} levels; the content below is not checked"
@@ -202,8 +227,6 @@ pub enum LoadErrorKind {
     /// A file that (indirectly) includes itself; `chain` holds the include directives
     /// from the outermost to the one that closes the cycle.
     Cycle { path: PathBuf, chain: Vec<Span> },
-    /// More included file instances than proxylint expands.
-    TooMany { limit: usize },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

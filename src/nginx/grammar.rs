@@ -109,7 +109,11 @@ pub struct DirectiveDef {
     pub block: bool,
     pub raw: bool,
     pub lua: bool,
+    /// nginx refuses a second occurrence in the same block ("is duplicate").
     pub dup: bool,
+    /// nginx refuses `off` next to another occurrence in the same block (and only that:
+    /// `proxy_redirect`, `mirror`...).
+    pub dup_off: bool,
     pub deprecated: bool,
     pub since: Option<Version>,
     pub until: Option<Version>,
@@ -143,6 +147,11 @@ pub struct Availability {
     /// `load_module` line (then every module is assumed present).
     pub loaded: Option<HashSet<String>>,
     pub plus: bool,
+    /// The third-party modules the target nginx has besides what `load_module` loads
+    /// (built in, as in OpenResty, or loaded by a file proxylint does not read): `--modules`.
+    /// `None` when not said; when said, it is the whole list, and a third-party module
+    /// neither in it nor loaded is missing.
+    pub modules: Option<HashSet<&'static str>>,
 }
 
 impl Default for Availability {
@@ -151,6 +160,7 @@ impl Default for Availability {
             version: DEFAULT_VERSION,
             loaded: None,
             plus: false,
+            modules: None,
         }
     }
 }
@@ -235,8 +245,8 @@ impl Grammar {
         if def.plus_only && !avail.plus {
             return Some(Unavailable::Plus { module: def.module });
         }
-        if let (Some(loaded), Some(so)) = (&avail.loaded, def.so)
-            && !loaded.contains(so)
+        if let Some(so) = def.so
+            && self.missing(def.module, so, avail)
         {
             return Some(Unavailable::NotLoaded {
                 module: def.module,
@@ -244,6 +254,61 @@ impl Grammar {
             });
         }
         None
+    }
+
+    /// Whether a module that comes as `so` when dynamic is missing from this nginx: not
+    /// loaded while the configuration loads modules, or a third-party module neither
+    /// loaded nor among the declared `--modules`.
+    fn missing(&self, module: &str, so: &str, avail: &Availability) -> bool {
+        let loaded = avail.loaded.as_ref().is_some_and(|l| l.contains(so));
+        let third_party = self
+            .module(module)
+            .is_some_and(|m| m.origin == Origin::ThirdParty);
+        if third_party && let Some(declared) = &avail.modules {
+            return !loaded && !declared.contains(module);
+        }
+        avail.loaded.is_some() && !loaded
+    }
+
+    /// The third-party modules a user means by `name`: a module's name
+    /// (`ngx_http_headers_more_filter_module`), its .so file, or either without the
+    /// `ngx_`/`http_`/`stream_` prefixes and `_module`/`.so` suffixes, `-` or `_`
+    /// (`headers-more-filter`, `lua`: both the http and the stream module), or a Debian
+    /// package name (`libnginx-mod-http-echo`).
+    pub fn third_party_modules_named(&self, name: &str) -> Vec<&'static str> {
+        let wanted = short_module_name(name);
+        let named = |exact: bool| -> Vec<&'static str> {
+            let fits = |n: &str| {
+                let short = short_module_name(n);
+                short == wanted || (!exact && short.starts_with(&format!("{wanted}_")))
+            };
+            MODULES
+                .iter()
+                .filter(|m| m.origin == Origin::ThirdParty)
+                .filter(|m| fits(m.name) || m.so.is_some_and(fits))
+                .map(|m| m.name)
+                .collect()
+        };
+        // The project's name (`headers-more`, `brotli`, `ndk`) is the start of its
+        // modules' names.
+        let exact = named(true);
+        if exact.is_empty() {
+            named(false)
+        } else {
+            exact
+        }
+    }
+
+    /// The short names of the third-party modules, for suggestions.
+    pub fn third_party_module_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = MODULES
+            .iter()
+            .filter(|m| m.origin == Origin::ThirdParty)
+            .map(|m| short_module_name(m.so.unwrap_or(m.name)))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// nginx's `ngx_conf_handler` lookup: the first available definition allowed in
@@ -355,7 +420,7 @@ impl Grammar {
     }
 
     /// Whether a module is part of this nginx: not a Plus module without `--plus`, and
-    /// loaded when it is dynamic and the configuration loads modules.
+    /// not missing (see [`Grammar::unavailable`]).
     fn module_available(&self, module: &str, avail: &Availability) -> bool {
         let Some(m) = self.module(module) else {
             return true;
@@ -363,10 +428,7 @@ impl Grammar {
         if m.origin == Origin::Plus && !avail.plus {
             return false;
         }
-        match (&avail.loaded, m.so) {
-            (Some(loaded), Some(so)) => loaded.contains(so),
-            _ => true,
-        }
+        m.so.is_none_or(|so| !self.missing(module, so, avail))
     }
 
     /// Names of directives available in `context`, for did-you-mean suggestions.
@@ -379,6 +441,23 @@ impl Grammar {
             .filter(move |d| d.allowed_in(context) && self.unavailable(d, avail).is_none())
             .map(|d| d.name)
     }
+}
+
+/// A module or .so name without what users leave out: `ngx_http_lua_module.so` and
+/// `libnginx-mod-http-lua` are `lua`.
+pub fn short_module_name(name: &str) -> String {
+    let mut n = name.to_ascii_lowercase().replace('-', "_");
+    for suffix in [".so", "_module"] {
+        if let Some(rest) = n.strip_suffix(suffix) {
+            n = rest.to_string();
+        }
+    }
+    for prefix in ["libnginx_mod_", "ngx_", "http_", "stream_", "mail_"] {
+        if let Some(rest) = n.strip_prefix(prefix) {
+            n = rest.to_string();
+        }
+    }
+    n
 }
 
 /// Context of the body of a block proxylint has no table for (an unknown directive):

@@ -20,8 +20,10 @@ use crate::source::{FileId, SourceMap, Span};
 pub const MAX_DEPTH: usize = 100;
 
 /// How many included file instances one run expands (a glob included from many places
-/// can multiply).
-pub const MAX_INCLUDED_FILES: usize = 20_000;
+/// can multiply). Far above real hosting servers (25,000+ virtual host files on one
+/// box); reaching it is an error (NGX001) that nothing can silence, since what is not
+/// read is not checked.
+pub const MAX_INCLUDED_FILES: usize = 250_000;
 
 /// How many directives and comments one run reads. Large generated configurations
 /// (100,000 virtual hosts) stay well below; past it memory, not insight, grows.
@@ -53,6 +55,7 @@ pub struct Loader<'a> {
     included_files: usize,
     reported_too_deep: bool,
     reported_too_many: bool,
+    reported_too_many_files: bool,
 }
 
 struct Frame {
@@ -70,6 +73,19 @@ fn io_reason(err: &std::io::Error) -> String {
     match text.rfind(" (os error ") {
         Some(at) => text[..at].to_string(),
         None => text,
+    }
+}
+
+/// A file that cannot be opened, as nginx reports it (`open() "PATH" failed (2: No
+/// such file or directory)`), at `span`.
+pub fn open_error(path: PathBuf, err: &std::io::Error, span: Span) -> LoadError {
+    LoadError {
+        kind: LoadErrorKind::Open {
+            errno: err.raw_os_error().unwrap_or(0),
+            reason: io_reason(err),
+            path,
+        },
+        span,
     }
 }
 
@@ -114,6 +130,7 @@ impl<'a> Loader<'a> {
             included_files: 0,
             reported_too_deep: false,
             reported_too_many: false,
+            reported_too_many_files: false,
         }
     }
 
@@ -165,8 +182,38 @@ impl<'a> Loader<'a> {
         });
     }
 
-    /// Parses one file; `parent` is the `include` directive that loaded it.
+    /// Parses one file; `parent` is the `include` directive that loaded it. A file that
+    /// looks binary and does not parse is reported once as binary instead of with the
+    /// thousand errors its bytes make.
     fn parse_file(
+        &mut self,
+        file: FileId,
+        parent: Option<NodeId>,
+        body: BodyMode,
+        depth: usize,
+    ) -> Vec<NodeId> {
+        let Some(evidence) = binary_evidence(&self.sources.get(file).text) else {
+            return self.parse_text(file, parent, body, depth);
+        };
+        let before = (
+            self.tree.nodes.len(),
+            self.tree.syntax_errors.len(),
+            self.tree.load_errors.len(),
+        );
+        let children = self.parse_text(file, parent, body, depth);
+        // A text file with a stray control byte (a NUL in a comment) that nginx reads
+        // fine is kept as it is.
+        if self.tree.syntax_errors.len() == before.1 {
+            return children;
+        }
+        self.tree.nodes.truncate(before.0);
+        self.tree.syntax_errors.truncate(before.1);
+        self.tree.load_errors.truncate(before.2);
+        self.syntax_error(evidence, Span::new(file, 0, 0));
+        Vec::new()
+    }
+
+    fn parse_text(
         &mut self,
         file: FileId,
         parent: Option<NodeId>,
@@ -414,12 +461,15 @@ impl<'a> Loader<'a> {
         let mut children = Vec::new();
         for path in self.resolve_include(&pattern, arg_span) {
             if self.included_files >= MAX_INCLUDED_FILES {
-                self.tree.load_errors.push(LoadError {
-                    kind: LoadErrorKind::TooMany {
-                        limit: MAX_INCLUDED_FILES,
-                    },
-                    span: arg_span,
-                });
+                if !self.reported_too_many_files {
+                    self.reported_too_many_files = true;
+                    self.syntax_error(
+                        SyntaxErrorKind::TooManyFiles {
+                            limit: MAX_INCLUDED_FILES,
+                        },
+                        arg_span,
+                    );
+                }
                 break;
             }
             let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
@@ -435,14 +485,7 @@ impl<'a> Loader<'a> {
             let text = match read_file(&path) {
                 Ok(text) => text,
                 Err(err) => {
-                    self.tree.load_errors.push(LoadError {
-                        kind: LoadErrorKind::Open {
-                            errno: err.raw_os_error().unwrap_or(0),
-                            reason: io_reason(&err),
-                            path,
-                        },
-                        span: arg_span,
-                    });
+                    self.tree.load_errors.push(open_error(path, &err, arg_span));
                     // nginx stops reading a glob's files at the first failure.
                     break;
                 }
@@ -468,33 +511,145 @@ impl<'a> Loader<'a> {
         if !pattern.contains(['*', '?', '[']) {
             return vec![full];
         }
-        let options = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: true,
-        };
-        match glob::glob_with(&full.to_string_lossy(), options) {
-            Ok(paths) => {
-                let mut found: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
-                // glob(3) in the C locale sorts bytewise.
-                found.sort_by(|a, b| {
-                    a.as_os_str()
-                        .as_encoded_bytes()
-                        .cmp(b.as_os_str().as_encoded_bytes())
-                });
-                found
-            }
+        match glob_paths(&full) {
+            Ok(found) => found,
             Err(err) => {
                 self.tree.load_errors.push(LoadError {
                     kind: LoadErrorKind::Open {
                         path: full,
                         errno: 0,
-                        reason: format!("invalid pattern: {}", err.msg),
+                        reason: format!("invalid pattern: {err}"),
                     },
                     span,
                 });
                 Vec::new()
             }
         }
+    }
+}
+
+/// Why a file looks like binary data rather than a text configuration: it starts with
+/// a UTF-16 byte order mark, or its first 8 KiB hold a NUL byte or more than one
+/// control character in 32 (text has none but tab, line breaks and form feed).
+fn binary_evidence(text: &[u8]) -> Option<SyntaxErrorKind> {
+    if let Some(bom) = [b"\xFF\xFE", b"\xFE\xFF"]
+        .iter()
+        .find(|b| text.starts_with(&b[..]))
+    {
+        return Some(SyntaxErrorKind::Utf16 {
+            bom: format!("{:02X} {:02X}", bom[0], bom[1]),
+        });
+    }
+    let head = &text[..text.len().min(8192)];
+    let is_control = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f;
+    let controls = head.iter().filter(|&&b| is_control(b)).count();
+    let offset = match memchr::memchr(0, head) {
+        Some(at) => at,
+        None if controls * 32 > head.len() => head.iter().position(|&b| is_control(b))?,
+        None => return None,
+    };
+    Some(SyntaxErrorKind::Binary {
+        byte: head[offset],
+        offset,
+    })
+}
+
+/// The paths matching `pattern` as glob(3) finds them for nginx: component by
+/// component, listing directories with `read_dir` (so a file name that is not UTF-8 is
+/// found like any other: the glob crate's own walk panics on one), `*`, `?` and `[...]`
+/// not matching `/` or a leading dot, every match in the last component (dangling
+/// symlinks and directories too: nginx then fails to read them), sorted bytewise as in
+/// the C locale.
+fn glob_paths(pattern: &Path) -> Result<Vec<PathBuf>, String> {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    let components: Vec<_> = pattern.components().collect();
+    let mut found = vec![PathBuf::new()];
+    for (i, component) in components.iter().enumerate() {
+        let name = component.as_os_str();
+        let text = name.to_string_lossy();
+        if !text.contains(['*', '?', '[']) {
+            found.iter_mut().for_each(|p| p.push(name));
+            continue;
+        }
+        let last = i + 1 == components.len();
+        let matcher = glob::Pattern::new(&text).map_err(|e| e.msg.to_string())?;
+        let mut next = Vec::new();
+        for dir in &found {
+            let listed = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir.as_path()
+            };
+            // glob(3) skips directories it cannot read.
+            let Ok(entries) = std::fs::read_dir(listed) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let entry_name = entry.file_name();
+                // A name that is not UTF-8 is matched with its invalid bytes as U+FFFD:
+                // a wildcard matches them as glob(3) does.
+                if !matcher.matches_with(&entry_name.to_string_lossy(), options) {
+                    continue;
+                }
+                let path = dir.join(&entry_name);
+                if last || path.is_dir() {
+                    next.push(path);
+                }
+            }
+        }
+        found = next;
+    }
+    // Literal components after the last wildcard name files that must exist.
+    found.retain(|p| p.symlink_metadata().is_ok());
+    found.sort_by(|a, b| {
+        a.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.as_os_str().as_encoded_bytes())
+    });
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    /// The glob crate's walk panicked (exit 101) on a file name that is not UTF-8;
+    /// nginx includes such a file.
+    #[test]
+    fn glob_include_finds_a_file_whose_name_is_not_utf8() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let latin1 = dir
+            .path()
+            .join(std::ffi::OsStr::from_bytes(b"caf\xe9.conf"));
+        std::fs::write(&latin1, "").expect("write");
+        std::fs::write(dir.path().join("b.conf"), "").expect("write");
+        std::fs::write(dir.path().join(".hidden.conf"), "").expect("write");
+        std::fs::write(dir.path().join("notes.txt"), "").expect("write");
+        let found = glob_paths(&dir.path().join("*.conf")).expect("glob");
+        assert_eq!(found, vec![dir.path().join("b.conf"), latin1]);
+    }
+
+    #[test]
+    fn glob_include_walks_wildcard_directories() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for site in ["a", "b", "c"] {
+            std::fs::create_dir_all(dir.path().join(site)).expect("mkdir");
+        }
+        std::fs::write(dir.path().join("a/site.conf"), "").expect("write");
+        std::fs::write(dir.path().join("c/site.conf"), "").expect("write");
+        std::fs::write(dir.path().join("d"), "").expect("write");
+        let found = glob_paths(&dir.path().join("*/site.conf")).expect("glob");
+        assert_eq!(
+            found,
+            vec![
+                dir.path().join("a/site.conf"),
+                dir.path().join("c/site.conf")
+            ]
+        );
     }
 }

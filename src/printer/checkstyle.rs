@@ -4,11 +4,13 @@
 use std::io::{self, Write};
 
 use super::{Report, message_with_help};
+use crate::source::printable;
 
 /// Escapes text for an XML attribute. Characters XML 1.0 cannot hold at all (control
 /// characters other than tab and line breaks, which binary input can put in messages)
-/// become U+FFFD.
+/// are written visibly first ([`printable`]).
 fn escape(s: &str) -> String {
+    let s = printable(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -21,7 +23,7 @@ fn escape(s: &str) -> String {
             '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
             '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -65,8 +67,8 @@ mod tests {
     #[test]
     fn escapes_markup_quotes_and_control_characters() {
         assert_eq!(
-            escape("a<b>&\"c\"'\n\u{0}"),
-            "a&lt;b&gt;&amp;&quot;c&quot;&apos;&#10;\u{FFFD}"
+            escape("a<b>&\"c\"'\n\u{0}\u{FFFE}"),
+            "a&lt;b&gt;&amp;&quot;c&quot;&apos;&#10;\\x00\u{FFFD}"
         );
     }
 }

@@ -14,13 +14,13 @@ use miette::{
 
 use super::Report;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::{SourceFile, Span};
+use crate::source::{SourceFile, Span, is_unprintable, printable};
 
 /// Lines of context shown around a span.
 const CONTEXT: usize = 2;
 
-/// Text of a window of a file, with invalid UTF-8 bytes replaced one for one so byte
-/// offsets stay valid.
+/// Text of a window of a file, with invalid UTF-8 bytes and characters a terminal
+/// would act on replaced by `?` byte for byte, so byte offsets stay valid.
 struct Window {
     name: String,
     text: String,
@@ -33,7 +33,15 @@ struct Window {
 fn offset_preserving_text(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
+        let mut chars = chunk.valid().chars().peekable();
+        while let Some(c) = chars.next() {
+            // CRLF line ends stay; a lone CR would move the cursor back over the line.
+            if is_unprintable(c) && !(c == '\r' && chars.peek() == Some(&'\n')) {
+                out.extend(std::iter::repeat_n('?', c.len_utf8()));
+            } else {
+                out.push(c);
+            }
+        }
         out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
     }
     out
@@ -206,7 +214,11 @@ fn adapt(report: &Report, d: &Diagnostic) -> Adapter {
     for l in d.labels.iter().chain(&d.related) {
         if near(l.span) {
             spans.push(l.span);
-            labels.push(labeled(l.span, Some(l.message.clone()), false));
+            labels.push(labeled(
+                l.span,
+                Some(printable(&l.message).into_owned()),
+                false,
+            ));
         } else {
             related.push(note(report, l.span, &l.message));
         }
@@ -217,9 +229,9 @@ fn adapt(report: &Report, d: &Diagnostic) -> Adapter {
     let name = crate::rules::find(d.code).map_or("", |r| r.name);
     Adapter {
         code: format!("{} {name}", d.code).trim_end().to_string(),
-        message: d.message.clone(),
+        message: printable(&d.message).into_owned(),
         severity,
-        help: d.help.clone(),
+        help: d.help.as_deref().map(|h| printable(h).into_owned()),
         source,
         labels,
         related,
@@ -229,6 +241,7 @@ fn adapt(report: &Report, d: &Diagnostic) -> Adapter {
 /// A secondary location shown under the main finding.
 fn note(report: &Report, span: Span, message: &str) -> Adapter {
     let (path, line, col) = report.location(span);
+    let message = printable(message);
     Adapter {
         code: "note".to_string(),
         message: format!("{message} ({path}:{line}:{col})"),

@@ -9,6 +9,7 @@ use std::io::{self, Write};
 
 use super::{Counts, Report, message_with_help, rule_name};
 use crate::diagnostic::Severity;
+use crate::source::printable;
 
 /// Annotations GitHub shows per severity and step.
 const SHOWN_PER_SEVERITY: usize = 10;
@@ -21,9 +22,11 @@ fn command(severity: Severity) -> &'static str {
     }
 }
 
-/// Escapes a command's message (GitHub's `escapeData`).
+/// Escapes a command's message (GitHub's `escapeData`), after writing the characters a
+/// terminal would act on visibly ([`printable`]: the log is shown in a terminal view).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    printable(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -81,7 +84,8 @@ mod tests {
 
     #[test]
     fn data_escapes_percent_and_line_breaks() {
-        assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
+        assert_eq!(escape_data("50% a\nb: c, d"), "50%25 a%0Ab: c, d");
+        assert_eq!(escape_data("a\u{1b}[2Jb\r"), "a\\x1b[2Jb\\x0d");
     }
 
     #[test]

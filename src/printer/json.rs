@@ -101,6 +101,6 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             files: report.files,
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
+    super::write_json(out, &document)?;
     writeln!(out)
 }

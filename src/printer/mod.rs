@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::Config;
-use crate::source::{SourceMap, Span};
+use crate::source::{SourceMap, Span, is_unprintable, printable};
 
 /// Output formats of the lint command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -136,10 +136,71 @@ pub fn rule_name(code: &str) -> &'static str {
 }
 
 /// The message, with the help on a line of its own: for formats with one text field.
+/// Characters a terminal would act on are written visibly ([`printable`]).
 pub fn message_with_help(d: &Diagnostic) -> String {
     match &d.help {
-        Some(help) => format!("{}\nhelp: {help}", d.message),
-        None => d.message.clone(),
+        Some(help) => format!("{}\nhelp: {}", printable(&d.message), printable(help)),
+        None => printable(&d.message).into_owned(),
+    }
+}
+
+/// serde_json's pretty formatter, also escaping as `\uXXXX` what it leaves raw and a
+/// terminal would act on (DEL, C1 controls, bidirectional overrides): the JSON
+/// decodes to the same text, and `cat report.json` cannot drive the terminal.
+struct TerminalSafe(serde_json::ser::PrettyFormatter<'static>);
+
+/// Serializes `value` as pretty JSON through [`TerminalSafe`].
+pub fn write_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    let formatter = TerminalSafe(serde_json::ser::PrettyFormatter::new());
+    let mut ser = serde_json::Serializer::with_formatter(out, formatter);
+    value.serialize(&mut ser).map_err(io::Error::other)
+}
+
+impl serde_json::ser::Formatter for TerminalSafe {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| is_unprintable(c)) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(writer, "\\u{:04x}", unit)?;
+            }
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    // The pretty layout, delegated.
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
     }
 }
 
@@ -147,4 +208,19 @@ pub fn message_with_help(d: &Diagnostic) -> String {
 /// for both.
 pub fn secondary(d: &Diagnostic) -> impl Iterator<Item = &Label> {
     d.labels.iter().chain(&d.related)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_keeps_the_text_but_escapes_c1_and_bidi() {
+        let mut out = Vec::new();
+        write_json(&mut out, &"a\u{1b}b\u{9b}c\u{202e}d").expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert_eq!(text, "\"a\\u001bb\\u009bc\\u202ed\"");
+        let back: String = serde_json::from_str(&text).expect("json");
+        assert_eq!(back, "a\u{1b}b\u{9b}c\u{202e}d");
+    }
 }

@@ -262,7 +262,7 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .collect(),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    super::write_json(out, &log)?;
     writeln!(out)
 }
 

@@ -6,6 +6,7 @@
 
 pub mod meta;
 pub mod nginx;
+pub mod suggest;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;

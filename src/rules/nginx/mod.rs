@@ -23,6 +23,8 @@ pub mod ngx020_invalid_regex;
 pub mod ngx021_missing_required_directive;
 pub mod ngx022_unknown_zone;
 pub mod ngx023_missing_charset_map;
+pub mod ngx024_module_not_loaded;
+pub mod ngx025_link_local_listen;
 pub mod ngx101_upstream_port_mismatch;
 pub mod ngx102_proxy_timeout_too_low;
 pub mod ngx103_connect_timeout_ineffective;
@@ -41,6 +43,7 @@ pub mod ngx115_proxy_loop;
 pub mod ngx116_worker_connections_too_low;
 pub mod ngx117_unused_upstream;
 pub mod ngx118_unknown_upstream_name;
+pub mod ngx119_conflicting_server_name;
 
 use super::Rule;
 
@@ -68,6 +71,8 @@ pub static RULES: &[&Rule] = &[
     &ngx021_missing_required_directive::RULE,
     &ngx022_unknown_zone::RULE,
     &ngx023_missing_charset_map::RULE,
+    &ngx024_module_not_loaded::RULE,
+    &ngx025_link_local_listen::RULE,
     &ngx101_upstream_port_mismatch::RULE,
     &ngx102_proxy_timeout_too_low::RULE,
     &ngx103_connect_timeout_ineffective::RULE,
@@ -86,4 +91,5 @@ pub static RULES: &[&Rule] = &[
     &ngx116_worker_connections_too_low::RULE,
     &ngx117_unused_upstream::RULE,
     &ngx118_unknown_upstream_name::RULE,
+    &ngx119_conflicting_server_name::RULE,
 ];

@@ -2,7 +2,9 @@
 //! Reports text nginx cannot read as a configuration: a missing `;` or `}`, an
 //! unexpected brace, a stray character after a closing quote, a parameter longer than
 //! nginx's 4 KiB read buffer, a block directive written without its `{`, a simple
-//! directive followed by a block.
+//! directive followed by a block. A binary file (or UTF-16 text) that does not parse
+//! is reported once, as such. Also proxylint's own limits (nesting depth, directives,
+//! included files), which it never lets pass silently.
 //!
 //! ## Why is this bad?
 //! `nginx -t` refuses the file and a reload keeps the old configuration running, or a
@@ -85,6 +87,15 @@ fn help(kind: &SyntaxErrorKind) -> Option<&'static str> {
             "this directive opens a block: write `{ ... }` after its parameters"
         }
         SyntaxErrorKind::TooDeep { .. } | SyntaxErrorKind::TooManyNodes { .. } => return None,
+        SyntaxErrorKind::Binary { .. } => {
+            "lint the text configuration: a compiled, compressed (nginx.conf.gz) or corrupted file is not one"
+        }
+        SyntaxErrorKind::Utf16 { .. } => {
+            "save the file as UTF-8 (or ASCII) without a byte order mark"
+        }
+        SyntaxErrorKind::TooManyFiles { .. } => {
+            "no real server comes near this many files: check for a glob that matches far more than meant (`include /var/www/*/*`)"
+        }
     })
 }
 
@@ -106,7 +117,9 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             // Nesting and size beyond proxylint's limits are proxylint's, not nginx's.
             if matches!(
                 e.kind,
-                SyntaxErrorKind::TooDeep { .. } | SyntaxErrorKind::TooManyNodes { .. }
+                SyntaxErrorKind::TooDeep { .. }
+                    | SyntaxErrorKind::TooManyNodes { .. }
+                    | SyntaxErrorKind::TooManyFiles { .. }
             ) {
                 diag
             } else {

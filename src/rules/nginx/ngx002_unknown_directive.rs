@@ -21,10 +21,18 @@
 //! }
 //! ```
 //!
+//! A file saved with a UTF-8 byte order mark (BOM) gets this error on its first
+//! directive (`unknown directive "\u{feff}events"`): nginx reads the BOM's bytes as part
+//! of the name. The help says so.
+//!
 //! ## Exceptions
 //! Third-party modules proxylint has no table for are reported too; when a
 //! configuration has no `load_module` line at all, every module proxylint knows is
-//! assumed present, since the file that loads them may not be part of the check.
+//! assumed present, since the file that loads them may not be part of the check (in a
+//! complete main configuration, NGX024 says which module a third-party directive
+//! needs). Declaring the target's third-party modules (`--modules`, `modules = [...]`)
+//! makes the others unknown here too, and the declared ones known without
+//! `load_module`.
 //!
 //! ## References
 //! - <https://nginx.org/en/docs/dirindex.html>
@@ -32,7 +40,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Config, Resolution};
-use crate::nginx::grammar::{Unavailable, grammar};
+use crate::nginx::grammar::{Origin, Unavailable, grammar};
 use crate::rules::{Check, Rule, ShownPerFile};
 use crate::settings::Settings;
 
@@ -44,20 +52,9 @@ pub const RULE: Rule = Rule {
 };
 
 /// The known directive closest to `name` among `candidates` (the names valid where it
-/// is).
+/// is): a close spelling, or at most two edits.
 fn did_you_mean(name: &str, candidates: &[&'static str]) -> Option<&'static str> {
-    let mut best: Option<(f64, &'static str)> = None;
-    for &candidate in candidates {
-        let score = strsim::jaro_winkler(name, candidate);
-        // Names whose lengths differ by more than two are more than two edits apart.
-        let close = score >= 0.93
-            || (name.chars().count().abs_diff(candidate.len()) <= 2
-                && strsim::levenshtein(name, candidate) <= 2);
-        if close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, candidate));
-        }
-    }
-    best.map(|(_, n)| n)
+    crate::rules::suggest::closest(name, candidates.iter().copied(), 0.93, 2)
 }
 
 fn help(
@@ -79,9 +76,20 @@ fn help(
                 _ => format!("\"{name}\" does not exist in nginx {checked}"),
             })
         }
-        Some(Unavailable::NotLoaded { module, so }) => Some(format!(
-            "\"{name}\" belongs to {module}, a dynamic module: add `load_module modules/{so};` at the top of the main configuration"
-        )),
+        Some(Unavailable::NotLoaded { module, so }) => Some(match &config.avail.modules {
+            Some(_)
+                if grammar()
+                    .module(module)
+                    .is_some_and(|m| m.origin == Origin::ThirdParty) =>
+            {
+                format!(
+                    "\"{name}\" belongs to {module}, a third-party module that is neither loaded nor among the declared --modules: add `load_module modules/{so};` at the top of the main configuration, or the module to --modules (proxylint.toml: modules) if your nginx has it built in"
+                )
+            }
+            _ => format!(
+                "\"{name}\" belongs to {module}, a dynamic module: add `load_module modules/{so};` at the top of the main configuration"
+            ),
+        }),
         Some(Unavailable::Plus { module }) => Some(format!(
             "\"{name}\" is an NGINX Plus directive ({module}); open-source nginx does not have it (use --plus to check for NGINX Plus)"
         )),
@@ -112,7 +120,13 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             d,
             d.name.span,
         );
-        if shown.next_shown(d.name.span.file) {
+        if d.name.span.start == 0 && name.starts_with('\u{feff}') {
+            // Read as part of the first name, the BOM makes a known name unknown; a
+            // did-you-mean would only suggest the same name.
+            diag = diag.with_help(
+                "the file starts with a UTF-8 byte order mark (BOM, bytes EF BB BF, invisible in most editors), which nginx reads as part of this name: save the file as UTF-8 without BOM",
+            );
+        } else if shown.next_shown(d.name.span.file) {
             let hint = suggestions
                 .entry((name.to_string(), info.context))
                 .or_insert_with(|| {

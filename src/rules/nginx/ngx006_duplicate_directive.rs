@@ -1,7 +1,10 @@
 //! ## What it does
 //! Reports a directive set twice in the same block where nginx allows it once
-//! (`proxy_read_timeout`, `proxy_pass`, `root`, `client_max_body_size`...), and `alias`
-//! after `root` (or the reverse) in one location.
+//! (`proxy_read_timeout`, `proxy_pass`, `root`, `try_files`, `charset`, `internal`,
+//! `client_max_body_size`...), `alias` after `root` (or the reverse) in one location,
+//! and `off` next to another occurrence of a directive that may otherwise repeat
+//! (`proxy_redirect`, `proxy_cookie_path`, `mirror`...). The set comes from nginx's
+//! source: every directive whose handler refuses a second occurrence.
 //!
 //! ## Why is this bad?
 //! nginx refuses the configuration with `"x" directive is duplicate`. It usually comes
@@ -27,8 +30,10 @@
 //!
 //! ## Exceptions
 //! Directives that may repeat (`proxy_set_header`, `add_header`, `listen`,
-//! `server_name`...) and the same directive in an outer block (which the inner one
-//! overrides) are fine.
+//! `server_name`, `gzip_types`...) and the same directive in an outer block (which the
+//! inner one overrides) are fine. A duplicate that comes from an included snippet
+//! (`include snippets/fastcgi-php.conf;` already sets `try_files`) counts: nginx reads
+//! the snippet in place.
 //!
 //! ## References
 //! - nginx source: the `"is duplicate"` returns of `ngx_conf_set_*_slot`
@@ -64,11 +69,13 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     // Contexts are 'static strings of the directive table: their addresses identify
     // them and hash faster than their text.
     let mut first: HashMap<(Scope, usize, &str), NodeId> = HashMap::new();
+    // For `dup-off` directives: the first occurrence, and whether one was `off`.
+    let mut off_seen: HashMap<(Scope, usize, &str), bool> = HashMap::new();
     for (id, d) in config.directives() {
         let Some((def, _)) = config.checked_def(id) else {
             continue;
         };
-        if !def.dup {
+        if !def.dup && !def.dup_off {
             continue;
         }
         let key = (
@@ -78,8 +85,19 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         );
         let Some(&earlier) = first.get(&key) else {
             first.insert(key, id);
+            off_seen.insert(key, d.arg(0) == Some("off"));
             continue;
         };
+        if !def.dup {
+            // `off` may not meet another occurrence; other values may repeat.
+            let off = d.arg(0) == Some("off");
+            let seen = off_seen.entry(key).or_default();
+            let refused = off || *seen;
+            *seen |= off;
+            if !refused {
+                continue;
+            }
+        }
         let Some(prev) = config.tree.directive(earlier) else {
             continue;
         };
@@ -92,11 +110,19 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 prev.name.value
             )
         };
+        let help = if prev.name.span.file == d.name.span.file {
+            "remove one of them (an inner block may override an outer one, but a block sets it once)".to_string()
+        } else {
+            format!(
+                "this block sets it twice, here and in {} (nginx reads an included file in place): keep one",
+                config.sources.get(prev.name.span.file).name
+            )
+        };
         out.push(
             config
                 .refusal(RULE.code, message, d, d.name.span)
                 .with_related(prev.name.span, "first set here")
-                .with_help("remove one of them (an inner block may override an outer one, but a block sets it once)"),
+                .with_help(help),
         );
     }
     out.extend(duplicate_zones(config));

@@ -54,22 +54,25 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 } else {
                     format!("open() \"{}\" failed ({errno}: {reason})", path.display())
                 };
-                let help = format!(
-                    "relative include paths resolve against the main configuration's directory ({})",
-                    path.parent().map_or_else(String::new, |p| p.display().to_string())
-                );
+                let dangling = path.is_symlink() && !path.exists();
+                let help = if dangling {
+                    let target = std::fs::read_link(path).unwrap_or_default();
+                    format!(
+                        "a dangling symbolic link (to {}, which does not exist): nginx's `include` of this directory fails on it; remove the link or restore its target",
+                        target.display()
+                    )
+                } else {
+                    format!(
+                        "relative include paths resolve against the main configuration's directory ({})",
+                        path.parent().map_or_else(String::new, |p| p.display().to_string())
+                    )
+                };
                 Some(
                     RULE.diagnostic(message, e.span)
                         .with_help(help)
                         .refused_by_nginx(NginxReport::Here),
                 )
             }
-            LoadErrorKind::TooMany { limit } => Some(Diagnostic::new(
-                RULE.code,
-                Severity::Warning,
-                format!("more than {limit} included files; proxylint stops expanding includes here"),
-                e.span,
-            )),
             LoadErrorKind::Cycle { .. } => None,
         })
         .collect()

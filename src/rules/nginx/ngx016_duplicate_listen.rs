@@ -57,8 +57,10 @@ pub const RULE: Rule = Rule {
     check: Check::Model(check),
 };
 
-/// `listen` parameters that set socket options (nginx's `lsopt.set`).
-const SOCKET_OPTIONS: &[&str] = &[
+/// `listen` parameters that set socket options (nginx's `lsopt.set`); each also makes
+/// nginx bind the address on its own even when a wildcard listen covers its port
+/// (`lsopt.bind`).
+pub const SOCKET_OPTIONS: &[&str] = &[
     "setfib",
     "fastopen",
     "backlog",

@@ -359,12 +359,8 @@ fn suggestion(config: &Config, name: &str, fam: &str, mine: &HashSet<String>) ->
         .filter(|v| !v.prefix)
         .map(|v| v.name)
         .chain(mine.iter().map(String::as_str));
-    let best = candidates
-        .map(|c| (strsim::jaro_winkler(name, c), c))
-        .filter(|(score, _)| *score >= 0.9)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((_, c)) => format!("did you mean ${c}?"),
+    match crate::rules::suggest::closest(name, candidates, 0.9, 0) {
+        Some(c) => format!("did you mean ${c}?"),
         None => "define it with `set`, `map` or another directive that creates variables, or check its spelling and the nginx version".to_string(),
     }
 }

@@ -31,7 +31,9 @@
 //!
 //! ## Exceptions
 //! Files checked as snippets (`--context`, or a context proxylint infers from their
-//! content) need no `events`.
+//! content) need no `events`. An empty file is a snippet unless it is named
+//! `nginx.conf` or checked with `--context main`, which nginx refuses as it refuses
+//! any main configuration without `events`.
 //!
 //! ## References
 //! - <https://nginx.org/en/docs/ngx_core_module.html#events>
@@ -54,12 +56,17 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, root) in config.tree.roots.iter().enumerate() {
         let file = config.sources.get(root.file);
-        let named_main = file.path.file_name().is_some_and(|n| n == "nginx.conf");
-        let has_directives = config.tree.flatten(&root.children).next().is_some();
-        if config.root_context(i) != "main" || !(has_directives || named_main) {
+        if config.root_context(i) != "main" {
             continue;
         }
-        if config.set_here(Scope::Root(i), "events").next().is_none() {
+        // `events` behind a byte order mark is NGX002's unknown directive: nginx stops
+        // there, never missing the block.
+        let bom_events = config
+            .tree
+            .flatten(&root.children)
+            .next()
+            .is_some_and(|(_, d)| d.name.value.strip_prefix('\u{feff}') == Some("events"));
+        if config.set_here(Scope::Root(i), "events").next().is_none() && !bom_events {
             let end = Span::new(root.file, file.text.len(), file.text.len());
             out.push(
                 RULE.diagnostic("no \"events\" section in configuration", end)

@@ -8,7 +8,9 @@
 //! ## Why does this cause 502/504?
 //! When the backend does not answer within `*_read_timeout`, nginx gives up and answers
 //! **504 Gateway Time-out** (`upstream timed out (110: Connection timed out) while reading
-//! response header from upstream`). A report export, a cold cache or a slow query takes
+//! response header from upstream`). `*_send_timeout` limits the other direction: a
+//! backend that stops reading the request (busy workers, a large upload it takes
+//! slowly) for longer fails the same way, `while sending request to upstream`. A report export, a cold cache or a slow query takes
 //! longer than a few seconds often enough; a connect timeout under a second fails as soon
 //! as a SYN is lost and retransmitted (the first retransmission comes after 1 s).
 //!
@@ -65,21 +67,26 @@ pub fn show_ms(ms: i64) -> String {
 
 /// What a timeout directive limits, if it is one this rule knows.
 enum Limit {
-    Response,
+    /// The wait for the backend's response, between two reads.
+    Read,
+    /// Sending the request (and its body) to the backend, between two writes.
+    Send,
+    /// Stream's `proxy_timeout`: the time between two reads or writes, either way.
+    Idle,
     Connect,
 }
 
 fn limit_of(name: &str, context: &str) -> Option<Limit> {
-    // Stream's proxy_timeout limits the time between two reads or writes.
     if name == "proxy_timeout" && context.starts_with("stream") {
-        return Some(Limit::Response);
+        return Some(Limit::Idle);
     }
     let (module, what) = name.split_once('_')?;
     if !TIMEOUT_MODULES.contains(&module) {
         return None;
     }
     match what {
-        "read_timeout" | "send_timeout" => Some(Limit::Response),
+        "read_timeout" => Some(Limit::Read),
+        "send_timeout" => Some(Limit::Send),
         "connect_timeout" => Some(Limit::Connect),
         _ => None,
     }
@@ -98,25 +105,48 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         let Some(ms) = parse_time(&d.args[0].value, false) else {
             continue;
         };
-        let (min, outcome) = match limit {
-            Limit::Response => (
+        let (min, outcome, raise) = match limit {
+            Limit::Read => (
                 t.min_read_timeout_ms,
-                "a backend slower than that gets a 504 Gateway Time-out (\"upstream timed out ... while reading response header from upstream\")",
+                "a backend slower than that to answer gets a 504 Gateway Time-out (\"upstream timed out ... while reading response header from upstream\")",
+                "the slowest legitimate response of this backend (nginx's default is 60s)",
+            ),
+            Limit::Send => (
+                t.min_read_timeout_ms,
+                "a backend that stops reading the request for longer than that (busy, or slow to take a large upload) gets a 504 Gateway Time-out (\"upstream timed out ... while sending request to upstream\")",
+                "the longest pause of this backend while it reads a request body (nginx's default is 60s)",
+            ),
+            Limit::Idle => (
+                t.min_read_timeout_ms,
+                "a connection with no data either way for longer than that is closed (\"upstream timed out ... while proxying connection\")",
+                "the longest idle time of this protocol (nginx's default is 10m)",
             ),
             Limit::Connect => (
                 t.min_connect_timeout_ms,
                 "a single lost SYN (retransmitted after 1s) already fails the connection with a 504",
+                "a few seconds (nginx's default is 60s)",
             ),
         };
         if ms >= min {
             continue;
         }
+        let example = match limit {
+            Limit::Idle => "10m",
+            Limit::Connect => "5s",
+            _ => "60s",
+        };
         out.push(
-            RULE.diagnostic(format!("{} {} is below {}: {outcome}", d.name.value, d.args[0].value, show_ms(min)),
+            RULE.diagnostic(
+                format!(
+                    "{} {} is below {}: {outcome}",
+                    d.name.value,
+                    d.args[0].value,
+                    show_ms(min)
+                ),
                 d.args[0].span,
             )
             .with_help(format!(
-                "raise it to the slowest legitimate response of this backend (nginx's default is 60s), e.g. `{} 60s;`",
+                "raise it to {raise}, e.g. `{} {example};`",
                 d.name.value
             )),
         );

@@ -1,13 +1,16 @@
 //! ## What it does
 //! Reports a `*_connect_timeout` (proxy, fastcgi, uwsgi, scgi, grpc, stream proxy) above
-//! 75 seconds (`max-connect-timeout` in `proxylint.toml`).
+//! 127 seconds (`max-connect-timeout` in `proxylint.toml`).
 //!
 //! ## Why does this cause 502/504?
-//! nginx documents that the connect timeout "cannot usually exceed 75 seconds": the
-//! kernel gives up on an unanswered SYN first (after its SYN retries, about 63 s to 127 s
-//! on Linux), so the configured value never applies. Raising it to wait out a slow
-//! backend does not work; the request still ends in a 502/504, just later, while it
-//! holds a worker connection.
+//! A connect cannot wait longer than the kernel keeps retrying an unanswered SYN. On
+//! Linux that is about 127 s (`net.ipv4.tcp_syn_retries = 6`: retries after 1, 2, 4, 8,
+//! 16, 32 s, then 64 s for the last answer), after which nginx gets `connect() failed
+//! (110: Connection timed out)`: a longer `*_connect_timeout` never fires. (nginx's
+//! documentation says it "cannot usually exceed 75 seconds", the limit of BSD kernels;
+//! on Linux values up to 127 s do take effect, so they are not reported.) Raising it to
+//! wait out a slow backend does not work; the request still ends in a 502/504, just
+//! later, while it holds a worker connection.
 //!
 //! ## Example
 //! ```nginx
@@ -27,7 +30,9 @@
 //! ```
 //!
 //! ## Exceptions
-//! None; a slow backend needs a longer `*_read_timeout`, not a longer connect timeout.
+//! A kernel with more SYN retries (a raised `net.ipv4.tcp_syn_retries`) lets longer
+//! connects through: raise `max-connect-timeout` to match. A slow backend needs a
+//! longer `*_read_timeout`, not a longer connect timeout.
 //!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_connect_timeout>
@@ -67,7 +72,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         }
         out.push(
             RULE.diagnostic(format!(
-                    "{} {} cannot take effect: connects usually cannot last longer than {}",
+                    "{} {} cannot take effect: the kernel gives up on an unanswered SYN after about {} (Linux's default SYN retries)",
                     d.name.value,
                     d.args[0].value,
                     show_ms(max)
@@ -75,7 +80,7 @@ fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
                 d.args[0].span,
             )
             .with_help(format!(
-                "the kernel gives up on the SYN first; use a short {0} (5s-10s) and a longer {module}_read_timeout for slow responses",
+                "connects fail with \"Connection timed out\" before this timeout; use a short {0} (5s-10s) and a longer {module}_read_timeout for slow responses",
                 d.name.value
             )),
         );

@@ -37,17 +37,29 @@
 //! }
 //! ```
 //!
+//! Only sockets nginx can send requests to count: a `*_pass` to the socket, a `server`
+//! of an upstream group some pass names, or a value a `map` (or `set`) can give the
+//! variable of a `*_pass $backend;`. An upstream group left over from the old version
+//! that no pass names and no map value selects receives no traffic, so it is not
+//! reported (NGX117 reports the unused group).
+//!
 //! ## Exceptions
 //! Two PHP versions installed side by side on purpose (one pool per version) are fine:
-//! suppress the finding on the older one.
+//! suppress the finding on the older one. A map entry counts as selectable unless the
+//! map's source has known values (`set $php_version 8.2;`) that pick other entries.
 //!
 //! ## References
 //! - <https://www.php.net/manual/en/install.fpm.configuration.php> (`listen`)
 
+use foldhash::{HashMap, HashSet};
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Config;
+use crate::model::upstreams::Family;
+use crate::nginx::url::{ParseOptions, Piece, host_pieces, parse_addr};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
+use crate::source::Span;
 
 pub const RULE: Rule = Rule {
     code: "NGX107",
@@ -79,54 +91,126 @@ fn shape(path: &str) -> (String, Vec<Vec<u64>>) {
     (shape, versions)
 }
 
+/// Every unix socket nginx can send requests to, with the word naming it, in reading
+/// order: literal passes, servers of the upstream groups a pass can select, and the
+/// values of the variables passes use.
+fn reachable_sockets(config: &Config) -> Vec<(Span, String)> {
+    let index = config.index();
+    let mut sockets = Vec::new();
+    // Group names (family, lower case) a variable pass can give; `None` for a family
+    // whose variable passes can give any name.
+    let mut named: HashMap<Family, Option<HashSet<String>>> = HashMap::default();
+    let socket = |value: &str| {
+        parse_addr(value, ParseOptions::default())
+            .ok()
+            .filter(|a| a.unix)
+            .map(|a| a.host)
+    };
+    for pass in &index.passes {
+        let Some(d) = config.tree.directive(pass.id) else {
+            continue;
+        };
+        if let Some(target) = pass.target.as_ref().filter(|t| t.addr.unix) {
+            sockets.push((d.args[0].span, target.addr.host.clone()));
+        }
+        if !pass.has_variables {
+            continue;
+        }
+        let values = match host_pieces(&pass.value).as_slice() {
+            [Piece::Variable(name)] => config.variable_values(name),
+            _ => None,
+        };
+        let Some(values) = values else {
+            named.insert(pass.family, None);
+            continue;
+        };
+        for (value, span) in values {
+            // `fastcgi_pass $sock;` gives the whole address, `proxy_pass http://$b` a host.
+            if let Some(path) = socket(&value) {
+                sockets.push((span, path));
+            } else if let Some(names) = named
+                .entry(pass.family)
+                .or_insert_with(|| Some(HashSet::default()))
+            {
+                names.insert(value.to_ascii_lowercase());
+            }
+        }
+    }
+    for (i, upstream) in index.upstreams.iter().enumerate() {
+        let selected = index.passes_to(i).next().is_some()
+            || named.get(&upstream.family).is_some_and(|names| {
+                names
+                    .as_ref()
+                    .is_none_or(|n| n.contains(&upstream.name.to_ascii_lowercase()))
+            });
+        if !selected {
+            continue;
+        }
+        for server in upstream.servers.iter().filter(|s| s.addr.unix) {
+            if let Some(d) = config.tree.directive(server.id) {
+                sockets.push((d.args[0].span, server.addr.host.clone()));
+            }
+        }
+    }
+    sockets.sort_by_key(|(span, _)| config.sources.load_order(*span));
+    sockets
+}
+
 fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let sockets = config.index().sockets();
+    let sockets = reachable_sockets(config);
     let declared: Vec<&str> = settings
         .backends
         .iter()
         .filter_map(|b| b.strip_prefix("unix:"))
         .collect();
-    for &(id, addr) in &sockets {
-        let Some(d) = config.tree.directive(id) else {
+    // The newest version of each shape, computed once per distinct path: comparing
+    // every socket with every other was quadratic (25,000 sites: 5 s).
+    let mut shapes: HashMap<&str, (String, Vec<Vec<u64>>)> = HashMap::default();
+    for (_, path) in &sockets {
+        shapes.entry(path.as_str()).or_insert_with(|| shape(path));
+    }
+    let mut newest: HashMap<&str, (&Vec<Vec<u64>>, Span, &str)> = HashMap::default();
+    for (span, path) in &sockets {
+        let (form, version) = &shapes[path.as_str()];
+        if version.is_empty() {
             continue;
-        };
-        let path = addr.host.as_str();
-        let span = d.args[0].span;
-        if !declared.is_empty() && !declared.contains(&path) {
+        }
+        let entry = newest
+            .entry(form.as_str())
+            .or_insert((version, *span, path.as_str()));
+        if version > entry.0 {
+            *entry = (version, *span, path.as_str());
+        }
+    }
+    for (span, path) in &sockets {
+        if !declared.is_empty() && !declared.contains(&path.as_str()) {
             let closest = declared
                 .iter()
                 .min_by_key(|c| strsim::levenshtein(c, path))
                 .copied()
                 .unwrap_or_default();
             out.push(
-                RULE.diagnostic(format!("no declared backend listens on unix:{path}"), span)
+                RULE.diagnostic(format!("no declared backend listens on unix:{path}"), *span)
                     .with_help(format!("did you mean unix:{closest}?")),
             );
             continue;
         }
-        // The newest version of the same socket used elsewhere.
-        let (mine, my_version) = shape(path);
-        let newer = sockets
-            .iter()
-            .filter(|(_, other)| other.host != path)
-            .map(|(other_id, other)| (*other_id, other, shape(&other.host)))
-            .filter(|(_, _, (s, v))| !my_version.is_empty() && *s == mine && *v > my_version)
-            .max_by(|a, b| a.2.1.cmp(&b.2.1));
-        let Some((other_id, other, _)) = newer else {
+        let (form, version) = &shapes[path.as_str()];
+        let Some(&(newer_version, newer_span, newer)) = newest.get(form.as_str()) else {
             continue;
         };
-        let Some(od) = config.tree.directive(other_id) else {
+        if version.is_empty() || newer_version <= version {
             continue;
-        };
+        }
         out.push(
-            RULE.diagnostic(format!("socket {path} looks like an older version of {}, also used here", other.host),
-                span,
+            RULE.diagnostic(
+                format!("socket {path} looks like an older version of {newer}, also used here"),
+                *span,
             )
-            .with_related(od.args[0].span, "the newer socket")
+            .with_related(newer_span, "the newer socket")
             .with_help(format!(
-                "after an upgrade only one of them exists (check `ls -l {path} {}`); point both at the running backend",
-                other.host
+                "after an upgrade only one of them exists (check `ls -l {path} {newer}`); point both at the running backend"
             )),
         );
     }

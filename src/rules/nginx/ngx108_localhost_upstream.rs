@@ -2,12 +2,18 @@
 //! Reports `localhost` as the host of a `*_pass` target or of an upstream `server`.
 //!
 //! ## Why does this cause 502/504?
-//! `localhost` resolves to both `::1` and `127.0.0.1`, and nginx uses every address:
-//! it tries `[::1]` first (or round-robins between them). A backend that listens on
-//! IPv4 only (Node, Flask and Docker port mappings often do) refuses the IPv6 attempts:
-//! `connect() failed (111: Connection refused) while connecting to upstream, upstream:
-//! "http://[::1]:3000/"`, intermittent **502 Bad Gateway**, and `no live upstreams`
-//! once the IPv6 peer is marked down.
+//! `localhost` resolves to both `::1` and `127.0.0.1`, and nginx uses every address as a
+//! peer, round-robin. A backend that listens on IPv4 only (Node, Flask and Docker port
+//! mappings often do) refuses the `::1` attempts: nginx logs `connect() failed (111:
+//! Connection refused) while connecting to upstream, upstream: "http://[::1]:3000/"` and
+//! retries the request on `127.0.0.1` (`proxy_next_upstream error`), so the client
+//! usually gets its answer, later. What it costs: an error log full of refused
+//! connects that hides the real cause of the next outage, an extra connect on the
+//! requests that try `::1` first, and, once `max_fails` attempts fail within
+//! `fail_timeout`, the `::1` peer marked down. The client sees a **502 Bad Gateway**
+//! when the retry is not made (`proxy_next_upstream off`, `proxy_next_upstream_tries
+//! 1`) or the IPv4 peer fails too, and waits up to `proxy_connect_timeout` (then a
+//! 504) when a firewall drops IPv6 instead of refusing it.
 //!
 //! ## Example
 //! ```nginx
@@ -53,7 +59,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         };
         let fixed = d.args[0].value.replacen(&addr.host, "127.0.0.1", 1);
         out.push(
-            RULE.diagnostic("\"localhost\" resolves to ::1 and 127.0.0.1: a backend listening on IPv4 only refuses the IPv6 attempts (intermittent 502)",
+            RULE.diagnostic("\"localhost\" resolves to ::1 and 127.0.0.1: a backend listening on IPv4 only refuses the ::1 attempts, which nginx logs as errors and retries on 127.0.0.1 (added latency; ::1 is marked down after max_fails)",
                 d.args[0].span,
             )
             .with_help(format!("write the address the backend listens on: `{fixed}`")),

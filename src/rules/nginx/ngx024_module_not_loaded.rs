@@ -1,0 +1,129 @@
+//! ## What it does
+//! Reports, in a complete main configuration that loads no module (no `load_module`
+//! line) and without declared modules (`--modules`), a directive of a third-party module
+//! (`more_set_headers`, `upload_progress`, `set_random`, `lua_shared_dict`...), naming
+//! the module it needs. Once per module and file.
+//!
+//! ## Why is this bad?
+//! A stock nginx does not know these directives: `nginx -t` refuses the configuration
+//! with `unknown directive "more_set_headers"`, unless the module is compiled in (as in
+//! OpenResty or a custom build) or loaded by a file proxylint did not read. proxylint
+//! cannot tell which, so this is information: say which third-party modules your nginx
+//! has (`--modules headers-more-filter`, `modules = [...]` in proxylint.toml) and the
+//! check becomes exact (their directives accepted, any other an unknown directive).
+//!
+//! ## Example
+//! ```nginx
+//! events {}
+//! http {
+//!     server {
+//!         listen 80;
+//!         more_set_headers "Server: edge";
+//!     }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! load_module modules/ngx_http_headers_more_filter_module.so;
+//! events {}
+//! http {
+//!     server {
+//!         listen 80;
+//!         more_set_headers "Server: edge";
+//!     }
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! Snippets (a site file, a file checked with `--context http`) are not reported: the
+//! main configuration that includes them may load the module. A main configuration with
+//! `load_module` lines gets NGX002 for a module it does not load.
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/ngx_core_module.html#load_module>
+//! - <https://nginx.org/en/docs/njs/install.html> (modules packaged separately)
+
+use foldhash::{HashMap, HashMapExt};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Config, Scope};
+use crate::nginx::grammar::{Origin, grammar, short_module_name};
+use crate::rules::{Check, Rule};
+use crate::settings::Settings;
+use crate::source::FileId;
+
+pub const RULE: Rule = Rule {
+    code: "NGX024",
+    name: "module-not-loaded",
+    severity: Severity::Info,
+    check: Check::Model(check),
+};
+
+/// The root file a scope belongs to.
+fn root_of(config: &Config, mut scope: Scope) -> usize {
+    loop {
+        match scope {
+            Scope::Root(i) => return i,
+            Scope::Block(_) => match config.outer(scope) {
+                Some(outer) => scope = outer,
+                None => return 0,
+            },
+        }
+    }
+}
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    if config.avail.loaded.is_some() || config.avail.modules.is_some() {
+        return Vec::new();
+    }
+    let g = grammar();
+    // (file, module) -> (first directive, how many)
+    let mut uses: HashMap<(FileId, &'static str), (crate::nginx::ast::NodeId, usize)> =
+        HashMap::new();
+    let mut order = Vec::new();
+    for (id, d) in config.directives() {
+        let Some(def) = config.def(id) else { continue };
+        let Some(so) = def.so else { continue };
+        if !g
+            .module(def.module)
+            .is_some_and(|m| m.origin == Origin::ThirdParty)
+        {
+            continue;
+        }
+        if config.root_context(root_of(config, config.scope(id))) != "main" {
+            continue;
+        }
+        let key = (d.name.span.file, def.module);
+        let entry = uses.entry(key).or_insert_with(|| {
+            order.push((key, so));
+            (id, 0)
+        });
+        entry.1 += 1;
+    }
+    let mut out = Vec::new();
+    for (key, so) in order {
+        let (id, count) = uses[&key];
+        let Some(d) = config.tree.directive(id) else {
+            continue;
+        };
+        let more = match count {
+            1 => String::new(),
+            n => format!(" (and {} more of its directives in this file)", n - 1),
+        };
+        let short = short_module_name(so).replace('_', "-");
+        out.push(
+            RULE.diagnostic(
+                format!(
+                    "\"{}\" needs the third-party module {}, which this configuration does not load: nginx refuses it as an unknown directive unless the module is built in{more}",
+                    d.name.value, key.1
+                ),
+                d.name.span,
+            )
+            .with_help(format!(
+                "add `load_module modules/{so};` at the top of the main configuration; if your nginx has the module built in (OpenResty, a custom build), say so with `--modules {short}` (proxylint.toml: modules = [\"{short}\"])"
+            )),
+        );
+    }
+    out
+}

@@ -1,0 +1,190 @@
+//! ## What it does
+//! Reports a `server_name` that an earlier server block listening on the same address
+//! and port already has: nginx warns `conflicting server name "example.com" on
+//! 0.0.0.0:80, ignored`. Names compare as nginx's server name hash does: ignoring
+//! case, `.example.com` standing for both `example.com` and `*.example.com`, and two
+//! servers without `server_name` both having the name `""`.
+//!
+//! ## Why does this cause 502/504?
+//! Only the first server block gets the requests for that name; the second one's
+//! locations, certificates and `proxy_pass` are never used for it. After a site file
+//! is copied to make a new site, or an old one is left enabled, requests go to the
+//! old backend: a 502/504 or a wrong site, while the new block looks right. nginx only
+//! warns, on start and reload, without a line number.
+//!
+//! ## Example
+//! ```nginx
+//! server {
+//!     listen 80;
+//!     server_name app.example.com;
+//!     location / {
+//!         proxy_pass http://127.0.0.1:3000;
+//!     }
+//! }
+//! server {
+//!     listen 80;
+//!     server_name app.example.com;
+//!     location / {
+//!         proxy_pass http://127.0.0.1:4000;
+//!     }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! server {
+//!     listen 80;
+//!     server_name app.example.com;
+//!     location / {
+//!         proxy_pass http://127.0.0.1:4000;
+//!     }
+//! }
+//! ```
+//!
+//! ## Exceptions
+//! Regular-expression names are not compared (nginx tries them in order); the same name
+//! on different addresses or ports does not conflict, and neither does a name repeated
+//! within a server block that is alone on its address.
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/http/server_names.html>
+//! - <https://nginx.org/en/docs/http/request_processing.html>
+
+use foldhash::{HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::index::address_text;
+use crate::model::{Config, Scope};
+use crate::nginx::ast::NodeId;
+use crate::rules::{Check, Rule};
+use crate::settings::Settings;
+use crate::source::Span;
+
+pub const RULE: Rule = Rule {
+    code: "NGX119",
+    name: "conflicting-server-name",
+    severity: Severity::Warning,
+    check: Check::Model(check),
+};
+
+/// The keys a server name takes in nginx's hash (`ngx_hash_add_key` with wildcards):
+/// exact names, `*.`-prefixed ones in the head table, `.*`-suffixed in the tail table;
+/// `.example.com` takes both `example.com` and `*.example.com`. Regular expressions
+/// and invalid wildcards take none.
+fn keys(name: &str) -> Vec<(u8, String)> {
+    const EXACT: u8 = 0;
+    const HEAD: u8 = 1;
+    const TAIL: u8 = 2;
+    let name = name.to_ascii_lowercase();
+    if name.starts_with('~') {
+        return Vec::new();
+    }
+    if let Some(rest) = name.strip_prefix("*.") {
+        return if rest.contains('*') {
+            Vec::new()
+        } else {
+            vec![(HEAD, rest.to_string())]
+        };
+    }
+    if let Some(rest) = name.strip_suffix(".*") {
+        return if rest.contains('*') {
+            Vec::new()
+        } else {
+            vec![(TAIL, rest.to_string())]
+        };
+    }
+    if name.contains('*') {
+        return Vec::new();
+    }
+    if let Some(rest) = name.strip_prefix('.') {
+        return vec![(EXACT, rest.to_string()), (HEAD, rest.to_string())];
+    }
+    vec![(EXACT, name)]
+}
+
+/// A server block's names with their words; `""` (at the block's name) without any.
+fn names(config: &Config, server: NodeId) -> Vec<(String, Span)> {
+    let mut out: Vec<(String, Span)> = config
+        .set_here(Scope::Block(server), "server_name")
+        .filter_map(|id| config.tree.directive(id))
+        .flat_map(|d| d.args.iter().map(|w| (w.value.to_string(), w.span)))
+        .collect();
+    if out.is_empty()
+        && let Some(d) = config.tree.directive(server)
+    {
+        out.push((String::new(), d.name.span));
+    }
+    out
+}
+
+fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+    // Server blocks per listen address, in reading order (nginx's `addr->servers`).
+    let mut by_address: HashMap<String, Vec<NodeId>> = HashMap::default();
+    let mut order = Vec::new();
+    for server in &config.index().servers {
+        let mut addresses: Vec<String> = server
+            .listens
+            .iter()
+            .map(|l| {
+                let port = l.addr.port.or(Some(80));
+                address_text(&l.addr.host, port, l.addr.unix)
+                    .unwrap_or_else(|| format!("{}:{}", l.addr.host, port.unwrap_or(80)))
+            })
+            .collect();
+        if server.listens.is_empty() {
+            addresses.push("0.0.0.0:80".to_string());
+        }
+        addresses.dedup();
+        for address in addresses {
+            let servers = by_address.entry(address.clone()).or_insert_with(|| {
+                order.push(address);
+                Vec::new()
+            });
+            if servers.last() != Some(&server.id) {
+                servers.push(server.id);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for address in order {
+        let servers = &by_address[&address];
+        // nginx builds the name hash only for addresses shared by servers.
+        if servers.len() < 2 {
+            continue;
+        }
+        let mut taken: HashMap<(u8, String), Span> = HashMap::default();
+        for &server in servers {
+            let mut reported: HashSet<Span> = HashSet::default();
+            for (name, span) in names(config, server) {
+                let keys = keys(&name);
+                if let Some(first) = keys.iter().find_map(|k| taken.get(k)).copied() {
+                    if reported.insert(span) {
+                        out.push(conflict(&name, &address, span, first));
+                    }
+                    continue;
+                }
+                for key in keys {
+                    taken.insert(key, span);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn conflict(name: &str, address: &str, span: Span, first: Span) -> Diagnostic {
+    let shown = if name.is_empty() {
+        "\"\" (a server without server_name)".to_string()
+    } else {
+        format!("\"{}\"", name.to_ascii_lowercase())
+    };
+    RULE.diagnostic(
+        format!(
+            "conflicting server name \"{}\" on {address}, ignored: requests for {shown} go to the server that has it first",
+            name.to_ascii_lowercase()
+        ),
+        span,
+    )
+    .with_related(first, "the server that gets these requests")
+    .with_help("remove the name from one of the servers (or disable the old site), or listen on another address or port")
+}
