@@ -112,13 +112,14 @@ impl Classifier {
                 })
                 .flatten()
         });
-        found.map(|i| {
+        // A row without a cause names a line that is known not to be an upstream failure.
+        found.and_then(|i| {
             let rule = &self.catalogue.rules[i];
-            Verdict {
-                cause: rule.cause,
+            rule.cause.map(|cause| Verdict {
+                cause,
                 role: rule.role,
                 rule: i,
-            }
+            })
         })
     }
 
@@ -132,6 +133,7 @@ impl Classifier {
     pub fn stem_is_known(&self, server: Server, code: &str, message: &str) -> bool {
         self.catalogue.rules.iter().any(|r| {
             r.server == server
+                && r.cause.is_some()
                 && r.code == code
                 && (r.stem_text != "*" || !r.code.is_empty())
                 && r.stem.is_match(message)
@@ -149,7 +151,9 @@ fn rule_matches(rule: &Rule, rec: &Record<'_>, scheme: Scheme<'_>) -> bool {
         SchemeSel::Tcp => !scheme.unix,
         SchemeSel::Scheme(s) => scheme.url_scheme == s,
     };
-    scheme_ok && rule.action.is_match(rec.action) && rule.stem.is_match(rec.message)
+    let action_ok =
+        rule.action.is_match(rec.action) || (rec.cut && rule.action.is_cut_match(rec.action));
+    scheme_ok && action_ok && rule.stem.is_match(rec.message)
 }
 
 /// The upstream's URL scheme and whether it is a unix socket.
@@ -164,10 +168,13 @@ pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
             .message
             .starts_with("FastCGI: failed to connect to server \"/")
         || names_unix_socket(rec.message);
-    let url_scheme = if url_scheme.is_empty() {
-        apache_function_scheme(rec.message)
-    } else {
+    let url_scheme = if !url_scheme.is_empty() {
         url_scheme
+    } else if rec.module == "ssl" && !rec.upstream.is_empty() {
+        // mod_ssl logs the backend connection as `[remote addr]`: TLS to the upstream.
+        "https"
+    } else {
+        apache_function_scheme(rec.message)
     };
     Scheme { url_scheme, unix }
 }

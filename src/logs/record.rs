@@ -4,9 +4,14 @@
 //! run at millions of lines per second. Recognised headers: nginx
 //! (`2024/05/01 12:00:00 [error] 12#12: *5 ...`), Apache 2.4 (default and common
 //! `ErrorLogFormat` variants), Apache 2.2, and nginx's `nginx: [emerg] ...` startup lines. A
-//! header is also found behind a docker / kubernetes / syslog / journald prefix; a line with
-//! no header at all is a pasted fragment whose message is still classified.
+//! header is also found behind a docker / kubernetes / syslog / journald prefix. Lines pasted
+//! into issues and chats are read like the records they were cut from: a header that lost
+//! its date (`[error] 7#7: *1 ...`, `error] 7#7: ...`, `[proxy:error] [pid 1] ...`), quote
+//! marks, prompts and emphasis around the line, an ellipsis where it was cut; a line with
+//! no header at all is a fragment whose message is still classified. errno numbers are
+//! read in the table of the system that wrote them (grammars/logs/errno.tsv).
 
+use super::catalogue::{APR_OS_START_SYSERR, ErrnoTable};
 use super::text;
 
 /// Which server's log syntax a record was written in.
@@ -60,6 +65,9 @@ pub struct Record<'a> {
     pub referrer: &'a str,
     /// A second record glued onto this line without a newline (empty if none).
     pub glued: &'a str,
+    /// The pasted line was cut (it ends in an ellipsis): its `while ...` action may be the
+    /// start of a longer one.
+    pub cut: bool,
 }
 
 /// Parses one line. Never fails: a line without a recognisable header is a fragment.
@@ -68,20 +76,24 @@ pub fn parse(line: &str) -> Record<'_> {
     // One record, filled in place by the parsers below: returning records (~330 bytes)
     // through each layer showed as memcpy in profiles.
     let mut rec = Record::default();
-    let mut at = line;
+    if parse_header(line, &mut rec) {
+        return rec;
+    }
     // A prefix may hide the header; each candidate that fails moves the search forward.
-    loop {
-        if parse_header(at, &mut rec) {
+    // What the prefix opened (a backtick, `**`, a quote) is closed at the end of the line.
+    let mut from = 0;
+    let mut end = line.len();
+    while let Some(start) = find_header(&line[from..end]).filter(|&s| s > 0) {
+        from += start;
+        let (body, cut) = strip_paste_marks(&line[..from], &line[from..end]);
+        end = from + body.len();
+        rec.cut = cut;
+        if parse_header(body, &mut rec) {
             return rec;
         }
-        match find_header(at) {
-            Some(start) if start > 0 => at = &at[start..],
-            _ => {
-                parse_fragment(line, &mut rec);
-                return rec;
-            }
-        }
     }
+    parse_headerless(line, &mut rec);
+    rec
 }
 
 /// `line` without its trailing `\r` and `\n` bytes.
@@ -208,7 +220,15 @@ fn parse_nginx<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     if !is_nginx_level(level) {
         return false;
     }
-    let mut rest = &rest[close + 2..];
+    nginx_after_level(&rest[close + 2..], 0, rec);
+    rec.format = Some(Format::Nginx);
+    rec.time = datetime_at_fixed_offsets(b);
+    rec.level = level;
+    true
+}
+
+/// What follows nginx's `[level] `: `PID#TID: `, `*CID ` and the message.
+fn nginx_after_level<'a>(mut rest: &'a str, glue_from: usize, rec: &mut Record<'a>) {
     if let Some((pid, tid, after)) = nginx_pid_tid(rest) {
         rec.pid = Some(pid);
         rec.tid = Some(tid);
@@ -224,11 +244,7 @@ fn parse_nginx<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
             rest = &after[end + 1..];
         }
     }
-    nginx_message(rest, 0, rec);
-    rec.format = Some(Format::Nginx);
-    rec.time = datetime_at_fixed_offsets(b);
-    rec.level = level;
-    true
+    nginx_message(rest, glue_from, rec);
 }
 
 /// `PID#TID: ` before the message: up to the first `": "`, split at the first `#`, both
@@ -282,7 +298,7 @@ fn nginx_message<'a>(text: &'a str, glue_from: usize, rec: &mut Record<'a>) {
         Some(i) => (&body[..i], &body[i + 7..]),
         None => (body, ""),
     };
-    let (message, errno) = split_errno(body);
+    let (message, errno) = split_errno(body, rec.cut);
     rec.message = message;
     rec.errno = errno;
     rec.action = action;
@@ -293,25 +309,37 @@ fn nginx_message<'a>(text: &'a str, glue_from: usize, rec: &mut Record<'a>) {
     parse_nginx_context(ctx, rec);
 }
 
-/// `( NNN: text)` at the end of the body.
-fn split_errno(body: &str) -> (&str, Option<u32>) {
-    if body.ends_with(')')
+/// ` (NNN: text)` at the end of the body, the number read as Linux's (see [`ErrnoTable`]).
+/// In a cut line the parenthesis may be left open (`(111: Connection ref`).
+fn split_errno(body: &str, cut: bool) -> (&str, Option<u32>) {
+    let closed = body.ends_with(')');
+    if (closed || cut)
         && let Some(open) = text::rfind_at(body, " (", 1)
     {
         let inner = &body[open + 2..];
         let n = inner.bytes().take_while(u8::is_ascii_digit).count();
-        if n > 0 && n < 10 && inner[n..].starts_with(": ") {
-            return (&body[..open], text::parse_u32(&inner[..n]));
+        let text_end = inner.len() - usize::from(closed);
+        if n > 0
+            && n < 10
+            && inner[n..].starts_with(": ")
+            && (closed || text::find_byte(b')', inner.as_bytes()).is_none())
+            && let Some(number) = text::parse_u32(&inner[..n])
+        {
+            let message = &body[..open];
+            let kevent = message.starts_with("kevent() ");
+            let errno = ErrnoTable::get().to_linux(number, &inner[n + 2..text_end], kevent);
+            return (message, Some(errno));
         }
     }
     (body, None)
 }
 
 /// nginx context starts at the first `, client: ` (http, stream), or else the first
-/// `, resolver: `, or else the first `, upstream: `: one pass over the commas finds all three.
+/// `, resolver: `, or else the first `, upstream: `, or else the first `, server: ` (the
+/// syslog server of `while logging to syslog`): one pass over the commas finds them all.
 fn split_context(text: &str) -> (&str, &str) {
     let b = text.as_bytes();
-    let (mut resolver, mut upstream) = (None, None);
+    let (mut resolver, mut upstream, mut server) = (None, None, None);
     // The first comma is usually the context's, past the message: memchr's long stride.
     for i in memchr::memchr_iter(b',', b) {
         let at = &b[i..];
@@ -324,8 +352,11 @@ fn split_context(text: &str) -> (&str, &str) {
         if upstream.is_none() && at.starts_with(b", upstream: ") {
             upstream = Some(i);
         }
+        if server.is_none() && at.starts_with(b", server: ") {
+            server = Some(i);
+        }
     }
-    match resolver.or(upstream) {
+    match resolver.or(upstream).or(server) {
         Some(i) => (&text[..i], &text[i..]),
         None => (text, ""),
     }
@@ -489,9 +520,18 @@ fn parse_apache<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     let Some((len, time)) = apache_time_len(line.as_bytes()) else {
         return false;
     };
-    rec.format = Some(Format::Apache);
+    if !apache_fields(line[len..].trim_start(), rec) {
+        return false;
+    }
     rec.time = time;
-    let mut rest = line[len..].trim_start();
+    true
+}
+
+/// Fills the empty `rec` from what follows Apache's time bracket: the bracketed fields
+/// (one of them the level) and the body. When there is no level, returns false and leaves
+/// `rec` empty.
+fn apache_fields<'a>(mut rest: &'a str, rec: &mut Record<'a>) -> bool {
+    rec.format = Some(Format::Apache);
     let mut content_start = None;
     // The bracketed fields of the header, in whatever order the ErrorLogFormat has them.
     while rest.starts_with('[') {
@@ -511,11 +551,11 @@ fn parse_apache<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
             rec.module = level.0;
             rec.level = level.1;
             content_start.get_or_insert(after);
-        } else if let Some(c) = inner
-            .strip_prefix("client ")
-            .or_else(|| inner.strip_prefix("remote "))
-        {
+        } else if let Some(c) = inner.strip_prefix("client ") {
             rec.client = c;
+        } else if let Some(backend) = inner.strip_prefix("remote ") {
+            // httpd writes `[remote addr]` for a connection it opened: the backend's.
+            rec.upstream = backend;
         } else {
             break;
         }
@@ -523,7 +563,10 @@ fn parse_apache<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     }
     if rec.level.is_empty() {
         // Not a header after all: `rec` goes back to empty for the next candidate.
-        *rec = Record::default();
+        *rec = Record {
+            cut: rec.cut,
+            ..Record::default()
+        };
         return false;
     }
     rec.content = content_start.unwrap_or(rest);
@@ -576,18 +619,24 @@ fn skip_source_location(rest: &str) -> &str {
     rest
 }
 
-/// `(111)Connection refused: ` or `(EAI 2)Name or service not known: `.
+/// `(111)Connection refused: `, `(EAI 2)Name or service not known: ` or Windows'
+/// `(OS 10061)No connection could be made ...  : `. An errno is read as Linux's (see
+/// [`ErrnoTable`]); APR's own statuses (70007, 20014...) are the same everywhere.
 fn apache_status(rest: &str) -> Option<(u32, &str)> {
     let inner = rest.strip_prefix('(')?;
     let close = text::find_byte(b')', inner.as_bytes())?;
     let num = &inner[..close];
+    let after = &inner[close + 1..];
+    let colon = text::find2(after, *b": ")?;
     let status = if let Some(eai) = num.strip_prefix("EAI ") {
         670_000 + text::parse_u32(eai)?
     } else {
-        text::parse_u32(num)?
+        let n = match num.strip_prefix("OS ") {
+            Some(os) => APR_OS_START_SYSERR.checked_add(text::parse_u32(os)?)?,
+            None => text::parse_u32(num)?,
+        };
+        ErrnoTable::get().to_linux(n, &after[..colon], false)
     };
-    let after = &inner[close + 1..];
-    let colon = text::find2(after, *b": ")?;
     Some((status, &after[colon + 2..]))
 }
 
@@ -604,10 +653,141 @@ fn split_ah_code(rest: &str) -> Option<(&str, &str)> {
     Some((&rest[..2 + n], &rest[2 + n + 2..]))
 }
 
+/// A line without a dated header: pasted, it may have lost the date but kept the rest of
+/// the header, and gained marks around it. Fills the empty `rec`.
+fn parse_headerless<'a>(line: &'a str, rec: &mut Record<'a>) {
+    let (start, kind) = match find_dateless(line) {
+        Some((start, kind)) => (start, Some(kind)),
+        None => (paste_lead_len(line), None),
+    };
+    let (body, cut) = strip_paste_marks(&line[..start], &line[start..]);
+    rec.cut = cut;
+    match kind {
+        Some(Dateless::Nginx { level, after }) => {
+            nginx_after_level(body.get(after..).unwrap_or(""), 0, rec);
+            rec.format = Some(Format::Nginx);
+            rec.level = level;
+        }
+        Some(Dateless::Apache) if apache_fields(body, rec) => {}
+        Some(Dateless::Level { level, after }) => {
+            parse_fragment(body.get(after..).unwrap_or(""), rec);
+            rec.level = level;
+        }
+        _ => parse_fragment(body, rec),
+    }
+}
+
+/// A header without its date, found by [`find_dateless`]; offsets are from its start.
+enum Dateless<'a> {
+    /// `[error] 7#7: `, `error] 7#7: `, `[error] *5 `: `after` is where `7#7` starts.
+    Nginx { level: &'a str, after: usize },
+    /// `[proxy:error] `, `[error] [client ...`: the bracketed fields start here.
+    Apache,
+    /// `[error] ` before a message that does not say which server wrote it.
+    Level { level: &'a str, after: usize },
+}
+
+/// Where a header that lost its date starts, within the first 160 bytes (a prompt, a quote
+/// mark, a cut date may come before it).
+fn find_dateless(line: &str) -> Option<(usize, Dateless<'_>)> {
+    let b = line.as_bytes();
+    let limit = b.len().min(160);
+    for close in memchr::memchr_iter(b']', &b[..limit]) {
+        if b.get(close + 1) != Some(&b' ') {
+            continue;
+        }
+        let word_start = b[..close]
+            .iter()
+            .rposition(|c| {
+                !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b':')
+            })
+            .map_or(0, |p| p + 1);
+        let bracketed = word_start > 0 && b[word_start - 1] == b'[';
+        let word = &line[word_start..close];
+        let rest = &line[close + 2..];
+        let start = word_start - usize::from(bracketed);
+        let after = close + 2 - start;
+        if word.contains(':') {
+            if bracketed && apache_level(word).is_some() {
+                return Some((start, Dateless::Apache));
+            }
+            continue;
+        }
+        if bracketed && rest.starts_with('[') && apache_level(word).is_some() {
+            return Some((start, Dateless::Apache));
+        }
+        if !is_nginx_level(word) {
+            continue;
+        }
+        let conn = rest
+            .strip_prefix('*')
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+        if conn || nginx_pid_tid(rest).is_some() {
+            return Some((start, Dateless::Nginx { level: word, after }));
+        }
+        if bracketed {
+            return Some((start, Dateless::Level { level: word, after }));
+        }
+    }
+    None
+}
+
+/// Length of what pasting puts before a fragment: indentation, quote marks (`>`, `|`),
+/// emphasis and code marks, list bullets, a shell prompt (`$ `, `# `).
+fn paste_lead_len(line: &str) -> usize {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'>' | b'|' | b'`' | b'\'' | b'"' | b'_' | b'-' | b'+' => i += 1,
+            // `*5 connect() ...` keeps its connection number.
+            b'*' if !b.get(i + 1).is_some_and(u8::is_ascii_digit) => i += 1,
+            b'$' | b'#' if b.get(i + 1) == Some(&b' ') => i += 2,
+            _ => break,
+        }
+    }
+    i
+}
+
+/// `body` without what pasting added after it: the closing half of the code marks,
+/// emphasis and quotes `prefix` opened, `cat -e`'s `$`, and an ellipsis where the line was
+/// cut (then the bool is true).
+fn strip_paste_marks<'a>(prefix: &str, body: &'a str) -> (&'a str, bool) {
+    let mut s = body;
+    let mut cut = false;
+    // A quote closes once: `host: "x""` keeps the value's own quote.
+    let mut quotes = [b'\'', b'"'].map(|q| prefix.as_bytes().contains(&q));
+    loop {
+        let before = s.len();
+        s = s.trim_end_matches([' ', '\t']);
+        if let Some(r) = s.strip_suffix("...").or_else(|| s.strip_suffix('…')) {
+            s = r;
+            cut = true;
+        }
+        s = s.trim_end_matches(['`', '*', '$']);
+        for (q, open) in [b'\'', b'"'].iter().zip(quotes.iter_mut()) {
+            if *open && s.as_bytes().last() == Some(q) {
+                s = &s[..s.len() - 1];
+                *open = false;
+            }
+        }
+        if s.len() == before {
+            return (s, cut);
+        }
+    }
+}
+
 /// A headerless line: nginx-looking message (errno/while/context) unless it carries an AH
-/// code. Fills the empty `rec`.
+/// code or an APR status. Fills the empty `rec`.
 fn parse_fragment<'a>(line: &'a str, rec: &mut Record<'a>) {
     let trimmed = line.trim_start();
+    if apache_status(trimmed).is_some() {
+        // `(104)Connection reset by peer: mod_fcgid: ...`: an Apache body without header.
+        rec.format = Some(Format::Fragment);
+        rec.content = trimmed;
+        apache_body(trimmed, rec);
+        return;
+    }
     if let Some(i) = text::find_at(trimmed, "AH", 1) {
         let cand = &trimmed[i..];
         if split_ah_code(cand).is_some() {
@@ -625,7 +805,7 @@ fn parse_fragment<'a>(line: &'a str, rec: &mut Record<'a>) {
     // A header at the very start of a fragment is one that failed to parse (a level glued to
     // the message): taking it for a glued record would hand the same text back to `parse`
     // forever.
-    nginx_message(trimmed, 1, rec);
+    nginx_after_level(trimmed, 1, rec);
     rec.format = Some(Format::Fragment);
 }
 
