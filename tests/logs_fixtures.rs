@@ -1,6 +1,7 @@
 //! The committed fixtures through the binary: every upstream-related line of each fixture
-//! gets one of the causes fixtures/logs/expected.tsv lists for it, and every cause of the
-//! taxonomy is exercised by some real-looking line.
+//! gets one of the causes fixtures/logs/expected.tsv lists for it, every line of
+//! fixtures/logs/lines.tsv gets its own cause (or none), and every cause of the taxonomy is
+//! exercised by some real-looking line.
 
 mod logs_common;
 
@@ -9,6 +10,75 @@ use std::fs;
 
 use logs_common::{check_file, expected, fixtures_dir, ndjson};
 use proxylint::logs::catalogue::Catalogue;
+use proxylint::logs::classify::Classifier;
+use proxylint::logs::record;
+
+/// The rows of fixtures/logs/lines.tsv: (line number in the table, cause or `None`, line).
+fn line_table() -> Vec<(usize, Option<String>, String)> {
+    let text = fs::read_to_string(fixtures_dir().join("lines.tsv")).expect("lines.tsv");
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|(i, l)| {
+            let (cause, line) = l.split_once('\t').expect("lines.tsv: cause<TAB>line");
+            let cause = (cause != "-").then(|| cause.to_owned());
+            (i + 1, cause, line.to_owned())
+        })
+        .collect()
+}
+
+/// Pasted lines (issue 7, item 9), client-side TLS (item 10), other systems' errno tables
+/// and Apache 2.2 / mod_fcgid / mod_fastcgi wordings (item 11): each line of lines.tsv,
+/// classified alone by the library, gets the cause of the table.
+#[test]
+fn pasted_and_foreign_lines_get_the_cause_of_the_full_record() {
+    let c = Classifier::default();
+    let cat = c.catalogue();
+    let table = line_table();
+    assert!(table.len() >= 60, "lines.tsv lost rows: {}", table.len());
+    let problems: Vec<String> = table
+        .iter()
+        .filter_map(|(n, want, line)| {
+            let got = c
+                .classify(&record::parse(line))
+                .map(|v| cat.cause(v.cause).id.clone());
+            (got != *want).then(|| format!("lines.tsv:{n}: got {got:?}, want {want:?}: {line}"))
+        })
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// The same lines read as one log by the binary (verdict cache, correlation, printers).
+#[test]
+fn pasted_and_foreign_lines_get_their_causes_through_the_binary() {
+    let table = line_table();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("pasted.log");
+    let text: Vec<&str> = table.iter().map(|(_, _, l)| l.as_str()).collect();
+    fs::write(&log, text.join("\n") + "\n").expect("write log");
+    let records = ndjson(&log);
+    let mut problems = Vec::new();
+    for r in &records {
+        let line = r.get("line").and_then(|v| v.as_u64()).expect("line") as usize;
+        let (n, want, _) = &table[line - 1];
+        let got = r.get("cause").and_then(|c| c.as_str());
+        if got != want.as_deref() {
+            problems.push(format!("lines.tsv:{n}: got {got:?}, want {want:?}"));
+        }
+    }
+    assert_eq!(records.len(), table.len(), "one record per line");
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
 
 #[test]
 fn every_fixture_line_gets_its_expected_cause() {

@@ -76,6 +76,16 @@ pub fn parse(line: &str) -> Record<'_> {
     // One record, filled in place by the parsers below: returning records (~330 bytes)
     // through each layer showed as memcpy in profiles.
     let mut rec = Record::default();
+    // A pasted line may end in marks (`cat -e`'s `$`, a code mark, an ellipsis); one byte
+    // tells the rare line that does from the others.
+    let line = match line.as_bytes().last() {
+        Some(b' ' | b'\t' | b'.' | b'`' | b'*' | b'$' | 0xA6) => {
+            let (body, cut) = strip_paste_marks("", line);
+            rec.cut = cut;
+            body
+        }
+        _ => line,
+    };
     if parse_header(line, &mut rec) {
         return rec;
     }
@@ -87,7 +97,7 @@ pub fn parse(line: &str) -> Record<'_> {
         from += start;
         let (body, cut) = strip_paste_marks(&line[..from], &line[from..end]);
         end = from + body.len();
-        rec.cut = cut;
+        rec.cut |= cut;
         if parse_header(body, &mut rec) {
             return rec;
         }
@@ -661,7 +671,7 @@ fn parse_headerless<'a>(line: &'a str, rec: &mut Record<'a>) {
         None => (paste_lead_len(line), None),
     };
     let (body, cut) = strip_paste_marks(&line[..start], &line[start..]);
-    rec.cut = cut;
+    rec.cut |= cut;
     match kind {
         Some(Dateless::Nginx { level, after }) => {
             nginx_after_level(body.get(after..).unwrap_or(""), 0, rec);
