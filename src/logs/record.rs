@@ -68,6 +68,9 @@ pub struct Record<'a> {
     /// The pasted line was cut (it ends in an ellipsis): its `while ...` action may be the
     /// start of a longer one.
     pub cut: bool,
+    /// `file:line` of the nginx configuration being read when the line was logged (start,
+    /// reload, `nginx -t`): no client request was involved. Empty for request-time lines.
+    pub config: &'a str,
 }
 
 /// Parses one line. Never fails: a line without a recognisable header is a fragment.
@@ -308,6 +311,14 @@ fn nginx_message<'a>(text: &'a str, glue_from: usize, rec: &mut Record<'a>) {
         Some(i) => (&body[..i], &body[i + 7..]),
         None => (body, ""),
     };
+    // What nginx logs while reading its configuration has no request context.
+    let body = if ctx.is_empty() {
+        let (body, config) = split_config_ref(body);
+        rec.config = config;
+        body
+    } else {
+        body
+    };
     let (message, errno) = split_errno(body, rec.cut);
     rec.message = message;
     rec.errno = errno;
@@ -317,6 +328,28 @@ fn nginx_message<'a>(text: &'a str, glue_from: usize, rec: &mut Record<'a>) {
     rec.content = body_with_action;
     rec.glued = &text[text_end..];
     parse_nginx_context(ctx, rec);
+}
+
+/// ` in /etc/nginx/conf.d/a.conf:3`, which nginx appends to what it logs while reading its
+/// configuration (after the errno, if any): the body without it, and `file:line`.
+fn split_config_ref(body: &str) -> (&str, &str) {
+    let b = body.as_bytes();
+    if !b.last().is_some_and(u8::is_ascii_digit) {
+        return (body, "");
+    }
+    let Some(colon) = memchr::memrchr(b':', b) else {
+        return (body, "");
+    };
+    let Some(at) = text::rfind_at(&body[..colon], " in ", 1) else {
+        return (body, "");
+    };
+    let file = &body[at + 4..colon];
+    let line_ok = b[colon + 1..].iter().all(u8::is_ascii_digit);
+    if line_ok && (file.contains('/') || file.contains('\\') || file.ends_with(".conf")) {
+        (&body[..at], &body[at + 4..])
+    } else {
+        (body, "")
+    }
 }
 
 /// ` (NNN: text)` at the end of the body, the number read as Linux's (see [`ErrnoTable`]).
@@ -978,6 +1011,107 @@ mod tests {
                 "{rest:?}"
             );
         }
+    }
+
+    #[test]
+    fn dateless_headers_keep_their_fields() {
+        for line in [
+            "[error] 7#8: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 1",
+            "error] 7#8: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 1",
+            "'**[error] 7#8: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 1**'",
+            "> 12:00:00 [error] 7#8: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 1",
+        ] {
+            let r = parse(line);
+            assert_eq!(r.format, Some(Format::Nginx), "{line}");
+            assert_eq!(
+                (r.level, r.pid, r.tid, r.conn),
+                ("error", Some(7), Some(8), Some(9))
+            );
+            assert_eq!(
+                (r.message, r.errno),
+                ("connect() failed", Some(111)),
+                "{line}"
+            );
+            assert_eq!(r.client, "1", "{line}");
+            assert_eq!(r.time, None);
+        }
+        let r = parse("> [proxy:error] [pid 5:tid 6] (111)Connection refused: AH00957: HTTP: x");
+        assert_eq!(r.format, Some(Format::Apache));
+        assert_eq!((r.pid, r.errno, r.code), (Some(5), Some(111), "AH00957"));
+    }
+
+    #[test]
+    fn a_quote_opened_before_the_line_closes_once() {
+        let r = parse(
+            "\"2024/05/01 12:00:03 [error] 1#1: *7 no live upstreams while connecting to upstream, client: 1, host: \"x\"\"",
+        );
+        assert_eq!(r.host, "x");
+        let r =
+            parse("2024/05/01 12:00:03 [error] 1#1: *7 no live upstreams, client: 1, host: \"x\"$");
+        assert_eq!(r.host, "x");
+    }
+
+    #[test]
+    fn a_cut_line_keeps_its_open_errno_and_says_it_was_cut() {
+        let r = parse("[error] 7#7: *10 connect() failed (111: Connection ref…");
+        assert!(r.cut);
+        assert_eq!((r.message, r.errno), ("connect() failed", Some(111)));
+        // Uncut, an open parenthesis is part of the message.
+        let r = parse("[error] 7#7: *10 connect() failed (111: Connection ref");
+        assert!(!r.cut);
+        assert_eq!(r.errno, None);
+    }
+
+    #[test]
+    fn errno_of_other_systems_is_read_as_linux() {
+        let r = parse(
+            "2024/05/01 12:00:03 [error] 1#100: *7 kevent() reported that connect() failed (61: Connection refused) while connecting to upstream, client: 1",
+        );
+        assert_eq!(r.errno, Some(111));
+        let r = parse(
+            "[Sun May 05 10:00:00.1 2024] [proxy:error] [pid 1:tid 2] (OS 10061)No connection could be made because the target machine actively refused it.  : AH00957: HTTP: attempt to connect to 127.0.0.1:8080 (localhost) failed",
+        );
+        assert_eq!((r.errno, r.code), (Some(111), "AH00957"));
+        assert!(r.message.starts_with("HTTP: attempt"));
+    }
+
+    #[test]
+    fn syslog_server_is_context_not_action() {
+        let r = parse(
+            "2024/05/01 12:00:03 [error] 25#25: connect() failed (2: No such file or directory) while logging to syslog, server: unix:/dev/log",
+        );
+        assert_eq!(r.action, "logging to syslog");
+        assert_eq!(r.server, "unix:/dev/log");
+    }
+
+    #[test]
+    fn apache_remote_is_the_backend_connection() {
+        let r = parse(
+            "[Sun May 05 10:00:00.1 2024] [ssl:error] [pid 1:tid 2] [remote 10.0.0.9:443] AH02039: Certificate Verification: Error (18): self-signed certificate",
+        );
+        assert_eq!((r.upstream, r.client), ("10.0.0.9:443", ""));
+    }
+
+    #[test]
+    fn configuration_reference_is_split_off() {
+        let r = parse(
+            "2024/05/01 12:00:03 [emerg] 1#1: host not found in upstream \"backend\" in /etc/nginx/conf.d/default.conf:2",
+        );
+        assert_eq!(r.message, "host not found in upstream \"backend\"");
+        assert_eq!(r.config, "/etc/nginx/conf.d/default.conf:2");
+        let r = parse(
+            "nginx: [emerg] open() \"/etc/nginx/x.conf\" failed (2: No such file or directory) in /etc/nginx/nginx.conf:12",
+        );
+        assert_eq!(
+            (r.message, r.errno),
+            ("open() \"/etc/nginx/x.conf\" failed", Some(2))
+        );
+        assert_eq!(r.config, "/etc/nginx/nginx.conf:12");
+        // Request-time lines carry context, never a configuration reference.
+        let r = parse(
+            "2024/05/01 12:00:03 [error] 1#1: *1 upstream sent invalid status in 1:2, client: 1",
+        );
+        assert_eq!(r.config, "");
     }
 
     #[test]
