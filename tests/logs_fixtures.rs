@@ -134,3 +134,32 @@ fn every_cause_has_real_looking_lines() {
         "causes without a fixture line: {missing:?}"
     );
 }
+
+/// `[emerg] host not found in upstream` refuses a start or reload: no client saw a 502. The
+/// same message at `[error]` gets the same cause, and the clusters say no request was
+/// involved; a request-time DNS failure of the same host stays apart, with its 502.
+#[test]
+fn config_time_lines_are_refusals_not_502s() {
+    let path = fixtures_dir().join("samples/config-refusal.log");
+    let out = logs_common::proxylint(&["--format", "json", path.to_str().expect("utf-8")]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let clusters = json["clusters"].as_array().expect("clusters");
+    let dns: Vec<&serde_json::Value> = clusters
+        .iter()
+        .filter(|c| c["cause"] == "dns-failure")
+        .collect();
+    assert_eq!(dns.len(), 1, "{clusters:?}");
+    assert_eq!(dns[0]["count"], 3);
+    assert_eq!(dns[0]["config_time"], true);
+    assert!(dns[0]["status"].is_null());
+    let resolver = clusters
+        .iter()
+        .find(|c| c["cause"] == "proxy-misconfigured")
+        .expect("host not found in resolver: a configuration error");
+    assert_eq!(resolver["config_time"], true);
+
+    let text = logs_common::proxylint(&[path.to_str().expect("utf-8")]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(!text.contains("client saw: 502"), "{text}");
+    assert!(text.contains("while loading its configuration"), "{text}");
+}
