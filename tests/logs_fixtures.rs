@@ -163,3 +163,38 @@ fn config_time_lines_are_refusals_not_502s() {
     assert!(!text.contains("client saw: 502"), "{text}");
     assert!(text.contains("while loading its configuration"), "{text}");
 }
+
+/// Every catalogue row (a cause mapping, or a line known not to be an upstream failure) is
+/// the first match of some real-looking line of the fixtures: a row nothing reaches is dead
+/// (an earlier row shadows it) or untested.
+#[test]
+fn every_catalogue_row_is_reached_by_a_fixture_line() {
+    let c = Classifier::default();
+    let mut reached = vec![false; c.catalogue().rules.len()];
+    let mut lines: Vec<String> = line_table().into_iter().map(|(_, _, l)| l).collect();
+    for name in expected().keys() {
+        let text = fs::read(fixtures_dir().join(name)).expect("fixture");
+        lines.extend(String::from_utf8_lossy(&text).lines().map(str::to_owned));
+    }
+    for line in &lines {
+        if let Some(i) = c.rule_of(&record::parse(line)) {
+            reached[i] = true;
+        }
+    }
+    let rows: Vec<&str> = include_str!("../grammars/logs/catalogue.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    let missing: Vec<&str> = reached
+        .iter()
+        .zip(&rows)
+        .filter(|(r, _)| !**r)
+        .map(|(_, row)| *row)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} catalogue row(s) no fixture line reaches:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}

@@ -84,6 +84,19 @@ impl Classifier {
 
     /// The cause of a record, or `None` when it is not an upstream failure we know.
     pub fn classify(&self, rec: &Record<'_>) -> Option<Verdict> {
+        // A row without a cause names a line that is known not to be an upstream failure.
+        self.rule_of(rec).and_then(|i| {
+            let rule = &self.catalogue.rules[i];
+            rule.cause.map(|cause| Verdict {
+                cause,
+                role: rule.role,
+                rule: i,
+            })
+        })
+    }
+
+    /// The index of the first catalogue row that matches a record, with or without a cause.
+    pub fn rule_of(&self, rec: &Record<'_>) -> Option<usize> {
         let scheme = scheme_of(rec);
         let candidates: &[usize] = if rec.format == Some(Format::Apache) || !rec.code.is_empty() {
             if rec.code.is_empty() {
@@ -112,15 +125,7 @@ impl Classifier {
                 })
                 .flatten()
         });
-        // A row without a cause names a line that is known not to be an upstream failure.
-        found.and_then(|i| {
-            let rule = &self.catalogue.rules[i];
-            rule.cause.map(|cause| Verdict {
-                cause,
-                role: rule.role,
-                rule: i,
-            })
-        })
+        found
     }
 
     /// Whether the rules of an AH code look at the message stem (only a few do, like
