@@ -198,3 +198,62 @@ fn every_catalogue_row_is_reached_by_a_fixture_line() {
         missing.join("\n")
     );
 }
+
+/// Item 9 as a property of every real-looking line: pasted with its date lost, inside quote
+/// marks, code marks, emphasis, a prompt, a list bullet or a compose prefix, a full record
+/// gets the cause it gets as written.
+#[test]
+fn pasting_a_record_keeps_its_cause() {
+    const WRAPS: [(&str, &str); 10] = [
+        ("> ", ""),
+        ("> > ", ""),
+        ("`", "`"),
+        ("```", "```"),
+        ("'**", "**'"),
+        ("\"", "\""),
+        ("$ ", ""),
+        ("    ", "   "),
+        ("- ", "$"),
+        ("web_1  | ", ""),
+    ];
+    let c = Classifier::default();
+    let cause = |l: &str| {
+        c.classify(&record::parse(l))
+            .map(|v| c.catalogue().cause(v.cause).id.as_str())
+    };
+    let mut lines: Vec<String> = line_table().into_iter().map(|(_, _, l)| l).collect();
+    for name in expected().keys() {
+        let text = fs::read(fixtures_dir().join(name)).expect("fixture");
+        lines.extend(String::from_utf8_lossy(&text).lines().map(str::to_owned));
+    }
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for line in &lines {
+        let rec = record::parse(line);
+        let Some(want) = cause(line) else { continue };
+        if rec.time.is_none() {
+            continue;
+        }
+        // The record without its date: nginx's `YYYY/MM/DD HH:MM:SS `, Apache's `[...] `.
+        let dateless = match line.find("] ") {
+            Some(i) if line.starts_with('[') => &line[i + 2..],
+            _ => line.get(20..).unwrap_or(""),
+        };
+        for body in [line.as_str(), dateless] {
+            for (before, after) in WRAPS {
+                let pasted = format!("{before}{body}{after}");
+                checked += 1;
+                if cause(&pasted) != Some(want) {
+                    problems.push(format!("{:?} instead of {want}: {pasted}", cause(&pasted)));
+                }
+            }
+        }
+    }
+    assert!(checked > 4000, "only {checked} pasted variants");
+    assert!(
+        problems.is_empty(),
+        "{} of {checked} pasted variant(s) lost their cause:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

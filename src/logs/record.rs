@@ -823,7 +823,8 @@ fn strip_paste_marks<'a>(prefix: &str, body: &'a str) -> (&'a str, bool) {
 /// A headerless line: nginx-looking message (errno/while/context) unless it carries an AH
 /// code or an APR status. Fills the empty `rec`.
 fn parse_fragment<'a>(line: &'a str, rec: &mut Record<'a>) {
-    let trimmed = line.trim_start();
+    // httpd 2.2 at debug level writes the source location first: `proxy_util.c(2765): `.
+    let trimmed = skip_source_location(line.trim_start());
     if apache_status(trimmed).is_some() {
         // `(104)Connection reset by peer: mod_fcgid: ...`: an Apache body without header.
         rec.format = Some(Format::Fragment);
