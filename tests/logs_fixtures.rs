@@ -27,6 +27,26 @@ fn line_table() -> Vec<(usize, Option<String>, String)> {
         .collect()
 }
 
+/// Every line of the fixtures: lines.tsv and the logs expected.tsv lists.
+fn all_fixture_lines() -> Vec<String> {
+    let mut lines: Vec<String> = line_table().into_iter().map(|(_, _, l)| l).collect();
+    for name in expected().keys() {
+        let text = fs::read(fixtures_dir().join(name)).expect("fixture");
+        lines.extend(String::from_utf8_lossy(&text).lines().map(str::to_owned));
+    }
+    lines
+}
+
+/// Fails with every problem found, not only the first.
+fn assert_no_problems(what: &str, problems: &[String]) {
+    assert!(
+        problems.is_empty(),
+        "{} {what}:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
 /// Pasted lines (issue 7, item 9), client-side TLS (item 10), other systems' errno tables
 /// and Apache 2.2 / mod_fcgid / mod_fastcgi wordings (item 11): each line of lines.tsv,
 /// classified alone by the library, gets the cause of the table.
@@ -45,12 +65,7 @@ fn pasted_and_foreign_lines_get_the_cause_of_the_full_record() {
             (got != *want).then(|| format!("lines.tsv:{n}: got {got:?}, want {want:?}: {line}"))
         })
         .collect();
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert_no_problems("problem(s)", &problems);
 }
 
 /// The same lines read as one log by the binary (verdict cache, correlation, printers).
@@ -72,12 +87,7 @@ fn pasted_and_foreign_lines_get_their_causes_through_the_binary() {
         }
     }
     assert_eq!(records.len(), table.len(), "one record per line");
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert_no_problems("problem(s)", &problems);
 }
 
 #[test]
@@ -88,12 +98,7 @@ fn every_fixture_line_gets_its_expected_cause() {
         assert!(path.is_file(), "{name} listed in expected.tsv but missing");
         problems.extend(check_file(&path, &causes));
     }
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert_no_problems("problem(s)", &problems);
 }
 
 #[test]
@@ -171,12 +176,7 @@ fn config_time_lines_are_refusals_not_502s() {
 fn every_catalogue_row_is_reached_by_a_fixture_line() {
     let c = Classifier::default();
     let mut reached = vec![false; c.catalogue().rules.len()];
-    let mut lines: Vec<String> = line_table().into_iter().map(|(_, _, l)| l).collect();
-    for name in expected().keys() {
-        let text = fs::read(fixtures_dir().join(name)).expect("fixture");
-        lines.extend(String::from_utf8_lossy(&text).lines().map(str::to_owned));
-    }
-    for line in &lines {
+    for line in &all_fixture_lines() {
         if let Some(i) = c.rule_of(&record::parse(line)) {
             reached[i] = true;
         }
@@ -185,18 +185,13 @@ fn every_catalogue_row_is_reached_by_a_fixture_line() {
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .collect();
-    let missing: Vec<&str> = reached
+    let missing: Vec<String> = reached
         .iter()
         .zip(&rows)
         .filter(|(r, _)| !**r)
-        .map(|(_, row)| *row)
+        .map(|(_, row)| (*row).to_owned())
         .collect();
-    assert!(
-        missing.is_empty(),
-        "{} catalogue row(s) no fixture line reaches:\n{}",
-        missing.len(),
-        missing.join("\n")
-    );
+    assert_no_problems("catalogue row(s) no fixture line reaches", &missing);
 }
 
 /// Item 9 as a property of every real-looking line: pasted with its date lost, inside quote
@@ -221,14 +216,9 @@ fn pasting_a_record_keeps_its_cause() {
         c.classify(&record::parse(l))
             .map(|v| c.catalogue().cause(v.cause).id.as_str())
     };
-    let mut lines: Vec<String> = line_table().into_iter().map(|(_, _, l)| l).collect();
-    for name in expected().keys() {
-        let text = fs::read(fixtures_dir().join(name)).expect("fixture");
-        lines.extend(String::from_utf8_lossy(&text).lines().map(str::to_owned));
-    }
     let mut problems = Vec::new();
     let mut checked = 0;
-    for line in &lines {
+    for line in &all_fixture_lines() {
         let rec = record::parse(line);
         let Some(want) = cause(line) else { continue };
         if rec.time.is_none() {
@@ -250,10 +240,8 @@ fn pasting_a_record_keeps_its_cause() {
         }
     }
     assert!(checked > 4000, "only {checked} pasted variants");
-    assert!(
-        problems.is_empty(),
-        "{} of {checked} pasted variant(s) lost their cause:\n{}",
-        problems.len(),
-        problems.join("\n")
+    assert_no_problems(
+        &format!("of {checked} pasted variant(s) lost their cause"),
+        &problems,
     );
 }

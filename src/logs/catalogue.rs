@@ -308,7 +308,7 @@ struct ErrnoRow {
 
 impl ErrnoRow {
     fn says(&self, text: &str) -> bool {
-        self.texts.iter().any(|t| *t == text)
+        self.texts.contains(&text)
     }
 }
 

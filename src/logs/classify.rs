@@ -115,7 +115,7 @@ impl Classifier {
             .copied()
             .find(|&i| rule_matches(&self.catalogue.rules[i], rec, scheme));
         // A 2.2-style Apache message pasted without header comes here as nginx-looking text.
-        let found = found.or_else(|| {
+        found.or_else(|| {
             (rec.format == Some(Format::Fragment) && rec.code.is_empty())
                 .then(|| {
                     self.apache_stems
@@ -124,8 +124,7 @@ impl Classifier {
                         .find(|&i| rule_matches(&self.catalogue.rules[i], rec, scheme))
                 })
                 .flatten()
-        });
-        found
+        })
     }
 
     /// Whether the rules of an AH code look at the message stem (only a few do, like
