@@ -284,7 +284,7 @@ impl Analyzer {
                     source,
                     upstream,
                     server,
-                    config_time: !rec.config.is_empty(),
+                    config_time: rec.config_time,
                 };
                 let idx = self.clusters.get_or_insert(&key, || {
                     (

@@ -316,8 +316,10 @@ impl ErrnoRow {
 #[derive(Debug)]
 pub struct ErrnoTable {
     rows: Vec<ErrnoRow>,
-    /// Row index + 1 by Linux number (0: none), for the common case: a Linux log.
-    by_linux: Vec<u8>,
+    /// By number: true when the number is a Linux one of the table that no other system
+    /// uses for another of its errors. Such a number can only mean the Linux error: the
+    /// common case (a Linux log) is one lookup, without reading the text.
+    linux_only: Vec<bool>,
 }
 
 impl ErrnoTable {
@@ -357,25 +359,41 @@ impl ErrnoTable {
                 texts: texts.split('|').collect(),
             });
         }
-        let mut by_linux = vec![0u8; 256];
-        for (i, r) in rows.iter().enumerate() {
-            let slot = by_linux
+        let mut linux_only = vec![false; 256];
+        for r in &rows {
+            let elsewhere = rows.iter().any(|o| {
+                o.linux != r.linux && (o.bsd == Some(r.linux) || o.solaris == Some(r.linux))
+            });
+            let slot = linux_only
                 .get_mut(r.linux as usize)
                 .ok_or_else(|| format!("errno.tsv: Linux number {} too large", r.linux))?;
-            *slot = u8::try_from(i + 1).map_err(|_| "errno.tsv: too many rows".to_owned())?;
+            *slot = !elsewhere;
         }
-        Ok(ErrnoTable { rows, by_linux })
+        Ok(ErrnoTable { rows, linux_only })
     }
 
     /// The Linux number of an error logged as `n` with the text `text`. `kevent` says the
     /// line came from kqueue (BSD, macOS), whose numbers are then taken even when the text
     /// is not one we know. A number no evidence places on another system is kept as is.
+    #[inline]
     pub fn to_linux(&self, n: u32, text: &str, kevent: bool) -> u32 {
+        // Only small numbers, WSA numbers and Apache's `(OS n)` may be another system's;
+        // APR's own statuses (70007, 20014...) and a Linux log's errnos return at once.
+        let maybe_foreign = match n {
+            0..=255 => kevent || !self.linux_only[n as usize],
+            10_000..=19_999 => true,
+            _ => n >= APR_OS_START_SYSERR,
+        };
+        if maybe_foreign {
+            self.to_linux_by_evidence(n, text, kevent)
+        } else {
+            n
+        }
+    }
+
+    fn to_linux_by_evidence(&self, n: u32, text: &str, kevent: bool) -> u32 {
         let text = text.trim_end_matches(['.', ' ']);
-        if let Some(&i) = self.by_linux.get(n as usize)
-            && i > 0
-            && self.rows[usize::from(i) - 1].says(text)
-        {
+        if self.rows.iter().any(|r| r.linux == n && r.says(text)) {
             return n;
         }
         let windows = n.checked_sub(APR_OS_START_SYSERR).unwrap_or(n);

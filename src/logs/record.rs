@@ -68,9 +68,9 @@ pub struct Record<'a> {
     /// The pasted line was cut (it ends in an ellipsis): its `while ...` action may be the
     /// start of a longer one.
     pub cut: bool,
-    /// `file:line` of the nginx configuration being read when the line was logged (start,
-    /// reload, `nginx -t`): no client request was involved. Empty for request-time lines.
-    pub config: &'a str,
+    /// Logged while nginx read its configuration (the message ended in ` in file:line`:
+    /// start, reload, `nginx -t`): no client request was involved.
+    pub config_time: bool,
 }
 
 /// Parses one line. Never fails: a line without a recognisable header is a fragment.
@@ -79,19 +79,32 @@ pub fn parse(line: &str) -> Record<'_> {
     // One record, filled in place by the parsers below: returning records (~330 bytes)
     // through each layer showed as memcpy in profiles.
     let mut rec = Record::default();
-    // A pasted line may end in marks (`cat -e`'s `$`, a code mark, an ellipsis); one byte
-    // tells the rare line that does from the others.
-    let line = match line.as_bytes().last() {
-        Some(b' ' | b'\t' | b'.' | b'`' | b'*' | b'$' | 0xA6) => {
-            let (body, cut) = strip_paste_marks("", line);
-            rec.cut = cut;
-            body
-        }
-        _ => line,
-    };
-    if parse_header(line, &mut rec) {
-        return rec;
+    // Most lines start with their header. A pasted line may end in marks (`cat -e`'s `$`, a
+    // code mark, an ellipsis): one byte tells the rare line that does from the others.
+    let marked = matches!(
+        line.as_bytes().last(),
+        Some(b' ' | b'\t' | b'.' | b'`' | b'*' | b'$' | 0xA6)
+    );
+    if marked || !parse_header(line, &mut rec) {
+        parse_other(line, marked, &mut rec);
     }
+    rec
+}
+
+/// A line that ends in paste marks or does not start with its header (a prefix, a pasted
+/// fragment). Kept out of [`parse`] so that the common path stays small.
+#[inline(never)]
+fn parse_other<'a>(line: &'a str, marked: bool, rec: &mut Record<'a>) {
+    let line = if marked {
+        let (body, cut) = strip_paste_marks("", line);
+        rec.cut = cut;
+        if parse_header(body, rec) {
+            return;
+        }
+        body
+    } else {
+        line
+    };
     // A prefix may hide the header; each candidate that fails moves the search forward.
     // What the prefix opened (a backtick, `**`, a quote) is closed at the end of the line.
     let mut from = 0;
@@ -101,12 +114,11 @@ pub fn parse(line: &str) -> Record<'_> {
         let (body, cut) = strip_paste_marks(&line[..from], &line[from..end]);
         end = from + body.len();
         rec.cut |= cut;
-        if parse_header(body, &mut rec) {
-            return rec;
+        if parse_header(body, rec) {
+            return;
         }
     }
-    parse_headerless(line, &mut rec);
-    rec
+    parse_headerless(line, rec);
 }
 
 /// `line` without its trailing `\r` and `\n` bytes.
@@ -121,6 +133,7 @@ fn trim_eol(line: &str) -> &str {
 
 /// Fills the empty `rec` from the header at the start of `line`; when there is none,
 /// returns false and leaves `rec` empty.
+#[inline(always)]
 fn parse_header<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     parse_nginx(line, rec)
         || parse_apache(line, rec)
@@ -164,6 +177,7 @@ fn is_nginx_level(level: &str) -> bool {
 }
 
 /// `YYYY/MM/DD HH:MM:SS [` at the start of `b`.
+#[inline(always)]
 fn is_nginx_time(b: &[u8]) -> bool {
     b.len() >= 21
         && b[4] == b'/'
@@ -173,10 +187,14 @@ fn is_nginx_time(b: &[u8]) -> bool {
         && b[16] == b':'
         && b[19] == b' '
         && b[20] == b'['
-        && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+        && DATE_DIGITS
             .iter()
-            .all(|&i| b[i].is_ascii_digit())
+            .fold(true, |ok, &i| ok & b[i].is_ascii_digit())
 }
+
+/// Where `YYYY/MM/DD HH:MM:SS` (and Apache's ISO form) holds digits. Checked without
+/// early exit: a loop the compiler unrolls, where `all` became a call per line.
+const DATE_DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 fn digits(b: &[u8]) -> u32 {
     b.iter()
@@ -220,6 +238,7 @@ fn datetime_at_fixed_offsets(s: &[u8]) -> Option<i64> {
     )
 }
 
+#[inline(always)]
 fn parse_nginx<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     let b = line.as_bytes();
     if !is_nginx_time(b) {
@@ -241,6 +260,7 @@ fn parse_nginx<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
 }
 
 /// What follows nginx's `[level] `: `PID#TID: `, `*CID ` and the message.
+#[inline(always)]
 fn nginx_after_level<'a>(mut rest: &'a str, glue_from: usize, rec: &mut Record<'a>) {
     if let Some((pid, tid, after)) = nginx_pid_tid(rest) {
         rec.pid = Some(pid);
@@ -263,6 +283,7 @@ fn nginx_after_level<'a>(mut rest: &'a str, glue_from: usize, rec: &mut Record<'
 /// `PID#TID: ` before the message: up to the first `": "`, split at the first `#`, both
 /// numbers. The usual `1200#1200: ` is read in one pass; anything else takes the general
 /// route, which gives the same answer.
+#[inline(always)]
 fn nginx_pid_tid(rest: &str) -> Option<(u64, u64, &str)> {
     let b = rest.as_bytes();
     let p = b.iter().take_while(|c| c.is_ascii_digit()).count();
@@ -311,10 +332,11 @@ fn nginx_message<'a>(text: &'a str, glue_from: usize, rec: &mut Record<'a>) {
         Some(i) => (&body[..i], &body[i + 7..]),
         None => (body, ""),
     };
-    // What nginx logs while reading its configuration has no request context.
-    let body = if ctx.is_empty() {
+    // What nginx logs while reading its configuration has no request context, and ends
+    // in a line number.
+    let body = if ctx.is_empty() && body.as_bytes().last().is_some_and(u8::is_ascii_digit) {
         let (body, config) = split_config_ref(body);
-        rec.config = config;
+        rec.config_time = !config.is_empty();
         body
     } else {
         body
@@ -331,12 +353,12 @@ fn nginx_message<'a>(text: &'a str, glue_from: usize, rec: &mut Record<'a>) {
 }
 
 /// ` in /etc/nginx/conf.d/a.conf:3`, which nginx appends to what it logs while reading its
-/// configuration (after the errno, if any): the body without it, and `file:line`.
+/// configuration (after the errno, if any): the body without it, and `file:line`. Rare:
+/// kept out of line so that it does not weigh on the inlining of the common path.
+#[cold]
+#[inline(never)]
 fn split_config_ref(body: &str) -> (&str, &str) {
     let b = body.as_bytes();
-    if !b.last().is_some_and(u8::is_ascii_digit) {
-        return (body, "");
-    }
     let Some(colon) = memchr::memrchr(b':', b) else {
         return (body, "");
     };
@@ -545,9 +567,9 @@ fn apache_iso(s: &[u8]) -> Option<i64> {
     if s.len() < 19 || s[4] != b'-' || s[7] != b'-' || s[13] != b':' || s[16] != b':' {
         return None;
     }
-    if ![0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+    if !DATE_DIGITS
         .iter()
-        .all(|&i| s[i].is_ascii_digit())
+        .fold(true, |ok, &i| ok & s[i].is_ascii_digit())
     {
         return None;
     }
@@ -647,19 +669,28 @@ fn apache_body<'a>(mut rest: &'a str, rec: &mut Record<'a>) {
     rec.message = rest;
 }
 
-/// `proxy_util.c(2765): ` printed by `%F` at debug levels.
+/// `proxy_util.c(2765): ` printed by `%F` at debug levels. Read from the front (a file
+/// name, `.c(`, digits, `): `): searching the message for `"): "` cost a pass over every
+/// Apache line.
 fn skip_source_location(rest: &str) -> &str {
-    if let Some(paren) = text::find_at(rest, "): ", 0) {
-        let head = &rest[..paren];
-        if let Some((file, line)) = head.split_once('(')
-            && file.ends_with(".c")
-            && !file.contains(' ')
-            && line.bytes().all(|c| c.is_ascii_digit())
-        {
-            return &rest[paren + 3..];
-        }
+    let b = rest.as_bytes();
+    let name = b
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/'))
+        .count();
+    if name < 3 || !b[..name].ends_with(b".c") || b.get(name) != Some(&b'(') {
+        return rest;
     }
-    rest
+    let digits = b[name + 1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let after = name + 1 + digits;
+    if b[after..].starts_with(b"): ") {
+        &rest[after + 3..]
+    } else {
+        rest
+    }
 }
 
 /// `(111)Connection refused: `, `(EAI 2)Name or service not known: ` or Windows'
@@ -1015,6 +1046,23 @@ mod tests {
     }
 
     #[test]
+    fn source_location_is_skipped_only_when_it_is_one() {
+        for (rest, want) in [
+            ("proxy_util.c(2765): AH00942: x", "AH00942: x"),
+            ("mod_proxy_http.c(1976): proxy: y", "proxy: y"),
+            ("proxy_util.c(): z", "z"),
+            ("AH00942: f(1): x", "AH00942: f(1): x"),
+            ("x.c (1): y", "x.c (1): y"),
+            ("x.h(1): y", "x.h(1): y"),
+            ("x.c(12a): y", "x.c(12a): y"),
+            ("é.c(1): y", "é.c(1): y"),
+            ("", ""),
+        ] {
+            assert_eq!(skip_source_location(rest), want, "{rest:?}");
+        }
+    }
+
+    #[test]
     fn dateless_headers_keep_their_fields() {
         for line in [
             "[error] 7#8: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 1",
@@ -1099,7 +1147,7 @@ mod tests {
             "2024/05/01 12:00:03 [emerg] 1#1: host not found in upstream \"backend\" in /etc/nginx/conf.d/default.conf:2",
         );
         assert_eq!(r.message, "host not found in upstream \"backend\"");
-        assert_eq!(r.config, "/etc/nginx/conf.d/default.conf:2");
+        assert!(r.config_time);
         let r = parse(
             "nginx: [emerg] open() \"/etc/nginx/x.conf\" failed (2: No such file or directory) in /etc/nginx/nginx.conf:12",
         );
@@ -1107,12 +1155,12 @@ mod tests {
             (r.message, r.errno),
             ("open() \"/etc/nginx/x.conf\" failed", Some(2))
         );
-        assert_eq!(r.config, "/etc/nginx/nginx.conf:12");
+        assert!(r.config_time);
         // Request-time lines carry context, never a configuration reference.
         let r = parse(
             "2024/05/01 12:00:03 [error] 1#1: *1 upstream sent invalid status in 1:2, client: 1",
         );
-        assert_eq!(r.config, "");
+        assert!(!r.config_time);
     }
 
     #[test]
