@@ -47,6 +47,12 @@ enum Behaviour {
     FastCgiAppError,
     /// Starts a chunked body with a malformed chunk size.
     BadChunked,
+    /// Answers with binary garbage: a status "line" with NUL bytes in it (a backend that
+    /// speaks no HTTP, like a database port).
+    Garbage,
+    /// An AJP backend (Tomcat's connector) that reads the header of Apache's forward
+    /// request and resets the connection with the body unread.
+    AjpReset,
 }
 
 struct Upstreams {
@@ -148,6 +154,21 @@ fn serve(mut conn: TcpStream, behaviour: Behaviour, stop: &AtomicBool) {
             let _ = conn.write_all(
                 b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
             );
+        }
+        Behaviour::Garbage => {
+            read_some(&mut conn);
+            let _ =
+                conn.write_all(b"\x00\x01\x02\x03\xff\xfe garbage \x00\x00\r\n\x7f\x10\r\n\r\n");
+            thread::sleep(Duration::from_millis(100));
+        }
+        Behaviour::AjpReset => {
+            // An AJP packet from the web server starts 0x12 0x34, then its length. Read the
+            // four header bytes only: closing with the body unread sends RST.
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
+            let mut header = [0u8; 4];
+            if conn.read_exact(&mut header).is_ok() && header[..2] == [0x12, 0x34] {
+                thread::sleep(Duration::from_millis(100));
+            }
         }
         Behaviour::BadChunked => {
             read_some(&mut conn);
@@ -339,14 +360,18 @@ struct Targets {
     dead_dns: u16,
     blackhole: u16,
     badchunk: u16,
+    garbage: u16,
+    ajp_reset: u16,
+    /// Two members nothing listens on, for a balancer that must not recover by force.
+    balancer_down: (u16, u16),
     tls_any: u16,
     tls13: u16,
     missing_sock: PathBuf,
     perm_sock: PathBuf,
 }
 
-/// (fixture name, request path, how the client behaves)
-const SCENARIOS: [(&str, &str, u8); 19] = [
+/// (fixture name, request path, how the client behaves: 0 hangs up early, n sends n GETs)
+const SCENARIOS: [(&str, &str, u8); 23] = [
     ("connect-timeout", "/blackhole", 1),
     ("invalid-response", "/badchunk", 1),
     ("proxy-misconfigured", "/misconf", 1),
@@ -366,7 +391,15 @@ const SCENARIOS: [(&str, &str, u8); 19] = [
     ("dns", "/dns", 1),
     ("client-closed", "/clientclosed", 0),
     ("app-error", "/app", 1),
+    ("garbage", "/garbage", 1),
+    ("ajp-reset", "/ajpreset", 1),
+    ("ajp-at-http", "/ajphttp", 1),
+    ("balancer-down", "/balancerdown", 3),
 ];
+
+/// Scenarios one server cannot play: nginx has no AJP, and its all-peers-down case is
+/// pool-down.
+const NGINX_SKIPS: [&str; 3] = ["ajp-reset", "ajp-at-http", "balancer-down"];
 
 fn nginx_conf(dir: &Path, port: u16, t: &Targets, root: bool) -> String {
     let d = dir.display();
@@ -428,6 +461,7 @@ http {{
         location /blackhole {{ proxy_pass http://127.0.0.1:{blackhole}/; proxy_connect_timeout 1s; }}
         location /badchunk {{ proxy_pass http://127.0.0.1:{badchunk}/; proxy_http_version 1.1; }}
         location /misconf {{ set $nores nosuch.invalid; proxy_pass http://$nores; }}
+        location /garbage {{ proxy_pass http://127.0.0.1:{garbage}/; }}
     }}
 }}
 "#,
@@ -449,6 +483,7 @@ http {{
         appfcgi = t.appfcgi,
         blackhole = t.blackhole,
         badchunk = t.badchunk,
+        garbage = t.garbage,
     )
 }
 
@@ -466,6 +501,7 @@ fn apache_conf(dir: &Path, port: u16, t: &Targets, root: bool) -> String {
         "proxy",
         "proxy_http",
         "proxy_fcgi",
+        "proxy_ajp",
         "proxy_balancer",
         "lbmethod_byrequests",
         "slotmem_shm",
@@ -496,6 +532,11 @@ SSLProxyCheckPeerCN off
     BalancerMember http://127.0.0.1:{p1}
     BalancerMember http://127.0.0.1:{p2}
 </Proxy>
+<Proxy balancer://down>
+    BalancerMember http://127.0.0.1:{d1} retry=60
+    BalancerMember http://127.0.0.1:{d2} retry=60
+    ProxySet forcerecovery=Off
+</Proxy>
 ProxyPass /refused http://127.0.0.1:{refused}/ retry=0
 ProxyPass /slow http://127.0.0.1:{slow}/ timeout=1 retry=0
 ProxyPass /early http://127.0.0.1:{early}/ retry=0
@@ -520,7 +561,11 @@ ProxyPass /dns http://nosuch.invalid/ retry=0
 ProxyPass /app fcgi://127.0.0.1:{appfcgi}/ retry=0
 ProxyPass /blackhole http://127.0.0.1:{blackhole}/ connectiontimeout=1 retry=0
 ProxyPass /badchunk http://127.0.0.1:{badchunk}/ retry=0
-ProxyPass /misconf ajp://127.0.0.1:8009/ retry=0
+ProxyPass /misconf uwsgi://127.0.0.1:8009/ retry=0
+ProxyPass /garbage http://127.0.0.1:{garbage}/ retry=0
+ProxyPass /ajpreset ajp://127.0.0.1:{ajp_reset}/ retry=0
+ProxyPass /ajphttp ajp://127.0.0.1:{httponly}/ retry=0
+ProxyPass /balancerdown balancer://down/
 "#,
         p1 = t.pool.0,
         p2 = t.pool.1,
@@ -538,6 +583,10 @@ ProxyPass /misconf ajp://127.0.0.1:8009/ retry=0
         appfcgi = t.appfcgi,
         blackhole = t.blackhole,
         badchunk = t.badchunk,
+        garbage = t.garbage,
+        ajp_reset = t.ajp_reset,
+        d1 = t.balancer_down.0,
+        d2 = t.balancer_down.1,
     )
 }
 
@@ -627,6 +676,9 @@ fn setup() -> Setup {
         dead_dns: dead_udp_port(),
         blackhole: blackhole_port,
         badchunk: up.tcp(Behaviour::BadChunked),
+        garbage: up.tcp(Behaviour::Garbage),
+        ajp_reset: up.tcp(Behaviour::AjpReset),
+        balancer_down: (refused_port(), refused_port()),
         tls_any,
         tls13,
         missing_sock: dir.join("missing/php-fpm.sock"),
@@ -670,7 +722,7 @@ fn run_nginx(s: &Setup) -> BTreeMap<String, String> {
         fs::read_to_string(prefix.join("stderr.txt")).unwrap_or_default(),
         fs::read_to_string(prefix.join("error.log")).unwrap_or_default()
     );
-    let windows = run_scenarios(port, &prefix.join("error.log"), &[]);
+    let windows = run_scenarios(port, &prefix.join("error.log"), &NGINX_SKIPS);
     drop(guard);
     windows
 }

@@ -91,13 +91,50 @@ fn fill(template: &str, t: &Target) -> Option<String> {
     Some(out)
 }
 
-/// The status the client most likely saw; `None` when it varies (app errors) or no
-/// response was involved (peer-marked-down).
-pub fn status(cause: &Cause, source: Server) -> Option<u16> {
-    match source {
+/// What the client most likely saw for a cluster's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientSaw {
+    Status(u16),
+    /// It varies (app errors), or no response was involved (peer-marked-down).
+    Varies,
+    /// No client: nginx logged the lines while reading its configuration, where an
+    /// `[emerg]` stops a start or a reload (the old configuration keeps serving).
+    NoRequest,
+}
+
+impl ClientSaw {
+    /// The status, when one is known.
+    pub fn status(self) -> Option<u16> {
+        match self {
+            ClientSaw::Status(s) => Some(s),
+            ClientSaw::Varies | ClientSaw::NoRequest => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ClientSaw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientSaw::Status(s) => write!(f, "{s}"),
+            ClientSaw::Varies => f.write_str("varies"),
+            ClientSaw::NoRequest => f.write_str(
+                "nothing: nginx logged this while loading its configuration (at [emerg], the start or reload failed)",
+            ),
+        }
+    }
+}
+
+/// What the client most likely saw for a cluster: the cause's status on the server that
+/// wrote the log, or no client at all for lines logged while loading the configuration.
+pub fn client_saw(cause: &Cause, cluster: &Cluster) -> ClientSaw {
+    if cluster.config_time {
+        return ClientSaw::NoRequest;
+    }
+    let status = match cluster.source {
         Server::Nginx => cause.advice.status_nginx,
         Server::Apache => cause.advice.status_apache,
-    }
+    };
+    status.map_or(ClientSaw::Varies, ClientSaw::Status)
 }
 
 /// The configuration directives involved, for the server that wrote the log.

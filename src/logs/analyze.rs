@@ -30,6 +30,8 @@ struct ClusterKey<'a> {
     source: Server,
     upstream: &'a str,
     server: &'a str,
+    /// Logged while nginx read its configuration: a cluster apart from request-time lines.
+    config_time: bool,
 }
 
 /// The clusters and their index by key hash. Keys are compared by their 64-bit hash only:
@@ -50,12 +52,16 @@ impl Clusters {
         key: &ClusterKey<'_>,
         new: impl FnOnce() -> (&'a str, Sample),
     ) -> u32 {
-        let h = hash(key.cause, key.upstream, key.server);
+        let h = hash(key.cause, key.upstream, key.server) ^ u64::from(key.config_time);
         if let Some(&id) = self.index.get(&h) {
             return id;
         }
         let (upstream, server, h) = if self.list.len() >= MAX_CLUSTERS {
-            ("(other)", "", hash(key.cause, "(other)", ""))
+            (
+                "(other)",
+                "",
+                hash(key.cause, "(other)", "") ^ u64::from(key.config_time),
+            )
         } else {
             (key.upstream, key.server, h)
         };
@@ -64,9 +70,9 @@ impl Clusters {
         }
         let id = self.list.len() as u32;
         let (scheme, sample) = new();
-        self.list.push(Cluster::new(
-            key.cause, key.source, upstream, scheme, server, sample,
-        ));
+        let mut cluster = Cluster::new(key.cause, key.source, upstream, scheme, server, sample);
+        cluster.config_time = key.config_time;
+        self.list.push(cluster);
         self.index.insert(h, id);
         id
     }
@@ -278,6 +284,7 @@ impl Analyzer {
                     source,
                     upstream,
                     server,
+                    config_time: rec.config_time,
                 };
                 let idx = self.clusters.get_or_insert(&key, || {
                     (

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 const CATALOGUE_TSV: &str = include_str!("../../grammars/logs/catalogue.tsv");
 const ADVICE_TOML: &str = include_str!("../../grammars/logs/advice.toml");
+const ERRNO_TSV: &str = include_str!("../../grammars/logs/errno.tsv");
 
 /// Index of a cause in [`Catalogue::causes`]; the id string is the public name.
 pub type CauseId = u8;
@@ -93,6 +94,24 @@ impl Glob {
     }
 }
 
+impl Glob {
+    /// Whether `text`, cut in the middle of a word, is the start of what the pattern
+    /// matches: `connecting to ups` for `connecting to upstream*`. A cut at a word's end is
+    /// not taken: `SSL handshaking` is a whole action (the client's), not a cut
+    /// `SSL handshaking to upstream`. Patterns that start with `*` never match this way.
+    pub fn is_cut_match(&self, text: &str) -> bool {
+        if self.lead_star || text.is_empty() {
+            return false;
+        }
+        self.parts.first().is_some_and(|p| {
+            p.len() > text.len()
+                && p.starts_with(text)
+                && p.as_bytes()[text.len()] != b' '
+                && !text.ends_with(' ')
+        })
+    }
+}
+
 /// Upstream address family / URL scheme selector of a rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchemeSel {
@@ -115,7 +134,9 @@ pub struct Rule {
     pub action: Glob,
     pub scheme: SchemeSel,
     pub role: Role,
-    pub cause: CauseId,
+    /// `None`: a known line that is not an upstream failure (a client's TLS handshake, a
+    /// syslog socket): it stops the search, and the record stays unclassified.
+    pub cause: Option<CauseId>,
 }
 
 /// What to tell the user about one cause.
@@ -207,7 +228,7 @@ fn parse_advice(text: &str) -> Result<Vec<Cause>, String> {
 
 fn parse_rule(line: &str, causes: &[Cause]) -> Result<Rule, String> {
     let cols: Vec<&str> = line.split('\t').collect();
-    let [server, code, stem, errno, action, scheme, role, cause] = cols[..] else {
+    let [server, code, stem, errno, action, scheme, role_text, cause] = cols[..] else {
         return Err(format!(
             "expected 8 tab-separated columns, got {}",
             cols.len()
@@ -232,17 +253,27 @@ fn parse_rule(line: &str, causes: &[Cause]) -> Result<Rule, String> {
         "tcp" => SchemeSel::Tcp,
         s => SchemeSel::Scheme(s.to_owned()),
     };
-    let role = match role {
+    let role = match role_text {
         "cause" => Role::Cause,
         "follows" => Role::Follows,
         "context" => Role::Context,
+        // Never read: the row has no cause either (checked below).
+        "-" => Role::Context,
         other => return Err(format!("unknown role {other:?}")),
     };
-    let cause = causes
-        .iter()
-        .position(|c| c.id == cause)
-        .and_then(|i| CauseId::try_from(i).ok())
-        .ok_or_else(|| format!("unknown cause {cause:?} (not in advice.toml)"))?;
+    if (role_text == "-") != (cause == "-") {
+        return Err("role and cause are `-` together or not at all".into());
+    }
+    let cause = if cause == "-" {
+        None
+    } else {
+        let id = causes
+            .iter()
+            .position(|c| c.id == cause)
+            .and_then(|i| CauseId::try_from(i).ok())
+            .ok_or_else(|| format!("unknown cause {cause:?} (not in advice.toml)"))?;
+        Some(id)
+    };
     Ok(Rule {
         server,
         code: if code == "-" {
@@ -258,6 +289,121 @@ fn parse_rule(line: &str, causes: &[Cause]) -> Result<Rule, String> {
         role,
         cause,
     })
+}
+
+/// APR's status for an operating-system error on Windows: `APR_OS_START_SYSERR` + the
+/// WSA/Win32 code, printed `(OS n)`.
+pub const APR_OS_START_SYSERR: u32 = 720_000;
+
+/// One error of grammars/logs/errno.tsv: its Linux number, its numbers elsewhere and
+/// its wordings.
+#[derive(Debug)]
+struct ErrnoRow {
+    linux: u32,
+    bsd: Option<u32>,
+    solaris: Option<u32>,
+    windows: Option<u32>,
+    texts: Vec<&'static str>,
+}
+
+impl ErrnoRow {
+    fn says(&self, text: &str) -> bool {
+        self.texts.contains(&text)
+    }
+}
+
+/// Reads errno numbers of other systems as the Linux numbers the catalogue speaks.
+#[derive(Debug)]
+pub struct ErrnoTable {
+    rows: Vec<ErrnoRow>,
+    /// By number: true when the number is a Linux one of the table that no other system
+    /// uses for another of its errors. Such a number can only mean the Linux error: the
+    /// common case (a Linux log) is one lookup, without reading the text.
+    linux_only: Vec<bool>,
+}
+
+impl ErrnoTable {
+    /// The embedded table (checked by tests, like the catalogue).
+    pub fn get() -> &'static ErrnoTable {
+        static TABLE: OnceLock<ErrnoTable> = OnceLock::new();
+        TABLE.get_or_init(|| match ErrnoTable::parse(ERRNO_TSV) {
+            Ok(t) => t,
+            Err(e) => panic!("embedded grammars/logs/errno.tsv is invalid: {e}"),
+        })
+    }
+
+    pub fn parse(tsv: &'static str) -> Result<ErrnoTable, String> {
+        let number = |s: &str| -> Result<Option<u32>, String> {
+            if s == "-" {
+                return Ok(None);
+            }
+            s.parse().map(Some).map_err(|_| format!("bad errno {s:?}"))
+        };
+        let mut rows = Vec::new();
+        for (n, line) in tsv.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let cols: Vec<&'static str> = line.split('\t').collect();
+            let [linux, bsd, solaris, windows, texts] = cols[..] else {
+                return Err(format!("errno.tsv:{}: expected 5 columns", n + 1));
+            };
+            let at = |e: String| format!("errno.tsv:{}: {e}", n + 1);
+            rows.push(ErrnoRow {
+                linux: number(linux)
+                    .map_err(at)?
+                    .ok_or_else(|| at("no Linux number".into()))?,
+                bsd: number(bsd).map_err(at)?,
+                solaris: number(solaris).map_err(at)?,
+                windows: number(windows).map_err(at)?,
+                texts: texts.split('|').collect(),
+            });
+        }
+        let mut linux_only = vec![false; 256];
+        for r in &rows {
+            let elsewhere = rows.iter().any(|o| {
+                o.linux != r.linux && (o.bsd == Some(r.linux) || o.solaris == Some(r.linux))
+            });
+            let slot = linux_only
+                .get_mut(r.linux as usize)
+                .ok_or_else(|| format!("errno.tsv: Linux number {} too large", r.linux))?;
+            *slot = !elsewhere;
+        }
+        Ok(ErrnoTable { rows, linux_only })
+    }
+
+    /// The Linux number of an error logged as `n` with the text `text`. `kevent` says the
+    /// line came from kqueue (BSD, macOS), whose numbers are then taken even when the text
+    /// is not one we know. A number no evidence places on another system is kept as is.
+    #[inline]
+    pub fn to_linux(&self, n: u32, text: &str, kevent: bool) -> u32 {
+        // Only small numbers, WSA numbers and Apache's `(OS n)` may be another system's;
+        // APR's own statuses (70007, 20014...) and a Linux log's errnos return at once.
+        let maybe_foreign = match n {
+            0..=255 => kevent || !self.linux_only[n as usize],
+            10_000..=19_999 => true,
+            _ => n >= APR_OS_START_SYSERR,
+        };
+        if maybe_foreign {
+            self.to_linux_by_evidence(n, text, kevent)
+        } else {
+            n
+        }
+    }
+
+    fn to_linux_by_evidence(&self, n: u32, text: &str, kevent: bool) -> u32 {
+        let text = text.trim_end_matches(['.', ' ']);
+        if self.rows.iter().any(|r| r.linux == n && r.says(text)) {
+            return n;
+        }
+        let windows = n.checked_sub(APR_OS_START_SYSERR).unwrap_or(n);
+        let found = self.rows.iter().find(|r| {
+            (windows >= 10_000 && r.windows == Some(windows))
+                || ((r.bsd == Some(n) || r.solaris == Some(n)) && r.says(text))
+                || (kevent && r.bsd == Some(n))
+        });
+        found.map_or(n, |r| r.linux)
+    }
 }
 
 #[cfg(test)]
@@ -276,6 +422,34 @@ mod tests {
         assert!(Glob::new("*upstream*").is_match("reading response header from upstream"));
         assert!(Glob::new("* could not be resolved").is_match("x could not be resolved"));
         assert!(!Glob::new("a*a").is_match("a"));
+    }
+
+    #[test]
+    fn errno_tables_by_evidence() {
+        let t = ErrnoTable::get();
+        // Linux stays Linux, whatever libc wrote the text.
+        assert_eq!(t.to_linux(110, "Connection timed out", false), 110);
+        assert_eq!(t.to_linux(110, "Operation timed out", false), 110);
+        // BSD / macOS and Solaris numbers, told by the text.
+        assert_eq!(t.to_linux(61, "Connection refused", false), 111);
+        assert_eq!(t.to_linux(60, "Operation timed out", false), 110);
+        assert_eq!(t.to_linux(146, "Connection refused", false), 111);
+        assert_eq!(t.to_linux(131, "Connection reset by peer", false), 104);
+        assert_eq!(
+            t.to_linux(35, "Resource temporarily unavailable", false),
+            11
+        );
+        // 61 is ENODATA on Linux: without evidence the number stays.
+        assert_eq!(t.to_linux(61, "No data available", false), 61);
+        // kqueue says BSD even when the text is unknown.
+        assert_eq!(t.to_linux(54, "", true), 104);
+        // Windows: nginx's WSA numbers and Apache's (OS n).
+        assert_eq!(t.to_linux(10061, "No connection could be made", false), 111);
+        assert_eq!(t.to_linux(APR_OS_START_SYSERR + 10060, "", false), 110);
+        assert_eq!(
+            t.to_linux(APR_OS_START_SYSERR + 64, "", false),
+            APR_OS_START_SYSERR + 64
+        );
     }
 
     #[test]

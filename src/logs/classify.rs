@@ -84,6 +84,19 @@ impl Classifier {
 
     /// The cause of a record, or `None` when it is not an upstream failure we know.
     pub fn classify(&self, rec: &Record<'_>) -> Option<Verdict> {
+        // A row without a cause names a line that is known not to be an upstream failure.
+        self.rule_of(rec).and_then(|i| {
+            let rule = &self.catalogue.rules[i];
+            rule.cause.map(|cause| Verdict {
+                cause,
+                role: rule.role,
+                rule: i,
+            })
+        })
+    }
+
+    /// The index of the first catalogue row that matches a record, with or without a cause.
+    pub fn rule_of(&self, rec: &Record<'_>) -> Option<usize> {
         let scheme = scheme_of(rec);
         let candidates: &[usize] = if rec.format == Some(Format::Apache) || !rec.code.is_empty() {
             if rec.code.is_empty() {
@@ -102,7 +115,7 @@ impl Classifier {
             .copied()
             .find(|&i| rule_matches(&self.catalogue.rules[i], rec, scheme));
         // A 2.2-style Apache message pasted without header comes here as nginx-looking text.
-        let found = found.or_else(|| {
+        found.or_else(|| {
             (rec.format == Some(Format::Fragment) && rec.code.is_empty())
                 .then(|| {
                     self.apache_stems
@@ -111,14 +124,6 @@ impl Classifier {
                         .find(|&i| rule_matches(&self.catalogue.rules[i], rec, scheme))
                 })
                 .flatten()
-        });
-        found.map(|i| {
-            let rule = &self.catalogue.rules[i];
-            Verdict {
-                cause: rule.cause,
-                role: rule.role,
-                rule: i,
-            }
         })
     }
 
@@ -132,6 +137,7 @@ impl Classifier {
     pub fn stem_is_known(&self, server: Server, code: &str, message: &str) -> bool {
         self.catalogue.rules.iter().any(|r| {
             r.server == server
+                && r.cause.is_some()
                 && r.code == code
                 && (r.stem_text != "*" || !r.code.is_empty())
                 && r.stem.is_match(message)
@@ -149,7 +155,9 @@ fn rule_matches(rule: &Rule, rec: &Record<'_>, scheme: Scheme<'_>) -> bool {
         SchemeSel::Tcp => !scheme.unix,
         SchemeSel::Scheme(s) => scheme.url_scheme == s,
     };
-    scheme_ok && rule.action.is_match(rec.action) && rule.stem.is_match(rec.message)
+    let action_ok =
+        rule.action.is_match(rec.action) || (rec.cut && rule.action.is_cut_match(rec.action));
+    scheme_ok && action_ok && rule.stem.is_match(rec.message)
 }
 
 /// The upstream's URL scheme and whether it is a unix socket.
@@ -164,10 +172,13 @@ pub fn scheme_of<'a>(rec: &Record<'a>) -> Scheme<'a> {
             .message
             .starts_with("FastCGI: failed to connect to server \"/")
         || names_unix_socket(rec.message);
-    let url_scheme = if url_scheme.is_empty() {
-        apache_function_scheme(rec.message)
-    } else {
+    let url_scheme = if !url_scheme.is_empty() {
         url_scheme
+    } else if rec.module == "ssl" && !rec.upstream.is_empty() {
+        // mod_ssl logs the backend connection as `[remote addr]`: TLS to the upstream.
+        "https"
+    } else {
+        apache_function_scheme(rec.message)
     };
     Scheme { url_scheme, unix }
 }

@@ -68,6 +68,8 @@ struct ClusterOut<'a> {
     histogram: HistogramOut,
     sample: SampleOut<'a>,
     status: Option<u16>,
+    /// Logged while nginx read its configuration: no client saw a status.
+    config_time: bool,
     advice: AdviceOut<'a>,
     config_refs: Vec<ConfigRef>,
 }
@@ -152,7 +154,8 @@ fn cluster_out<'a>(
             counts: c.hist.counts.clone(),
         },
         sample: (&c.sample).into(),
-        status: advice::status(cause, c.source),
+        status: advice::client_saw(cause, c).status(),
+        config_time: c.config_time,
         advice: AdviceOut {
             explanations: &cause.advice.explanations,
             checks: advice::checks(cause, c),

@@ -107,8 +107,7 @@ fn write_cluster(
         },
     )?;
     writeln!(out, "   {}", cause.advice.title)?;
-    let status =
-        advice::status(cause, c.source).map_or_else(|| "varies".to_owned(), |s| s.to_string());
+    let status = advice::client_saw(cause, c);
     writeln!(
         out,
         "   |{spark}|  {} → {}  client saw: {status}",

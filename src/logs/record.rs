@@ -4,9 +4,14 @@
 //! run at millions of lines per second. Recognised headers: nginx
 //! (`2024/05/01 12:00:00 [error] 12#12: *5 ...`), Apache 2.4 (default and common
 //! `ErrorLogFormat` variants), Apache 2.2, and nginx's `nginx: [emerg] ...` startup lines. A
-//! header is also found behind a docker / kubernetes / syslog / journald prefix; a line with
-//! no header at all is a pasted fragment whose message is still classified.
+//! header is also found behind a docker / kubernetes / syslog / journald prefix. Lines pasted
+//! into issues and chats are read like the records they were cut from: a header that lost
+//! its date (`[error] 7#7: *1 ...`, `error] 7#7: ...`, `[proxy:error] [pid 1] ...`), quote
+//! marks, prompts and emphasis around the line, an ellipsis where it was cut; a line with
+//! no header at all is a fragment whose message is still classified. errno numbers are
+//! read in the table of the system that wrote them (grammars/logs/errno.tsv).
 
+use super::catalogue::{APR_OS_START_SYSERR, ErrnoTable};
 use super::text;
 
 /// Which server's log syntax a record was written in.
@@ -60,6 +65,12 @@ pub struct Record<'a> {
     pub referrer: &'a str,
     /// A second record glued onto this line without a newline (empty if none).
     pub glued: &'a str,
+    /// The pasted line was cut (it ends in an ellipsis): its `while ...` action may be the
+    /// start of a longer one.
+    pub cut: bool,
+    /// Logged while nginx read its configuration (the message ended in ` in file:line`:
+    /// start, reload, `nginx -t`): no client request was involved.
+    pub config_time: bool,
 }
 
 /// Parses one line. Never fails: a line without a recognisable header is a fragment.
@@ -68,20 +79,46 @@ pub fn parse(line: &str) -> Record<'_> {
     // One record, filled in place by the parsers below: returning records (~330 bytes)
     // through each layer showed as memcpy in profiles.
     let mut rec = Record::default();
-    let mut at = line;
-    // A prefix may hide the header; each candidate that fails moves the search forward.
-    loop {
-        if parse_header(at, &mut rec) {
-            return rec;
+    // Most lines start with their header. A pasted line may end in marks (`cat -e`'s `$`, a
+    // code mark, an ellipsis): one byte tells the rare line that does from the others.
+    let marked = matches!(
+        line.as_bytes().last(),
+        Some(b' ' | b'\t' | b'.' | b'`' | b'*' | b'$' | 0xA6)
+    );
+    if marked || !parse_header(line, &mut rec) {
+        parse_other(line, marked, &mut rec);
+    }
+    rec
+}
+
+/// A line that ends in paste marks or does not start with its header (a prefix, a pasted
+/// fragment). Kept out of [`parse`] so that the common path stays small.
+#[inline(never)]
+fn parse_other<'a>(line: &'a str, marked: bool, rec: &mut Record<'a>) {
+    let line = if marked {
+        let (body, cut) = strip_paste_marks("", line);
+        rec.cut = cut;
+        if parse_header(body, rec) {
+            return;
         }
-        match find_header(at) {
-            Some(start) if start > 0 => at = &at[start..],
-            _ => {
-                parse_fragment(line, &mut rec);
-                return rec;
-            }
+        body
+    } else {
+        line
+    };
+    // A prefix may hide the header; each candidate that fails moves the search forward.
+    // What the prefix opened (a backtick, `**`, a quote) is closed at the end of the line.
+    let mut from = 0;
+    let mut end = line.len();
+    while let Some(start) = find_header(&line[from..end]).filter(|&s| s > 0) {
+        from += start;
+        let (body, cut) = strip_paste_marks(&line[..from], &line[from..end]);
+        end = from + body.len();
+        rec.cut |= cut;
+        if parse_header(body, rec) {
+            return;
         }
     }
+    parse_headerless(line, rec);
 }
 
 /// `line` without its trailing `\r` and `\n` bytes.
@@ -96,6 +133,7 @@ fn trim_eol(line: &str) -> &str {
 
 /// Fills the empty `rec` from the header at the start of `line`; when there is none,
 /// returns false and leaves `rec` empty.
+#[inline(always)]
 fn parse_header<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     parse_nginx(line, rec)
         || parse_apache(line, rec)
@@ -139,6 +177,7 @@ fn is_nginx_level(level: &str) -> bool {
 }
 
 /// `YYYY/MM/DD HH:MM:SS [` at the start of `b`.
+#[inline(always)]
 fn is_nginx_time(b: &[u8]) -> bool {
     b.len() >= 21
         && b[4] == b'/'
@@ -148,10 +187,14 @@ fn is_nginx_time(b: &[u8]) -> bool {
         && b[16] == b':'
         && b[19] == b' '
         && b[20] == b'['
-        && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+        && DATE_DIGITS
             .iter()
-            .all(|&i| b[i].is_ascii_digit())
+            .fold(true, |ok, &i| ok & b[i].is_ascii_digit())
 }
+
+/// Where `YYYY/MM/DD HH:MM:SS` (and Apache's ISO form) holds digits. Checked without
+/// early exit: a loop the compiler unrolls, where `all` became a call per line.
+const DATE_DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 fn digits(b: &[u8]) -> u32 {
     b.iter()
@@ -195,6 +238,7 @@ fn datetime_at_fixed_offsets(s: &[u8]) -> Option<i64> {
     )
 }
 
+#[inline(always)]
 fn parse_nginx<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     let b = line.as_bytes();
     if !is_nginx_time(b) {
@@ -208,7 +252,16 @@ fn parse_nginx<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     if !is_nginx_level(level) {
         return false;
     }
-    let mut rest = &rest[close + 2..];
+    nginx_after_level(&rest[close + 2..], 0, rec);
+    rec.format = Some(Format::Nginx);
+    rec.time = datetime_at_fixed_offsets(b);
+    rec.level = level;
+    true
+}
+
+/// What follows nginx's `[level] `: `PID#TID: `, `*CID ` and the message.
+#[inline(always)]
+fn nginx_after_level<'a>(mut rest: &'a str, glue_from: usize, rec: &mut Record<'a>) {
     if let Some((pid, tid, after)) = nginx_pid_tid(rest) {
         rec.pid = Some(pid);
         rec.tid = Some(tid);
@@ -224,16 +277,13 @@ fn parse_nginx<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
             rest = &after[end + 1..];
         }
     }
-    nginx_message(rest, 0, rec);
-    rec.format = Some(Format::Nginx);
-    rec.time = datetime_at_fixed_offsets(b);
-    rec.level = level;
-    true
+    nginx_message(rest, glue_from, rec);
 }
 
 /// `PID#TID: ` before the message: up to the first `": "`, split at the first `#`, both
 /// numbers. The usual `1200#1200: ` is read in one pass; anything else takes the general
 /// route, which gives the same answer.
+#[inline(always)]
 fn nginx_pid_tid(rest: &str) -> Option<(u64, u64, &str)> {
     let b = rest.as_bytes();
     let p = b.iter().take_while(|c| c.is_ascii_digit()).count();
@@ -282,7 +332,16 @@ fn nginx_message<'a>(text: &'a str, glue_from: usize, rec: &mut Record<'a>) {
         Some(i) => (&body[..i], &body[i + 7..]),
         None => (body, ""),
     };
-    let (message, errno) = split_errno(body);
+    // What nginx logs while reading its configuration has no request context, and ends
+    // in a line number.
+    let body = if ctx.is_empty() && body.as_bytes().last().is_some_and(u8::is_ascii_digit) {
+        let (body, config) = split_config_ref(body);
+        rec.config_time = !config.is_empty();
+        body
+    } else {
+        body
+    };
+    let (message, errno) = split_errno(body, rec.cut);
     rec.message = message;
     rec.errno = errno;
     rec.action = action;
@@ -293,25 +352,59 @@ fn nginx_message<'a>(text: &'a str, glue_from: usize, rec: &mut Record<'a>) {
     parse_nginx_context(ctx, rec);
 }
 
-/// `( NNN: text)` at the end of the body.
-fn split_errno(body: &str) -> (&str, Option<u32>) {
-    if body.ends_with(')')
+/// ` in /etc/nginx/conf.d/a.conf:3`, which nginx appends to what it logs while reading its
+/// configuration (after the errno, if any): the body without it, and `file:line`. Rare:
+/// kept out of line so that it does not weigh on the inlining of the common path.
+#[cold]
+#[inline(never)]
+fn split_config_ref(body: &str) -> (&str, &str) {
+    let b = body.as_bytes();
+    let Some(colon) = memchr::memrchr(b':', b) else {
+        return (body, "");
+    };
+    let Some(at) = text::rfind_at(&body[..colon], " in ", 1) else {
+        return (body, "");
+    };
+    let file = &body[at + 4..colon];
+    let line_ok = b[colon + 1..].iter().all(u8::is_ascii_digit);
+    if line_ok && (file.contains('/') || file.contains('\\') || file.ends_with(".conf")) {
+        (&body[..at], &body[at + 4..])
+    } else {
+        (body, "")
+    }
+}
+
+/// ` (NNN: text)` at the end of the body, the number read as Linux's (see [`ErrnoTable`]).
+/// In a cut line the parenthesis may be left open (`(111: Connection ref`).
+fn split_errno(body: &str, cut: bool) -> (&str, Option<u32>) {
+    let closed = body.ends_with(')');
+    if (closed || cut)
         && let Some(open) = text::rfind_at(body, " (", 1)
     {
         let inner = &body[open + 2..];
         let n = inner.bytes().take_while(u8::is_ascii_digit).count();
-        if n > 0 && n < 10 && inner[n..].starts_with(": ") {
-            return (&body[..open], text::parse_u32(&inner[..n]));
+        let text_end = inner.len() - usize::from(closed);
+        if n > 0
+            && n < 10
+            && inner[n..].starts_with(": ")
+            && (closed || text::find_byte(b')', inner.as_bytes()).is_none())
+            && let Some(number) = text::parse_u32(&inner[..n])
+        {
+            let message = &body[..open];
+            let kevent = message.starts_with("kevent() ");
+            let errno = ErrnoTable::get().to_linux(number, &inner[n + 2..text_end], kevent);
+            return (message, Some(errno));
         }
     }
     (body, None)
 }
 
 /// nginx context starts at the first `, client: ` (http, stream), or else the first
-/// `, resolver: `, or else the first `, upstream: `: one pass over the commas finds all three.
+/// `, resolver: `, or else the first `, upstream: `, or else the first `, server: ` (the
+/// syslog server of `while logging to syslog`): one pass over the commas finds them all.
 fn split_context(text: &str) -> (&str, &str) {
     let b = text.as_bytes();
-    let (mut resolver, mut upstream) = (None, None);
+    let (mut resolver, mut upstream, mut server) = (None, None, None);
     // The first comma is usually the context's, past the message: memchr's long stride.
     for i in memchr::memchr_iter(b',', b) {
         let at = &b[i..];
@@ -324,8 +417,11 @@ fn split_context(text: &str) -> (&str, &str) {
         if upstream.is_none() && at.starts_with(b", upstream: ") {
             upstream = Some(i);
         }
+        if server.is_none() && at.starts_with(b", server: ") {
+            server = Some(i);
+        }
     }
-    match resolver.or(upstream) {
+    match resolver.or(upstream).or(server) {
         Some(i) => (&text[..i], &text[i..]),
         None => (text, ""),
     }
@@ -471,9 +567,9 @@ fn apache_iso(s: &[u8]) -> Option<i64> {
     if s.len() < 19 || s[4] != b'-' || s[7] != b'-' || s[13] != b':' || s[16] != b':' {
         return None;
     }
-    if ![0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+    if !DATE_DIGITS
         .iter()
-        .all(|&i| s[i].is_ascii_digit())
+        .fold(true, |ok, &i| ok & s[i].is_ascii_digit())
     {
         return None;
     }
@@ -489,9 +585,18 @@ fn parse_apache<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     let Some((len, time)) = apache_time_len(line.as_bytes()) else {
         return false;
     };
-    rec.format = Some(Format::Apache);
+    if !apache_fields(line[len..].trim_start(), rec) {
+        return false;
+    }
     rec.time = time;
-    let mut rest = line[len..].trim_start();
+    true
+}
+
+/// Fills the empty `rec` from what follows Apache's time bracket: the bracketed fields
+/// (one of them the level) and the body. When there is no level, returns false and leaves
+/// `rec` empty.
+fn apache_fields<'a>(mut rest: &'a str, rec: &mut Record<'a>) -> bool {
+    rec.format = Some(Format::Apache);
     let mut content_start = None;
     // The bracketed fields of the header, in whatever order the ErrorLogFormat has them.
     while rest.starts_with('[') {
@@ -511,11 +616,11 @@ fn parse_apache<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
             rec.module = level.0;
             rec.level = level.1;
             content_start.get_or_insert(after);
-        } else if let Some(c) = inner
-            .strip_prefix("client ")
-            .or_else(|| inner.strip_prefix("remote "))
-        {
+        } else if let Some(c) = inner.strip_prefix("client ") {
             rec.client = c;
+        } else if let Some(backend) = inner.strip_prefix("remote ") {
+            // httpd writes `[remote addr]` for a connection it opened: the backend's.
+            rec.upstream = backend;
         } else {
             break;
         }
@@ -523,7 +628,10 @@ fn parse_apache<'a>(line: &'a str, rec: &mut Record<'a>) -> bool {
     }
     if rec.level.is_empty() {
         // Not a header after all: `rec` goes back to empty for the next candidate.
-        *rec = Record::default();
+        *rec = Record {
+            cut: rec.cut,
+            ..Record::default()
+        };
         return false;
     }
     rec.content = content_start.unwrap_or(rest);
@@ -561,33 +669,48 @@ fn apache_body<'a>(mut rest: &'a str, rec: &mut Record<'a>) {
     rec.message = rest;
 }
 
-/// `proxy_util.c(2765): ` printed by `%F` at debug levels.
+/// `proxy_util.c(2765): ` printed by `%F` at debug levels. Read from the front (a file
+/// name, `.c(`, digits, `): `): searching the message for `"): "` cost a pass over every
+/// Apache line.
 fn skip_source_location(rest: &str) -> &str {
-    if let Some(paren) = text::find_at(rest, "): ", 0) {
-        let head = &rest[..paren];
-        if let Some((file, line)) = head.split_once('(')
-            && file.ends_with(".c")
-            && !file.contains(' ')
-            && line.bytes().all(|c| c.is_ascii_digit())
-        {
-            return &rest[paren + 3..];
-        }
+    let b = rest.as_bytes();
+    let name = b
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/'))
+        .count();
+    if name < 3 || !b[..name].ends_with(b".c") || b.get(name) != Some(&b'(') {
+        return rest;
     }
-    rest
+    let digits = b[name + 1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let after = name + 1 + digits;
+    if b[after..].starts_with(b"): ") {
+        &rest[after + 3..]
+    } else {
+        rest
+    }
 }
 
-/// `(111)Connection refused: ` or `(EAI 2)Name or service not known: `.
+/// `(111)Connection refused: `, `(EAI 2)Name or service not known: ` or Windows'
+/// `(OS 10061)No connection could be made ...  : `. An errno is read as Linux's (see
+/// [`ErrnoTable`]); APR's own statuses (70007, 20014...) are the same everywhere.
 fn apache_status(rest: &str) -> Option<(u32, &str)> {
     let inner = rest.strip_prefix('(')?;
     let close = text::find_byte(b')', inner.as_bytes())?;
     let num = &inner[..close];
+    let after = &inner[close + 1..];
+    let colon = text::find2(after, *b": ")?;
     let status = if let Some(eai) = num.strip_prefix("EAI ") {
         670_000 + text::parse_u32(eai)?
     } else {
-        text::parse_u32(num)?
+        let n = match num.strip_prefix("OS ") {
+            Some(os) => APR_OS_START_SYSERR.checked_add(text::parse_u32(os)?)?,
+            None => text::parse_u32(num)?,
+        };
+        ErrnoTable::get().to_linux(n, &after[..colon], false)
     };
-    let after = &inner[close + 1..];
-    let colon = text::find2(after, *b": ")?;
     Some((status, &after[colon + 2..]))
 }
 
@@ -604,10 +727,142 @@ fn split_ah_code(rest: &str) -> Option<(&str, &str)> {
     Some((&rest[..2 + n], &rest[2 + n + 2..]))
 }
 
+/// A line without a dated header: pasted, it may have lost the date but kept the rest of
+/// the header, and gained marks around it. Fills the empty `rec`.
+fn parse_headerless<'a>(line: &'a str, rec: &mut Record<'a>) {
+    let (start, kind) = match find_dateless(line) {
+        Some((start, kind)) => (start, Some(kind)),
+        None => (paste_lead_len(line), None),
+    };
+    let (body, cut) = strip_paste_marks(&line[..start], &line[start..]);
+    rec.cut |= cut;
+    match kind {
+        Some(Dateless::Nginx { level, after }) => {
+            nginx_after_level(body.get(after..).unwrap_or(""), 0, rec);
+            rec.format = Some(Format::Nginx);
+            rec.level = level;
+        }
+        Some(Dateless::Apache) if apache_fields(body, rec) => {}
+        Some(Dateless::Level { level, after }) => {
+            parse_fragment(body.get(after..).unwrap_or(""), rec);
+            rec.level = level;
+        }
+        _ => parse_fragment(body, rec),
+    }
+}
+
+/// A header without its date, found by [`find_dateless`]; offsets are from its start.
+enum Dateless<'a> {
+    /// `[error] 7#7: `, `error] 7#7: `, `[error] *5 `: `after` is where `7#7` starts.
+    Nginx { level: &'a str, after: usize },
+    /// `[proxy:error] `, `[error] [client ...`: the bracketed fields start here.
+    Apache,
+    /// `[error] ` before a message that does not say which server wrote it.
+    Level { level: &'a str, after: usize },
+}
+
+/// Where a header that lost its date starts, within the first 160 bytes (a prompt, a quote
+/// mark, a cut date may come before it).
+fn find_dateless(line: &str) -> Option<(usize, Dateless<'_>)> {
+    let b = line.as_bytes();
+    let limit = b.len().min(160);
+    for close in memchr::memchr_iter(b']', &b[..limit]) {
+        if b.get(close + 1) != Some(&b' ') {
+            continue;
+        }
+        let word_start = b[..close]
+            .iter()
+            .rposition(|c| {
+                !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b':')
+            })
+            .map_or(0, |p| p + 1);
+        let bracketed = word_start > 0 && b[word_start - 1] == b'[';
+        let word = &line[word_start..close];
+        let rest = &line[close + 2..];
+        let start = word_start - usize::from(bracketed);
+        let after = close + 2 - start;
+        if word.contains(':') {
+            if bracketed && apache_level(word).is_some() {
+                return Some((start, Dateless::Apache));
+            }
+            continue;
+        }
+        if bracketed && rest.starts_with('[') && apache_level(word).is_some() {
+            return Some((start, Dateless::Apache));
+        }
+        if !is_nginx_level(word) {
+            continue;
+        }
+        let conn = rest
+            .strip_prefix('*')
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+        if conn || nginx_pid_tid(rest).is_some() {
+            return Some((start, Dateless::Nginx { level: word, after }));
+        }
+        if bracketed {
+            return Some((start, Dateless::Level { level: word, after }));
+        }
+    }
+    None
+}
+
+/// Length of what pasting puts before a fragment: indentation, quote marks (`>`, `|`),
+/// emphasis and code marks, list bullets, a shell prompt (`$ `, `# `).
+fn paste_lead_len(line: &str) -> usize {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'>' | b'|' | b'`' | b'\'' | b'"' | b'_' | b'-' | b'+' => i += 1,
+            // `*5 connect() ...` keeps its connection number.
+            b'*' if !b.get(i + 1).is_some_and(u8::is_ascii_digit) => i += 1,
+            b'$' | b'#' if b.get(i + 1) == Some(&b' ') => i += 2,
+            _ => break,
+        }
+    }
+    i
+}
+
+/// `body` without what pasting added after it: the closing half of the code marks,
+/// emphasis and quotes `prefix` opened, `cat -e`'s `$`, and an ellipsis where the line was
+/// cut (then the bool is true).
+fn strip_paste_marks<'a>(prefix: &str, body: &'a str) -> (&'a str, bool) {
+    let mut s = body;
+    let mut cut = false;
+    // A quote closes once: `host: "x""` keeps the value's own quote.
+    let mut quotes = [b'\'', b'"'].map(|q| prefix.as_bytes().contains(&q));
+    loop {
+        let before = s.len();
+        s = s.trim_end_matches([' ', '\t']);
+        if let Some(r) = s.strip_suffix("...").or_else(|| s.strip_suffix('…')) {
+            s = r;
+            cut = true;
+        }
+        s = s.trim_end_matches(['`', '*', '$']);
+        for (q, open) in [b'\'', b'"'].iter().zip(quotes.iter_mut()) {
+            if *open && s.as_bytes().last() == Some(q) {
+                s = &s[..s.len() - 1];
+                *open = false;
+            }
+        }
+        if s.len() == before {
+            return (s, cut);
+        }
+    }
+}
+
 /// A headerless line: nginx-looking message (errno/while/context) unless it carries an AH
-/// code. Fills the empty `rec`.
+/// code or an APR status. Fills the empty `rec`.
 fn parse_fragment<'a>(line: &'a str, rec: &mut Record<'a>) {
-    let trimmed = line.trim_start();
+    // httpd 2.2 at debug level writes the source location first: `proxy_util.c(2765): `.
+    let trimmed = skip_source_location(line.trim_start());
+    if apache_status(trimmed).is_some() {
+        // `(104)Connection reset by peer: mod_fcgid: ...`: an Apache body without header.
+        rec.format = Some(Format::Fragment);
+        rec.content = trimmed;
+        apache_body(trimmed, rec);
+        return;
+    }
     if let Some(i) = text::find_at(trimmed, "AH", 1) {
         let cand = &trimmed[i..];
         if split_ah_code(cand).is_some() {
@@ -625,7 +880,7 @@ fn parse_fragment<'a>(line: &'a str, rec: &mut Record<'a>) {
     // A header at the very start of a fragment is one that failed to parse (a level glued to
     // the message): taking it for a glued record would hand the same text back to `parse`
     // forever.
-    nginx_message(trimmed, 1, rec);
+    nginx_after_level(trimmed, 1, rec);
     rec.format = Some(Format::Fragment);
 }
 
@@ -788,6 +1043,124 @@ mod tests {
                 "{rest:?}"
             );
         }
+    }
+
+    #[test]
+    fn source_location_is_skipped_only_when_it_is_one() {
+        for (rest, want) in [
+            ("proxy_util.c(2765): AH00942: x", "AH00942: x"),
+            ("mod_proxy_http.c(1976): proxy: y", "proxy: y"),
+            ("proxy_util.c(): z", "z"),
+            ("AH00942: f(1): x", "AH00942: f(1): x"),
+            ("x.c (1): y", "x.c (1): y"),
+            ("x.h(1): y", "x.h(1): y"),
+            ("x.c(12a): y", "x.c(12a): y"),
+            ("é.c(1): y", "é.c(1): y"),
+            ("", ""),
+        ] {
+            assert_eq!(skip_source_location(rest), want, "{rest:?}");
+        }
+    }
+
+    #[test]
+    fn dateless_headers_keep_their_fields() {
+        for line in [
+            "[error] 7#8: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 1",
+            "error] 7#8: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 1",
+            "'**[error] 7#8: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 1**'",
+            "> 12:00:00 [error] 7#8: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 1",
+        ] {
+            let r = parse(line);
+            assert_eq!(r.format, Some(Format::Nginx), "{line}");
+            assert_eq!(
+                (r.level, r.pid, r.tid, r.conn),
+                ("error", Some(7), Some(8), Some(9))
+            );
+            assert_eq!(
+                (r.message, r.errno),
+                ("connect() failed", Some(111)),
+                "{line}"
+            );
+            assert_eq!(r.client, "1", "{line}");
+            assert_eq!(r.time, None);
+        }
+        let r = parse("> [proxy:error] [pid 5:tid 6] (111)Connection refused: AH00957: HTTP: x");
+        assert_eq!(r.format, Some(Format::Apache));
+        assert_eq!((r.pid, r.errno, r.code), (Some(5), Some(111), "AH00957"));
+    }
+
+    #[test]
+    fn a_quote_opened_before_the_line_closes_once() {
+        let r = parse(
+            "\"2024/05/01 12:00:03 [error] 1#1: *7 no live upstreams while connecting to upstream, client: 1, host: \"x\"\"",
+        );
+        assert_eq!(r.host, "x");
+        let r =
+            parse("2024/05/01 12:00:03 [error] 1#1: *7 no live upstreams, client: 1, host: \"x\"$");
+        assert_eq!(r.host, "x");
+    }
+
+    #[test]
+    fn a_cut_line_keeps_its_open_errno_and_says_it_was_cut() {
+        let r = parse("[error] 7#7: *10 connect() failed (111: Connection ref…");
+        assert!(r.cut);
+        assert_eq!((r.message, r.errno), ("connect() failed", Some(111)));
+        // Uncut, an open parenthesis is part of the message.
+        let r = parse("[error] 7#7: *10 connect() failed (111: Connection ref");
+        assert!(!r.cut);
+        assert_eq!(r.errno, None);
+    }
+
+    #[test]
+    fn errno_of_other_systems_is_read_as_linux() {
+        let r = parse(
+            "2024/05/01 12:00:03 [error] 1#100: *7 kevent() reported that connect() failed (61: Connection refused) while connecting to upstream, client: 1",
+        );
+        assert_eq!(r.errno, Some(111));
+        let r = parse(
+            "[Sun May 05 10:00:00.1 2024] [proxy:error] [pid 1:tid 2] (OS 10061)No connection could be made because the target machine actively refused it.  : AH00957: HTTP: attempt to connect to 127.0.0.1:8080 (localhost) failed",
+        );
+        assert_eq!((r.errno, r.code), (Some(111), "AH00957"));
+        assert!(r.message.starts_with("HTTP: attempt"));
+    }
+
+    #[test]
+    fn syslog_server_is_context_not_action() {
+        let r = parse(
+            "2024/05/01 12:00:03 [error] 25#25: connect() failed (2: No such file or directory) while logging to syslog, server: unix:/dev/log",
+        );
+        assert_eq!(r.action, "logging to syslog");
+        assert_eq!(r.server, "unix:/dev/log");
+    }
+
+    #[test]
+    fn apache_remote_is_the_backend_connection() {
+        let r = parse(
+            "[Sun May 05 10:00:00.1 2024] [ssl:error] [pid 1:tid 2] [remote 10.0.0.9:443] AH02039: Certificate Verification: Error (18): self-signed certificate",
+        );
+        assert_eq!((r.upstream, r.client), ("10.0.0.9:443", ""));
+    }
+
+    #[test]
+    fn configuration_reference_is_split_off() {
+        let r = parse(
+            "2024/05/01 12:00:03 [emerg] 1#1: host not found in upstream \"backend\" in /etc/nginx/conf.d/default.conf:2",
+        );
+        assert_eq!(r.message, "host not found in upstream \"backend\"");
+        assert!(r.config_time);
+        let r = parse(
+            "nginx: [emerg] open() \"/etc/nginx/x.conf\" failed (2: No such file or directory) in /etc/nginx/nginx.conf:12",
+        );
+        assert_eq!(
+            (r.message, r.errno),
+            ("open() \"/etc/nginx/x.conf\" failed", Some(2))
+        );
+        assert!(r.config_time);
+        // Request-time lines carry context, never a configuration reference.
+        let r = parse(
+            "2024/05/01 12:00:03 [error] 1#1: *1 upstream sent invalid status in 1:2, client: 1",
+        );
+        assert!(!r.config_time);
     }
 
     #[test]

@@ -222,6 +222,9 @@ pub struct Cluster {
     pub hosts: TopK,
     pub paths: TopK,
     pub sample: Sample,
+    /// The lines were logged while nginx read its configuration (start, reload, `nginx
+    /// -t`): no client request saw them.
+    pub config_time: bool,
 }
 
 impl Cluster {
@@ -248,6 +251,7 @@ impl Cluster {
             hosts: TopK::default(),
             paths: TopK::default(),
             sample,
+            config_time: false,
         }
     }
 
