@@ -436,3 +436,45 @@ fn module_facts_match_installed_apache2() {
     let (ok, out) = run_apache2(&bin, dir.path(), &conf, "-t");
     assert!(ok, "{out}");
 }
+
+/// Every message of worker-params.tsv is one of the reference's `error_messages` for the
+/// same key and kind. Two C macros the extraction left unresolved are filled in as the
+/// installed apache2 prints them: `APR_STRINGIFY(APR_INT32_MAX)` is "(2147483647)",
+/// `%{APR_TIME_T_FMT}ms` of `apr_time_as_msec(AP_WD_TM_SLICE)` is "100ms".
+#[test]
+fn worker_param_messages_are_httpds() {
+    let Some(reference) = shared_reference() else {
+        eprintln!("skipping: ../shared/reference not found");
+        return;
+    };
+    let rows = read_tsv(&reference.join("httpd-proxy-worker-params.tsv"));
+    let kind = |scope: grammar::ParamScope| match scope {
+        grammar::ParamScope::Worker => "worker",
+        grammar::ParamScope::Balancer => "balancer",
+        grammar::ParamScope::HealthCheck => "worker-hcheck",
+    };
+    let mut checked = 0;
+    for p in grammar::worker_params() {
+        let row = rows
+            .iter()
+            .find(|r| r["name"] == p.key && r["kind"] == kind(p.scope))
+            .unwrap_or_else(|| panic!("{} ({:?}) not in the reference", p.key, p.scope));
+        let theirs: Vec<String> = row["error_messages"]
+            .split(" | ")
+            .map(|m| {
+                let m = m.split("  [args:").next().unwrap_or(m).trim();
+                m.replace("2147483647", "(2147483647)")
+                    .replace("%{APR_TIME_T_FMT}ms", "100ms")
+            })
+            .collect();
+        for m in p.messages {
+            assert!(
+                theirs.iter().any(|t| t == m),
+                "{}: {m:?} not in {theirs:?}",
+                p.key
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40);
+}
