@@ -283,6 +283,48 @@ fn every_unix_reference_row_is_compiled_in() {
     assert!(checked > 650, "only {checked} rows checked");
 }
 
+/// The contexts `DirectiveDef::contexts` derives are the reference's
+/// `effective_contexts` (its qualifiers in parentheses aside).
+#[test]
+fn derived_contexts_match_reference() {
+    let Some(reference) = shared_reference() else {
+        eprintln!("skipping: ../shared/reference not found");
+        return;
+    };
+    let mut checked = 0;
+    for row in read_tsv(&reference.join("httpd-directives.tsv")) {
+        let def = grammar::defs(&row["name"])
+            .find(|d| d.module == row["module"])
+            .unwrap_or_else(|| panic!("{} missing", row["name"]));
+        // The reference applies the conditional SSLCompression check; Debian's build
+        // does not compile it.
+        if row["extra_context_checks"].contains("[#if") {
+            continue;
+        }
+        let mut expected = String::new();
+        let mut depth = 0;
+        for c in row["effective_contexts"].chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ if depth == 0 => expected.push(c),
+                _ => {}
+            }
+        }
+        let expected = expected.replace(" ,", ",");
+        let ours: Vec<String> = def.contexts().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            ours.join(", "),
+            expected.trim(),
+            "{} ({})",
+            row["name"],
+            row["module"]
+        );
+        checked += 1;
+    }
+    assert!(checked > 800);
+}
+
 /// The third-party table only names modules of modules.tsv, with httpd's argument kinds.
 #[test]
 fn third_party_rows_are_consistent() {

@@ -191,6 +191,30 @@ impl Forbidden {
     }
 }
 
+/// A context of the manual's "Context:" line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    ServerConfig,
+    VirtualHost,
+    /// `<Directory>`, `<Location>`, `<Files>`, `<If>`, `<Proxy>` and their Match forms.
+    Directory,
+    Htaccess,
+    /// Only `<Proxy>` (RSRC_CONF|PROXY_CONF directives).
+    ProxySection,
+}
+
+impl fmt::Display for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Context::ServerConfig => "server config",
+            Context::VirtualHost => "virtual host",
+            Context::Directory => "directory",
+            Context::Htaccess => ".htaccess",
+            Context::ProxySection => "proxy section",
+        })
+    }
+}
+
 /// The platform a command-table entry is compiled for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Platform {
@@ -262,6 +286,37 @@ impl DirectiveDef {
             && matches!(self.platform, Platform::All | Platform::Unix)
             && module_of(self).is_some_and(ModuleDef::built_by_debian)
             && self.in_version(v)
+    }
+
+    /// Where httpd accepts the directive, derived as the manual's "Context:" line: from
+    /// `req_override` (the server level and `<VirtualHost>` allow RSRC_CONF, OR_OPTIONS,
+    /// OR_FILEINFO and OR_INDEXES; directory sections OR_ALL and ACCESS_CONF;
+    /// .htaccess any OR_*) narrowed by the handler's checks. A section forbidden only
+    /// in some directory sections (ProxyPass: not in `<Directory>`) keeps "directory".
+    pub fn contexts(&self) -> Vec<Context> {
+        let r = self.req_override;
+        let server = Override::RSRC_CONF
+            .union(Override::OR_OPTIONS)
+            .union(Override::OR_FILEINFO)
+            .union(Override::OR_INDEXES);
+        let mut out = Vec::new();
+        if r.intersects(server) {
+            out.push(Context::ServerConfig);
+            if !self.checks.intersects(Forbidden::NOT_IN_VIRTUALHOST) {
+                out.push(Context::VirtualHost);
+            }
+        }
+        if r.intersects(Override::OR_ALL.union(Override::ACCESS_CONF))
+            && !self.checks.contains(Forbidden::NOT_IN_DIR_LOC_FILE)
+        {
+            out.push(Context::Directory);
+        } else if r.intersects(Override::PROXY_CONF) {
+            out.push(Context::ProxySection);
+        }
+        if r.intersects(Override::OR_ALL) && !self.checks.intersects(Forbidden::NOT_IN_HTACCESS) {
+            out.push(Context::Htaccess);
+        }
+        out
     }
 
     /// The name as httpd writes it in messages about the directive itself: a section
@@ -795,6 +850,37 @@ mod tests {
         );
         assert!(def("SecRule", "mod_security2").third_party);
         assert_eq!(def("php_admin_value", "mod_php").args, ArgsKind::Take2);
+    }
+
+    #[test]
+    fn contexts_are_derived_like_the_manual() {
+        let list = |name: &str, module: &str| {
+            def(name, module)
+                .contexts()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        assert_eq!(
+            list("ProxyPass", "mod_proxy"),
+            "server config, virtual host, directory"
+        );
+        assert_eq!(list("Listen", "event"), "server config");
+        assert_eq!(list("Require", "mod_authz_core"), "directory, .htaccess");
+        assert_eq!(
+            list("BalancerMember", "mod_proxy"),
+            "server config, virtual host, directory"
+        );
+        assert_eq!(
+            list("ProxySet", "mod_proxy"),
+            "server config, virtual host, directory"
+        );
+        assert_eq!(
+            list("SetHandler", "core"),
+            "server config, virtual host, directory, .htaccess"
+        );
+        assert_eq!(list("AllowOverride", "core"), "directory");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::{DirectiveDef, Forbidden, Override};
 /// `<IfSection>`) and `<Macro>` are not sections of the tree: httpd splices a true
 /// block's lines in place, so callers do not push them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Section {
     VirtualHost,
     Directory,
@@ -119,15 +120,19 @@ fn section_path(section: Section, args: &str) -> Option<String> {
 
 /// The sections enclosing a directive, outermost first, and whether it is read from an
 /// .htaccess file. Built by the caller as it walks the tree.
+///
+/// Every question is answered in constant time, whatever the nesting depth: each level
+/// keeps httpd's state after its section and where the innermost section of each kind
+/// is.
 #[derive(Debug, Clone, Default)]
 pub struct ContextStack {
     frames: Vec<Frame>,
+    /// State after each frame (same length as `frames`).
+    levels: Vec<Level>,
     /// `Some(AllowOverride)` for an .htaccess file.
     htaccess: Option<Override>,
     /// Number of `<VirtualHost>` sections entered so far.
     vhosts: usize,
-    /// Which server the current position belongs to: 0 main, n the nth virtual host.
-    server: usize,
 }
 
 /// httpd's `cmd_parms` state at a point of the walk.
@@ -139,6 +144,22 @@ struct State {
     virtual_host: bool,
     /// `cmd->limited != -1`: inside `<Limit>`, `<LimitExcept>` or `<Require*>`.
     limited: bool,
+}
+
+/// Number of [`Section`] kinds.
+const KINDS: usize = 17;
+const _: () = assert!(Section::Other as usize + 1 == KINDS);
+
+/// What one level of the stack knows.
+#[derive(Debug, Clone, Copy)]
+struct Level {
+    state: State,
+    /// Index of the innermost frame of each section kind, if any.
+    innermost: [Option<u32>; KINDS],
+    /// Index of the innermost frame with a path.
+    path_frame: Option<u32>,
+    /// Which server: 0 main, n the nth virtual host.
+    server: usize,
 }
 
 impl ContextStack {
@@ -156,15 +177,44 @@ impl ContextStack {
         }
     }
 
+    fn base(&self) -> Level {
+        let state = match self.htaccess {
+            Some(allowed) => State {
+                overrides: allowed,
+                path: true,
+                virtual_host: false,
+                limited: false,
+            },
+            None => State {
+                overrides: Override::RSRC_CONF
+                    .union(Override::OR_ALL)
+                    .without(Override::OR_AUTHCFG.union(Override::OR_LIMIT)),
+                path: false,
+                virtual_host: false,
+                limited: false,
+            },
+        };
+        Level {
+            state,
+            innermost: [None; KINDS],
+            path_frame: None,
+            server: 0,
+        }
+    }
+
+    fn level(&self) -> Level {
+        self.levels.last().copied().unwrap_or_else(|| self.base())
+    }
+
+    fn state(&self) -> State {
+        self.level().state
+    }
+
     /// Enters the section opened by tag `written` (`<Location`, `Location` or
     /// `<location`) with arguments `args` (the rest of the tag's line; a final `>` and
     /// what follows it are ignored).
     pub fn push(&mut self, written: &str, args: &str) {
         let section = Section::from_name(written);
-        if section == Section::VirtualHost {
-            self.vhosts += 1;
-            self.server = self.vhosts;
-        }
         let tag = if written.starts_with('<') {
             written.to_string()
         } else {
@@ -172,36 +222,75 @@ impl ContextStack {
         };
         let canonical = super::defs(&tag).next().map(|d| d.name.to_string());
         let name = canonical.unwrap_or(tag);
+        let path = section_path(section, args);
+        let mut level = self.level();
+        let index = u32::try_from(self.frames.len()).unwrap_or(u32::MAX);
+        level.innermost[section as usize] = Some(index);
+        if path.is_some() {
+            level.path_frame = Some(index);
+        }
+        if section == Section::VirtualHost {
+            self.vhosts += 1;
+            level.server = self.vhosts;
+        }
+        let state = &mut level.state;
+        let dir = Override::OR_ALL.union(Override::ACCESS_CONF);
+        match section {
+            Section::VirtualHost => state.virtual_host = true,
+            Section::Directory
+            | Section::DirectoryMatch
+            | Section::Location
+            | Section::LocationMatch => {
+                state.overrides = dir;
+                state.path = true;
+            }
+            // Inside another directory context (or .htaccess) they keep the mask.
+            Section::Files
+            | Section::FilesMatch
+            | Section::If
+            | Section::ElseIf
+            | Section::Else => {
+                if !state.path {
+                    state.overrides = dir;
+                }
+                state.path = true;
+            }
+            Section::Proxy | Section::ProxyMatch => {
+                state.overrides = dir.union(Override::PROXY_CONF);
+                state.path = true;
+            }
+            Section::Limit | Section::LimitExcept => state.limited = true,
+            Section::Require => {
+                state.overrides = Override::OR_AUTHCFG;
+                state.limited = true;
+            }
+            Section::ProviderAlias => {
+                state.overrides = Override::OR_AUTHCFG.union(Override::ACCESS_CONF);
+            }
+            Section::Other => {}
+        }
         self.frames.push(Frame {
             section,
             name,
             args: section_inner(args).to_string(),
-            path: section_path(section, args),
+            path,
         });
+        self.levels.push(level);
     }
 
     /// httpd's `cmd->path`: the innermost directory-context section's path; for an
     /// .htaccess file, its directory (here empty). `None` outside directory contexts.
     pub fn path(&self) -> Option<&str> {
-        self.frames
-            .iter()
-            .rev()
-            .find_map(|f| f.path.as_deref())
-            .or(self.htaccess.map(|_| ""))
+        match self.level().path_frame {
+            Some(i) => self.frames.get(i as usize).and_then(|f| f.path.as_deref()),
+            None => self.htaccess.map(|_| ""),
+        }
     }
 
     /// Leaves the innermost section.
     pub fn pop(&mut self) -> Option<Frame> {
-        let frame = self.frames.pop()?;
-        if frame.section == Section::VirtualHost
-            && !self
-                .frames
-                .iter()
-                .any(|f| f.section == Section::VirtualHost)
-        {
-            self.server = 0;
-        }
-        Some(frame)
+        self.levels.pop();
+        self.frames.pop()
     }
 
     pub fn frames(&self) -> &[Frame] {
@@ -218,15 +307,13 @@ impl ContextStack {
     }
 
     pub fn in_virtual_host(&self) -> bool {
-        self.frames
-            .iter()
-            .any(|f| f.section == Section::VirtualHost)
+        self.state().virtual_host
     }
 
     /// Which server's configuration the position belongs to: 0 for the main server, n
     /// for the nth `<VirtualHost>` (httpd keeps per-server state such as proxy workers).
     pub fn server(&self) -> usize {
-        self.server
+        self.level().server
     }
 
     /// Inside a section that sets httpd's `cmd->path` (a directory context).
@@ -234,69 +321,10 @@ impl ContextStack {
         self.state().path
     }
 
-    /// The innermost enclosing section of these kinds, as `find_parent` looks for it.
-    fn find(&self, sections: &[Section]) -> Option<&Frame> {
-        self.frames
-            .iter()
-            .rev()
-            .find(|f| sections.contains(&f.section))
-    }
-
-    fn state(&self) -> State {
-        let mut state = match self.htaccess {
-            Some(allowed) => State {
-                overrides: allowed,
-                path: true,
-                virtual_host: false,
-                limited: false,
-            },
-            None => State {
-                overrides: Override::RSRC_CONF
-                    .union(Override::OR_ALL)
-                    .without(Override::OR_AUTHCFG.union(Override::OR_LIMIT)),
-                path: false,
-                virtual_host: false,
-                limited: false,
-            },
-        };
-        let dir = Override::OR_ALL.union(Override::ACCESS_CONF);
-        for frame in &self.frames {
-            match frame.section {
-                Section::VirtualHost => state.virtual_host = true,
-                Section::Directory
-                | Section::DirectoryMatch
-                | Section::Location
-                | Section::LocationMatch => {
-                    state.overrides = dir;
-                    state.path = true;
-                }
-                // Inside another directory context (or .htaccess) they keep the mask.
-                Section::Files
-                | Section::FilesMatch
-                | Section::If
-                | Section::ElseIf
-                | Section::Else => {
-                    if !state.path {
-                        state.overrides = dir;
-                    }
-                    state.path = true;
-                }
-                Section::Proxy | Section::ProxyMatch => {
-                    state.overrides = dir.union(Override::PROXY_CONF);
-                    state.path = true;
-                }
-                Section::Limit | Section::LimitExcept => state.limited = true,
-                Section::Require => {
-                    state.overrides = Override::OR_AUTHCFG;
-                    state.limited = true;
-                }
-                Section::ProviderAlias => {
-                    state.overrides = Override::OR_AUTHCFG.union(Override::ACCESS_CONF);
-                }
-                Section::Other => {}
-            }
-        }
-        state
+    /// The innermost enclosing section of this kind, as `find_parent` looks for it.
+    fn find(&self, section: Section) -> Option<&Frame> {
+        let i = self.level().innermost[section as usize]?;
+        self.frames.get(i as usize)
     }
 }
 
@@ -372,7 +400,7 @@ pub fn check_forbidden(
         }
         // find_parent is asked once per section name, in this order.
         for section in sections {
-            if let Some(found) = ctx.find(std::slice::from_ref(section)) {
+            if let Some(found) = ctx.find(*section) {
                 return Err(format!(
                     "{name} cannot occur within {}> section",
                     found.name
@@ -564,6 +592,24 @@ mod tests {
         s.push("<VirtualHost", "*:80>");
         assert_eq!(s.server(), 2);
         assert!(s.in_virtual_host());
+    }
+
+    #[test]
+    fn deep_nesting_answers_in_constant_time() {
+        let mut s = ContextStack::new();
+        s.push("<VirtualHost", "*:80>");
+        for i in 0..100_000 {
+            s.push(if i % 2 == 0 { "<Location" } else { "<If" }, "/x>");
+        }
+        let started = std::time::Instant::now();
+        for _ in 0..100_000 {
+            assert!(check_context(def("ProxyPass"), &s).is_err());
+        }
+        assert!(started.elapsed().as_secs() < 5);
+        assert_eq!(s.server(), 1);
+        while s.pop().is_some() {}
+        assert_eq!(s.server(), 0);
+        assert_eq!(s.path(), None);
     }
 
     #[test]

@@ -13,17 +13,17 @@ use super::args::{check_args, getword_conf, rewrite_args, words};
 use super::cnum::{Unit, atoi, atol, timeout_parameter};
 use super::context::{ContextStack, Section, check_forbidden, check_override, section_inner};
 use super::proxy::{Defined, Place, ProxyRegistry, fnmatch_test};
-use super::worker_params::{ParamEnv, check_worker_param};
+use super::worker_params::{ProxyModules, check_worker_param};
 use super::{DirectiveDef, Forbidden, LoadedModules};
 
 /// What the handlers remember between lines of one configuration.
 #[derive(Debug, Clone, Default)]
 pub struct HandlerState {
     /// What the loaded modules provide to proxy parameters.
-    pub params: ParamEnv,
+    pub modules: ProxyModules,
     pub proxy: ProxyRegistry,
     /// `Listen` addresses so far (host `None` for all addresses).
-    listeners: Vec<(Option<String>, u16)>,
+    listeners: foldhash::HashSet<(Option<String>, u16)>,
     /// What the last worker-defining line did (for rules: shared workers).
     pub last_defined: Option<Defined>,
 }
@@ -32,7 +32,7 @@ impl HandlerState {
     /// The state at the start of the walk of a configuration that loads `loaded`.
     pub fn new(loaded: &LoadedModules) -> Self {
         HandlerState {
-            params: ParamEnv::from_loaded(loaded),
+            modules: ProxyModules::from_loaded(loaded),
             ..Self::default()
         }
     }
@@ -228,7 +228,7 @@ pub fn check_section_end(
         Section::Proxy | Section::ProxyMatch => {
             state
                 .proxy
-                .proxy_section_params(def.name, args, ctx.server(), &state.params)
+                .proxy_section_params(def.name, args, ctx.server(), &state.modules)
         }
         Section::Directory
         | Section::DirectoryMatch
@@ -297,10 +297,9 @@ fn handler(
         }
         ("event" | "worker" | "prefork", "Listen") => {
             let addr = check_listen(args)?;
-            if state.listeners.contains(&addr) {
+            if !state.listeners.insert(addr) {
                 return Err("Cannot define multiple Listeners on the same IP:port".to_string());
             }
-            state.listeners.push(addr);
         }
         ("event" | "worker" | "prefork", "ListenBacklog") if atoi(&first_word(args)) < 1 => {
             return Err("ListenBacklog must be > 0".to_string());
@@ -367,15 +366,15 @@ fn handler(
                 args,
                 def.name == "ProxyPassMatch",
                 place(),
-                &state.params,
+                &state.modules,
             )?;
             state.last_defined = Some(defined);
         }
         ("mod_proxy", "BalancerMember") => {
-            let defined = state.proxy.balancer_member(args, place(), &state.params)?;
+            let defined = state.proxy.balancer_member(args, place(), &state.modules)?;
             state.last_defined = Some(defined);
         }
-        ("mod_proxy", "ProxySet") => state.proxy.proxy_set(args, place(), &state.params)?,
+        ("mod_proxy", "ProxySet") => state.proxy.proxy_set(args, place(), &state.modules)?,
         ("mod_proxy_hcheck", "ProxyHCTemplate") => check_hc_template(args, ctx.server(), state)?,
         ("mod_proxy_hcheck", "ProxyHCExpr") => {
             let name = first_word(args);
@@ -508,12 +507,12 @@ fn check_hc_template(args: &str, server: usize, state: &mut HandlerState) -> Res
     if name.is_empty() {
         return Err("Missing template name for ProxyHCTemplate".to_string());
     }
-    let env = ParamEnv {
-        // Only health check keys: set_worker_hc_param is called directly.
+    // Only health check keys: set_worker_hc_param is called directly.
+    let modules = ProxyModules {
         hcheck: true,
-        hc_templates: None,
-        ..state.params.clone()
+        ..state.modules.clone()
     };
+    let env = state.proxy.param_env(server, &modules);
     while !rest.is_empty() {
         let word = getword_conf(&mut rest);
         let Some((k, v)) = word.split_once('=') else {

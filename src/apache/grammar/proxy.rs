@@ -11,7 +11,9 @@
 use foldhash::HashMap;
 
 use super::args::{getword_conf, is_space};
-use super::worker_params::{ParamEnv, check_balancer_param, check_worker_param, param_table};
+use super::worker_params::{
+    HcNames, ParamEnv, ProxyModules, check_balancer_param, check_worker_param, param_table,
+};
 
 /// The parts of a URI `apr_uri_parse` yields that mod_proxy looks at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -515,53 +517,130 @@ impl Mask {
     }
 }
 
-/// What one server (the main server or a virtual host) has defined so far.
+/// The workers of a server or a balancer, indexed for `ap_proxy_get_worker_ex`'s
+/// longest-prefix match: a byte trie of the prefix workers' names (one walk of the URL
+/// finds the longest), and the matchable ones apart.
 #[derive(Debug, Clone, Default)]
-struct ServerProxies {
+struct WorkerSet {
     workers: Vec<WorkerDef>,
-    /// Balancer name, its members.
-    balancers: Vec<(String, Vec<WorkerDef>)>,
-    hc_templates: Vec<String>,
-    hc_exprs: Vec<String>,
+    /// Trie edges: (node, byte) -> node; node 0 is the root.
+    edges: HashMap<(u32, u8), u32>,
+    /// Per node, the prefix worker whose name ends there.
+    terminal: Vec<Option<u32>>,
+    matchable: Vec<u32>,
 }
 
-impl ServerProxies {
-    /// `ap_proxy_get_worker_ex` among the server's (or a balancer's) workers: the
-    /// longest name that is a prefix of `url` (lowercased up to its path) and at least
-    /// as long as its scheme://host[:port] part.
-    fn find_worker<'w>(workers: &'w [WorkerDef], url: &str, mask: Mask) -> Option<&'w WorkerDef> {
+impl WorkerSet {
+    fn push(&mut self, worker: WorkerDef) {
+        let index = u32::try_from(self.workers.len()).unwrap_or(u32::MAX);
+        if worker.matchable {
+            self.matchable.push(index);
+        } else {
+            if self.terminal.is_empty() {
+                self.terminal.push(None);
+            }
+            let mut node = 0u32;
+            for &b in worker.name.as_bytes() {
+                let next = u32::try_from(self.terminal.len()).unwrap_or(u32::MAX);
+                node = *self.edges.entry((node, b)).or_insert_with(|| {
+                    self.terminal.push(None);
+                    next
+                });
+            }
+            if let Some(slot) = self.terminal.get_mut(node as usize) {
+                slot.get_or_insert(index);
+            }
+        }
+        self.workers.push(worker);
+    }
+
+    /// `ap_proxy_get_worker_ex`: the longest worker name that is a prefix of `url`
+    /// (lowercased up to its path; matchable names with `$N` wildcards) and at least as
+    /// long as its scheme://host[:port] part; the first defined among equals.
+    fn find(&self, url: &str, mask: Mask) -> Option<&WorkerDef> {
         let url = de_socketfy(url)?;
         let colon = url.find(':')?;
         let after = &url[colon..];
         if !after.starts_with("://") || after.len() == 3 {
             return None;
         }
-        let path_start = url[colon + 3..].find('/').map(|i| colon + 3 + i);
-        let min_match = path_start.unwrap_or(url.len());
+        let min_match = url[colon + 3..]
+            .find('/')
+            .map_or(url.len(), |i| colon + 3 + i);
         let mut copy = url[..min_match].to_ascii_lowercase();
         copy.push_str(&url[min_match..]);
-        let mut best: Option<&WorkerDef> = None;
-        for w in workers {
-            let len = w.name.len();
-            if len > copy.len() || len < min_match || best.is_some_and(|b| len <= b.name.len()) {
-                continue;
+        let bytes = copy.as_bytes();
+        // (name length, index) of the best so far.
+        let mut best: Option<(usize, u32)> = None;
+        let mut consider = |len: usize, index: u32| {
+            if best.is_none_or(|(l, i)| len > l || (len == l && index < i)) {
+                best = Some((len, index));
             }
-            let hit = if w.matchable {
-                let mut budget = 100_000;
-                mask != Mask::Prefix && ematch(copy.as_bytes(), w.name.as_bytes(), &mut budget) == 0
-            } else {
-                mask != Mask::Match && copy.as_bytes().starts_with(w.name.as_bytes())
-            };
-            if hit {
-                best = Some(w);
+        };
+        if mask != Mask::Match && !self.terminal.is_empty() {
+            let mut node = 0u32;
+            for (depth, &b) in bytes.iter().enumerate() {
+                let Some(&next) = self.edges.get(&(node, b)) else {
+                    break;
+                };
+                node = next;
+                if depth + 1 >= min_match
+                    && let Some(Some(index)) = self.terminal.get(node as usize)
+                {
+                    consider(depth + 1, *index);
+                }
             }
         }
-        best
+        if mask != Mask::Prefix {
+            for &index in &self.matchable {
+                let name = &self.workers[index as usize].name;
+                let mut budget = 100_000;
+                if name.len() <= bytes.len()
+                    && name.len() >= min_match
+                    && ematch(bytes, name.as_bytes(), &mut budget) == 0
+                {
+                    consider(name.len(), index);
+                }
+            }
+        }
+        best.map(|(_, i)| &self.workers[i as usize])
+    }
+}
+
+/// What one server (the main server or a virtual host) has defined so far.
+#[derive(Debug, Clone, Default)]
+struct ServerProxies {
+    workers: WorkerSet,
+    /// Balancer name and members.
+    balancers: Vec<(String, WorkerSet)>,
+    balancer_index: HashMap<String, usize>,
+    hc_templates: HcNames,
+    hc_exprs: HcNames,
+}
+
+impl ServerProxies {
+    fn balancer(&self, url: &str) -> Option<usize> {
+        self.balancer_index.get(&balancer_name(url)).copied()
     }
 
-    fn balancer(&self, url: &str) -> Option<usize> {
-        let name = balancer_name(url);
-        self.balancers.iter().position(|(n, _)| *n == name)
+    fn env<'a>(&'a self, modules: &'a ProxyModules) -> ParamEnv<'a> {
+        ParamEnv {
+            modules,
+            hc_templates: Some(&self.hc_templates),
+            hc_exprs: Some(&self.hc_exprs),
+        }
+    }
+
+    /// Balancer `url`, defining it when new (errors unprefixed).
+    fn get_or_define_balancer(&mut self, url: &str, alias: Option<&str>) -> Result<usize, String> {
+        if let Some(i) = self.balancer(url) {
+            return Ok(i);
+        }
+        let name = define_balancer(url, alias)?;
+        self.balancer_index
+            .insert(name.clone(), self.balancers.len());
+        self.balancers.push((name, WorkerSet::default()));
+        Ok(self.balancers.len() - 1)
     }
 }
 
@@ -609,47 +688,50 @@ pub struct Place<'a> {
     pub parent: Option<(&'a str, &'a str)>,
 }
 
+/// `key=value` split at the first `=`, or httpd's message for a word without one.
+fn key_value<'w>(word: &'w str, message: &str) -> Result<(&'w str, &'w str), String> {
+    word.split_once('=').ok_or_else(|| message.to_string())
+}
+
+/// Checks one parameter of a worker or a balancer.
+fn check_param(balancer: bool, key: &str, val: &str, env: &ParamEnv<'_>) -> Result<(), String> {
+    if balancer {
+        check_balancer_param(key, val, env)
+    } else {
+        check_worker_param(key, val, env)
+    }
+}
+
 impl ProxyRegistry {
     fn server(&mut self, id: usize) -> &mut ServerProxies {
         self.servers.entry(id).or_default()
     }
 
-    /// The `ParamEnv` for a server: the health check names it has defined so far.
-    fn env_for(&self, server: usize, base: &ParamEnv) -> ParamEnv {
-        let mut env = base.clone();
-        if let Some(s) = self.servers.get(&server) {
-            env.hc_templates = Some(s.hc_templates.clone());
-            env.hc_exprs = Some(s.hc_exprs.clone());
-        } else {
-            env.hc_templates = Some(Vec::new());
-            env.hc_exprs = Some(Vec::new());
+    /// The parameter environment of `server`: the health check names it has defined.
+    pub fn param_env<'a>(&'a self, server: usize, modules: &'a ProxyModules) -> ParamEnv<'a> {
+        static NONE: std::sync::LazyLock<HcNames> = std::sync::LazyLock::new(HcNames::default);
+        match self.servers.get(&server) {
+            Some(s) => s.env(modules),
+            None => ParamEnv {
+                modules,
+                hc_templates: Some(&NONE),
+                hc_exprs: Some(&NONE),
+            },
         }
-        env
     }
 
-    /// Records a `ProxyHCTemplate` or `ProxyHCExpr` name (their first word).
+    /// Records a `ProxyHCTemplate` name.
     pub fn define_hc_template(&mut self, server: usize, name: &str) {
-        self.server(server).hc_templates.push(name.to_string());
+        self.server(server)
+            .hc_templates
+            .insert(name.to_ascii_lowercase());
     }
 
+    /// Records a `ProxyHCExpr` name.
     pub fn define_hc_expr(&mut self, server: usize, name: &str) {
-        self.server(server).hc_exprs.push(name.to_string());
-    }
-
-    /// Balancer `url` on `server`, defining it when new (errors unprefixed).
-    fn get_or_define_balancer(
-        &mut self,
-        server: usize,
-        url: &str,
-        alias: Option<&str>,
-    ) -> Result<usize, String> {
-        if let Some(i) = self.server(server).balancer(url) {
-            return Ok(i);
-        }
-        let name = define_balancer(url, alias)?;
-        let s = self.server(server);
-        s.balancers.push((name, Vec::new()));
-        Ok(s.balancers.len() - 1)
+        self.server(server)
+            .hc_exprs
+            .insert(name.to_ascii_lowercase());
     }
 
     /// `add_pass`: ProxyPass (`regex` false) or ProxyPassMatch on `args`.
@@ -658,7 +740,7 @@ impl ProxyRegistry {
         args: &str,
         regex: bool,
         at: Place<'_>,
-        env: &ParamEnv,
+        modules: &ProxyModules,
     ) -> Result<Defined, String> {
         let mut f: Option<String> = at.path.map(str::to_string);
         let mut r: Option<String> = None;
@@ -718,23 +800,19 @@ impl ProxyRegistry {
             return Ok(Defined::Excluded);
         }
         let table = param_table(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let env = self.env_for(at.server, env);
         let prefixed = |e: String| format!("ProxyPass {e}");
+        let runtime_dir = self.runtime_dir.clone();
+        let s = self.server(at.server);
         if is_balancer_url(&r) {
             let alias = (!matchable).then_some(f.as_str());
-            let i = self
-                .get_or_define_balancer(at.server, &r, alias)
-                .map_err(prefixed)?;
+            let i = s.get_or_define_balancer(&r, alias).map_err(prefixed)?;
+            let env = s.env(modules);
             for (k, v) in table {
                 check_balancer_param(k, v, &env).map_err(prefixed)?;
             }
-            return Ok(Defined::Balancer(
-                self.server(at.server).balancers[i].0.clone(),
-            ));
+            return Ok(Defined::Balancer(s.balancers[i].0.clone()));
         }
-        let runtime_dir = self.runtime_dir.clone();
-        let s = self.server(at.server);
-        if let Some(existing) = ServerProxies::find_worker(&s.workers, &real, Mask::of(matchable)) {
+        if let Some(existing) = s.workers.find(&real, Mask::of(matchable)) {
             return Ok(Defined::Shared {
                 existing: existing.clone(),
                 url: r,
@@ -742,6 +820,7 @@ impl ProxyRegistry {
         }
         let worker = define_worker(&r, matchable, &runtime_dir).map_err(prefixed)?;
         s.workers.push(worker.clone());
+        let env = s.env(modules);
         for (k, v) in table {
             check_worker_param(k, v, &env).map_err(prefixed)?;
         }
@@ -753,7 +832,7 @@ impl ProxyRegistry {
         &mut self,
         args: &str,
         at: Place<'_>,
-        env: &ParamEnv,
+        modules: &ProxyModules,
     ) -> Result<Defined, String> {
         let mut path: Option<String> = at.path.map(str::to_string);
         let mut name: Option<String> = None;
@@ -789,13 +868,13 @@ impl ProxyRegistry {
             return Err("BalancerMember uses an invalid \"unix:\" URL".to_string());
         };
         let prefixed = |e: String| format!("BalancerMember {e}");
-        let env = self.env_for(at.server, env);
-        let b = self
-            .get_or_define_balancer(at.server, &path.to_ascii_lowercase(), Some("/"))
-            .map_err(prefixed)?;
         let runtime_dir = self.runtime_dir.clone();
-        let members = &mut self.server(at.server).balancers[b].1;
-        if let Some(existing) = ServerProxies::find_worker(members, &real, Mask::Both) {
+        let s = self.server(at.server);
+        let b = s
+            .get_or_define_balancer(&path.to_ascii_lowercase(), Some("/"))
+            .map_err(prefixed)?;
+        let members = &mut s.balancers[b].1;
+        if let Some(existing) = members.find(&real, Mask::Both) {
             return Ok(Defined::Shared {
                 existing: existing.clone(),
                 url: name,
@@ -803,6 +882,7 @@ impl ProxyRegistry {
         }
         let worker = define_worker(&name, false, &runtime_dir).map_err(prefixed)?;
         members.push(worker.clone());
+        let env = s.env(modules);
         let table = param_table(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         for (k, v) in table {
             check_worker_param(k, v, &env).map_err(prefixed)?;
@@ -811,7 +891,12 @@ impl ProxyRegistry {
     }
 
     /// `set_proxy_param`: ProxySet on `args`.
-    pub fn proxy_set(&mut self, args: &str, at: Place<'_>, env: &ParamEnv) -> Result<(), String> {
+    pub fn proxy_set(
+        &mut self,
+        args: &str,
+        at: Place<'_>,
+        modules: &ProxyModules,
+    ) -> Result<(), String> {
         let mut rest = args;
         let in_section = at
             .parent
@@ -827,28 +912,26 @@ impl ProxyRegistry {
             }
             None => (getword_conf(&mut rest).into_owned(), false),
         };
-        let env = self.env_for(at.server, env);
-        let mut balancer = false;
-        if is_balancer_url(&name) {
-            balancer = true;
-            if self.server(at.server).balancer(&name).is_none() {
+        let runtime_dir = self.runtime_dir.clone();
+        let s = self.server(at.server);
+        let balancer = is_balancer_url(&name);
+        if balancer {
+            if s.balancer(&name).is_none() {
                 if in_section.is_none() {
                     return Err(format!("ProxySet can not find '{name}' Balancer."));
                 }
-                self.get_or_define_balancer(at.server, &name, Some("/"))
+                s.get_or_define_balancer(&name, Some("/"))
                     .map_err(|e| format!("ProxySet {e}"))?;
             }
         } else {
             let Some(real) = de_socketfy(&name) else {
                 return Err("ProxySet uses an invalid \"unix:\" URL".to_string());
             };
-            let runtime_dir = self.runtime_dir.clone();
-            let s = self.server(at.server);
             let mask = match in_section {
                 Some(_) => Mask::of(matchable),
                 None => Mask::Both,
             };
-            if ServerProxies::find_worker(&s.workers, &real, mask).is_none() {
+            if s.workers.find(&real, mask).is_none() {
                 if in_section.is_none() {
                     return Err(format!("ProxySet can not find '{name}' Worker."));
                 }
@@ -857,20 +940,15 @@ impl ProxyRegistry {
                 s.workers.push(worker);
             }
         }
+        let env = s.env(modules);
         while !rest.is_empty() {
             let word = getword_conf(&mut rest);
-            let Some((k, v)) = word.split_once('=') else {
-                return Err(
-                    "Invalid ProxySet parameter. Parameter must be in the form 'key=value'"
-                        .to_string(),
-                );
-            };
-            let checked = if balancer {
-                check_balancer_param(k, v, &env)
-            } else {
-                check_worker_param(k, v, &env)
-            };
-            checked.map_err(|e| format!("ProxySet: {e} {k}={v}; {name}"))?;
+            let (k, v) = key_value(
+                &word,
+                "Invalid ProxySet parameter. Parameter must be in the form 'key=value'",
+            )?;
+            check_param(balancer, k, v, &env)
+                .map_err(|e| format!("ProxySet: {e} {k}={v}; {name}"))?;
         }
         Ok(())
     }
@@ -883,7 +961,7 @@ impl ProxyRegistry {
         tag: &str,
         args: &str,
         server: usize,
-        env: &ParamEnv,
+        modules: &ProxyModules,
     ) -> Result<(), String> {
         let is_match = starts_with_ignore_case(tag, "<ProxyMatch");
         let mut rest = super::context::section_inner(args);
@@ -906,37 +984,30 @@ impl ProxyRegistry {
         if !p.contains(':') {
             return Err(format!("{tag}> arguments are not supported for non url."));
         }
-        let env = self.env_for(server, env);
+        let runtime_dir = self.runtime_dir.clone();
+        let s = self.server(server);
         let balancer = is_balancer_url(&p);
         if balancer {
-            self.get_or_define_balancer(server, &p, Some("/"))
+            s.get_or_define_balancer(&p, Some("/"))
                 .map_err(|e| format!("{tag} {e}"))?;
         } else {
             let Some(real) = de_socketfy(&p) else {
                 return Err("<Proxy/ProxyMatch > uses an invalid \"unix:\" URL".to_string());
             };
-            let runtime_dir = self.runtime_dir.clone();
-            let s = self.server(server);
-            if ServerProxies::find_worker(&s.workers, &real, Mask::Prefix).is_none() {
+            if s.workers.find(&real, Mask::Prefix).is_none() {
                 let worker =
                     define_worker(&p, false, &runtime_dir).map_err(|e| format!("{tag} {e}"))?;
                 s.workers.push(worker);
             }
         }
+        let env = s.env(modules);
         while !rest.is_empty() {
             let word = getword_conf(&mut rest);
-            let Some((k, v)) = word.split_once('=') else {
-                return Err(
-                    "Invalid Proxy parameter. Parameter must be in the form 'key=value'"
-                        .to_string(),
-                );
-            };
-            let checked = if balancer {
-                check_balancer_param(k, v, &env)
-            } else {
-                check_worker_param(k, v, &env)
-            };
-            checked.map_err(|e| format!("{tag} {e} {k}={v}; {p}"))?;
+            let (k, v) = key_value(
+                &word,
+                "Invalid Proxy parameter. Parameter must be in the form 'key=value'",
+            )?;
+            check_param(balancer, k, v, &env).map_err(|e| format!("{tag} {e} {k}={v}; {p}"))?;
         }
         Ok(())
     }
@@ -945,15 +1016,16 @@ impl ProxyRegistry {
     pub fn workers(&self, server: usize) -> &[WorkerDef] {
         self.servers
             .get(&server)
-            .map_or(&[], |s| s.workers.as_slice())
+            .map_or(&[], |s| s.workers.workers.as_slice())
     }
 
     /// The balancers a server has defined, with their members.
     pub fn balancers(&self, server: usize) -> impl Iterator<Item = (&str, &[WorkerDef])> {
-        self.servers
-            .get(&server)
-            .into_iter()
-            .flat_map(|s| s.balancers.iter().map(|(n, m)| (n.as_str(), m.as_slice())))
+        self.servers.get(&server).into_iter().flat_map(|s| {
+            s.balancers
+                .iter()
+                .map(|(n, m)| (n.as_str(), m.workers.as_slice()))
+        })
     }
 }
 
@@ -961,10 +1033,10 @@ impl ProxyRegistry {
 mod tests {
     use super::*;
 
-    fn env() -> ParamEnv {
-        ParamEnv {
+    fn env() -> ProxyModules {
+        ProxyModules {
+            hcheck: false,
             lbmethods: vec!["byrequests"],
-            ..ParamEnv::default()
         }
     }
 
@@ -1351,7 +1423,7 @@ mod tests {
     #[test]
     fn health_check_names_are_per_server() {
         let mut reg = ProxyRegistry::default();
-        let env = ParamEnv {
+        let env = ProxyModules {
             hcheck: true,
             ..env()
         };
@@ -1365,6 +1437,62 @@ mod tests {
             reg.proxy_pass("/a http://c/ hcexpr=ok", false, TOP, &env)
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn many_workers_stay_linear() {
+        let mut reg = ProxyRegistry::default();
+        let started = std::time::Instant::now();
+        for i in 0..30_000 {
+            let line = format!("/a{i} http://backend/a{i}/ retry=0");
+            assert!(matches!(pass(&mut reg, &line), Ok(Defined::Worker(_))));
+        }
+        // A longer URL under an existing worker shares it.
+        assert!(matches!(
+            pass(&mut reg, "/x http://backend/a7/deeper"),
+            Ok(Defined::Shared { .. })
+        ));
+        for i in 0..30_000 {
+            let line = format!("/b{i} balancer://pool{i}/");
+            assert!(matches!(pass(&mut reg, &line), Ok(Defined::Balancer(_))));
+        }
+        assert!(started.elapsed().as_secs() < 10);
+        assert_eq!(reg.workers(0).len(), 30_000);
+        assert_eq!(reg.balancers(0).count(), 30_000);
+    }
+
+    #[test]
+    fn longest_worker_name_wins() {
+        let mut reg = ProxyRegistry::default();
+        assert!(matches!(
+            pass(&mut reg, "/a http://b/"),
+            Ok(Defined::Worker(_))
+        ));
+        assert!(matches!(
+            pass(&mut reg, "/c http://b:8080/"),
+            Ok(Defined::Worker(_))
+        ));
+        assert!(matches!(
+            pass(&mut reg, "/d http://b/app/"),
+            Ok(Defined::Shared { .. })
+        ));
+        match pass(&mut reg, "/e http://B:8080/x") {
+            Ok(Defined::Shared { existing, .. }) => assert_eq!(existing.name, "http://b:8080/"),
+            other => panic!("{other:?}"),
+        }
+        // A different host is not a prefix match even when its text starts the same.
+        assert!(matches!(
+            pass(&mut reg, "/f http://bb/"),
+            Ok(Defined::Worker(_))
+        ));
+        assert!(matches!(
+            reg.proxy_pass("^/(.*)$ http://m/$1", true, TOP, &env()),
+            Ok(Defined::Worker(_))
+        ));
+        assert!(matches!(
+            reg.proxy_pass("^/z/(.*)$ http://m/$1", true, TOP, &env()),
+            Ok(Defined::Shared { .. })
+        ));
     }
 
     #[test]

@@ -7,25 +7,19 @@
 use super::cnum::{Unit, atof, atoi, atol, timeout_parameter};
 use super::{LoadedModules, ParamScope, WorkerParam, module, worker_params};
 
-/// What the parameters of a configuration may refer to.
+/// What the loaded modules give proxy parameters.
 #[derive(Debug, Clone, Default)]
-pub struct ParamEnv {
+pub struct ProxyModules {
     /// mod_proxy_hcheck is loaded: the `hc*` keys are worker keys.
     pub hcheck: bool,
     /// The `lbmethod=` providers the loaded mod_lbmethod_* modules register.
     pub lbmethods: Vec<&'static str>,
-    /// `ProxyHCTemplate` names defined so far; `None` when the caller does not track
-    /// them (then any name is accepted).
-    pub hc_templates: Option<Vec<String>>,
-    /// `ProxyHCExpr` names defined so far; `None`: not tracked.
-    pub hc_exprs: Option<Vec<String>>,
 }
 
-impl ParamEnv {
-    /// The environment the loaded modules give.
+impl ProxyModules {
     pub fn from_loaded(loaded: &LoadedModules) -> Self {
         let is = |name: &str| module(name).is_some_and(|m| loaded.is_loaded(m));
-        ParamEnv {
+        ProxyModules {
             hcheck: is("mod_proxy_hcheck"),
             lbmethods: [
                 ("mod_lbmethod_byrequests", "byrequests"),
@@ -37,6 +31,29 @@ impl ParamEnv {
             .filter(|(m, _)| is(m))
             .map(|(_, p)| p)
             .collect(),
+        }
+    }
+}
+
+/// Health check names, lowercased (httpd compares them without case).
+pub type HcNames = foldhash::HashSet<String>;
+
+/// What the parameters of one line may refer to.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamEnv<'a> {
+    pub modules: &'a ProxyModules,
+    /// `ProxyHCTemplate` names defined so far; `None` when the caller does not track
+    /// them (then any name is accepted).
+    pub hc_templates: Option<&'a HcNames>,
+    /// `ProxyHCExpr` names defined so far; `None`: not tracked.
+    pub hc_exprs: Option<&'a HcNames>,
+}
+
+impl<'a> ParamEnv<'a> {
+    /// An environment that does not track health check names.
+    pub fn untracked(modules: &'a ProxyModules) -> Self {
+        ParamEnv {
+            modules,
             hc_templates: None,
             hc_exprs: None,
         }
@@ -83,12 +100,12 @@ const STATUS_FLAGS: &str = "OINGUDSEHFCR";
 
 /// A ProxyHCTemplate/ProxyHCExpr name among those defined (compared without case);
 /// any name when they are not tracked.
-fn known_name(names: Option<&[String]>, val: &str) -> bool {
-    names.is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(val)))
+fn known_name(names: Option<&HcNames>, val: &str) -> bool {
+    names.is_none_or(|names| names.contains(&val.to_ascii_lowercase()))
 }
 
 /// One parameter's value against its row of the table.
-fn check_value(p: &WorkerParam, val: &str, env: &ParamEnv) -> Result<(), String> {
+fn check_value(p: &WorkerParam, val: &str, env: &ParamEnv<'_>) -> Result<(), String> {
     let fail = |i: usize| Err(message(p, i));
     match p.parse {
         "loadfactor" => {
@@ -168,7 +185,7 @@ fn check_value(p: &WorkerParam, val: &str, env: &ParamEnv) -> Result<(), String>
             return fail(0);
         }
         // Providers are looked up with case.
-        "lbmethod" if !fits(val, p.max) || !env.lbmethods.contains(&val) => return fail(0),
+        "lbmethod" if !fits(val, p.max) || !env.modules.lbmethods.contains(&val) => return fail(0),
         "failonstatus" => {
             let codes = val.split([',', ' ']).filter(|t| !t.is_empty());
             for code in codes {
@@ -178,7 +195,7 @@ fn check_value(p: &WorkerParam, val: &str, env: &ParamEnv) -> Result<(), String>
             }
         }
         "nonce" if !val.eq_ignore_ascii_case("None") && !fits(val, p.max) => return fail(0),
-        "hctemplate" if !known_name(env.hc_templates.as_deref(), val) => {
+        "hctemplate" if !known_name(env.hc_templates, val) => {
             return Err(message(p, 0).replace("%s", val));
         }
         "hcmethod" => match HC_METHODS.iter().find(|(m, _)| m.eq_ignore_ascii_case(val)) {
@@ -187,7 +204,7 @@ fn check_value(p: &WorkerParam, val: &str, env: &ParamEnv) -> Result<(), String>
             None => return fail(1),
         },
         "hcexpr" => {
-            if !known_name(env.hc_exprs.as_deref(), val) {
+            if !known_name(env.hc_exprs, val) {
                 return Err(message(p, 0).replace("%s", val));
             }
             if !fits(val, p.max) {
@@ -201,11 +218,11 @@ fn check_value(p: &WorkerParam, val: &str, env: &ParamEnv) -> Result<(), String>
 }
 
 /// `set_worker_param` (falling back to mod_proxy_hcheck's keys when it is loaded).
-pub fn check_worker_param(key: &str, val: &str, env: &ParamEnv) -> Result<(), String> {
+pub fn check_worker_param(key: &str, val: &str, env: &ParamEnv<'_>) -> Result<(), String> {
     if let Some(p) = find(key, ParamScope::Worker) {
         return check_value(p, val, env);
     }
-    if !env.hcheck {
+    if !env.modules.hcheck {
         return Err("unknown Worker parameter".to_string());
     }
     match find(key, ParamScope::HealthCheck) {
@@ -215,7 +232,7 @@ pub fn check_worker_param(key: &str, val: &str, env: &ParamEnv) -> Result<(), St
 }
 
 /// `set_balancer_param`.
-pub fn check_balancer_param(key: &str, val: &str, env: &ParamEnv) -> Result<(), String> {
+pub fn check_balancer_param(key: &str, val: &str, env: &ParamEnv<'_>) -> Result<(), String> {
     match find(key, ParamScope::Balancer) {
         Some(p) => check_value(p, val, env),
         None => Err("unknown Balancer parameter".to_string()),
@@ -244,21 +261,19 @@ pub fn param_table<'a>(
 mod tests {
     use super::*;
 
-    fn env() -> ParamEnv {
-        ParamEnv {
+    fn modules() -> ProxyModules {
+        ProxyModules {
             hcheck: false,
             lbmethods: vec!["byrequests"],
-            hc_templates: None,
-            hc_exprs: None,
         }
     }
 
     fn w(key: &str, val: &str) -> Result<(), String> {
-        check_worker_param(key, val, &env())
+        check_worker_param(key, val, &ParamEnv::untracked(&modules()))
     }
 
     fn b(key: &str, val: &str) -> Result<(), String> {
-        check_balancer_param(key, val, &env())
+        check_balancer_param(key, val, &ParamEnv::untracked(&modules()))
     }
 
     #[test]
@@ -432,8 +447,9 @@ mod tests {
         assert_eq!(b("lbmethod", "ByRequests").unwrap_err(), "unknown lbmethod");
         let mut loaded = LoadedModules::builtin();
         loaded.load(module("mod_lbmethod_bytraffic").expect("bytraffic"));
+        let modules = ProxyModules::from_loaded(&loaded);
         assert!(
-            check_balancer_param("lbmethod", "bytraffic", &ParamEnv::from_loaded(&loaded)).is_ok()
+            check_balancer_param("lbmethod", "bytraffic", &ParamEnv::untracked(&modules)).is_ok()
         );
     }
 
@@ -449,11 +465,16 @@ mod tests {
 
     #[test]
     fn health_check_keys_when_hcheck_is_loaded() {
-        let env = ParamEnv {
+        let modules = ProxyModules {
             hcheck: true,
-            hc_templates: Some(vec!["tpl".to_string()]),
-            hc_exprs: Some(vec!["ok234".to_string()]),
-            ..env()
+            ..modules()
+        };
+        let templates: HcNames = ["tpl".to_string()].into_iter().collect();
+        let exprs: HcNames = ["ok234".to_string()].into_iter().collect();
+        let env = ParamEnv {
+            modules: &modules,
+            hc_templates: Some(&templates),
+            hc_exprs: Some(&exprs),
         };
         let hc = |k: &str, v: &str| check_worker_param(k, v, &env);
         assert!(hc("hcmethod", "get").is_ok());
