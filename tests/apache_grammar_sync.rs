@@ -16,40 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use proxylint::apache::grammar::{self, ArgsKind, LoadedModules, Lookup};
+use reference::{Row, apache2, read_tsv, shared_reference};
 
-fn shared_reference() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "../shared/reference is missing but CI=true: the Apache grammar tables cannot be verified"
-    );
-    None
-}
-
-type Row = BTreeMap<String, String>;
-
-fn read_tsv(path: &Path) -> Vec<Row> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
-    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
-    lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            header
-                .iter()
-                .map(|h| h.to_string())
-                .zip(
-                    l.split('\t')
-                        .map(str::to_string)
-                        .chain(std::iter::repeat(String::new())),
-                )
-                .collect()
-        })
-        .collect()
-}
+mod reference;
 
 /// Whether a `#if` condition around a command-table entry holds in Debian's Linux build
 /// (OpenSSL 3, APR 1.7 with threads, no debugging or platform-specific switches). Every
@@ -348,19 +317,6 @@ fn third_party_rows_are_consistent() {
 
 // ---- Against the installed Debian apache2 -------------------------------------------------
 
-fn apache2() -> Option<PathBuf> {
-    let path = PathBuf::from("/usr/sbin/apache2");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "apache2 is not installed but CI=true (.ci/run installs it)"
-    );
-    eprintln!("skipping: apache2 not installed");
-    None
-}
-
 /// A configuration in its own ServerRoot that loads every module Debian ships as a .so
 /// (one MPM: event), followed by `body`.
 fn all_modules_conf(dir: &Path, body: &str) -> PathBuf {
@@ -400,8 +356,24 @@ fn run_apache2(bin: &Path, dir: &Path, conf: &Path, flag: &str) -> (bool, String
     )
 }
 
+/// The installed apache2's version (`apache2 -v`: "Server version: Apache/2.4.71 (Debian)").
+fn installed_version(bin: &Path) -> grammar::Version {
+    let out = Command::new(bin)
+        .env_clear()
+        .arg("-v")
+        .output()
+        .expect("run apache2 -v");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text
+        .split("Apache/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no version in {text}"));
+    grammar::parse_version(version).expect("apache2 version")
+}
+
 /// `apache2 -L` with every module loaded lists exactly the directives the table says this
-/// build has at the default version (for the event MPM).
+/// build has at the installed version (for the event MPM).
 #[test]
 fn table_matches_installed_apache2_directive_list() {
     let Some(bin) = apache2() else { return };
@@ -418,6 +390,7 @@ fn table_matches_installed_apache2_directive_list() {
         })
         .collect();
     let mut loaded = LoadedModules::builtin();
+    loaded.set_version(installed_version(&bin));
     for m in grammar::modules() {
         if m.debian_path().is_some() && !m.third_party && (!m.is_mpm() || m.module == "event") {
             loaded.load(m);
@@ -425,7 +398,7 @@ fn table_matches_installed_apache2_directive_list() {
     }
     let ours: BTreeSet<(String, String)> = grammar::all()
         .iter()
-        .filter(|d| loaded.provides(d) && d.available(grammar::DEFAULT_VERSION))
+        .filter(|d| loaded.provides(d))
         .map(|d| (d.name.to_string(), d.module.to_string()))
         .collect();
     let missing: Vec<_> = real.difference(&ours).collect();

@@ -9,8 +9,12 @@
 //! `check_section_end`.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+mod reference;
+
+use reference::{apache2, shared_reference};
 
 use proxylint::apache::grammar::{
     self, ContextStack, HandlerState, LoadedModules, Lookup, check_directive, check_section_end,
@@ -912,19 +916,6 @@ fn proxylint_verdict(extra: &[&str], snippet: &str) -> Option<String> {
     None
 }
 
-fn apache2() -> Option<PathBuf> {
-    let path = PathBuf::from("/usr/sbin/apache2");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "apache2 is not installed but CI=true (.ci/run installs it)"
-    );
-    eprintln!("skipping the apache2 side: apache2 not installed");
-    None
-}
-
 /// httpd's verdict: `None` for "Syntax OK", else the message of its (single) error.
 fn apache2_verdict(bin: &Path, dir: &Path, extra: &[&str], snippet: &str) -> Option<String> {
     let mut conf = format!(
@@ -972,17 +963,25 @@ fn apache2_verdict(bin: &Path, dir: &Path, extra: &[&str], snippet: &str) -> Opt
     panic!("no error line in apache2's output: {text}");
 }
 
-#[test]
-fn proxylint_gives_httpds_verdicts() {
+/// The cases whose verdict by `judge` differs from the table, described.
+fn differences(
+    cases: &[Case],
+    who: &str,
+    judge: impl Fn(&[&str], &str) -> Option<String>,
+) -> Vec<String> {
     let mut failures = Vec::new();
-    for (extra, snippet, expected) in CASES {
-        let got = proxylint_verdict(extra, snippet);
+    for (extra, snippet, expected) in cases {
+        let got = judge(extra, snippet);
         if got.as_deref() != *expected {
             failures.push(format!(
-                "{snippet:?}\n  expected {expected:?}\n  proxylint {got:?}"
+                "{snippet:?}\n  expected {expected:?}\n  {who} {got:?}"
             ));
         }
     }
+    failures
+}
+
+fn assert_none_differ(failures: &[String]) {
     assert!(
         failures.is_empty(),
         "{} of {} cases differ:\n{}",
@@ -993,40 +992,29 @@ fn proxylint_gives_httpds_verdicts() {
 }
 
 #[test]
+fn proxylint_gives_httpds_verdicts() {
+    assert_none_differ(&differences(CASES, "proxylint", proxylint_verdict));
+}
+
+#[test]
 fn apache2_agrees_with_the_table() {
     let Some(bin) = apache2() else { return };
+    let judge = |extra: &[&str], snippet: &str| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        apache2_verdict(&bin, dir.path(), extra, snippet)
+    };
+    // Two threads: the machine has two cores.
     let failures: Vec<String> = std::thread::scope(|scope| {
         let halves: Vec<_> = CASES
             .chunks(CASES.len().div_ceil(2))
-            .map(|cases| {
-                let bin = &bin;
-                scope.spawn(move || {
-                    let mut failures = Vec::new();
-                    for (extra, snippet, expected) in cases {
-                        let dir = tempfile::tempdir().expect("tempdir");
-                        let got = apache2_verdict(bin, dir.path(), extra, snippet);
-                        if got.as_deref() != *expected {
-                            failures.push(format!(
-                                "{snippet:?}\n  expected {expected:?}\n  apache2  {got:?}"
-                            ));
-                        }
-                    }
-                    failures
-                })
-            })
+            .map(|cases| scope.spawn(|| differences(cases, "apache2", judge)))
             .collect();
         halves
             .into_iter()
             .flat_map(|h| h.join().expect("thread"))
             .collect()
     });
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        CASES.len(),
-        failures.join("\n")
-    );
+    assert_none_differ(&failures);
 }
 
 /// Every message the table expects is one of httpd's formats in
@@ -1034,16 +1022,11 @@ fn apache2_agrees_with_the_table() {
 /// `%s`/`%d` standing for the variable parts.
 #[test]
 fn expected_messages_are_httpd_formats() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/httpd-config-messages.tsv");
-    if !path.is_file() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "../shared/reference is missing but CI=true"
-        );
+    let Some(reference) = shared_reference() else {
         eprintln!("skipping: ../shared/reference not found");
         return;
-    }
+    };
+    let path = reference.join("httpd-config-messages.tsv");
     let text = std::fs::read_to_string(&path).expect("read messages");
     let formats: Vec<regex::Regex> = text
         .lines()

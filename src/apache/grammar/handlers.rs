@@ -604,78 +604,178 @@ mod tests {
         assert_eq!(top("Port", "80"), Err(port.help.to_string()));
     }
 
-    #[test]
-    fn define_refuses_colons() {
-        assert!(top("Define", "A").is_ok());
-        assert_eq!(
-            top("Define", "a:b 1"),
-            Err("Variable name must not contain ':'".to_string())
-        );
-        assert_eq!(
-            top("UnDefine", "a:b"),
-            Err("Variable name must not contain ':'".to_string())
-        );
-    }
+    /// (directive, arguments at the top level, httpd's message or None).
+    const TOP_LEVEL: &[(&str, &str, Option<&str>)] = &[
+        ("Define", "A", None),
+        (
+            "Define",
+            "a:b 1",
+            Some("Variable name must not contain ':'"),
+        ),
+        (
+            "UnDefine",
+            "a:b",
+            Some("Variable name must not contain ':'"),
+        ),
+        ("ServerName", "www.example.org", None),
+        ("ServerName", "https://www.example.org:443", None),
+        (
+            "ServerName",
+            "*.example.org",
+            Some(
+                "Invalid ServerName \"*.example.org\" use ServerAlias to set multiple server names.",
+            ),
+        ),
+        (
+            "ServerName",
+            "example.org:0",
+            Some(
+                "The port number \"example.org:0\" is outside the appropriate range (i.e., 1..65535).",
+            ),
+        ),
+        (
+            "ProxyTimeout",
+            "0",
+            Some("Proxy Timeout must be at least 1 second."),
+        ),
+        ("ProxyTimeout", "30s", None),
+        ("Timeout", "abc", None),
+        (
+            "KeepAliveTimeout",
+            "5x",
+            Some("KeepAliveTimeout has wrong format"),
+        ),
+        ("KeepAliveTimeout", "500ms", None),
+        ("ProxyVia", "block", None),
+        (
+            "ProxyVia",
+            "yes",
+            Some("ProxyVia must be one of: off | on | full | block"),
+        ),
+        (
+            "ProxyBadHeader",
+            "drop",
+            Some("ProxyBadHeader must be one of: IsError | Ignore | StartBody"),
+        ),
+        (
+            "ProxyStatus",
+            "maybe",
+            Some("ProxyStatus must be one of: off | on | full"),
+        ),
+        ("ProxyIOBufferSize", "0", None),
+        (
+            "ProxyReceiveBufferSize",
+            "100",
+            Some("ProxyReceiveBufferSize must be >= 512 bytes, or 0 for system default."),
+        ),
+        ("ListenBacklog", "0", Some("ListenBacklog must be > 0")),
+        (
+            "ProxyRemote",
+            "* proxy:3128",
+            Some("ProxyRemote: Bad syntax for a remote proxy server"),
+        ),
+        (
+            "ProxyRemote",
+            "* http://proxy:x",
+            Some("ProxyRemote: Bad syntax for a remote proxy server (bad port number)"),
+        ),
+        ("ProxyRemote", "* http://proxy:3128", None),
+        (
+            "ProxyRemoteMatch",
+            "( http://proxy:3128",
+            Some("Regular expression for ProxyRemoteMatch could not be compiled."),
+        ),
+        ("Alias", "/a /b", None),
+        (
+            "Alias",
+            "/a",
+            Some("Alias must have two arguments when used globally"),
+        ),
+        ("RewriteRule", "^/a /b [R=301,L]", None),
+        ("RewriteRule", "^/a /b [L] # moved", None),
+        (
+            "RewriteRule",
+            "^/a /b # moved",
+            Some("RewriteRule: bad flag delimiters"),
+        ),
+        (
+            "RewriteRule",
+            "^/a",
+            Some("RewriteRule: bad argument line '^/a'"),
+        ),
+        (
+            "RewriteCond",
+            "%{HTTPS}",
+            Some("RewriteCond: bad argument line '%{HTTPS}'"),
+        ),
+        (
+            "<Directory",
+            "/a",
+            Some("<Directory> directive missing closing '>'"),
+        ),
+        (
+            "<Directory",
+            ">",
+            Some("<Directory> directive requires additional arguments"),
+        ),
+        (
+            "<DirectoryMatch",
+            "^/(a>",
+            Some("Regex could not be compiled"),
+        ),
+        ("<Location", "~ \"(\">", Some("Regex could not be compiled")),
+        ("<Proxy", "balancer://app>", None),
+        (
+            "<Proxy",
+            "balancer://app",
+            Some("<Proxy> directive missing closing '>'"),
+        ),
+        ("<ProxyMatch", "(>", Some("Regex could not be compiled")),
+        (
+            "<VirtualHost",
+            ">",
+            Some("<VirtualHost> directive requires additional arguments"),
+        ),
+    ];
 
     #[test]
-    fn server_name_checks() {
-        assert!(top("ServerName", "www.example.org").is_ok());
-        assert!(top("ServerName", "https://www.example.org:443").is_ok());
-        assert_eq!(
-            top("ServerName", "*.example.org"),
-            Err("Invalid ServerName \"*.example.org\" use ServerAlias to set multiple server names.".to_string())
-        );
-        assert_eq!(
-            top("ServerName", "example.org:0"),
-            Err("The port number \"example.org:0\" is outside the appropriate range (i.e., 1..65535).".to_string())
-        );
+    fn values_at_the_top_level() {
+        for (name, args, expected) in TOP_LEVEL {
+            assert_eq!(top(name, args).err().as_deref(), *expected, "{name} {args}");
+        }
     }
 
     #[test]
     fn listen_addresses() {
-        assert_eq!(check_listen("80"), Ok((None, 80)));
-        assert_eq!(check_listen("*:8080"), Ok((None, 8080)));
-        assert_eq!(
-            check_listen("127.0.0.1:81 https"),
-            Ok((Some("127.0.0.1".to_string()), 81))
-        );
-        assert_eq!(check_listen("[::1]:80"), Ok((Some("::1".to_string()), 80)));
-        assert_eq!(
-            check_listen(":80"),
-            Err("Invalid address or port".to_string())
-        );
-        assert_eq!(
-            check_listen("0"),
-            Err("Invalid address or port".to_string())
-        );
-        assert_eq!(
-            check_listen("70000"),
-            Err("Invalid address or port".to_string())
-        );
-        assert_eq!(
-            check_listen("[::1"),
-            Err("Invalid address or port".to_string())
-        );
-        assert_eq!(
-            check_listen("[zz]:80"),
-            Err("Invalid address or port".to_string())
-        );
-        assert_eq!(
-            check_listen("localhost"),
-            Err("Port must be specified".to_string())
-        );
-        assert_eq!(
-            check_listen("host:"),
-            Err("Port must be specified".to_string())
-        );
-        assert_eq!(
-            check_listen(""),
-            Err("Listen requires 1 or 2 arguments.".to_string())
-        );
-        assert_eq!(
-            check_listen("80 http x"),
-            Err("Listen requires 1 or 2 arguments.".to_string())
-        );
+        let ok: [(&str, Option<&str>, u16); 5] = [
+            ("80", None, 80),
+            ("*:8080", None, 8080),
+            ("127.0.0.1:81 https", Some("127.0.0.1"), 81),
+            ("[::1]:80", Some("::1"), 80),
+            ("[fe80::1%eth0]:80", Some("fe80::1"), 80),
+        ];
+        for (args, host, port) in ok {
+            assert_eq!(
+                check_listen(args),
+                Ok((host.map(str::to_string), port)),
+                "{args}"
+            );
+        }
+        let refused = [
+            (":80", "Invalid address or port"),
+            ("0", "Invalid address or port"),
+            ("70000", "Invalid address or port"),
+            ("[::1", "Invalid address or port"),
+            ("[zz]:80", "Invalid address or port"),
+            ("[fe80::1%]:80", "Invalid address or port"),
+            ("localhost", "Port must be specified"),
+            ("host:", "Port must be specified"),
+            ("", "Listen requires 1 or 2 arguments."),
+            ("80 http x", "Listen requires 1 or 2 arguments."),
+        ];
+        for (args, message) in refused {
+            assert_eq!(check_listen(args), Err(message.to_string()), "{args}");
+        }
     }
 
     #[test]
@@ -690,48 +790,47 @@ mod tests {
         );
     }
 
+    /// (directive, arguments, httpd's message or None) inside `<Directory /a>`.
+    const IN_DIRECTORY: &[(&str, &str, Option<&str>)] = &[
+        (
+            "<Limit",
+            "TRACE>",
+            Some("TRACE cannot be controlled by <Limit>, see TraceEnable"),
+        ),
+        ("<LimitExcept", "GET TRACE>", None),
+        ("<Else", "x>", Some("<Else> does not take an argument")),
+        (
+            "<RequireAll",
+            "x>",
+            Some("<RequireAll> directive doesn't take additional arguments"),
+        ),
+        ("<RequireAll", ">", None),
+        (
+            "Alias",
+            "/srv/a",
+            Some("Alias cannot occur within <Directory> section"),
+        ),
+        (
+            "ProxyPass",
+            "http://b/",
+            Some("ProxyPass cannot occur within <Directory> section"),
+        ),
+    ];
+
     #[test]
-    fn proxy_values() {
-        assert_eq!(
-            top("ProxyTimeout", "0"),
-            Err("Proxy Timeout must be at least 1 second.".to_string())
-        );
-        assert!(top("ProxyTimeout", "30s").is_ok());
-        assert!(top("Timeout", "abc").is_ok());
-        assert_eq!(
-            top("KeepAliveTimeout", "5x"),
-            Err("KeepAliveTimeout has wrong format".to_string())
-        );
-        assert!(top("KeepAliveTimeout", "500ms").is_ok());
-        assert!(top("ProxyVia", "block").is_ok());
-        assert_eq!(
-            top("ProxyVia", "yes"),
-            Err("ProxyVia must be one of: off | on | full | block".to_string())
-        );
-        assert!(top("ProxyIOBufferSize", "0").is_ok());
-        assert!(top("ProxyReceiveBufferSize", "100").is_err());
-        assert_eq!(
-            top("ListenBacklog", "0"),
-            Err("ListenBacklog must be > 0".to_string())
-        );
-        assert_eq!(
-            top("ProxyRemote", "* proxy:3128"),
-            Err("ProxyRemote: Bad syntax for a remote proxy server".to_string())
-        );
-        assert_eq!(
-            top("ProxyRemote", "* http://proxy:x"),
-            Err("ProxyRemote: Bad syntax for a remote proxy server (bad port number)".to_string())
-        );
-        assert!(top("ProxyRemote", "* http://proxy:3128").is_ok());
+    fn values_in_a_directory() {
+        let dir = stack(&[("<Directory", "/a>")]);
+        for (name, args, expected) in IN_DIRECTORY {
+            assert_eq!(
+                check(name, &dir, args).err().as_deref(),
+                *expected,
+                "{name} {args}"
+            );
+        }
     }
 
     #[test]
-    fn alias_argument_counts() {
-        assert!(top("Alias", "/a /b").is_ok());
-        assert_eq!(
-            top("Alias", "/a"),
-            Err("Alias must have two arguments when used globally".to_string())
-        );
+    fn alias_context_depends_on_its_argument_count() {
         let loc = stack(&[("<Location", "/a>")]);
         assert!(check("Alias", &loc, "/srv/a").is_ok());
         // Two arguments: add_alias_internal's NOT_IN_DIR_CONTEXT holds all three
@@ -739,67 +838,6 @@ mod tests {
         assert_eq!(
             check("Alias", &loc, "/a /b"),
             Err("Alias cannot occur within directory context".to_string())
-        );
-    }
-
-    #[test]
-    fn rewrite_argument_lines() {
-        assert!(top("RewriteRule", "^/a /b [R=301,L]").is_ok());
-        assert!(top("RewriteRule", "^/a /b [L] # moved").is_ok());
-        assert_eq!(
-            top("RewriteRule", "^/a /b # moved"),
-            Err("RewriteRule: bad flag delimiters".to_string())
-        );
-        assert_eq!(
-            top("RewriteRule", "^/a"),
-            Err("RewriteRule: bad argument line '^/a'".to_string())
-        );
-        assert_eq!(
-            top("RewriteCond", "%{HTTPS}"),
-            Err("RewriteCond: bad argument line '%{HTTPS}'".to_string())
-        );
-    }
-
-    #[test]
-    fn sections_before_their_body() {
-        assert_eq!(
-            top("<Directory", "/a"),
-            Err("<Directory> directive missing closing '>'".to_string())
-        );
-        assert_eq!(
-            top("<Directory", ">"),
-            Err("<Directory> directive requires additional arguments".to_string())
-        );
-        assert_eq!(
-            top("<DirectoryMatch", "^/(a>"),
-            Err("Regex could not be compiled".to_string())
-        );
-        assert_eq!(
-            top("<Location", "~ \"(\">"),
-            Err("Regex could not be compiled".to_string())
-        );
-        assert!(top("<Proxy", "balancer://app>").is_ok());
-        assert_eq!(
-            top("<Proxy", "balancer://app"),
-            Err("<Proxy> directive missing closing '>'".to_string())
-        );
-        let dir = stack(&[("<Directory", "/a>")]);
-        assert_eq!(
-            check("<Limit", &dir, "TRACE>"),
-            Err("TRACE cannot be controlled by <Limit>, see TraceEnable".to_string())
-        );
-        assert!(check("<LimitExcept", &dir, "GET TRACE>").is_ok());
-        assert_eq!(
-            check("<Else", &dir, "x>"),
-            Err("<Else> does not take an argument".to_string())
-        );
-        assert_eq!(
-            check("<RequireAll", &dir, "x>"),
-            Err("<RequireAll> directive doesn't take additional arguments".to_string())
-        );
-        assert_eq!(
-            top("<VirtualHost", ">"),
-            Err("<VirtualHost> directive requires additional arguments".to_string())
         );
     }
 

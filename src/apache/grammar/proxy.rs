@@ -1379,45 +1379,51 @@ mod tests {
 
     #[test]
     fn proxy_section_parameters() {
+        let cases = [
+            ("<Proxy", "http://b/>", None),
+            ("<Proxy", "http://b/ timeout=5>", None),
+            (
+                "<Proxy",
+                "http://b/ timeout=0>",
+                Some("<Proxy Timeout must be at least one second timeout=0; http://b/"),
+            ),
+            (
+                "<Proxy",
+                "* timeout=5>",
+                Some("<Proxy> arguments are not supported for wildchar url."),
+            ),
+            (
+                "<Proxy",
+                "/x timeout=5>",
+                Some("<Proxy> arguments are not supported for non url."),
+            ),
+            (
+                "<ProxyMatch",
+                "^/x timeout=5>",
+                Some("Multiple <ProxyMatch> arguments not (yet) supported."),
+            ),
+            (
+                "<Proxy",
+                "balancer://b nofailover=x>",
+                Some("<Proxy failover must be On|Off nofailover=x; balancer://b"),
+            ),
+            (
+                "<Proxy",
+                "http://c/ timeout>",
+                Some("Invalid Proxy parameter. Parameter must be in the form 'key=value'"),
+            ),
+            ("<Proxy", "proxy:unix:/a.sock|x>", None),
+            (
+                "<Proxy",
+                "unix:/a.sock|x timeout=5>",
+                Some("<Proxy/ProxyMatch > uses an invalid \"unix:\" URL"),
+            ),
+        ];
         let mut reg = ProxyRegistry::default();
-        assert!(
-            reg.proxy_section_params("<Proxy", "http://b/>", 0, &env())
-                .is_ok()
-        );
-        assert!(
-            reg.proxy_section_params("<Proxy", "http://b/ timeout=5>", 0, &env())
-                .is_ok()
-        );
-        assert_eq!(
-            reg.proxy_section_params("<Proxy", "http://b/ timeout=0>", 0, &env())
-                .unwrap_err(),
-            "<Proxy Timeout must be at least one second timeout=0; http://b/"
-        );
-        assert_eq!(
-            reg.proxy_section_params("<Proxy", "* timeout=5>", 0, &env())
-                .unwrap_err(),
-            "<Proxy> arguments are not supported for wildchar url."
-        );
-        assert_eq!(
-            reg.proxy_section_params("<Proxy", "/x timeout=5>", 0, &env())
-                .unwrap_err(),
-            "<Proxy> arguments are not supported for non url."
-        );
-        assert_eq!(
-            reg.proxy_section_params("<ProxyMatch", "^/x timeout=5>", 0, &env())
-                .unwrap_err(),
-            "Multiple <ProxyMatch> arguments not (yet) supported."
-        );
-        assert_eq!(
-            reg.proxy_section_params("<Proxy", "balancer://b nofailover=x>", 0, &env())
-                .unwrap_err(),
-            "<Proxy failover must be On|Off nofailover=x; balancer://b"
-        );
-        assert_eq!(
-            reg.proxy_section_params("<Proxy", "http://c/ timeout>", 0, &env())
-                .unwrap_err(),
-            "Invalid Proxy parameter. Parameter must be in the form 'key=value'"
-        );
+        for (tag, args, expected) in cases {
+            let got = reg.proxy_section_params(tag, args, 0, &env());
+            assert_eq!(got.err().as_deref(), expected, "{tag} {args}");
+        }
     }
 
     #[test]
