@@ -11,8 +11,9 @@
 //! may count a replaced byte as three.
 //!
 //! Submodules: [`args`] (tokens and argument counts), [`context`] (where a directive may
-//! appear), [`handlers`] (value checks of core directives), [`proxy`] and
-//! [`worker_params`] (ProxyPass and friends), [`suggest`] (did-you-mean).
+//! appear), [`conditions`] (`<IfModule>`, `<IfVersion>`... arguments), [`handlers`]
+//! (value checks of core directives), [`proxy`] and [`worker_params`] (ProxyPass and
+//! friends), `suggest` (did-you-mean).
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -23,6 +24,7 @@ pub use crate::nginx::grammar::Version;
 
 pub mod args;
 mod cnum;
+pub mod conditions;
 pub mod context;
 pub mod handlers;
 pub mod proxy;
@@ -30,6 +32,7 @@ mod suggest;
 pub mod worker_params;
 
 pub use args::{check_args, getword_conf, words};
+pub use conditions::{cond_section, if_version};
 pub use context::{ContextStack, Section, check_context};
 pub use handlers::{HandlerState, check_directive, check_section_end};
 

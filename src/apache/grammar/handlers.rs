@@ -11,6 +11,7 @@
 
 use super::args::{check_args, getword_conf, rewrite_args, words};
 use super::cnum::{Unit, atoi, atol, timeout_parameter};
+use super::conditions::{COND_SECTIONS, cond_section, if_version};
 use super::context::{ContextStack, Section, check_forbidden, check_override, section_inner};
 use super::proxy::{Defined, Place, ProxyRegistry, fnmatch_test};
 use super::worker_params::{ProxyModules, check_worker_param};
@@ -89,6 +90,13 @@ fn bad_regex(pattern: &str) -> bool {
 /// What a section's handler refuses before its body.
 fn check_section_start(def: &DirectiveDef, ctx: &ContextStack, args: &str) -> Result<(), String> {
     let kind = section_kind(def);
+    if def.module == "core" && COND_SECTIONS.contains(&def.name) {
+        return cond_section(def.name, args).map(|_| ());
+    }
+    if def.name == "<IfVersion" {
+        // Whether the body is read is the reader's question; the syntax is checked here.
+        return if_version(args, super::DEFAULT_VERSION).map(|_| ());
+    }
     if kind == Section::Other {
         return Ok(());
     }
