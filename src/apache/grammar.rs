@@ -812,6 +812,12 @@ mod tests {
     }
 
     #[test]
+    fn every_name_fits_the_lookup_bound() {
+        // indexes() and suggest give up on names longer than 64 bytes.
+        assert!(all().iter().all(|d| d.name.len() <= 64));
+    }
+
+    #[test]
     fn huge_names_are_unknown_without_work() {
         let huge = "A".repeat(10_000_000);
         assert!(defs(&huge).next().is_none());
