@@ -11,6 +11,7 @@
 //! error logs   ─► logs (reader ─► record ─► classify ─► correlate ─► report)
 //! ```
 
+pub mod apache;
 pub mod cli;
 pub mod diagnostic;
 pub mod lint;

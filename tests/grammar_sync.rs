@@ -5,9 +5,13 @@
 //! The generator lives in a test so that the shipped crate never depends on ../shared: the
 //! tables are committed data, this test keeps them honest.
 
+mod reference;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use reference::{read_tsv, shared_reference};
 
 /// Sampled source trees, oldest first. Mainline is labelled with its minor series.
 const RELEASES: &[(&str, &str)] = &[
@@ -317,38 +321,6 @@ struct SourceRow {
     signature: Signature,
     built_by_default: String,
     enable_via: String,
-}
-
-fn shared_reference() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "../shared/reference is missing but CI=true: the grammar tables cannot be verified"
-    );
-    None
-}
-
-fn read_tsv(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
-    lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            header
-                .iter()
-                .map(|h| h.to_string())
-                .zip(
-                    l.split('\t')
-                        .map(str::to_string)
-                        .chain(std::iter::repeat(String::new())),
-                )
-                .collect()
-        })
-        .collect()
 }
 
 /// Maps nginx's set-handler (and the extracted value kind) to the validation kind of

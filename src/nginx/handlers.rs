@@ -112,10 +112,11 @@ pub fn check(
             None
         }
         Kind::Path => {
-            let mut total = 0;
+            let mut total: i64 = 0;
             for (i, level) in args.iter().enumerate().skip(1) {
                 match atoi(&level.value) {
-                    Some(n @ 1..) => total += n + 1,
+                    // Saturating: a level of i64::MAX must read as too deep, not overflow.
+                    Some(n @ 1..) => total = total.saturating_add(n.saturating_add(1)),
                     _ => return directive_invalid(name, i),
                 }
             }
@@ -687,4 +688,49 @@ fn cache_path(name: &str, args: &[Word]) -> Option<Invalid> {
     (!zone)
         .then(|| invalid(0, format!("\"{name}\" must have \"keys_zone\" parameter")))
         .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nginx::grammar::{DEFAULT_VERSION, grammar};
+    use crate::source::{FileId, Span};
+
+    fn words(values: &[&str]) -> Vec<Word> {
+        values
+            .iter()
+            .map(|v| Word {
+                value: (*v).into(),
+                span: Span {
+                    file: FileId(0),
+                    start: 0,
+                    end: 0,
+                },
+                quoted: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn temp_path_level_of_i64_max_is_invalid_not_an_overflow() {
+        let def = grammar()
+            .defs("client_body_temp_path")
+            .next()
+            .expect("client_body_temp_path");
+        let args = words(&["/tmp/body", "9223372036854775807"]);
+        let bad = check(def, "http", &args, DEFAULT_VERSION).expect("refused");
+        assert_eq!(
+            bad.message,
+            "\"client_body_temp_path\" directive invalid value"
+        );
+        assert!(
+            check(
+                def,
+                "http",
+                &words(&["/tmp/body", "1", "2"]),
+                DEFAULT_VERSION
+            )
+            .is_none()
+        );
+    }
 }

@@ -1,0 +1,3 @@
+//! Apache httpd configuration language: directive table and argument semantics.
+
+pub mod grammar;
