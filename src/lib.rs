@@ -16,12 +16,13 @@ pub mod cli;
 pub mod diagnostic;
 pub mod lint;
 pub mod logs;
-pub mod model;
+
 pub mod nginx;
 pub mod printer;
 pub mod rules;
 pub mod settings;
 pub mod source;
+pub mod suggest;
 pub mod suppress;
 
 use std::path::PathBuf;

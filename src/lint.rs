@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use crate::Error;
 use crate::diagnostic::{Diagnostic, NginxReport};
-use crate::model::{Config, ROOT_CONTEXTS};
 use crate::nginx::ast::Tree;
 use crate::nginx::grammar::{Availability, Lookup, grammar};
+use crate::nginx::model::{Config, ROOT_CONTEXTS};
 use crate::nginx::parser::{Loader, read_file};
 use crate::settings::Settings;
 use crate::source::{FileId, SourceMap, Span, display_name};
@@ -158,7 +158,7 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
     }
     let avail = Availability {
         version: settings.nginx_version,
-        loaded: crate::model::loaded_modules(&tree),
+        loaded: crate::nginx::model::loaded_modules(&tree),
         plus: settings.plus,
         modules: settings
             .modules

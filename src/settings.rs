@@ -188,11 +188,10 @@ pub fn parse_module(s: &str) -> Result<Vec<&'static str>, String> {
         return Ok(found);
     }
     let names = g.third_party_module_names();
-    let hint = crate::rules::suggest::closest(s, names.iter().map(String::as_str), 0.85, 2)
-        .map_or_else(
-            || format!(" (known: {})", names.join(", ")),
-            |n| format!("; did you mean \"{n}\"?"),
-        );
+    let hint = crate::suggest::closest(s, names.iter().map(String::as_str), 0.85, 2).map_or_else(
+        || format!(" (known: {})", names.join(", ")),
+        |n| format!("; did you mean \"{n}\"?"),
+    );
     Err(format!("unknown third-party module \"{s}\"{hint}"))
 }
 

@@ -16,7 +16,7 @@
 use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::Diagnostic;
-use crate::model::Config;
+use crate::nginx::model::Config;
 use crate::rules::meta::pxl001_unused_suppression::RULE as UNUSED;
 use crate::settings::{Settings, UNSUPPRESSIBLE};
 use crate::source::Span;

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use proxylint::lint::{self, Input, LoadOptions};
-use proxylint::model::Config;
 use proxylint::nginx::ast::{BodyKind, Item, NodeId, Word};
+use proxylint::nginx::model::Config;
 use proxylint::settings::Settings;
 use proxylint::source::FileId;
 use serde_json::{Value, json};

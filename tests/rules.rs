@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use proxylint::diagnostic::Diagnostic;
 use proxylint::lint::{self, Input, LoadOptions};
-use proxylint::model::Config;
+use proxylint::nginx::model::Config;
 use proxylint::printer::{self, Format, Report};
 use proxylint::settings::Settings;
 

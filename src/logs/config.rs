@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{self, Input, LoadOptions};
-use crate::model::index::Pass;
-use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
+use crate::nginx::model::index::Pass;
+use crate::nginx::model::{Config, Scope};
 use crate::nginx::url::{Addr, ParseOptions, parse_addr};
 use crate::settings::Settings;
 

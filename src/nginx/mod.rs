@@ -5,6 +5,7 @@ pub mod ast;
 pub mod grammar;
 pub mod handlers;
 pub mod lexer;
+pub mod model;
 pub mod parser;
 pub mod regex;
 pub mod url;

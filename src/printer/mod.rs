@@ -11,7 +11,7 @@ pub mod sarif;
 use std::io::{self, Write};
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::model::Config;
+use crate::nginx::model::Config;
 use crate::source::{SourceMap, Span, is_unprintable, printable};
 
 /// Output formats of the lint command.

@@ -6,10 +6,9 @@
 
 pub mod meta;
 pub mod nginx;
-pub mod suggest;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
+use crate::nginx::model::Config;
 use crate::settings::Settings;
 use crate::source::Span;
 

@@ -48,8 +48,8 @@
 //! - <https://nginx.org/en/docs/beginners_guide.html#conf_structure>
 
 use crate::diagnostic::{Diagnostic, NginxReport, Severity};
-use crate::model::Config;
 use crate::nginx::ast::SyntaxErrorKind;
+use crate::nginx::model::Config;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

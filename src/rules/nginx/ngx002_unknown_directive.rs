@@ -39,8 +39,8 @@
 //! - <https://nginx.org/en/docs/ngx_core_module.html#load_module>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Resolution};
 use crate::nginx::grammar::{Origin, Unavailable, grammar};
+use crate::nginx::model::{Config, Resolution};
 use crate::rules::{Check, Rule, ShownPerFile};
 use crate::settings::Settings;
 
@@ -54,7 +54,7 @@ pub const RULE: Rule = Rule {
 /// The known directive closest to `name` among `candidates` (the names valid where it
 /// is): a close spelling, or at most two edits.
 fn did_you_mean(name: &str, candidates: &[&'static str]) -> Option<&'static str> {
-    crate::rules::suggest::closest(name, candidates.iter().copied(), 0.93, 2)
+    crate::suggest::closest(name, candidates.iter().copied(), 0.93, 2)
 }
 
 fn help(

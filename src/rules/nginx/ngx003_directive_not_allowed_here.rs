@@ -38,7 +38,7 @@
 //! - Each directive's "Context:" line in <https://nginx.org/en/docs/dirindex.html>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Resolution};
+use crate::nginx::model::{Config, Resolution};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -29,8 +29,8 @@
 //! - Each directive's "Syntax:" line in <https://nginx.org/en/docs/dirindex.html>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::nginx::grammar::Arity;
+use crate::nginx::model::Config;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -39,8 +39,8 @@
 //!   `ngx_parse_size` (src/core/ngx_parse.c), `ngx_parse_url` (src/core/ngx_inet.c)
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Resolution, Scope};
 use crate::nginx::handlers;
+use crate::nginx::model::{Config, Resolution, Scope};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -42,8 +42,8 @@
 use foldhash::{HashMap, HashMapExt};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
+use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

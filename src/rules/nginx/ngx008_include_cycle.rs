@@ -27,8 +27,8 @@
 //! - <https://nginx.org/en/docs/ngx_core_module.html#include>
 
 use crate::diagnostic::{Diagnostic, NginxReport, Severity};
-use crate::model::Config;
 use crate::nginx::ast::LoadErrorKind;
+use crate::nginx::model::Config;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -55,8 +55,8 @@
 use foldhash::{HashSet, HashSetExt};
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
+use crate::nginx::model::{Config, Scope};
 use crate::nginx::values::{atoi, parse_size};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

@@ -32,8 +32,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::nginx::model::{Config, Scope};
 use crate::nginx::url::{has_variables, parse_pass};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

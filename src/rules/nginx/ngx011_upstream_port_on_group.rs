@@ -45,8 +45,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#upstream>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::upstreams::Conflict;
+use crate::nginx::model::Config;
+use crate::nginx::model::upstreams::Conflict;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -31,8 +31,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#listen>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::nginx::grammar::{Kind, Version};
+use crate::nginx::model::Config;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

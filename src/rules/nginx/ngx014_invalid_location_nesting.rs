@@ -41,8 +41,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#location>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

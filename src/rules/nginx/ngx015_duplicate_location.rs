@@ -42,9 +42,9 @@
 use foldhash::HashMap;
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
 use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -43,9 +43,9 @@
 use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::index::address_text;
 use crate::nginx::ast::NodeId;
+use crate::nginx::model::Config;
+use crate::nginx::model::index::address_text;
 use crate::nginx::url::{ParseOptions, parse_addr};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

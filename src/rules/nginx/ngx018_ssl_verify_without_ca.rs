@@ -34,8 +34,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ssl_verify>
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::grammar::Version;
+use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

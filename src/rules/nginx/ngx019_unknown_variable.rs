@@ -40,10 +40,10 @@
 use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Resolution};
 use crate::nginx::ast::{Directive, NodeId, Word};
 use crate::nginx::grammar::{Origin, grammar};
 use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::nginx::model::{Config, Resolution};
 use crate::rules::{Check, Rule, ShownPerFile};
 use crate::settings::Settings;
 
@@ -359,7 +359,7 @@ fn suggestion(config: &Config, name: &str, fam: &str, mine: &HashSet<String>) ->
         .filter(|v| !v.prefix)
         .map(|v| v.name)
         .chain(mine.iter().map(String::as_str));
-    match crate::rules::suggest::closest(name, candidates, 0.9, 0) {
+    match crate::suggest::closest(name, candidates, 0.9, 0) {
         Some(c) => format!("did you mean ${c}?"),
         None => "define it with `set`, `map` or another directive that creates variables, or check its spelling and the nginx version".to_string(),
     }

@@ -36,9 +36,9 @@
 //! - <https://www.pcre.org/current/doc/html/pcre2pattern.html>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Resolution, Scope};
 use crate::nginx::ast::{NodeId, Word};
 use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::nginx::model::{Config, Resolution, Scope};
 use crate::nginx::regex;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

@@ -40,7 +40,7 @@
 //! - <https://nginx.org/en/docs/stream/ngx_stream_core_module.html#listen>
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
+use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 use crate::source::Span;

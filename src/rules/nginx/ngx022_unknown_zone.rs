@@ -49,8 +49,8 @@
 use foldhash::HashSet;
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::ast::Directive;
+use crate::nginx::model::{Config, Scope};
 use crate::nginx::url::has_variables;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

@@ -46,7 +46,7 @@
 use foldhash::HashSet;
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
+use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -47,8 +47,8 @@
 use foldhash::{HashMap, HashMapExt};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::grammar::{Origin, grammar, short_module_name};
+use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 use crate::source::FileId;

@@ -34,7 +34,7 @@
 use std::net::Ipv6Addr;
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::Config;
+use crate::nginx::model::Config;
 use crate::rules::nginx::ngx016_duplicate_listen::SOCKET_OPTIONS;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

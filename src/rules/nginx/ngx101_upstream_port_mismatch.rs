@@ -52,8 +52,8 @@
 use foldhash::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::nginx::ast::NodeId;
+use crate::nginx::model::Config;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -38,7 +38,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_connect_timeout>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
+use crate::nginx::model::Config;
 use crate::nginx::values::parse_time;
 use crate::rules::nginx::ngx102_proxy_timeout_too_low::{TIMEOUT_MODULES, show_ms};
 use crate::rules::{Check, Rule};

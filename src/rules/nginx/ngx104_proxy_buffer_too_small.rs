@@ -36,7 +36,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_buffer_size>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
+use crate::nginx::model::Config;
 use crate::nginx::values::parse_size;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

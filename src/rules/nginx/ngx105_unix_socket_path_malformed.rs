@@ -32,7 +32,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
+use crate::nginx::model::Config;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -32,7 +32,7 @@
 //! - <https://www.freedesktop.org/software/systemd/man/systemd.exec.html#PrivateTmp=>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
+use crate::nginx::model::Config;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

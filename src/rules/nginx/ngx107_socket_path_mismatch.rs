@@ -54,8 +54,8 @@
 use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::upstreams::Family;
+use crate::nginx::model::Config;
+use crate::nginx::model::upstreams::Family;
 use crate::nginx::url::{ParseOptions, Piece, host_pieces, parse_addr};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

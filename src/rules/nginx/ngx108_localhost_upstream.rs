@@ -37,7 +37,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
+use crate::nginx::model::Config;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -37,8 +37,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::nginx::grammar::Version;
+use crate::nginx::model::Config;
 use crate::nginx::url::is_ip;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

@@ -34,8 +34,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::upstreams::Family;
+use crate::nginx::model::Config;
+use crate::nginx::model::upstreams::Family;
 use crate::nginx::url::{ParseOptions, Piece, host_pieces, is_ip, parse_addr};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

@@ -31,7 +31,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server>
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
+use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -64,9 +64,9 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::index::Pass;
 use crate::nginx::grammar::Version;
+use crate::nginx::model::Config;
+use crate::nginx::model::index::Pass;
 use crate::nginx::url::{Piece, pieces};
 use crate::nginx::values::atoi;
 use crate::rules::{Check, Rule};

@@ -33,7 +33,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ssl_server_name>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
+use crate::nginx::model::Config;
 use crate::nginx::url::is_ip;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

@@ -44,10 +44,10 @@
 use foldhash::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::index::{Index, Pass, ServerBlock};
-use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
 use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::nginx::model::index::{Index, Pass, ServerBlock};
+use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 

@@ -33,7 +33,7 @@
 //! - <https://nginx.org/en/docs/ngx_core_module.html#worker_rlimit_nofile>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Scope};
+use crate::nginx::model::{Config, Scope};
 use crate::nginx::values::atoi;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

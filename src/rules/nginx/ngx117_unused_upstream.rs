@@ -41,7 +41,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#upstream>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
+use crate::nginx::model::Config;
 use crate::nginx::url::{Piece, host_pieces};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

@@ -43,9 +43,9 @@
 use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::index::Index;
-use crate::model::upstreams::Family;
+use crate::nginx::model::Config;
+use crate::nginx::model::index::Index;
+use crate::nginx::model::upstreams::Family;
 use crate::nginx::url::is_ip;
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;

@@ -53,9 +53,9 @@
 use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::index::address_text;
-use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
+use crate::nginx::model::index::address_text;
+use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 use crate::source::Span;
