@@ -19,10 +19,6 @@ use crate::nginx::values::{parse_size, parse_time};
 /// Name of the configuration file searched upward from the linted file.
 pub const CONFIG_FILE: &str = "proxylint.toml";
 
-/// Syntax errors: nginx refuses such a file, so no setting or comment may turn this
-/// rule off or lower its severity, and a file it fires on is never reported clean.
-pub const UNSUPPRESSIBLE: &str = "NGX001";
-
 /// Limits the NGX1xx rules compare against. Times in milliseconds, sizes in bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Thresholds {
@@ -108,9 +104,10 @@ fn matches(selector: &str, code: &str) -> bool {
 }
 
 impl Settings {
-    /// Whether a rule runs: selected and not ignored; NGX001 always runs.
+    /// Whether a rule runs: selected and not ignored; an unsuppressible rule (NGX001)
+    /// always runs.
     pub fn rule_enabled(&self, code: &str) -> bool {
-        code == UNSUPPRESSIBLE
+        crate::rules::unsuppressible(code).is_some()
             || ((self.select.is_empty() || self.select.iter().any(|s| matches(s, code)))
                 && !self.ignore.iter().any(|s| matches(s, code)))
     }
@@ -211,9 +208,10 @@ pub fn parse_selector(s: &str) -> Result<String, String> {
 /// An `--ignore` value or `ignore` entry: a selector, but never NGX001 itself.
 pub fn parse_ignored(s: &str) -> Result<String, String> {
     let code = parse_selector(s)?;
-    if code == UNSUPPRESSIBLE {
+    if let Some((rule, what)) = crate::rules::unsuppressible(&code) {
         return Err(format!(
-            "{UNSUPPRESSIBLE} (syntax errors) cannot be ignored: nginx refuses such a file"
+            "{code} ({what}) cannot be ignored: {} such a file",
+            rule.reads.refuser()
         ));
     }
     Ok(code)
@@ -373,9 +371,12 @@ impl FileSettings {
             );
         }
         for (Parsed(RuleCode(code)), level) in self.rules.unwrap_or_default() {
-            if code == UNSUPPRESSIBLE && level != Level::Error {
+            if let Some((rule, what)) = crate::rules::unsuppressible(&code)
+                && level != Level::Error
+            {
                 return Err(format!(
-                    "[rules] {code}: syntax errors cannot be turned off or downgraded: nginx refuses such a file"
+                    "[rules] {code}: {what} cannot be turned off or downgraded: {} such a file",
+                    rule.reads.refuser()
                 ));
             }
             let severity = match level {

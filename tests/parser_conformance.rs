@@ -204,13 +204,13 @@ fn trees_match_crossplane_where_it_reads_like_nginx() {
             .unwrap_or_default()
             .to_string();
         let settings = Settings::default();
-        let config = lint::load(
+        let ws = lint::load(
             &[Input::File(case.join("nginx.conf"))],
             &LoadOptions::default(),
             &settings,
         )
         .expect("loads");
-        let ours = files(&config);
+        let ours = files(ws.nginx().expect("an nginx configuration"));
         for file in expected["config"].as_array().into_iter().flatten() {
             if file["status"] != "ok" {
                 continue;

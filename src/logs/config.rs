@@ -86,12 +86,15 @@ impl NginxRefs {
             Some(file) => Settings::from_file(&file)?,
             None => Settings::default(),
         };
-        let config = lint::load(
+        let ws = lint::load(
             &[Input::File(path.to_path_buf())],
             &LoadOptions::default(),
             &settings,
         )?;
-        let findings = lint::check(&config, &settings);
+        let findings = lint::check(&ws, &settings);
+        let config = ws.nginx.ok_or_else(|| {
+            crate::Error::Input(format!("{}: not an nginx configuration", path.display()))
+        })?;
         Ok(NginxRefs { config, findings })
     }
 

@@ -11,8 +11,8 @@ pub mod sarif;
 use std::io::{self, Write};
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::nginx::model::Config;
 use crate::source::{SourceMap, Span, is_unprintable, printable};
+use crate::workspace::Workspace;
 
 /// Output formats of the lint command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -42,12 +42,12 @@ pub struct Report<'a> {
 }
 
 impl<'a> Report<'a> {
-    /// The report of a linted configuration, without colors.
-    pub fn new(config: &'a Config, diagnostics: &'a [Diagnostic]) -> Report<'a> {
+    /// The report of a linted workspace, without colors.
+    pub fn new(ws: &'a Workspace, diagnostics: &'a [Diagnostic]) -> Report<'a> {
         Report {
-            sources: &config.sources,
+            sources: &ws.sources,
             diagnostics,
-            files: config.sources.len(),
+            files: ws.sources.len(),
             color: false,
         }
     }

@@ -41,14 +41,17 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::grammar::{Origin, Unavailable, grammar};
 use crate::nginx::model::{Config, Resolution};
-use crate::rules::{Check, Rule, ShownPerFile};
+use crate::rules::{Check, Reads, Rule, ShownPerFile};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX002",
     name: "unknown-directive",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// The known directive closest to `name` among `candidates` (the names valid where it
@@ -97,7 +100,10 @@ fn help(
     }
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     // Suggestions compare with every known name: compute each one once.
     let mut suggestions: foldhash::HashMap<(String, &str), Option<String>> =
