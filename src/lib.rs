@@ -24,6 +24,7 @@ pub mod settings;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
+pub mod version;
 pub mod workspace;
 
 use std::path::PathBuf;
