@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::Error;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::{self, Input, LoadOptions};
 use crate::nginx::grammar::Version;
 use crate::printer::{self, Format, Report};
@@ -142,7 +142,7 @@ pub struct LintArgs {
 }
 
 fn parse_context(s: &str) -> Result<&'static str, String> {
-    lint::parse_context(s).ok_or_else(|| format!("unknown context \"{s}\""))
+    crate::nginx::loader::parse_context(s).ok_or_else(|| format!("unknown context \"{s}\""))
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -222,7 +222,7 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
         })?;
         if meta.is_dir() {
             out.extend(
-                lint::entry_points(&path, settings)?
+                crate::nginx::loader::entry_points(&path, settings)?
                     .into_iter()
                     .filter(|p| !settings.excluded(p))
                     .map(Input::Found),
@@ -294,18 +294,34 @@ fn settings_for(args: &LintArgs) -> Result<Settings, Error> {
     Ok(settings)
 }
 
+/// 2 when a rule crashed (the configuration was not fully checked: an internal error),
+/// else 1 when a finding is at or above the fail level, else 0.
+fn exit_code(diagnostics: &[Diagnostic], settings: &Settings) -> ExitCode {
+    let crashed = crate::rules::meta::pxl002_rule_panicked::RULE.code;
+    if diagnostics.iter().any(|d| d.code == crashed) {
+        ExitCode::from(2)
+    } else if diagnostics
+        .iter()
+        .any(|d| d.severity >= settings.fail_level)
+    {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
     let settings = settings_for(args)?;
     let inputs = inputs(args, &settings)?;
     let options = LoadOptions {
         context: args.context,
     };
-    let config = lint::load(&inputs, &options, &settings)?;
-    let diagnostics = lint::check(&config, &settings);
+    let ws = lint::load(&inputs, &options, &settings)?;
+    let diagnostics = lint::check(&ws, &settings);
     let stdout = std::io::stdout();
     let report = Report {
         color: stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        ..Report::new(&config, &diagnostics)
+        ..Report::new(&ws, &diagnostics)
     };
     let mut out = stdout.lock();
     printer::print(args.format, &report, &mut out)
@@ -314,14 +330,8 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
             path: PathBuf::from("<stdout>"),
             source,
         })?;
-    let failing = diagnostics
-        .iter()
-        .any(|d| d.severity >= settings.fail_level);
+    let code = exit_code(&diagnostics, &settings);
     // The process ends here: freeing a large model would only cost time.
-    std::mem::forget(config);
-    Ok(if failing {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    std::mem::forget(ws);
+    Ok(code)
 }

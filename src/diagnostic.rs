@@ -46,36 +46,19 @@ pub struct Label {
     pub message: String,
 }
 
-/// The checks nginx runs once an `http` (or `stream`) block is read, in the order it
-/// runs them (`ngx_http_block`): upstream groups are initialised, then locations
-/// merged, location trees built, modules post-configured, variables resolved, and the
-/// listen addresses optimised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Phase {
-    UpstreamInit,
-    Merge,
-    Locations,
-    PostConfiguration,
-    Variables,
-    Listen,
-}
-
-/// Where `nginx -t` reports a problem proxylint mirrors, so that proxylint can say
-/// which error nginx would print first.
+/// The server refuses the configuration for this reason: where it meets the problem
+/// and where it says it is, so that the error `nginx -t` or `apache2 -t` prints first
+/// can be told (each dialect orders refusals its own way: see `nginx::report` and
+/// `apache::report`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NginxReport {
-    /// At the diagnostic's own span, while reading it.
-    Here,
-    /// While reading `Span` (a directive is handled once its `;` or `{` is read), and
-    /// printed with that line.
-    At(Span),
-    /// After the block ending at `after` is read, in `phase`; printed with the line of
-    /// `printed` (`None`: nginx prints no line).
-    Deferred {
-        printed: Option<Span>,
-        after: Span,
-        phase: Phase,
-    },
+pub struct Refusal {
+    /// Where the server is in its reading when it meets the problem.
+    pub when: Span,
+    /// A dialect-defined stage after `when` (0: while reading `when` itself; nginx
+    /// numbers the checks it runs once a block is read, httpd its two passes).
+    pub stage: u8,
+    /// The place the server names in its message; `None` when it names none.
+    pub printed: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,8 +73,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Other places that explain this one (earlier definition, include chain).
     pub related: Vec<Label>,
-    /// Set when `nginx -t` refuses the configuration for this reason.
-    pub nginx: Option<NginxReport>,
+    /// Set when the server refuses the configuration for this reason.
+    pub refusal: Option<Refusal>,
 }
 
 /// Longest message kept whole: messages quote the configuration, and a quoted
@@ -125,7 +108,24 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             related: Vec::new(),
-            nginx: None,
+            refusal: None,
+        }
+    }
+
+    /// A finding about no place in the configuration (the run itself).
+    pub fn without_span(
+        code: &'static str,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            span: None,
+            ..Diagnostic::new(
+                code,
+                severity,
+                message,
+                Span::new(crate::source::FileId(0), 0, 0),
+            )
         }
     }
 
@@ -150,9 +150,9 @@ impl Diagnostic {
         self
     }
 
-    /// Marks the finding as one `nginx -t` refuses, reported where `at` says.
-    pub fn refused_by_nginx(mut self, at: NginxReport) -> Self {
-        self.nginx = Some(at);
+    /// Marks the finding as one the server refuses the configuration for.
+    pub fn refused(mut self, refusal: Refusal) -> Self {
+        self.refusal = Some(refusal);
         self
     }
 }

@@ -19,10 +19,6 @@ use crate::nginx::values::{parse_size, parse_time};
 /// Name of the configuration file searched upward from the linted file.
 pub const CONFIG_FILE: &str = "proxylint.toml";
 
-/// Syntax errors: nginx refuses such a file, so no setting or comment may turn this
-/// rule off or lower its severity, and a file it fires on is never reported clean.
-pub const UNSUPPRESSIBLE: &str = "NGX001";
-
 /// Limits the NGX1xx rules compare against. Times in milliseconds, sizes in bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Thresholds {
@@ -82,6 +78,8 @@ pub struct Settings {
     /// Third-party modules the target nginx has besides what `load_module` loads
     /// (`--modules`, `modules = [...]`), by module name; `None` when not said.
     pub modules: Option<Vec<&'static str>>,
+    /// The httpd version Apache configurations are checked against (`[apache] version`).
+    pub apache_version: Version,
 }
 
 impl Default for Settings {
@@ -97,6 +95,7 @@ impl Default for Settings {
             fail_level: Severity::Warning,
             exclude: Vec::new(),
             modules: None,
+            apache_version: crate::apache::grammar::DEFAULT_VERSION,
         }
     }
 }
@@ -108,9 +107,10 @@ fn matches(selector: &str, code: &str) -> bool {
 }
 
 impl Settings {
-    /// Whether a rule runs: selected and not ignored; NGX001 always runs.
+    /// Whether a rule runs: selected and not ignored; an unsuppressible rule (NGX001)
+    /// always runs.
     pub fn rule_enabled(&self, code: &str) -> bool {
-        code == UNSUPPRESSIBLE
+        crate::rules::unsuppressible(code).is_some()
             || ((self.select.is_empty() || self.select.iter().any(|s| matches(s, code)))
                 && !self.ignore.iter().any(|s| matches(s, code)))
     }
@@ -188,11 +188,10 @@ pub fn parse_module(s: &str) -> Result<Vec<&'static str>, String> {
         return Ok(found);
     }
     let names = g.third_party_module_names();
-    let hint = crate::rules::suggest::closest(s, names.iter().map(String::as_str), 0.85, 2)
-        .map_or_else(
-            || format!(" (known: {})", names.join(", ")),
-            |n| format!("; did you mean \"{n}\"?"),
-        );
+    let hint = crate::suggest::closest(s, names.iter().map(String::as_str), 0.85, 2).map_or_else(
+        || format!(" (known: {})", names.join(", ")),
+        |n| format!("; did you mean \"{n}\"?"),
+    );
     Err(format!("unknown third-party module \"{s}\"{hint}"))
 }
 
@@ -212,9 +211,10 @@ pub fn parse_selector(s: &str) -> Result<String, String> {
 /// An `--ignore` value or `ignore` entry: a selector, but never NGX001 itself.
 pub fn parse_ignored(s: &str) -> Result<String, String> {
     let code = parse_selector(s)?;
-    if code == UNSUPPRESSIBLE {
+    if let Some((rule, what)) = crate::rules::unsuppressible(&code) {
         return Err(format!(
-            "{UNSUPPRESSIBLE} (syntax errors) cannot be ignored: nginx refuses such a file"
+            "{code} ({what}) cannot be ignored: {} such a file",
+            rule.reads.refuser()
         ));
     }
     Ok(code)
@@ -290,7 +290,19 @@ impl FromStr for Bytes {
 }
 
 /// An entry of `modules`.
+#[derive(PartialEq)]
 struct ModuleNames(Vec<&'static str>);
+
+/// `[apache] version`: parsed with httpd's spelling and message.
+#[derive(PartialEq)]
+struct ApacheVersion(Version);
+
+impl FromStr for ApacheVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::apache::grammar::parse_version(s).map(ApacheVersion)
+    }
+}
 
 impl FromStr for ModuleNames {
     type Err = String;
@@ -323,6 +335,41 @@ struct FileSettings {
     thresholds: Option<FileThresholds>,
     backends: Option<Vec<Parsed<Backend>>>,
     modules: Option<Vec<Parsed<ModuleNames>>>,
+    nginx: Option<FileNginx>,
+    apache: Option<FileApache>,
+}
+
+/// `[nginx]`: what the nginx configurations are checked against. The top-level
+/// `nginx-version`, `plus` and `modules` keys say the same and keep working.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileNginx {
+    version: Option<Parsed<Version>>,
+    plus: Option<bool>,
+    modules: Option<Vec<Parsed<ModuleNames>>>,
+}
+
+/// `[apache]`: what the Apache httpd configurations are checked against.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileApache {
+    version: Option<Parsed<ApacheVersion>>,
+}
+
+/// A setting that has a top-level key and a key in its dialect's table: either may be
+/// given, both only when they agree.
+fn either<T: PartialEq>(
+    top: Option<T>,
+    table: Option<T>,
+    top_key: &str,
+    table_key: &str,
+) -> Result<Option<T>, String> {
+    match (top, table) {
+        (Some(a), Some(b)) if a != b => Err(format!(
+            "`{top_key}` and `{table_key}` disagree: keep one of them"
+        )),
+        (a, b) => Ok(b.or(a)),
+    }
 }
 
 #[derive(Deserialize)]
@@ -342,11 +389,24 @@ impl FileSettings {
     /// `base` overridden by the file; `dir` is the file's directory (excluded paths are
     /// relative to it).
     fn apply(self, dir: &Path, mut base: Settings) -> Result<Settings, String> {
-        if let Some(Parsed(v)) = self.nginx_version {
+        let (nginx_version, plus, modules) = match self.nginx {
+            Some(t) => (t.version, t.plus, t.modules),
+            None => (None, None, None),
+        };
+        let nginx_version = either(
+            self.nginx_version,
+            nginx_version,
+            "nginx-version",
+            "[nginx] version",
+        )?;
+        if let Some(Parsed(v)) = nginx_version {
             base.nginx_version = v;
         }
-        if let Some(plus) = self.plus {
+        if let Some(plus) = either(self.plus, plus, "plus", "[nginx] plus")? {
             base.plus = plus;
+        }
+        if let Some(Parsed(ApacheVersion(v))) = self.apache.and_then(|a| a.version) {
+            base.apache_version = v;
         }
         if let Some(Parsed(level)) = self.fail_level {
             base.fail_level = level;
@@ -374,9 +434,12 @@ impl FileSettings {
             );
         }
         for (Parsed(RuleCode(code)), level) in self.rules.unwrap_or_default() {
-            if code == UNSUPPRESSIBLE && level != Level::Error {
+            if let Some((rule, what)) = crate::rules::unsuppressible(&code)
+                && level != Level::Error
+            {
                 return Err(format!(
-                    "[rules] {code}: syntax errors cannot be turned off or downgraded: nginx refuses such a file"
+                    "[rules] {code}: {what} cannot be turned off or downgraded: {} such a file",
+                    rule.reads.refuser()
                 ));
             }
             let severity = match level {
@@ -396,7 +459,7 @@ impl FileSettings {
         if let Some(backends) = self.backends {
             base.backends = backends.into_iter().map(|Parsed(Backend(b))| b).collect();
         }
-        if let Some(modules) = self.modules {
+        if let Some(modules) = either(self.modules, modules, "modules", "[nginx] modules")? {
             base.modules = Some(
                 modules
                     .into_iter()
@@ -434,5 +497,50 @@ impl FileThresholds {
         if let Some(v) = self.fastcgi_ports {
             t.fastcgi_ports = v;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Settings, String> {
+        let file: FileSettings = toml::from_str(text).map_err(|e| e.to_string())?;
+        file.apply(Path::new("/"), Settings::default())
+    }
+
+    #[test]
+    fn per_dialect_tables_and_the_top_level_keys_say_the_same() {
+        let table =
+            read("[nginx]\nversion = \"1.22.1\"\nplus = true\n[apache]\nversion = \"2.4.62\"\n")
+                .expect("valid");
+        assert_eq!(table.nginx_version, Version(1, 22, 1));
+        assert!(table.plus);
+        assert_eq!(table.apache_version, Version(2, 4, 62));
+        let top = read("nginx-version = \"1.22.1\"\nplus = true\n").expect("valid");
+        assert_eq!(top.nginx_version, table.nginx_version);
+        assert_eq!(top.plus, table.plus);
+        assert_eq!(
+            Settings::default().apache_version,
+            crate::apache::grammar::DEFAULT_VERSION
+        );
+        // Both spellings may be given when they agree.
+        assert!(read("nginx-version = \"1.24\"\n[nginx]\nversion = \"1.24.0\"\n").is_ok());
+    }
+
+    #[test]
+    fn disagreeing_spellings_and_unknown_keys_are_errors() {
+        let err = read("nginx-version = \"1.24.0\"\n[nginx]\nversion = \"1.22.1\"\n")
+            .expect_err("disagree");
+        assert!(
+            err.contains("`nginx-version` and `[nginx] version` disagree"),
+            "{err}"
+        );
+        let err = read("[apache]\nversion = \"two\"\n").expect_err("bad version");
+        assert!(
+            err.contains("invalid Apache httpd version \"two\""),
+            "{err}"
+        );
+        assert!(read("[apache]\nplus = true\n").is_err());
     }
 }

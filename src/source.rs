@@ -74,12 +74,17 @@ impl SourceFile {
     /// 1-based line and column of a byte offset; columns count UTF-8 characters
     /// (invalid bytes count one each).
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        self.position(offset, Columns::Chars)
+    }
+
+    /// 1-based line and column of a byte offset, columns counted in `columns` units.
+    pub fn position(&self, offset: u32, columns: Columns) -> (usize, usize) {
         let starts = self.line_starts();
         let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
         let start = starts[line] as usize;
         let end = (offset as usize).min(self.text.len());
         let prefix = &self.text[start..end.max(start)];
-        (line + 1, count_chars(prefix) + 1)
+        (line + 1, columns.count(prefix) + 1)
     }
 
     /// The bytes of a span, lossily decoded.
@@ -87,6 +92,38 @@ impl SourceFile {
         let end = (span.end as usize).min(self.text.len());
         let start = (span.start as usize).min(end);
         String::from_utf8_lossy(&self.text[start..end]).into_owned()
+    }
+}
+
+/// What a column counts: printers count characters (code points); a language server
+/// speaks UTF-16 code units (LSP's default) or bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Columns {
+    /// Unicode code points (an invalid byte counts one).
+    #[default]
+    Chars,
+    /// UTF-8 bytes.
+    Bytes,
+    /// UTF-16 code units: characters beyond U+FFFF count two.
+    Utf16,
+}
+
+impl Columns {
+    /// The length of `bytes` in these units.
+    pub fn count(self, bytes: &[u8]) -> usize {
+        match self {
+            Columns::Chars => count_chars(bytes),
+            Columns::Bytes => bytes.len(),
+            // A 4-byte sequence (lead byte F0-F4) is one code point above U+FFFF: a
+            // surrogate pair. Invalid bytes become U+FFFD, one unit.
+            Columns::Utf16 => {
+                count_chars(bytes)
+                    + bytes
+                        .iter()
+                        .filter(|&&b| (0xF0..=0xF4).contains(&b))
+                        .count()
+            }
+        }
     }
 }
 
@@ -247,6 +284,24 @@ pub fn display_name(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A language server needs UTF-16 columns: "é" is one unit, "😀" (U+1F600) two;
+    /// printers keep counting code points.
+    #[test]
+    fn columns_in_code_points_bytes_and_utf16_units() {
+        let mut map = SourceMap::new();
+        let text = "a\nxé😀 proxy_pass;\n".as_bytes();
+        let file = map.add("t.conf".into(), "t.conf".into(), Arc::from(text), None);
+        let at = text.iter().position(|&b| b == b'p').unwrap_or(0) as u32;
+        let f = map.get(file);
+        assert_eq!(f.position(at, Columns::Chars), (2, 5));
+        assert_eq!(f.position(at, Columns::Bytes), (2, 9));
+        assert_eq!(f.position(at, Columns::Utf16), (2, 6));
+        assert_eq!(f.line_col(at), f.position(at, Columns::Chars));
+        // An invalid byte is one unit of each kind but bytes.
+        assert_eq!(Columns::Utf16.count(b"\xff\xfe"), 2);
+        assert_eq!(Columns::Chars.count(b"\xff\xfe"), 2);
+    }
 
     #[test]
     fn printable_escapes_what_a_terminal_acts_on() {

@@ -10,16 +10,19 @@
 //!   free-form reason.
 //!
 //! A finding belongs to the line its primary span starts on (the line `--format
-//! concise` prints). NGX001 (syntax errors) is never dropped: a configuration nginx
-//! cannot parse is never reported clean. Reads only the model's comments and sources.
+//! concise` prints). Findings of an unsuppressible rule (NGX001, syntax errors) are never
+//! dropped: a configuration the server cannot parse is never reported clean.
+//! Dialect-neutral: reads the comments each dialect hands over (spans starting at their
+//! `#`) and the sources; whether a comment ends a line or stands alone is read from the
+//! source text.
 
 use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::Diagnostic;
-use crate::model::Config;
 use crate::rules::meta::pxl001_unused_suppression::RULE as UNUSED;
-use crate::settings::{Settings, UNSUPPRESSIBLE};
+use crate::settings::Settings;
 use crate::source::Span;
+use crate::workspace::Workspace;
 
 const MARKER: &str = "proxylint:";
 
@@ -101,9 +104,11 @@ fn parse(text: &str) -> Option<Parsed<'_>> {
 
 /// Why a code of a suppression can never suppress anything, if so.
 fn refused(code: &str) -> Option<String> {
-    if code.eq_ignore_ascii_case(UNSUPPRESSIBLE) {
+    if let Some((rule, what)) = crate::rules::unsuppressible(code) {
         return Some(format!(
-            "{UNSUPPRESSIBLE} (syntax errors) cannot be suppressed: nginx refuses the file"
+            "{} ({what}) cannot be suppressed: {} the file",
+            rule.code,
+            rule.reads.refuser()
         ));
     }
     if code.eq_ignore_ascii_case(UNUSED.code) {
@@ -122,12 +127,11 @@ fn unused(span: Span, message: String) -> Diagnostic {
 
 /// Reads every suppression comment. Comments that can never suppress anything are
 /// reported right away.
-fn collect<'a>(config: &'a Config, problems: &mut Vec<Diagnostic>) -> Vec<Suppression<'a>> {
+fn collect<'a>(ws: &'a Workspace, problems: &mut Vec<Diagnostic>) -> Vec<Suppression<'a>> {
     let mut seen: HashSet<(&str, u32)> = HashSet::default();
     let mut out = Vec::new();
-    for comment in config.tree.comments() {
-        let span = comment.span;
-        let file = config.sources.get(span.file);
+    for span in ws.comments() {
+        let file = ws.sources.get(span.file);
         // The same file included twice holds the same comments twice.
         if !seen.insert((&file.name, span.start)) {
             continue;
@@ -200,7 +204,7 @@ fn collect<'a>(config: &'a Config, problems: &mut Vec<Diagnostic>) -> Vec<Suppre
 
 /// Drops suppressed findings (marking what suppressed them) and returns the rest.
 fn apply_suppressions(
-    config: &Config,
+    ws: &Workspace,
     suppressions: &mut [Suppression],
     diagnostics: Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
@@ -219,10 +223,10 @@ fn apply_suppressions(
         .into_iter()
         .filter(|d| {
             let Some(span) = d.span else { return true };
-            if d.code == UNSUPPRESSIBLE {
+            if crate::rules::unsuppressible(d.code).is_some() {
                 return true;
             }
-            let file = config.sources.get(span.file);
+            let file = ws.sources.get(span.file);
             let (line, _) = file.line_col(span.start);
             let candidates = by_line
                 .get(&(file.name.as_str(), line))
@@ -278,9 +282,8 @@ fn report_unused(suppressions: &[Suppression], settings: &Settings, out: &mut Ve
 }
 
 /// Whether the findings of each file are dropped by `exclude`, by file index.
-fn excluded_files(config: &Config, settings: &Settings) -> Vec<bool> {
-    config
-        .sources
+fn excluded_files(ws: &Workspace, settings: &Settings) -> Vec<bool> {
+    ws.sources
         .files()
         .map(|(_, f)| settings.excluded(&f.path))
         .collect()
@@ -290,13 +293,13 @@ fn excluded_files(config: &Config, settings: &Settings) -> Vec<bool> {
 /// findings, and adds a PXL001 finding for each suppression that dropped nothing.
 /// Severity overrides of PXL001 apply here, as `rules::run` applies the others'.
 pub fn filter(
-    config: &Config,
+    ws: &Workspace,
     settings: &Settings,
     diagnostics: Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    let mut suppressions = collect(config, &mut problems);
-    let mut kept = apply_suppressions(config, &mut suppressions, diagnostics);
+    let mut suppressions = collect(ws, &mut problems);
+    let mut kept = apply_suppressions(ws, &mut suppressions, diagnostics);
     if settings.rule_enabled(UNUSED.code) {
         report_unused(&suppressions, settings, &mut problems);
         if let Some(&severity) = settings.severity.get(UNUSED.code) {
@@ -307,9 +310,11 @@ pub fn filter(
         kept.extend(problems);
     }
     if !settings.exclude.is_empty() {
-        let excluded = excluded_files(config, settings);
+        let excluded = excluded_files(ws, settings);
         kept.retain(|d| match d.span {
-            Some(span) => d.code == UNSUPPRESSIBLE || !excluded[span.file.0 as usize],
+            Some(span) => {
+                crate::rules::unsuppressible(d.code).is_some() || !excluded[span.file.0 as usize]
+            }
             None => true,
         });
     }

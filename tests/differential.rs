@@ -48,7 +48,8 @@ use std::time::Instant;
 use common::mutate::{KINDS, Rng, mutate};
 use fixups::Fixups;
 use nginx_t::{find_nginx, modules_dir, nginx_version, run_nginx_t};
-use proxylint::lint::{Input, LoadOptions, check, first_nginx_error, load};
+use proxylint::lint::{Input, LoadOptions, check, load};
+use proxylint::nginx::report::first_error;
 use proxylint::settings::Settings;
 
 /// Disagreements that are proxylint's bugs, known and not fixed yet: case id (as the
@@ -443,7 +444,7 @@ fn proxylint_verdict(env: &Env, main: &Path, prefix: &Path) -> Verdict {
         )
         .map_err(|e| format!("load error: {e}"))?;
         let diags = check(&config, &env.settings);
-        Ok(match first_nginx_error(&config, &diags) {
+        Ok(match first_error(&config.sources, &diags) {
             None => Verdict::Accept,
             Some((d, at)) => Verdict::Reject {
                 message: format!("{} {}", d.code, d.message)

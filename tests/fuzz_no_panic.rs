@@ -1,7 +1,7 @@
 //! No input makes proxylint panic, overflow its stack or hang: a bounded proptest over
 //! random bytes, token soups and mutated corpus configurations, plus the hostile
 //! inputs the spec names. Each input is written to a temp file and goes through
-//! `lint::load` + `lint::check` + `lint::first_nginx_error`, as the CLI runs it.
+//! `lint::load` + `lint::check` + `nginx::report::first_error`, as the CLI runs it.
 //!
 //! The random cases use a fixed seed so that CI is deterministic; set
 //! `PROPTEST_RNG_SEED=<n>` to explore other inputs.
@@ -15,7 +15,8 @@ use std::time::Duration;
 use common::mutate::{KINDS, Rng, mutate};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use proxylint::lint::{Input, LoadOptions, check, first_nginx_error, load};
+use proxylint::lint::{Input, LoadOptions, check, load};
+use proxylint::nginx::report::first_error;
 use proxylint::settings::Settings;
 
 /// Lints `main` (with whatever files sit next to it) and says whether nginx would
@@ -29,7 +30,7 @@ fn refused(main: &Path) -> bool {
     ) {
         Ok(config) => {
             let diags = check(&config, &settings);
-            first_nginx_error(&config, &diags).is_some()
+            first_error(&config.sources, &diags).is_some()
         }
         Err(_) => true,
     }

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use proxylint::lint::{self, Input, LoadOptions};
-use proxylint::model::Config;
 use proxylint::nginx::ast::{BodyKind, Item, NodeId, Word};
+use proxylint::nginx::model::Config;
 use proxylint::settings::Settings;
 use proxylint::source::FileId;
 use serde_json::{Value, json};
@@ -204,13 +204,13 @@ fn trees_match_crossplane_where_it_reads_like_nginx() {
             .unwrap_or_default()
             .to_string();
         let settings = Settings::default();
-        let config = lint::load(
+        let ws = lint::load(
             &[Input::File(case.join("nginx.conf"))],
             &LoadOptions::default(),
             &settings,
         )
         .expect("loads");
-        let ours = files(&config);
+        let ours = files(ws.nginx().expect("an nginx configuration"));
         for file in expected["config"].as_array().into_iter().flatten() {
             if file["status"] != "ok" {
                 continue;

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use proxylint::diagnostic::Diagnostic;
 use proxylint::lint::{self, Input, LoadOptions};
-use proxylint::model::Config;
 use proxylint::printer::{self, Format, Report};
 use proxylint::settings::Settings;
+use proxylint::workspace::Workspace;
 use serde_json::Value;
 
 const FORMATS: &[(Format, &str)] = &[
@@ -26,7 +26,7 @@ const FORMATS: &[(Format, &str)] = &[
 mod portable;
 use portable::{portable, root};
 
-fn lint(inputs: &[Input]) -> (Config, Vec<Diagnostic>) {
+fn lint(inputs: &[Input]) -> (Workspace, Vec<Diagnostic>) {
     let settings = Settings::default();
     let config = lint::load(inputs, &LoadOptions::default(), &settings).expect("inputs load");
     let diags = lint::check(&config, &settings);
@@ -35,7 +35,7 @@ fn lint(inputs: &[Input]) -> (Config, Vec<Diagnostic>) {
 
 /// The shared findings: the fixture and a stdin input named with `,` `:` `%` and a
 /// space, which URIs and GitHub's properties must escape.
-fn shared() -> (Config, Vec<Diagnostic>) {
+fn shared() -> (Workspace, Vec<Diagnostic>) {
     lint(&[
         Input::File(root().join("fixtures/printers/nginx.conf")),
         Input::Text {
@@ -45,7 +45,7 @@ fn shared() -> (Config, Vec<Diagnostic>) {
     ])
 }
 
-fn render(format: Format, config: &Config, diags: &[Diagnostic]) -> String {
+fn render(format: Format, config: &Workspace, diags: &[Diagnostic]) -> String {
     let diags = portable(diags);
     let report = Report::new(config, &diags);
     let mut out = Vec::new();
@@ -78,7 +78,7 @@ fn every_format_renders_the_shared_findings() {
     }
 }
 
-fn json(config: &Config, diags: &[Diagnostic]) -> Value {
+fn json(config: &Workspace, diags: &[Diagnostic]) -> Value {
     serde_json::from_str(&render(Format::Json, config, diags)).expect("valid JSON")
 }
 

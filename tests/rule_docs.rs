@@ -60,6 +60,11 @@ fn every_rule_is_documented_and_its_examples_behave() {
         if rule.summary().is_empty() {
             problems.push(format!("{}: empty summary", rule.code));
         }
+        // A crashed rule cannot be shown by a configuration (no shipped rule crashes on
+        // purpose): src/rules/mod.rs tests that the runner reports it.
+        if matches!(rule.check, rules::Check::Runner) {
+            continue;
+        }
         let example = code_block(rule, "Example");
         let fixed = code_block(rule, "Use instead");
         match example {
@@ -121,7 +126,10 @@ fn codes_and_names_are_unique_and_well_formed() {
             rule.name
         );
         assert!(
-            rule.code.len() == 6 && (rule.code.starts_with("NGX") || rule.code.starts_with("PXL")),
+            rule.code.len() == 6
+                && ["NGX", "APA", "PXL"]
+                    .iter()
+                    .any(|p| rule.code.starts_with(p)),
             "bad code {}",
             rule.code
         );

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use proxylint::diagnostic::Diagnostic;
 use proxylint::lint::{self, Input, LoadOptions};
-use proxylint::model::Config;
 use proxylint::printer::{self, Format, Report};
 use proxylint::settings::Settings;
+use proxylint::workspace::Workspace;
 
 #[path = "common/portable.rs"]
 mod portable;
@@ -38,7 +38,9 @@ fn fixture_options(text: &str) -> (Settings, LoadOptions) {
                     i += 1;
                 }
                 "--context" => {
-                    options.context = Some(lint::parse_context(words[i + 1]).expect("context"));
+                    options.context = Some(
+                        proxylint::nginx::loader::parse_context(words[i + 1]).expect("context"),
+                    );
                     i += 1;
                 }
                 "--plus" => settings.plus = true,
@@ -68,7 +70,7 @@ fn fixture_options(text: &str) -> (Settings, LoadOptions) {
 }
 
 /// Lints one fixture file the way the CLI does.
-pub fn lint_file(path: &Path) -> (Config, Vec<Diagnostic>) {
+pub fn lint_file(path: &Path) -> (Workspace, Vec<Diagnostic>) {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let (settings, options) = fixture_options(&text);
     let config =
@@ -79,7 +81,7 @@ pub fn lint_file(path: &Path) -> (Config, Vec<Diagnostic>) {
 
 type Finding = (String, usize, String);
 
-fn expected(config: &Config) -> BTreeSet<Finding> {
+fn expected(config: &Workspace) -> BTreeSet<Finding> {
     let mut out = BTreeSet::new();
     for (_, file) in config.sources.files() {
         let text = String::from_utf8_lossy(&file.text);
@@ -95,7 +97,7 @@ fn expected(config: &Config) -> BTreeSet<Finding> {
     out
 }
 
-fn actual(config: &Config, diags: &[Diagnostic]) -> BTreeSet<Finding> {
+fn actual(config: &Workspace, diags: &[Diagnostic]) -> BTreeSet<Finding> {
     diags
         .iter()
         .filter_map(|d| {
@@ -110,7 +112,7 @@ fn actual(config: &Config, diags: &[Diagnostic]) -> BTreeSet<Finding> {
         .collect()
 }
 
-fn render(config: &Config, diags: &[Diagnostic]) -> String {
+fn render(config: &Workspace, diags: &[Diagnostic]) -> String {
     let diags = portable(diags);
     let report = Report::new(config, &diags);
     let mut out = Vec::new();

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use foldhash::HashMap;
 
-pub use crate::nginx::grammar::Version;
+pub use crate::version::Version;
 
 pub mod args;
 mod cnum;
@@ -47,7 +47,7 @@ pub const DEBIAN_MODULE_DIR: &str = "/usr/lib/apache2/modules";
 
 /// `"2.4.62"` as a version; the message names Apache.
 pub fn parse_version(s: &str) -> Result<Version, String> {
-    s.parse::<Version>().map_err(|_| {
+    Version::parse(s).ok_or_else(|| {
         format!("invalid Apache httpd version \"{s}\": expected MAJOR.MINOR[.PATCH], e.g. 2.4.62")
     })
 }

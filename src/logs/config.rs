@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{self, Input, LoadOptions};
-use crate::model::index::Pass;
-use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
+use crate::nginx::model::index::Pass;
+use crate::nginx::model::{Config, Scope};
 use crate::nginx::url::{Addr, ParseOptions, parse_addr};
 use crate::settings::Settings;
 
@@ -86,12 +86,15 @@ impl NginxRefs {
             Some(file) => Settings::from_file(&file)?,
             None => Settings::default(),
         };
-        let config = lint::load(
+        let ws = lint::load(
             &[Input::File(path.to_path_buf())],
             &LoadOptions::default(),
             &settings,
         )?;
-        let findings = lint::check(&config, &settings);
+        let findings = lint::check(&ws, &settings);
+        let config = ws.nginx.ok_or_else(|| {
+            crate::Error::Input(format!("{}: not an nginx configuration", path.display()))
+        })?;
         Ok(NginxRefs { config, findings })
     }
 

@@ -4,7 +4,6 @@
 //! kind of value.
 
 use foldhash::{HashMap, HashSet};
-use std::fmt;
 use std::sync::OnceLock;
 
 include!(concat!(env!("OUT_DIR"), "/grammar_tables.rs"));
@@ -12,31 +11,16 @@ include!(concat!(env!("OUT_DIR"), "/grammar_tables.rs"));
 /// The nginx version checked against when none is given: the current stable branch.
 pub const DEFAULT_VERSION: Version = Version(1, 30, 4);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Version(pub u32, pub u32, pub u32);
+pub use crate::version::Version;
 
+/// nginx's spelling of a version (`--nginx-version`, `nginx-version`), with a message
+/// that names nginx.
 impl std::str::FromStr for Version {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad =
-            || format!("invalid nginx version \"{s}\": expected MAJOR.MINOR[.PATCH], e.g. 1.26.3");
-        let mut parts = s.trim().split('.').map(|p| p.parse::<u32>());
-        let major = parts.next().ok_or_else(bad)?.map_err(|_| bad())?;
-        let minor = parts.next().ok_or_else(bad)?.map_err(|_| bad())?;
-        let patch = match parts.next() {
-            Some(p) => p.map_err(|_| bad())?,
-            None => 0,
-        };
-        if parts.next().is_some() {
-            return Err(bad());
-        }
-        Ok(Version(major, minor, patch))
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+        Version::parse(s).ok_or_else(|| {
+            format!("invalid nginx version \"{s}\": expected MAJOR.MINOR[.PATCH], e.g. 1.26.3")
+        })
     }
 }
 

@@ -11,8 +11,8 @@ pub mod sarif;
 use std::io::{self, Write};
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::model::Config;
-use crate::source::{SourceMap, Span, is_unprintable, printable};
+use crate::source::{Columns, SourceMap, Span, is_unprintable, printable};
+use crate::workspace::Workspace;
 
 /// Output formats of the lint command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -39,16 +39,20 @@ pub struct Report<'a> {
     pub files: usize,
     /// Use colors (full format only).
     pub color: bool,
+    /// What the columns of [`Report::range`] count (code points unless a client such
+    /// as a language server asks for UTF-16 code units or bytes).
+    pub columns: Columns,
 }
 
 impl<'a> Report<'a> {
-    /// The report of a linted configuration, without colors.
-    pub fn new(config: &'a Config, diagnostics: &'a [Diagnostic]) -> Report<'a> {
+    /// The report of a linted workspace, without colors.
+    pub fn new(ws: &'a Workspace, diagnostics: &'a [Diagnostic]) -> Report<'a> {
         Report {
-            sources: &config.sources,
+            sources: &ws.sources,
             diagnostics,
-            files: config.sources.len(),
+            files: ws.sources.len(),
             color: false,
+            columns: Columns::Chars,
         }
     }
 
@@ -62,8 +66,8 @@ impl<'a> Report<'a> {
     /// Where a span starts and ends, for the machine-readable formats.
     pub fn range(&self, span: Span) -> Range<'a> {
         let file = self.sources.get(span.file);
-        let (line, column) = file.line_col(span.start);
-        let (end_line, end_column) = file.line_col(span.end);
+        let (line, column) = file.position(span.start, self.columns);
+        let (end_line, end_column) = file.position(span.end, self.columns);
         Range {
             file: &file.name,
             line,
@@ -74,7 +78,8 @@ impl<'a> Report<'a> {
     }
 }
 
-/// A span as 1-based lines and columns (UTF-8 characters). The end is exclusive: the
+/// A span as 1-based lines and columns (code points, unless [`Report::columns`] says
+/// otherwise). The end is exclusive: the
 /// column just past the last character, as in SARIF and LSP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Range<'a> {

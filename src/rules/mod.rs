@@ -1,19 +1,22 @@
-//! Rule registry: every rule once, with its code, name, default severity, check
-//! and documentation (the rule file's `//!` comment, embedded by build.rs).
+//! Rule registry: every rule once, with its code, name, default severity, what it reads,
+//! its check and documentation (the rule file's `//!` comment). build.rs generates the
+//! registry from the rule files, so adding a rule is adding its file:
+//! `src/rules/<family>/<code>_<name>.rs` defining `pub const RULE: Rule`.
 //!
-//! Families: `nginx/` (NGX: the configuration) and `meta/` (PXL: proxylint's own
-//! suppression comments).
+//! Families: `nginx/` (NGX), `apache/` (APA) and `meta/` (PXL: proxylint's own
+//! suppression comments and rule runner). Dialect-neutral: a rule says which model it
+//! reads, and runs only when the workspace holds that model.
 
-pub mod meta;
-pub mod nginx;
-pub mod suggest;
+use std::cell::{Cell, RefCell};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::settings::Settings;
 use crate::source::Span;
+use crate::workspace::{Dialect, Workspace};
 
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
+include!(concat!(env!("OUT_DIR"), "/rules_registry.rs"));
 
 pub struct Rule {
     /// Stable code, e.g. `NGX002`; never reused.
@@ -22,20 +25,59 @@ pub struct Rule {
     pub name: &'static str,
     /// Default severity; `[rules]` in proxylint.toml overrides it.
     pub severity: Severity,
+    /// What the rule reads; it runs only when the workspace has it.
+    pub reads: Reads,
+    /// `Some(what its findings are)` for a rule no setting or comment may turn off or
+    /// lower (syntax errors: the server refuses such a file, so it never passes clean).
+    pub unsuppressible: Option<&'static str>,
     pub check: Check,
 }
 
-/// A configuration rule's check: a pure function of the model and the settings.
-pub type ModelCheck = fn(&Config, &Settings) -> Vec<Diagnostic>;
+/// What a rule reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// The nginx model.
+    Nginx,
+    /// The httpd model.
+    Apache,
+    /// Other rules' findings and the run itself (proxylint's own PXL rules).
+    Findings,
+}
+
+impl Reads {
+    /// The dialect whose model the rule needs, if any.
+    pub fn dialect(self) -> Option<Dialect> {
+        match self {
+            Reads::Nginx => Some(Dialect::Nginx),
+            Reads::Apache => Some(Dialect::Apache),
+            Reads::Findings => None,
+        }
+    }
+
+    /// Who turns a file away when these findings are ignored, for the messages that
+    /// refuse to let an unsuppressible rule be turned off.
+    pub fn refuser(self) -> &'static str {
+        match self {
+            Reads::Nginx => "nginx refuses",
+            Reads::Apache => "httpd refuses",
+            Reads::Findings => "proxylint could not check",
+        }
+    }
+}
+
+/// A configuration rule's check: a pure function of the workspace and the settings.
+pub type WorkspaceCheck = fn(&Workspace, &Settings) -> Vec<Diagnostic>;
 
 /// Where a rule's findings come from.
 pub enum Check {
-    /// A pure function of the model: every configuration rule.
-    Model(ModelCheck),
-    /// Found by the suppression filter (src/suppress.rs), which runs after every model
-    /// check because it needs their findings: an unused suppression is only known once
-    /// all findings are.
+    /// A pure function of the workspace: every configuration rule.
+    Workspace(WorkspaceCheck),
+    /// Found by the suppression filter (src/suppress.rs), which runs after every
+    /// workspace check because it needs their findings: an unused suppression is only
+    /// known once all findings are.
     Suppression,
+    /// Found by the rule runner ([`run`]) itself: a rule that crashed.
+    Runner,
 }
 
 impl Rule {
@@ -88,7 +130,7 @@ impl Rule {
 
 /// Every rule: NGX codes in order, then PXL codes.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
-    nginx::RULES.iter().chain(meta::RULES).copied()
+    RULES.iter().copied()
 }
 
 /// A rule by code (`NGX002`, any case) or name (`unknown-directive`).
@@ -96,28 +138,54 @@ pub fn find(key: &str) -> Option<&'static Rule> {
     all().find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
 }
 
-/// Runs every enabled model check, in code order, with the configured severity
-/// overrides (a rule may report some findings below its default severity).
-pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
-    let rules: Vec<(&Rule, ModelCheck)> = all()
+/// The rule a code names (any case), with what its findings are, when no setting or
+/// comment may turn it off or lower it.
+pub fn unsuppressible(code: &str) -> Option<(&'static Rule, &'static str)> {
+    let rule = all().find(|r| r.code.eq_ignore_ascii_case(code))?;
+    Some((rule, rule.unsuppressible?))
+}
+
+/// Runs every enabled check whose model the workspace holds, in code order, with the
+/// configured severity overrides (a rule may report some findings below its default
+/// severity). A rule that panics loses its own findings only: the crash is reported as
+/// a PXL002 finding and the other rules' findings are kept.
+pub fn run(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
+    let rules: Vec<&Rule> = all()
         .filter(|r| settings.rule_enabled(r.code))
+        .filter(|r| r.reads.dialect().is_none_or(|d| ws.has(d)))
+        .collect();
+    // Rules are pure and independent: on a large configuration run them on every core.
+    // Small ones run on this thread: they finish before a thread would start.
+    run_rules(&rules, ws, settings, ws.size() >= PARALLEL_NODES)
+}
+
+/// [`run`] over a given list of rules (the registry's, or a test's), on every core when
+/// `parallel`; the findings come back in rule order either way.
+fn run_rules(
+    rules: &[&Rule],
+    ws: &Workspace,
+    settings: &Settings,
+    parallel: bool,
+) -> Vec<Diagnostic> {
+    let rules: Vec<(&Rule, WorkspaceCheck)> = rules
+        .iter()
         .filter_map(|r| match r.check {
-            Check::Model(check) => Some((r, check)),
-            Check::Suppression => None,
+            Check::Workspace(check) => Some((*r, check)),
+            Check::Suppression | Check::Runner => None,
         })
         .collect();
-    let apply = |(r, check): &(&Rule, ModelCheck)| {
-        let severity = settings.severity.get(r.code).copied();
-        let mut found = cap_per_file(r.code, check(config, settings));
-        if let Some(s) = severity {
+    let apply = |(r, check): &(&Rule, WorkspaceCheck)| {
+        let found = match isolated(|| check(ws, settings)) {
+            Ok(found) => found,
+            Err(panic) => return vec![crashed(r, &panic)],
+        };
+        let mut found = cap_per_file(r.code, found);
+        if let Some(&s) = settings.severity.get(r.code) {
             found.iter_mut().for_each(|d| d.severity = s);
         }
         found
     };
-    // Rules are pure and independent: on a large configuration run them on every core,
-    // then put their findings back in rule order. Small ones run on this thread: they
-    // finish before a thread would start.
-    if config.tree.nodes.len() < PARALLEL_NODES {
+    if !parallel {
         return rules.iter().flat_map(apply).collect();
     }
     let threads = std::thread::available_parallelism()
@@ -138,7 +206,8 @@ pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
             })
             .collect();
         for worker in workers {
-            // A rule that panics is a bug; re-raise it rather than lose its findings.
+            // `apply` catches the rules' panics: a worker only fails on a bug of the
+            // runner itself, which must not pass silently.
             let done = worker
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -148,6 +217,59 @@ pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         }
     });
     results.into_iter().flatten().collect()
+}
+
+thread_local! {
+    /// Set while this thread runs a rule: its panic is caught and reported, so the
+    /// panic hook keeps quiet about it.
+    static IN_RULE: Cell<bool> = const { Cell::new(false) };
+    /// What the hook saw of the last panic in a rule: message and place.
+    static CAUGHT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs `f`, turning a panic into its message and place (the hook records them instead
+/// of printing, on this thread only: other threads' panics print as usual).
+fn isolated<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_RULE.get() {
+                return previous(info);
+            }
+            let payload = info.payload();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".to_string());
+            let place = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            CAUGHT.set(Some(format!("{message}{place}")));
+        }));
+    });
+    IN_RULE.set(true);
+    let result = catch_unwind(AssertUnwindSafe(f));
+    IN_RULE.set(false);
+    result.map_err(|_| CAUGHT.take().unwrap_or_else(|| "(no message)".to_string()))
+}
+
+/// The PXL002 finding for a rule that panicked.
+fn crashed(rule: &Rule, panic: &str) -> Diagnostic {
+    let me = &meta::pxl002_rule_panicked::RULE;
+    Diagnostic::without_span(
+        me.code,
+        me.severity,
+        format!(
+            "rule {} ({}) crashed and could not check this configuration: {panic}",
+            rule.code, rule.name
+        ),
+    )
+    .with_help(
+        "this is a bug in proxylint: please report it with the configuration (or the smallest part of it that still crashes); the other rules ran",
+    )
 }
 
 /// Configurations from this many nodes up have their rules run in parallel.
@@ -215,4 +337,86 @@ pub fn markdown_table() -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceMap;
+    use std::sync::Arc;
+
+    fn panics(_: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+        let names: Vec<&str> = Vec::new();
+        // An out-of-bounds index, as a rule meeting unforeseen input would.
+        vec![Diagnostic::without_span(
+            "NGX999",
+            Severity::Warning,
+            names[3],
+        )]
+    }
+
+    fn finds(_: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+        vec![Diagnostic::without_span(
+            "NGX998",
+            Severity::Warning,
+            "found",
+        )]
+    }
+
+    const PANICS: Rule = Rule {
+        code: "NGX999",
+        name: "panics",
+        severity: Severity::Warning,
+        reads: Reads::Findings,
+        unsuppressible: None,
+        check: Check::Workspace(panics),
+    };
+
+    const FINDS: Rule = Rule {
+        code: "NGX998",
+        name: "finds",
+        severity: Severity::Warning,
+        reads: Reads::Findings,
+        unsuppressible: None,
+        check: Check::Workspace(finds),
+    };
+
+    /// A crashing rule used to take the whole run down (the worker's panic was
+    /// re-raised): it is now one PXL002 finding, and the other rules' findings stay.
+    #[test]
+    fn a_rule_that_panics_is_reported_and_the_others_still_run() {
+        let ws = Workspace::new(Arc::new(SourceMap::new()));
+        let found = run_rules(&[&FINDS, &PANICS, &FINDS], &ws, &Settings::default(), false);
+        let codes: Vec<&str> = found.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["NGX998", "PXL002", "NGX998"]);
+        let crash = &found[1];
+        assert_eq!(crash.severity, Severity::Error);
+        assert!(
+            crash.message.starts_with("rule NGX999 (panics) crashed")
+                && crash.message.contains("index out of bounds")
+                && crash.message.contains("src/rules/mod.rs:"),
+            "{}",
+            crash.message
+        );
+        assert!(crash.span.is_none());
+    }
+
+    /// The same on the threaded path of large configurations.
+    #[test]
+    fn a_rule_that_panics_on_a_worker_thread_is_reported() {
+        let ws = Workspace::new(Arc::new(SourceMap::new()));
+        let rules: Vec<&Rule> = [&FINDS, &PANICS].repeat(4);
+        let found = run_rules(&rules, &ws, &Settings::default(), true);
+        let codes: Vec<&str> = found.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["NGX998", "PXL002"].repeat(4));
+    }
+
+    /// A panic outside a rule still reaches the previous hook (and the test harness).
+    #[test]
+    fn panics_outside_rules_are_not_swallowed() {
+        let _ = isolated(|| ());
+        let caught = std::panic::catch_unwind(|| panic!("outside"));
+        assert!(caught.is_err());
+        assert!(CAUGHT.take().is_none());
+    }
 }

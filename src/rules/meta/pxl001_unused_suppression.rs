@@ -44,11 +44,13 @@
 //! - ruff's `unused-noqa` (RUF100), which this rule follows
 
 use crate::diagnostic::Severity;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
 
 pub const RULE: Rule = Rule {
     code: "PXL001",
     name: "unused-suppression",
     severity: Severity::Info,
+    reads: Reads::Findings,
+    unsuppressible: None,
     check: Check::Suppression,
 };

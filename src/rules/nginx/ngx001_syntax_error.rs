@@ -47,17 +47,20 @@
 //! - nginx source: `ngx_conf_read_token` and `ngx_conf_parse` (src/core/ngx_conf_file.c)
 //! - <https://nginx.org/en/docs/beginners_guide.html#conf_structure>
 
-use crate::diagnostic::{Diagnostic, NginxReport, Severity};
-use crate::model::Config;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::nginx::report::{NginxReport, RefusedByNginx};
 use crate::nginx::ast::SyntaxErrorKind;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX001",
     name: "syntax-error",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: Some("syntax errors"),
+    check: Check::Workspace(check),
 };
 
 fn help(kind: &SyntaxErrorKind) -> Option<&'static str> {
@@ -99,7 +102,10 @@ fn help(kind: &SyntaxErrorKind) -> Option<&'static str> {
     })
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out: Vec<Diagnostic> = config
         .tree
         .syntax_errors

@@ -39,22 +39,25 @@
 //! - <https://nginx.org/en/docs/ngx_core_module.html#load_module>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Resolution};
 use crate::nginx::grammar::{Origin, Unavailable, grammar};
-use crate::rules::{Check, Rule, ShownPerFile};
+use crate::nginx::model::{Config, Resolution};
+use crate::rules::{Check, Reads, Rule, ShownPerFile};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX002",
     name: "unknown-directive",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// The known directive closest to `name` among `candidates` (the names valid where it
 /// is): a close spelling, or at most two edits.
 fn did_you_mean(name: &str, candidates: &[&'static str]) -> Option<&'static str> {
-    crate::rules::suggest::closest(name, candidates.iter().copied(), 0.93, 2)
+    crate::suggest::closest(name, candidates.iter().copied(), 0.93, 2)
 }
 
 fn help(
@@ -97,7 +100,10 @@ fn help(
     }
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     // Suggestions compare with every known name: compute each one once.
     let mut suggestions: foldhash::HashMap<(String, &str), Option<String>> =

@@ -38,15 +38,18 @@
 //! - Each directive's "Context:" line in <https://nginx.org/en/docs/dirindex.html>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Resolution};
-use crate::rules::{Check, Rule};
+use crate::nginx::model::Resolution;
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX003",
     name: "directive-not-allowed-here",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// A context as the nginx documentation names it (`http>location>if` → `if in location`).
@@ -62,7 +65,10 @@ pub fn context_name(context: &str) -> &str {
     }
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (id, d) in config.directives() {
         let Resolution::NotAllowed(defs) = &config.info(id).resolution else {

@@ -29,16 +29,18 @@
 //! - Each directive's "Syntax:" line in <https://nginx.org/en/docs/dirindex.html>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::nginx::grammar::Arity;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX004",
     name: "invalid-number-of-arguments",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 fn expected(arity: Arity) -> String {
@@ -62,7 +64,10 @@ fn expected(arity: Arity) -> String {
     }
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (id, d) in config.directives() {
         let Some(def) = config.def(id) else { continue };

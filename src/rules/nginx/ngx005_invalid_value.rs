@@ -38,20 +38,27 @@
 //! - nginx source: `ngx_conf_set_*_slot` (src/core/ngx_conf_file.c), `ngx_parse_time`,
 //!   `ngx_parse_size` (src/core/ngx_parse.c), `ngx_parse_url` (src/core/ngx_inet.c)
 
-use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Resolution, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::handlers;
-use crate::rules::{Check, Rule};
+use crate::nginx::model::{Config, Resolution, Scope};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX005",
     name: "invalid-value",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (id, _) in config.directives() {
         let Some((def, d)) = config.checked_def(id) else {
@@ -196,7 +203,7 @@ fn data_lines(config: &Config) -> Vec<Diagnostic> {
                     out.push(
                         RULE.diagnostic("percent total is greater than 100%", d.name.span)
                             .with_help("the percentages of a split_clients block add up to 100% at most (`*` takes the rest)")
-                            .refused_by_nginx(crate::diagnostic::NginxReport::At(close)),
+                            .refused_by_nginx(NginxReport::At(close)),
                     );
                     continue;
                 }

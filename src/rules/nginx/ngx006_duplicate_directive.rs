@@ -42,16 +42,19 @@
 use foldhash::{HashMap, HashMapExt};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
-use crate::rules::{Check, Rule};
+use crate::nginx::model::{Config, Scope};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX006",
     name: "duplicate-directive",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// Directives that store into the same place: a second one of the group is a
@@ -63,7 +66,10 @@ fn storage(name: &'static str) -> &'static str {
     }
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     // (block or root file, context, storage) -> first occurrence
     // Contexts are 'static strings of the directive table: their addresses identify

@@ -29,20 +29,26 @@
 //! ## References
 //! - <https://nginx.org/en/docs/ngx_core_module.html#include>
 
-use crate::diagnostic::{Diagnostic, NginxReport, Severity};
-use crate::model::Config;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::nginx::report::{NginxReport, RefusedByNginx};
 use crate::nginx::ast::LoadErrorKind;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX007",
     name: "include-not-found",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     config
         .tree
         .load_errors

@@ -54,18 +54,22 @@
 
 use foldhash::{HashSet, HashSetExt};
 
-use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::ast::NodeId;
+use crate::nginx::model::{Config, Scope};
 use crate::nginx::values::{atoi, parse_size};
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX009",
     name: "invalid-buffer-sizes",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// nginx's default buffer sizes derive from the memory page size.
@@ -213,7 +217,10 @@ fn violation(m: &str, e: &Effective) -> Option<(String, Vec<Option<NodeId>>)> {
     None
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for (id, d) in config.directives() {

@@ -32,17 +32,20 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::nginx::model::{Config, Scope};
 use crate::nginx::url::{has_variables, parse_pass};
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX010",
     name: "proxy-pass-uri-not-allowed",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// Why the block holding a `proxy_pass` may not carry a URI part, if it may not.
@@ -61,7 +64,10 @@ fn forbidding_block(config: &Config, scope: Scope) -> Option<&'static str> {
     }
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (id, d) in config.occurrences("proxy_pass") {
         if !config.info(id).context.starts_with("http") {

@@ -35,19 +35,24 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#upstream>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::upstreams::Conflict;
-use crate::rules::{Check, Rule};
+use crate::nginx::model::upstreams::Conflict;
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX012",
     name: "duplicate-upstream",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for conflict in config.upstream_conflicts() {
         let Conflict::Duplicate {

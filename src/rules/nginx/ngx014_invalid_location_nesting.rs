@@ -41,19 +41,25 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#location>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::handlers::{LocationKind, location_kind};
-use crate::rules::{Check, Rule};
+use crate::nginx::model::Scope;
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX014",
     name: "invalid-location-nesting",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (id, d) in config.occurrences("location") {
         let Scope::Block(parent_id) = config.scope(id) else {

@@ -41,21 +41,28 @@
 
 use foldhash::HashMap;
 
-use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::ast::NodeId;
 use crate::nginx::handlers::{LocationKind, location_kind};
-use crate::rules::{Check, Rule};
+use crate::nginx::model::Scope;
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX015",
     name: "duplicate-location",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     // (block, exact?, path) -> first location
     let mut seen: HashMap<(Scope, bool, String), NodeId> = HashMap::default();

@@ -43,18 +43,21 @@
 use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::index::address_text;
 use crate::nginx::ast::NodeId;
+use crate::nginx::model::Config;
+use crate::nginx::model::index::address_text;
 use crate::nginx::url::{ParseOptions, parse_addr};
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX016",
     name: "duplicate-listen",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// `listen` parameters that set socket options (nginx's `lsopt.set`); each also makes
@@ -80,7 +83,10 @@ struct Seen {
     options: Option<NodeId>,
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let mut by_address: HashMap<String, Seen> = HashMap::default();
     for server in &config.index().servers {

@@ -38,18 +38,22 @@
 
 use foldhash::{HashMap, HashSet};
 
-use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::index::address_text;
-use crate::model::{Config, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::ast::NodeId;
-use crate::rules::{Check, Rule};
+use crate::nginx::model::index::address_text;
+use crate::nginx::model::{Config, Scope};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX017",
     name: "ssl-certificate-missing",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// The directives an array directive's effective list holds in `scope`.
@@ -106,7 +110,10 @@ struct TlsAddress {
     first: (usize, NodeId),
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let index = config.index();
     let mut out = missing_keys(config);
     // In the order nginx meets them, with a map to find one: a search of the list per

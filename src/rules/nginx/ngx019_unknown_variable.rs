@@ -39,19 +39,23 @@
 
 use foldhash::{HashMap, HashSet};
 
-use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Resolution};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::ast::{Directive, NodeId, Word};
 use crate::nginx::grammar::{Origin, grammar};
 use crate::nginx::handlers::{LocationKind, location_kind};
-use crate::rules::{Check, Rule, ShownPerFile};
+use crate::nginx::model::{Config, Resolution};
+use crate::rules::{Check, Reads, Rule, ShownPerFile};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX019",
     name: "unknown-variable",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// The family of a node: that of its context, or for the data lines of a map or geo
@@ -359,13 +363,16 @@ fn suggestion(config: &Config, name: &str, fam: &str, mine: &HashSet<String>) ->
         .filter(|v| !v.prefix)
         .map(|v| v.name)
         .chain(mine.iter().map(String::as_str));
-    match crate::rules::suggest::closest(name, candidates, 0.9, 0) {
+    match crate::suggest::closest(name, candidates, 0.9, 0) {
         Some(c) => format!("did you mean ${c}?"),
         None => "define it with `set`, `map` or another directive that creates variables, or check its spelling and the nginx version".to_string(),
     }
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let g = grammar();
     let defined = defined(config);
     let empty = HashSet::default();

@@ -36,18 +36,21 @@
 //! - <https://www.pcre.org/current/doc/html/pcre2pattern.html>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Resolution, Scope};
 use crate::nginx::ast::{NodeId, Word};
 use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::nginx::model::{Config, Resolution, Scope};
 use crate::nginx::regex;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX020",
     name: "invalid-regex",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// The regular expressions of a directive, with the argument each comes from.
@@ -98,7 +101,10 @@ fn map_key(config: &Config, id: NodeId, key: &Word) -> Option<String> {
     (&*block.name.value == "map").then(|| pattern.strip_prefix('*').unwrap_or(pattern).to_string())
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (id, d) in config.directives() {
         let found = match (&config.info(id).resolution, config.checked_def(id)) {

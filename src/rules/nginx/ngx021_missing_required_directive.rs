@@ -39,9 +39,11 @@
 //! - <https://nginx.org/en/docs/ngx_core_module.html#events>
 //! - <https://nginx.org/en/docs/stream/ngx_stream_core_module.html#listen>
 
-use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
-use crate::rules::{Check, Rule};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
+use crate::nginx::model::Scope;
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 use crate::source::Span;
 
@@ -49,10 +51,15 @@ pub const RULE: Rule = Rule {
     code: "NGX021",
     name: "missing-required-directive",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (i, root) in config.tree.roots.iter().enumerate() {
         let file = config.sources.get(root.file);

@@ -48,11 +48,13 @@
 
 use foldhash::HashSet;
 
-use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::ast::Directive;
+use crate::nginx::model::{Config, Scope};
 use crate::nginx::url::has_variables;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 use crate::source::Span;
 
@@ -60,7 +62,9 @@ pub const RULE: Rule = Rule {
     code: "NGX022",
     name: "unknown-zone",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// The zone name a defining directive's `prefix=NAME:size` argument gives.
@@ -95,7 +99,10 @@ fn config_end(config: &Config, scope: Scope) -> Option<Span> {
     ))
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for module in ["proxy", "fastcgi", "uwsgi", "scgi"] {
         let user = format!("{module}_cache");

@@ -45,16 +45,20 @@
 
 use foldhash::HashSet;
 
-use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::{Config, Scope};
-use crate::rules::{Check, Rule};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
+use crate::nginx::model::{Config, Scope};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX023",
     name: "missing-charset-map",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// Blocks whose settings nginx merges with their parent's: servers, locations and the
@@ -78,7 +82,10 @@ fn pair(a: &str, b: &str) -> (String, String) {
     if a <= b { (a, b) } else { (b, a) }
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let maps: HashSet<(String, String)> = config
         .occurrences("charset_map")
         .map(|(_, d)| pair(&d.args[0].value, &d.args[1].value))

@@ -47,9 +47,10 @@
 use foldhash::{HashMap, HashMapExt};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Scope};
 use crate::nginx::grammar::{Origin, grammar, short_module_name};
-use crate::rules::{Check, Rule};
+use crate::nginx::model::{Config, Scope};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 use crate::source::FileId;
 
@@ -57,7 +58,9 @@ pub const RULE: Rule = Rule {
     code: "NGX024",
     name: "module-not-loaded",
     severity: Severity::Info,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// The root file a scope belongs to.
@@ -73,7 +76,10 @@ fn root_of(config: &Config, mut scope: Scope) -> usize {
     }
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     if config.avail.loaded.is_some() || config.avail.modules.is_some() {
         return Vec::new();
     }

@@ -33,17 +33,20 @@
 
 use std::net::Ipv6Addr;
 
-use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
-use crate::model::Config;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::rules::nginx::ngx016_duplicate_listen::SOCKET_OPTIONS;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX025",
     name: "link-local-listen",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 fn link_local(host: &str) -> bool {
@@ -51,7 +54,10 @@ fn link_local(host: &str) -> bool {
         .is_ok_and(|a| a.segments()[0] & 0xffc0 == 0xfe80)
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let servers = &config.index().servers;
     // Ports with an IPv6 wildcard listen: nginx binds `[::]:port` and not the specific
     // IPv6 addresses of that port that ask for no socket option.

@@ -52,16 +52,19 @@
 use foldhash::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::nginx::ast::NodeId;
-use crate::rules::{Check, Rule};
+use crate::nginx::model::Config;
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX101",
     name: "upstream-port-mismatch",
     severity: Severity::Warning,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// A digit dropped, added, or two adjacent digits swapped: typing slips, unlike the
@@ -116,7 +119,10 @@ fn is_upstream_server(config: &Config, id: NodeId) -> bool {
     config.info(id).context.ends_with("upstream")
 }
 
-fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let endpoints = config.index().endpoints();
     let mut out = Vec::new();
     // host -> port -> where it is used

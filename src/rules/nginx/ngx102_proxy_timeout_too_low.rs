@@ -41,16 +41,18 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_connect_timeout>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::nginx::values::parse_time;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX102",
     name: "proxy-timeout-too-low",
     severity: Severity::Warning,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// Upstream modules with read/send/connect timeouts.
@@ -92,7 +94,10 @@ fn limit_of(name: &str, context: &str) -> Option<Limit> {
     }
 }
 
-fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let t = &settings.thresholds;
     let mut out = Vec::new();
     for (id, d) in config.directives() {

@@ -38,20 +38,25 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_connect_timeout>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::nginx::values::parse_time;
 use crate::rules::nginx::ngx102_proxy_timeout_too_low::{TIMEOUT_MODULES, show_ms};
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX103",
     name: "connect-timeout-ineffective",
     severity: Severity::Warning,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
-fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let max = settings.thresholds.max_connect_timeout_ms;
     let mut out = Vec::new();
     for (id, d) in config.directives() {

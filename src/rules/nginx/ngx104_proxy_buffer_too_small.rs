@@ -36,21 +36,26 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_buffer_size>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::nginx::values::parse_size;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX104",
     name: "proxy-buffer-too-small",
     severity: Severity::Warning,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 const MODULES: &[&str] = &["proxy", "fastcgi", "uwsgi", "scgi", "grpc"];
 
-fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let min = settings.thresholds.min_buffer_size;
     let mut out = Vec::new();
     for (id, d) in config.directives() {

@@ -32,15 +32,17 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX105",
     name: "unix-socket-path-malformed",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// The part of a socket path after a `*.sock` component, if any.
@@ -49,7 +51,10 @@ fn glued_uri(path: &str) -> Option<(&str, &str)> {
     Some((&path[..at], &path[at..]))
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (id, addr) in config.index().sockets() {
         let Some(d) = config.tree.directive(id) else {

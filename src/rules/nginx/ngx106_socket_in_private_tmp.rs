@@ -32,18 +32,23 @@
 //! - <https://www.freedesktop.org/software/systemd/man/systemd.exec.html#PrivateTmp=>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX106",
     name: "socket-in-private-tmp",
     severity: Severity::Warning,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (id, addr) in config.index().sockets() {
         let path = addr.host.as_str();

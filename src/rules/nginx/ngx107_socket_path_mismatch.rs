@@ -54,10 +54,11 @@
 use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::upstreams::Family;
+use crate::nginx::model::Config;
+use crate::nginx::model::upstreams::Family;
 use crate::nginx::url::{ParseOptions, Piece, host_pieces, parse_addr};
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 use crate::source::Span;
 
@@ -65,7 +66,9 @@ pub const RULE: Rule = Rule {
     code: "NGX107",
     name: "socket-path-mismatch",
     severity: Severity::Warning,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// A path with its dotted version numbers (`7.4`, `3.11`) replaced, and those versions:
@@ -156,7 +159,10 @@ fn reachable_sockets(config: &Config) -> Vec<(Span, String)> {
     sockets
 }
 
-fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let sockets = reachable_sockets(config);
     let declared: Vec<&str> = settings

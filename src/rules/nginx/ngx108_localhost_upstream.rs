@@ -37,18 +37,23 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX108",
     name: "localhost-upstream",
     severity: Severity::Warning,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (id, addr) in config.index().endpoints() {
         if !addr.host.eq_ignore_ascii_case("localhost") {

@@ -37,23 +37,28 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::nginx::grammar::Version;
 use crate::nginx::url::is_ip;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX109",
     name: "upstream-dns-cached",
     severity: Severity::Info,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// nginx resolves upstream `server` names while running from this version on.
 const RESOLVE_SINCE: Version = Version(1, 27, 3);
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let index = config.index();
     let mut out = Vec::new();
     let named = |host: &str| !is_ip(host) && !host.eq_ignore_ascii_case("localhost");

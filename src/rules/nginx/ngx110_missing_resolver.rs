@@ -34,17 +34,20 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::upstreams::Family;
+use crate::nginx::model::Config;
+use crate::nginx::model::upstreams::Family;
 use crate::nginx::url::{ParseOptions, Piece, host_pieces, is_ip, parse_addr};
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX110",
     name: "missing-resolver",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// Whether a literal address (`host`, `host:port`, `unix:...`) needs DNS at request
@@ -56,7 +59,10 @@ fn needs_dns(config: &Config, address: &str, family: Family) -> bool {
     !addr.unix && !is_ip(&addr.host) && config.index().upstream_named(&addr.host, family).is_none()
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for pass in &config.index().passes {
         if !pass.has_variables || config.has_resolver(pass.scope) {

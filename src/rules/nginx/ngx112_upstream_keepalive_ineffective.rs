@@ -64,19 +64,22 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::index::Pass;
 use crate::nginx::grammar::Version;
+use crate::nginx::model::Config;
+use crate::nginx::model::index::Pass;
 use crate::nginx::url::{Piece, pieces};
 use crate::nginx::values::atoi;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX112",
     name: "upstream-keepalive-ineffective",
     severity: Severity::Warning,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// nginx stopped sending `Connection: close` and switched to HTTP/1.1 by default here.
@@ -154,7 +157,10 @@ fn fix(directive: &str) -> &'static str {
     }
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let index = config.index();
     let mut out = Vec::new();
     for (i, upstream) in index.upstreams.iter().enumerate() {

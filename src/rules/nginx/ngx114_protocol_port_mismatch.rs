@@ -39,15 +39,17 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_pass>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::{Settings, Thresholds};
 
 pub const RULE: Rule = Rule {
     code: "NGX114",
     name: "protocol-port-mismatch",
     severity: Severity::Warning,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// What is wrong with speaking `scheme` through `directive` to `port`, if anything.
@@ -89,7 +91,10 @@ fn mismatch(
     }
 }
 
-fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     // HTTP on a FastCGI port is suspicious where the configuration runs PHP; elsewhere
     // the port may well be an HTTP service's (MinIO, Portainer use 9000).

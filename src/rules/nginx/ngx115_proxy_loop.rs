@@ -44,18 +44,21 @@
 use foldhash::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::index::{Index, Pass, ServerBlock};
-use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
 use crate::nginx::handlers::{LocationKind, location_kind};
-use crate::rules::{Check, Rule};
+use crate::nginx::model::index::{Index, Pass, ServerBlock};
+use crate::nginx::model::{Config, Scope};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX115",
     name: "proxy-loop",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 fn loopback(host: &str) -> bool {
@@ -211,7 +214,10 @@ fn same_location(config: &Config, pass: &Pass, uri: Option<&str>) -> bool {
     exact.or(longest).is_some_and(|(_, _, id)| *id == block)
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let index = config.index();
     let listeners = Listeners::new(index);
     let mut out = Vec::new();

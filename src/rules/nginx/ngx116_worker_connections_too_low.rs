@@ -33,19 +33,25 @@
 //! - <https://nginx.org/en/docs/ngx_core_module.html#worker_rlimit_nofile>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Scope};
+use crate::nginx::model::Scope;
 use crate::nginx::values::atoi;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX116",
     name: "worker-connections-too-low",
     severity: Severity::Warning,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
-fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let min = settings.thresholds.min_worker_connections;
     let mut out = Vec::new();
     for (id, d) in config.occurrences("worker_connections") {

@@ -41,19 +41,24 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#upstream>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
 use crate::nginx::url::{Piece, host_pieces};
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX117",
     name: "unused-upstream",
     severity: Severity::Info,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let index = config.index();
     let mut out = Vec::new();
     // A variable host may name any group of its family.

@@ -43,18 +43,20 @@
 use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
-use crate::model::index::Index;
-use crate::model::upstreams::Family;
+use crate::nginx::model::index::Index;
+use crate::nginx::model::upstreams::Family;
 use crate::nginx::url::is_ip;
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
     code: "NGX118",
     name: "unknown-upstream-name",
     severity: Severity::Error,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// Whether `name` is within typo distance of `group`. Short names (`app`, `api`, `web`)
@@ -140,7 +142,10 @@ fn nearest_group(
         .min()
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     let index = config.index();
     let mut out = Vec::new();
     let mut groups = None;

@@ -53,10 +53,11 @@
 use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::index::address_text;
-use crate::model::{Config, Scope};
 use crate::nginx::ast::NodeId;
-use crate::rules::{Check, Rule};
+use crate::nginx::model::index::address_text;
+use crate::nginx::model::{Config, Scope};
+use crate::rules::{Check, Reads, Rule};
+use crate::workspace::Workspace;
 use crate::settings::Settings;
 use crate::source::Span;
 
@@ -64,7 +65,9 @@ pub const RULE: Rule = Rule {
     code: "NGX119",
     name: "conflicting-server-name",
     severity: Severity::Warning,
-    check: Check::Model(check),
+    reads: Reads::Nginx,
+    unsuppressible: None,
+    check: Check::Workspace(check),
 };
 
 /// The keys a server name takes in nginx's hash (`ngx_hash_add_key` with wildcards):
@@ -117,7 +120,10 @@ fn names(config: &Config, server: NodeId) -> Vec<(String, Span)> {
     out
 }
 
-fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
+fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
+    let Some(config) = ws.nginx() else {
+        return Vec::new();
+    };
     // Server blocks per listen address, in reading order (nginx's `addr->servers`).
     let mut by_address: HashMap<String, Vec<NodeId>> = HashMap::default();
     let mut order = Vec::new();

@@ -9,11 +9,12 @@ pub mod upstreams;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 
-use crate::diagnostic::{Diagnostic, NginxReport, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::ast::{Directive, Item, NodeId, Tree};
 use crate::nginx::grammar::{
     Availability, DirectiveDef, Lookup, UNKNOWN_CONTEXT, Unavailable, grammar,
 };
+use crate::nginx::report::{NginxReport, RefusedByNginx};
 use crate::source::{SourceMap, Span};
 
 /// What nginx makes of a directive occurrence.
@@ -71,7 +72,7 @@ impl Ids {
 
 /// A loaded configuration and what nginx makes of it.
 pub struct Config {
-    pub sources: SourceMap,
+    pub sources: std::sync::Arc<SourceMap>,
     pub tree: Tree,
     pub avail: Availability,
     pub info: Vec<NodeInfo>,
@@ -107,7 +108,7 @@ pub const ROOT_CONTEXTS: &[&str] = &[
 impl Config {
     /// Builds the model; `root_contexts` gives each root file's context.
     pub fn new(
-        sources: SourceMap,
+        sources: std::sync::Arc<SourceMap>,
         tree: Tree,
         avail: Availability,
         root_contexts: Vec<&'static str>,
