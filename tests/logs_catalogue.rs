@@ -7,24 +7,18 @@
 //! a stale note.
 //! Also: the cause ids of causes.md (public API) are exactly those of advice.toml.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use proxylint::logs::catalogue::{Catalogue, Glob, Server};
 use proxylint::logs::classify::Classifier;
 use proxylint::logs::record;
 
 fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
-    if p.is_dir() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but ../shared/reference is missing"
-    );
-    eprintln!("skipping: ../shared/reference not found");
-    None
+    skip::shared("reference", "catalogue against the servers' message lists")
 }
 
 /// One row of source-notes.tsv: a TSV row reference (glob over `file:line`) and either the
