@@ -159,7 +159,11 @@ fn environment() -> Option<(Env, PathBuf)> {
     }
     if !missing.is_empty() {
         // The known divergences were recorded with every module loaded.
-        assert!(!skip::in_ci(), "CI=true but not installed: {}", missing.join(" "));
+        assert!(
+            !skip::in_ci(),
+            "CI=true but not installed: {}",
+            missing.join(" ")
+        );
         eprintln!("note: modules not installed: {}", missing.join(" "));
     }
     let fixups = Fixups::new(Path::new(modules_dir))

@@ -581,7 +581,7 @@ fn duplicate_handlers_match_nginx_source() {
             .map(|r| r["set_handler"].clone())
             .collect(),
         None => {
-                return;
+            return;
         }
     };
     for line in DUPLICATE_HANDLERS

@@ -156,8 +156,7 @@ fn sarif_schema() -> Option<Value> {
         "reference/sarif-schema-2.1.0.json",
         "SARIF schema validation",
     )?;
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let typo = r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#;
     assert_eq!(text.matches(typo).count(), 2, "the schema's typos moved");
     let fixed = text.replace(typo, r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#);

@@ -25,7 +25,7 @@ pub fn skip(what: &str, missing: &str) {
     said.push(missing.to_string());
     let _ = writeln!(
         std::io::stderr(),
-        "SKIPPED {} ({what}): {missing} (CI installs it; see README, \"Tests\")",
+        "SKIPPED {} ({what}): {missing} (CI provides it; see README, \"Tests that need the corpora or real servers\")",
         env!("CARGO_CRATE_NAME")
     );
 }
@@ -40,7 +40,9 @@ pub fn require<T>(found: Option<T>, what: &str, missing: &str) -> Option<T> {
 
 /// `../shared/<rel>` beside the checkout, or a skip (a failure in CI).
 pub fn shared(rel: &str, what: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel);
     require(
         path.exists().then_some(path),
         what,
