@@ -11,7 +11,7 @@
 mod skip;
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use proxylint::logs::catalogue::{Catalogue, Glob, Server};
 use proxylint::logs::classify::Classifier;
@@ -329,6 +329,29 @@ fn every_source_note_refers_to_a_real_row() {
         assert!(
             rows.iter().any(|r| n.reference.is_match(r)),
             "source-notes.tsv row matches no reference row"
+        );
+    }
+}
+
+/// The taxonomy ships with proxylint (docs/causes.md, generated from advice.toml), so
+/// README and users need nothing outside the repository.
+#[test]
+fn shipped_causes_doc_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/causes.md");
+    let generated = Catalogue::get().causes_markdown();
+    let current = fs::read_to_string(&path).unwrap_or_default();
+    if current != generated {
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            fs::write(&path, generated).expect("write docs/causes.md");
+            return;
+        }
+        panic!("docs/causes.md is stale: run `UPDATE_DOCS=1 cargo test --test logs_catalogue`");
+    }
+    for c in &Catalogue::get().causes {
+        assert!(
+            current.contains(&format!("## `{}`", c.id)),
+            "{} undocumented",
+            c.id
         );
     }
 }
