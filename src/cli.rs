@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::Error;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::lint::{self, Input, LoadOptions};
 use crate::nginx::grammar::Version;
 use crate::printer::{self, Format, Report};
@@ -20,12 +20,12 @@ const DEFAULT_CONFIG: &str = "/etc/nginx/nginx.conf";
 const AFTER_HELP: &str = "\
 Configuration:
   proxylint.toml, searched upward from the first linted file's directory (or given
-  with --config-file; --isolated ignores it). Keys: nginx-version, plus, fail-level,
-  select, ignore, exclude (globs relative to the file), [rules] CODE = \"error\" |
-  \"warning\" | \"info\" | \"off\", [thresholds] min-read-timeout, min-connect-timeout,
+  with --config-file; --isolated ignores it). Keys: fail-level (or \"none\"),
+  select, ignore, exclude (globs relative to the file), [nginx] version, plus,
+  modules (also top-level nginx-version, plus, modules), [apache] version,
+  [rules] CODE = \"error\" | \"warning\" | \"info\" | \"off\", [thresholds] min-read-timeout, min-connect-timeout,
   max-connect-timeout, min-buffer-size, min-worker-connections, http-ports, tls-ports,
-  fastcgi-ports, backends = [\"unix:/run/php/php8.2-fpm.sock\", \"127.0.0.1:3000\"],
-  modules = [\"headers-more-filter\", \"lua\"] (third-party modules built in).
+  fastcgi-ports, backends = [\"unix:/run/php/php8.2-fpm.sock\", \"127.0.0.1:3000\"].
   Flags override the file; --ignore and --backend add to its lists.
 
 Suppressing findings (comments in the nginx configuration):
@@ -35,8 +35,8 @@ Suppressing findings (comments in the nginx configuration):
   `all` stands for every code. NGX001 (syntax errors) cannot be suppressed, ignored
   or downgraded. A suppression that suppresses nothing is reported (PXL001).
 
-Exit codes: 0 no finding at or above the fail level, 1 findings, 2 usage, I/O or
-configuration error.";
+Exit codes: 0 no finding at or above the fail level (--exit-zero: always), 1 findings,
+2 usage, I/O or configuration error, or a rule that crashed (PXL002).";
 
 /// Lint nginx configurations for what makes a reverse proxy answer 502/503/504, and read
 /// error logs to tell why it did.
@@ -57,7 +57,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Group the upstream failures of nginx/Apache error logs by cause.
-    Logs(crate::logs::LogsArgs),
+    Logs(Box<crate::logs::LogsArgs>),
     /// List every rule: code, name, default severity, summary.
     Rules,
     /// Print a rule's documentation.
@@ -65,6 +65,14 @@ pub enum Command {
         /// Rule code (NGX102) or name (proxy-timeout-too-low).
         code: String,
     },
+    /// Print a shell completion script (e.g. `proxylint completions bash >
+    /// /etc/bash_completion.d/proxylint`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `proxylint manpage > proxylint.1`.
+    Manpage,
 }
 
 /// Arguments of the default command: lint configuration files.
@@ -89,23 +97,27 @@ pub struct LintArgs {
     #[arg(long, value_name = "CONTEXT", value_parser = parse_context)]
     pub context: Option<&'static str>,
 
-    /// nginx version to check against: which directives exist, which defaults apply
-    /// [default: the current stable release; proxylint.toml: nginx-version].
-    #[arg(long, value_name = "X.Y.Z")]
-    pub nginx_version: Option<Version>,
-
-    /// Accept NGINX Plus directives [proxylint.toml: plus].
-    #[arg(long)]
-    pub plus: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Full)]
     pub format: Format,
 
-    /// Exit with 1 when a finding has at least this severity: error, warning or info
-    /// [default: warning; proxylint.toml: fail-level].
-    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
-    pub fail_level: Option<Severity>,
+    /// Exit with 1 when a finding has at least this severity: error, warning, info, or
+    /// none (never) [default: warning; proxylint.toml: fail-level].
+    #[arg(long, value_name = "LEVEL")]
+    pub fail_level: Option<settings::FailLevel>,
+
+    /// Exit with 0 whatever the findings (as `--fail-level none`); usage, I/O and
+    /// internal errors still exit with 2.
+    #[arg(long, conflicts_with = "fail_level")]
+    pub exit_zero: bool,
+
+    /// Print how many findings each rule has, most first, instead of the findings
+    /// (full and concise formats).
+    #[arg(long)]
+    pub statistics: bool,
 
     /// Run only these rules: comma-separated codes or prefixes (NGX1) [replaces
     /// proxylint.toml's select]. NGX001 always runs.
@@ -122,6 +134,23 @@ pub struct LintArgs {
     /// ports or sockets are reported (NGX101, NGX107).
     #[arg(long, value_name = "ADDR", value_parser = settings::parse_backend)]
     pub backend: Vec<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How a configuration is read, for linting and for `logs --config`: the server's
+/// version and modules, and which proxylint.toml applies.
+#[derive(Debug, Default, clap::Args)]
+pub struct ReadArgs {
+    /// nginx version to check against: which directives exist, which defaults apply
+    /// [default: the current stable release; proxylint.toml: nginx-version].
+    #[arg(long, value_name = "X.Y.Z")]
+    pub nginx_version: Option<Version>,
+
+    /// Accept NGINX Plus directives [proxylint.toml: plus].
+    #[arg(long)]
+    pub plus: bool,
 
     /// Third-party modules the nginx you deploy to has besides what `load_module` loads
     /// (built in, as in OpenResty): comma-separated names (`headers-more-filter`, `lua`,
@@ -141,12 +170,105 @@ pub struct LintArgs {
     pub isolated: bool,
 }
 
-fn parse_context(s: &str) -> Result<&'static str, String> {
-    crate::nginx::loader::parse_context(s).ok_or_else(|| format!("unknown context \"{s}\""))
+impl ReadArgs {
+    /// Defaults, then the proxylint.toml that applies (`--config-file`, else the one
+    /// found upward from `start`, none with `--isolated`), then these flags: the one way
+    /// every command finds its settings.
+    pub fn settings(&self, start: &Path) -> Result<Settings, Error> {
+        let file = if self.isolated {
+            None
+        } else if let Some(path) = &self.config_file {
+            Some(path.clone())
+        } else {
+            settings::discover(start)
+        };
+        let mut settings = match &file {
+            Some(path) => Settings::from_file(path)?,
+            None => Settings::default(),
+        };
+        if let Some(version) = self.nginx_version {
+            settings.nginx_version = version;
+        }
+        settings.plus |= self.plus;
+        if let Some(modules) = &self.modules {
+            settings.modules = Some(modules.concat());
+        }
+        Ok(settings)
+    }
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
-    s.parse()
+/// Where and how a report is written, for every command that writes one.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Colors: auto (on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces
+    /// them), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Print only the findings: no summary line, nothing at all when there is none.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to color output going to a terminal (`terminal`) or elsewhere, with the
+    /// NO_COLOR (https://no-color.org) and CLICOLOR_FORCE conventions.
+    pub fn enabled(self, terminal: bool) -> bool {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if set("NO_COLOR") => false,
+            ColorChoice::Auto => terminal || set("CLICOLOR_FORCE"),
+        }
+    }
+}
+
+impl OutputArgs {
+    /// The report's destination (the file, or standard output) and whether it gets
+    /// colors.
+    pub fn open(&self) -> Result<(Box<dyn Write>, bool), Error> {
+        match &self.output_file {
+            Some(path) => {
+                let file = std::fs::File::create(path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                Ok((
+                    Box::new(std::io::BufWriter::new(file)),
+                    self.color.enabled(false),
+                ))
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let color = self.color.enabled(stdout.is_terminal());
+                Ok((Box::new(stdout.lock()), color))
+            }
+        }
+    }
+
+    /// The name of the destination, for error messages.
+    pub fn name(&self) -> PathBuf {
+        self.output_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<stdout>"))
+    }
+}
+
+fn parse_context(s: &str) -> Result<&'static str, String> {
+    crate::nginx::loader::parse_context(s).ok_or_else(|| format!("unknown context \"{s}\""))
 }
 
 /// Runs the parsed command line and returns the exit code.
@@ -176,6 +298,24 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 rule.severity.as_str(),
                 rule.doc()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "proxylint",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Manpage) => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|source| Error::Io {
+                    path: PathBuf::from("<stdout>"),
+                    source,
+                })?;
             Ok(ExitCode::SUCCESS)
         }
         None => run_lint(&cli.lint),
@@ -221,21 +361,29 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
             source,
         })?;
         if meta.is_dir() {
-            out.extend(
-                crate::nginx::loader::entry_points(&path, settings)?
-                    .into_iter()
-                    .filter(|p| !settings.excluded(p))
-                    .map(Input::Found),
-            );
-        } else if settings.excluded(&path) {
-            eprintln!(
-                "proxylint: {} is excluded by the `exclude` setting: not linted",
-                crate::source::display_name(&path)
-            );
+            let found = crate::nginx::loader::entry_points(&path)?;
+            out.extend(found.into_iter().map(Input::Found));
         } else {
             out.push(Input::File(path));
         }
     }
+    // `exclude`, for entry files: one place for files named and files found (the
+    // filter after the rules drops the findings of excluded included files).
+    out.retain(|input| {
+        let (Input::File(path) | Input::Found(path)) = input else {
+            return true;
+        };
+        if !settings.excluded(path) {
+            return true;
+        }
+        if let Input::File(path) = input {
+            eprintln!(
+                "proxylint: {} is excluded by the `exclude` setting: not linted",
+                crate::source::display_name(path)
+            );
+        }
+        false
+    });
     Ok(out)
 }
 
@@ -263,29 +411,14 @@ fn config_search_start(args: &LintArgs) -> PathBuf {
 
 /// Defaults, then proxylint.toml, then the flags.
 fn settings_for(args: &LintArgs) -> Result<Settings, Error> {
-    let file = if args.isolated {
-        None
-    } else if let Some(path) = &args.config_file {
-        Some(path.clone())
-    } else {
-        settings::discover(&config_search_start(args))
-    };
-    let mut settings = match &file {
-        Some(path) => Settings::from_file(path)?,
-        None => Settings::default(),
-    };
-    if let Some(version) = args.nginx_version {
-        settings.nginx_version = version;
-    }
-    settings.plus |= args.plus;
-    if let Some(level) = args.fail_level {
+    let mut settings = args.read.settings(&config_search_start(args))?;
+    if args.exit_zero {
+        settings.fail_level = None;
+    } else if let Some(settings::FailLevel(level)) = args.fail_level {
         settings.fail_level = level;
     }
     if let Some(select) = &args.select {
         settings.select = select.clone();
-    }
-    if let Some(modules) = &args.modules {
-        settings.modules = Some(modules.concat());
     }
     settings.backends.extend(args.backend.iter().cloned());
     if let Some(ignore) = &args.ignore {
@@ -300,9 +433,9 @@ fn exit_code(diagnostics: &[Diagnostic], settings: &Settings) -> ExitCode {
     let crashed = crate::rules::meta::pxl002_rule_panicked::RULE.code;
     if diagnostics.iter().any(|d| d.code == crashed) {
         ExitCode::from(2)
-    } else if diagnostics
-        .iter()
-        .any(|d| d.severity >= settings.fail_level)
+    } else if settings
+        .fail_level
+        .is_some_and(|level| diagnostics.iter().any(|d| d.severity >= level))
     {
         ExitCode::from(1)
     } else {
@@ -311,6 +444,11 @@ fn exit_code(diagnostics: &[Diagnostic], settings: &Settings) -> ExitCode {
 }
 
 fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
+    if args.statistics && !matches!(args.format, Format::Full | Format::Concise) {
+        return Err(Error::Usage(
+            "--statistics prints a table: use it with --format full or concise".into(),
+        ));
+    }
     let settings = settings_for(args)?;
     let inputs = inputs(args, &settings)?;
     let options = LoadOptions {
@@ -318,16 +456,21 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
     };
     let ws = lint::load(&inputs, &options, &settings)?;
     let diagnostics = lint::check(&ws, &settings);
-    let stdout = std::io::stdout();
+    let (mut out, color) = args.output.open()?;
     let report = Report {
-        color: stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        color,
+        quiet: args.output.quiet,
         ..Report::new(&ws, &diagnostics)
     };
-    let mut out = stdout.lock();
-    printer::print(args.format, &report, &mut out)
+    let printed = if args.statistics {
+        printer::statistics(&report, &mut out)
+    } else {
+        printer::print(args.format, &report, &mut out)
+    };
+    printed
         .and_then(|()| out.flush())
         .map_err(|source| Error::Io {
-            path: PathBuf::from("<stdout>"),
+            path: args.output.name(),
             source,
         })?;
     let code = exit_code(&diagnostics, &settings);

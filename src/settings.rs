@@ -70,8 +70,9 @@ pub struct Settings {
     /// Addresses the backends are known to listen on (`unix:/run/php/php8.2-fpm.sock`,
     /// `127.0.0.1:9000`), for the rules that compare pass targets with them.
     pub backends: Vec<String>,
-    /// Lowest severity that makes the exit code 1.
-    pub fail_level: Severity,
+    /// Lowest severity that makes the exit code 1; `None`: no finding does
+    /// (`--exit-zero`, `fail-level = "none"`).
+    pub fail_level: Option<Severity>,
     /// Files not to lint (as entries) and whose findings are dropped (as includes):
     /// absolute patterns, matched against canonical paths.
     pub exclude: Vec<glob::Pattern>,
@@ -92,7 +93,7 @@ impl Default for Settings {
             severity: HashMap::default(),
             thresholds: Thresholds::default(),
             backends: Vec::new(),
-            fail_level: Severity::Warning,
+            fail_level: Some(Severity::Warning),
             exclude: Vec::new(),
             modules: None,
             apache_version: crate::apache::grammar::DEFAULT_VERSION,
@@ -193,6 +194,24 @@ pub fn parse_module(s: &str) -> Result<Vec<&'static str>, String> {
         |n| format!("; did you mean \"{n}\"?"),
     );
     Err(format!("unknown third-party module \"{s}\"{hint}"))
+}
+
+/// A `--fail-level` or `fail-level` value: the lowest severity that makes the exit code
+/// 1, or `none` (`None`: findings never do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailLevel(pub Option<Severity>);
+
+impl FromStr for FailLevel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "none" => Ok(FailLevel(None)),
+            s => s
+                .parse()
+                .map(|level| FailLevel(Some(level)))
+                .map_err(|e: String| format!("{e}, or none")),
+        }
+    }
 }
 
 pub fn parse_selector(s: &str) -> Result<String, String> {
@@ -327,7 +346,7 @@ enum Level {
 struct FileSettings {
     nginx_version: Option<Parsed<Version>>,
     plus: Option<bool>,
-    fail_level: Option<Parsed<Severity>>,
+    fail_level: Option<Parsed<FailLevel>>,
     select: Option<Vec<Parsed<Selector>>>,
     ignore: Option<Vec<Parsed<Ignored>>>,
     exclude: Option<Vec<Parsed<glob::Pattern>>>,
@@ -408,7 +427,7 @@ impl FileSettings {
         if let Some(Parsed(ApacheVersion(v))) = self.apache.and_then(|a| a.version) {
             base.apache_version = v;
         }
-        if let Some(Parsed(level)) = self.fail_level {
+        if let Some(Parsed(FailLevel(level))) = self.fail_level {
             base.fail_level = level;
         }
         if let Some(select) = self.select {

@@ -1023,7 +1023,6 @@ fn apache2_agrees_with_the_table() {
 #[test]
 fn expected_messages_are_httpd_formats() {
     let Some(reference) = shared_reference() else {
-        eprintln!("skipping: ../shared/reference not found");
         return;
     };
     let path = reference.join("httpd-config-messages.tsv");

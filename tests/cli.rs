@@ -53,10 +53,21 @@ impl Run {
 
 /// Runs proxylint in `dir` with stdin from `input`.
 fn run_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_proxylint"))
+    run_with_env(dir, args, input, &[])
+}
+
+/// Runs proxylint in `dir` with stdin from `input`, and these environment variables
+/// set (the color variables are removed unless given here).
+fn run_with_env(dir: &Path, args: &[&str], input: &[u8], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_proxylint"));
+    command
         .args(args)
         .current_dir(dir)
         .env_remove("CI")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    command.envs(env.iter().copied());
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -924,4 +935,179 @@ fn error_messages_escape_control_characters_of_paths() {
         out.stderr
     );
     assert!(control_characters(&out.stderr).is_empty(), "{}", out.stderr);
+}
+
+/// ANSI escape: colored output.
+const ESC: char = '\x1b';
+
+#[test]
+fn color_follows_the_flag_and_the_no_color_conventions() {
+    let dir = tree(&[("nginx.conf", UNKNOWN.as_bytes())]);
+    let colored = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["--isolated"];
+        all.extend_from_slice(args);
+        all.push("nginx.conf");
+        run_with_env(dir.path(), &all, b"", env)
+            .expect(1)
+            .stdout
+            .contains(ESC)
+    };
+    // Not a terminal: no colors unless asked.
+    assert!(!colored(&[], &[]));
+    assert!(colored(&["--color", "always"], &[]));
+    assert!(colored(&["--color", "always"], &[("NO_COLOR", "1")]));
+    assert!(!colored(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]));
+    assert!(colored(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!colored(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
+    assert!(!colored(&[], &[("CLICOLOR_FORCE", "0")]));
+}
+
+#[test]
+fn quiet_prints_findings_only_and_nothing_when_clean() {
+    let dir = tree(&[
+        ("bad.conf", UNKNOWN.as_bytes()),
+        ("good.conf", CLEAN.as_bytes()),
+    ]);
+    let bad = isolated(dir.path(), &["--quiet", "bad.conf"]).expect(1);
+    assert!(bad.stdout.contains("NGX002"), "{}", bad.stdout);
+    assert!(!bad.stdout.contains("Found 1 error"), "{}", bad.stdout);
+    let good = isolated(dir.path(), &["-q", "good.conf"]).expect(0);
+    assert_eq!(good.stdout, "");
+    let normal = isolated(dir.path(), &["good.conf"]).expect(0);
+    assert!(
+        normal.stdout.contains("No problems found"),
+        "{}",
+        normal.stdout
+    );
+}
+
+#[test]
+fn statistics_count_findings_per_rule() {
+    let text = "events {}\nhttp {\n    bogus on;\n    other on;\n    server {\n        listen 8080 http2;\n    }\n}\n";
+    let dir = tree(&[("nginx.conf", text.as_bytes())]);
+    let out = isolated(dir.path(), &["--statistics", "nginx.conf"]).expect(1);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[0], "2  NGX002  unknown-directive", "{}", out.stdout);
+    assert_eq!(
+        lines[1], "1  NGX013  deprecated-directive",
+        "{}",
+        out.stdout
+    );
+    assert!(
+        lines[2].starts_with("Found 2 errors, 1 warning"),
+        "{}",
+        out.stdout
+    );
+    let usage = isolated(
+        dir.path(),
+        &["--statistics", "--format", "json", "nginx.conf"],
+    )
+    .expect(2);
+    assert!(usage.stderr.contains("--statistics"), "{}", usage.stderr);
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = tree(&[("nginx.conf", UNKNOWN.as_bytes())]);
+    let out = isolated(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--output-file",
+            "report.json",
+            "nginx.conf",
+        ],
+    )
+    .expect(1);
+    assert_eq!(out.stdout, "");
+    let text = std::fs::read_to_string(dir.path().join("report.json")).expect("report written");
+    let json: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(json["diagnostics"][0]["code"], "NGX002");
+    let unwritable =
+        isolated(dir.path(), &["-o", "missing/dir/report.txt", "nginx.conf"]).expect(2);
+    assert!(
+        unwritable.stderr.contains("missing/dir/report.txt"),
+        "{}",
+        unwritable.stderr
+    );
+}
+
+#[test]
+fn exit_zero_and_fail_level_none_never_fail_on_findings() {
+    let dir = tree(&[("nginx.conf", UNKNOWN.as_bytes())]);
+    isolated(dir.path(), &["--exit-zero", "nginx.conf"]).expect(0);
+    isolated(dir.path(), &["--fail-level", "none", "nginx.conf"]).expect(0);
+    let toml = tree(&[
+        ("nginx.conf", UNKNOWN.as_bytes()),
+        ("proxylint.toml", b"fail-level = \"none\"\n"),
+    ]);
+    run(toml.path(), &["nginx.conf"]).expect(0);
+    // Usage errors still exit 2.
+    isolated(dir.path(), &["--exit-zero", "missing.conf"]).expect(2);
+    let bad = isolated(dir.path(), &["--fail-level", "fatal", "nginx.conf"]).expect(2);
+    assert!(bad.stderr.contains("or none"), "{}", bad.stderr);
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    let dir = tree(&[]);
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = run(dir.path(), &["completions", shell]).expect(0);
+        assert!(
+            out.stdout.contains("proxylint") && out.stdout.contains("nginx-version"),
+            "{shell}: {}",
+            out.stdout
+        );
+    }
+    let bash = run(dir.path(), &["completions", "bash"]).expect(0);
+    // The script must parse in bash.
+    if let Ok(check) = Command::new("bash")
+        .args(["-n", "-c", &bash.stdout])
+        .output()
+    {
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+    let man = run(dir.path(), &["manpage"]).expect(0);
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH proxylint"),
+        "{}",
+        man.stdout
+    );
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH OPTIONS",
+        "\\-\\-fail\\-level",
+    ] {
+        assert!(man.stdout.contains(section), "missing {section}");
+    }
+    run(dir.path(), &["completions", "tcsh"]).expect(2);
+}
+
+/// The walk of a directory read every file with its includes to learn which files are
+/// entry points, then the run read them again; now a token scan finds the includes,
+/// through included files outside the directory too.
+#[test]
+fn directory_entry_points_skip_files_included_through_a_chain() {
+    let dir = tree(&[
+        (
+            "nginx.conf",
+            b"events {}\nhttp {\n    include conf.d/site.conf;\n}\n",
+        ),
+        (
+            "conf.d/site.conf",
+            b"server {\n    listen 8080;\n    include common/base.conf;\n}\n",
+        ),
+        ("common/base.conf", b"include conf.d/extra.conf;\n"),
+        ("conf.d/extra.conf", b"location /x { return 204; }\n"),
+    ]);
+    let out = isolated(dir.path(), &["--format", "json", "conf.d"]).expect(0);
+    let json: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    // site.conf, base.conf, extra.conf once: extra.conf is not an entry of its own.
+    assert_eq!(json["summary"]["files"], 3, "{}", out.stdout);
 }

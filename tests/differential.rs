@@ -31,6 +31,9 @@
 //! Runs whenever nginx is installed; with `CI=true` a missing nginx, module or corpus
 //! fails the test instead of skipping it.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 mod common;
 // In a directory of its own: a file directly in tests/ would be a test crate.
 #[path = "differential/fixups.rs"]
@@ -120,18 +123,10 @@ const PARALLEL: usize = 2;
 /// the case's prefix, where the files the tests write are copied.
 const NGINX_TESTS_DIR: &str = "/tmp/nginx-test";
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
 /// Skips (returns `None`) when a prerequisite is missing, except in CI where that is
 /// a failure.
 fn prerequisite<T>(found: Option<T>, what: &str) -> Option<T> {
-    if found.is_none() {
-        assert!(!in_ci(), "CI=true but {what}");
-        eprintln!("skipping the differential test: {what}");
-    }
-    found
+    skip::require(found, "agreement with nginx -t", what)
 }
 
 struct Env {
@@ -164,7 +159,11 @@ fn environment() -> Option<(Env, PathBuf)> {
     }
     if !missing.is_empty() {
         // The known divergences were recorded with every module loaded.
-        assert!(!in_ci(), "CI=true but not installed: {}", missing.join(" "));
+        assert!(
+            !skip::in_ci(),
+            "CI=true but not installed: {}",
+            missing.join(" ")
+        );
         eprintln!("note: modules not installed: {}", missing.join(" "));
     }
     let fixups = Fixups::new(Path::new(modules_dir))

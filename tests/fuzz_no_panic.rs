@@ -6,6 +6,9 @@
 //! The random cases use a fixed seed so that CI is deterministic; set
 //! `PROPTEST_RNG_SEED=<n>` to explore other inputs.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -143,7 +146,9 @@ fn token_soup() -> impl Strategy<Value = Vec<u8>> {
 fn corpus_files() -> &'static [PathBuf] {
     static FILES: OnceLock<Vec<PathBuf>> = OnceLock::new();
     FILES.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/nginx");
+        let Some(root) = skip::shared("corpus/nginx", "mutated corpus configurations") else {
+            return Vec::new();
+        };
         walkdir::WalkDir::new(root)
             .sort_by_file_name()
             .into_iter()

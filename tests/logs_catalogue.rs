@@ -7,6 +7,9 @@
 //! a stale note.
 //! Also: the cause ids of causes.md (public API) are exactly those of advice.toml.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -15,16 +18,7 @@ use proxylint::logs::classify::Classifier;
 use proxylint::logs::record;
 
 fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
-    if p.is_dir() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but ../shared/reference is missing"
-    );
-    eprintln!("skipping: ../shared/reference not found");
-    None
+    skip::shared("reference", "catalogue against the servers' message lists")
 }
 
 /// One row of source-notes.tsv: a TSV row reference (glob over `file:line`) and either the
@@ -335,6 +329,29 @@ fn every_source_note_refers_to_a_real_row() {
         assert!(
             rows.iter().any(|r| n.reference.is_match(r)),
             "source-notes.tsv row matches no reference row"
+        );
+    }
+}
+
+/// The taxonomy ships with proxylint (docs/causes.md, generated from advice.toml), so
+/// README and users need nothing outside the repository.
+#[test]
+fn shipped_causes_doc_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/causes.md");
+    let generated = Catalogue::get().causes_markdown();
+    let current = fs::read_to_string(&path).unwrap_or_default();
+    if current != generated {
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            fs::write(&path, generated).expect("write docs/causes.md");
+            return;
+        }
+        panic!("docs/causes.md is stale: run `UPDATE_DOCS=1 cargo test --test logs_catalogue`");
+    }
+    for c in &Catalogue::get().causes {
+        assert!(
+            current.contains(&format!("## `{}`", c.id)),
+            "{} undocumented",
+            c.id
         );
     }
 }

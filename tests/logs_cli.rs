@@ -615,3 +615,68 @@ fn threads_split_a_file_and_agree_with_one_thread() {
         assert_eq!(all[line - 1], t["sample"]["text"].as_str().expect("text"));
     }
 }
+
+/// `logs --config` used to find its proxylint.toml on its own and took no option of how
+/// to read the configuration: it now takes the lint command's (`--config-file`,
+/// `--isolated`, `--nginx-version`, `--plus`, `--modules`).
+#[test]
+fn config_is_read_with_the_lint_options() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let conf = dir.path().join("nginx.conf");
+    fs::write(&conf, "events {}\nhttp {\n    server {\n        listen 80;\n        location / { proxy_pass http://127.0.0.1:8080; }\n    }\n}\n").expect("write");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let bad_toml = dir.path().join("bad.toml");
+    fs::write(&bad_toml, "fail-level = \"sometimes\"\n").expect("write");
+    let (conf, log, bad_toml) = (
+        conf.to_str().expect("path"),
+        log.to_str().expect("path"),
+        bad_toml.to_str().expect("path"),
+    );
+    let out = proxylint(&["--config", conf, "--config-file", bad_toml, log]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("bad.toml"), "{}", stderr(&out));
+    let out = proxylint(&[
+        "--config",
+        conf,
+        "--isolated",
+        "--nginx-version",
+        "1.22.1",
+        log,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = proxylint(&["--config", conf, "--nginx-version", "one", log]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn quiet_and_output_file_shape_the_text_report() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let clean = dir.path().join("clean.log");
+    fs::write(
+        &clean,
+        "2024/05/01 12:00:00 [notice] 7#7: signal process started\n",
+    )
+    .expect("write");
+    let p = log.to_str().expect("path");
+    let quiet = proxylint(&["--quiet", p]);
+    let text = stdout(&quiet);
+    assert!(text.contains("connection-refused"), "{text}");
+    assert!(!text.contains("line(s) read from"), "{text}");
+    let none = proxylint(&["-q", clean.to_str().expect("path")]);
+    assert_eq!(stdout(&none), "");
+    let report = dir.path().join("report.txt");
+    let out = proxylint(&[
+        "--output-file",
+        report.to_str().expect("path"),
+        "--color",
+        "always",
+        p,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "");
+    let written = fs::read_to_string(&report).expect("report");
+    assert!(written.contains("\x1b[31mconnection-refused"), "{written}");
+}

@@ -7,6 +7,9 @@
 //! Runs whenever nginx is installed; with `CI=true` a missing nginx fails the test
 //! instead of skipping it.
 
+#[path = "common/skip.rs"]
+mod skip;
+
 #[path = "common/nginx.rs"]
 mod nginx_t;
 
@@ -25,14 +28,11 @@ struct Nginx {
 }
 
 fn nginx() -> Option<Nginx> {
-    let Some(binary) = nginx_t::find_nginx() else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but nginx is not installed"
-        );
-        eprintln!("skipping: nginx is not installed");
-        return None;
-    };
+    let binary = skip::require(
+        nginx_t::find_nginx(),
+        "refusals against nginx -t",
+        "nginx is not installed",
+    )?;
     let version = nginx_t::nginx_version(&binary);
     let modules_dir = nginx_t::modules_dir(&binary);
     Some(Nginx {

@@ -5,7 +5,10 @@
 //! departs from nginx's tokenizer (listed in `CROSSPLANE_DEPARTURES`, each checked
 //! against the real `nginx -t` by tests/differential.rs).
 
-use std::path::{Path, PathBuf};
+#[path = "common/skip.rs"]
+mod skip;
+
+use std::path::PathBuf;
 
 use proxylint::lint::{self, Input, LoadOptions};
 use proxylint::nginx::ast::{BodyKind, Item, NodeId, Word};
@@ -15,15 +18,7 @@ use proxylint::source::FileId;
 use serde_json::{Value, json};
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/nginx/go-crossplane");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "../shared/corpus/nginx/go-crossplane is missing but CI=true"
-    );
-    None
+    skip::shared("corpus/nginx/go-crossplane", "trees against crossplane's")
 }
 
 /// Files whose expected tree is not nginx's reading of the file, and why.

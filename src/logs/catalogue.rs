@@ -192,6 +192,44 @@ impl Catalogue {
         Ok(Catalogue { causes, rules })
     }
 
+    /// The cause taxonomy as Markdown (docs/causes.md, kept in sync by a test): every
+    /// cause id with its description, the status clients saw, what explains it and the
+    /// directives involved, from advice.toml.
+    pub fn causes_markdown(&self) -> String {
+        let mut out = String::from(
+            "# Upstream failure causes\n\n\
+             <!-- Generated from grammars/logs/advice.toml: \
+             `UPDATE_DOCS=1 cargo test --test logs_catalogue` -->\n\n\
+             `proxylint logs` classifies every upstream-related error-log line into one of \
+             these causes. The ids are public API (JSON and NDJSON output, `--fail-on`): \
+             causes are added, never renamed.\n",
+        );
+        let status = |s: Option<u16>| s.map_or("-".to_string(), |s| s.to_string());
+        for c in &self.causes {
+            let a = &c.advice;
+            out.push_str(&format!(
+                "\n## `{}`\n\n{}.\n\nClient saw: {} (nginx), {} (Apache).\n\nLikely:\n",
+                c.id,
+                a.title,
+                status(a.status_nginx),
+                status(a.status_apache)
+            ));
+            for e in &a.explanations {
+                out.push_str(&format!("- {e}\n"));
+            }
+            let directives: Vec<String> = a
+                .directives_nginx
+                .iter()
+                .chain(&a.directives_apache)
+                .map(|d| format!("`{d}`"))
+                .collect();
+            if !directives.is_empty() {
+                out.push_str(&format!("\nConfiguration: {}.\n", directives.join(", ")));
+            }
+        }
+        out
+    }
+
     pub fn cause_id(&self, name: &str) -> Option<CauseId> {
         self.causes
             .iter()

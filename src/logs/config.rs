@@ -75,23 +75,15 @@ pub struct NginxRefs {
 }
 
 impl NginxRefs {
-    /// Reads the configuration with the proxylint.toml that applies to it (found upward
-    /// from its directory), as `proxylint nginx.conf` would.
-    pub fn load(path: &Path) -> Result<NginxRefs, crate::Error> {
-        let start = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let settings = match crate::settings::discover(start) {
-            Some(file) => Settings::from_file(&file)?,
-            None => Settings::default(),
-        };
+    /// Reads the configuration with `settings` (those `proxylint nginx.conf` would
+    /// use: see `cli::ReadArgs::settings`).
+    pub fn load(path: &Path, settings: &Settings) -> Result<NginxRefs, crate::Error> {
         let ws = lint::load(
             &[Input::File(path.to_path_buf())],
             &LoadOptions::default(),
-            &settings,
+            settings,
         )?;
-        let findings = lint::check(&ws, &settings);
+        let findings = lint::check(&ws, settings);
         let config = ws.nginx.ok_or_else(|| {
             crate::Error::Input(format!("{}: not an nginx configuration", path.display()))
         })?;

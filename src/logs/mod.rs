@@ -27,7 +27,7 @@ mod text;
 mod timearg;
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use analyze::Analyzer;
@@ -73,6 +73,11 @@ pub struct LogsArgs {
     /// Map clusters to an nginx configuration (location, *_pass line, effective timeouts).
     #[arg(long, value_name = "NGINX_CONF")]
     pub config: Option<PathBuf>,
+    /// How `--config` is read (as `proxylint NGINX_CONF` reads it).
+    #[command(flatten)]
+    pub read: crate::cli::ReadArgs,
+    #[command(flatten)]
+    pub output: crate::cli::OutputArgs,
     /// Worker threads for --format text/json (default: the number of cores). ndjson and
     /// --follow always use one, to keep input order.
     #[arg(long, value_name = "N")]
@@ -93,7 +98,13 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
     let config = args
         .config
         .as_deref()
-        .map(config::NginxRefs::load)
+        .map(|path| {
+            let start = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            config::NginxRefs::load(path, &args.read.settings(start)?)
+        })
         .transpose()?;
     if args.follow && args.format == OutputFormat::Json {
         return Err(Error::Usage(
@@ -126,8 +137,12 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
     }
     let inputs = oldest_first(inputs);
 
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    let (out, color) = args.output.open()?;
+    let mut out = io::BufWriter::with_capacity(256 * 1024, out);
+    let style = print_text::Style {
+        color,
+        quiet: args.output.quiet,
+    };
     let progress = progress_bar(&inputs);
     let threads = args
         .threads
@@ -190,6 +205,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
             &report,
             cat,
             config.as_ref().map(|c| c as &dyn config::ConfigRefs),
+            style,
         ),
         OutputFormat::Json => print_json::write_report(
             &mut out,

@@ -34,13 +34,31 @@ fn human(t: Option<i64>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// How the text report looks: `--color`, `--quiet`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// The heading of each cluster in bold, its cause in red.
+    pub color: bool,
+    /// The clusters only: no totals line, no "Other lines" section, nothing when there
+    /// is no upstream failure.
+    pub quiet: bool,
+}
+
 pub fn write_report(
     out: &mut dyn Write,
     report: &Report,
     cat: &Catalogue,
     config: Option<&dyn ConfigRefs>,
+    style: Style,
 ) -> io::Result<()> {
     let t = &report.totals;
+    let (from, to) = (t.first_seen.unwrap_or(0), t.last_seen.unwrap_or(0));
+    if style.quiet {
+        for (rank, c) in report.clusters.iter().enumerate() {
+            write_cluster(out, rank + 1, c, cat, (from, to), config, style)?;
+        }
+        return Ok(());
+    }
     writeln!(
         out,
         "{} upstream failure line(s) in {} request(s), {} cluster(s); {} line(s) read from {} file(s), {} {}",
@@ -59,9 +77,8 @@ pub fn write_report(
     if report.clusters.is_empty() {
         writeln!(out, "\nNo upstream failures found.")?;
     }
-    let (from, to) = (t.first_seen.unwrap_or(0), t.last_seen.unwrap_or(0));
     for (rank, c) in report.clusters.iter().enumerate() {
-        write_cluster(out, rank + 1, c, cat, from, to, config)?;
+        write_cluster(out, rank + 1, c, cat, (from, to), config, style)?;
     }
     if !report.templates.is_empty() {
         writeln!(
@@ -82,16 +99,22 @@ fn write_cluster(
     rank: usize,
     c: &Cluster,
     cat: &Catalogue,
-    from: i64,
-    to: i64,
+    (from, to): (i64, i64),
     config: Option<&dyn ConfigRefs>,
+    style: Style,
 ) -> io::Result<()> {
     let cause = cat.cause(c.cause);
     let spark = sparkline(&c.hist.resample(from, to, SPARK_WIDTH));
+    // ANSI bold for the heading, red for the cause; nothing without --color.
+    let (bold, red, reset) = if style.color {
+        ("\x1b[1m", "\x1b[31m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
     writeln!(out)?;
     writeln!(
         out,
-        "#{rank} {}  {} request(s), {} line(s)  upstream {}{}",
+        "{bold}#{rank} {red}{}{reset}{bold}  {} request(s), {} line(s)  upstream {}{}{reset}",
         cause.id,
         c.requests,
         c.count,

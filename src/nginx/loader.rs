@@ -11,8 +11,9 @@ use crate::Error;
 use crate::lint::{Input, LoadOptions};
 use crate::nginx::ast::Tree;
 use crate::nginx::grammar::{Availability, Lookup, grammar};
+use crate::nginx::lexer::TokenKind;
 use crate::nginx::model::{Config, ROOT_CONTEXTS};
-use crate::nginx::parser::{Loader, read_file};
+use crate::nginx::parser::{Loader, include_targets, read_file};
 use crate::settings::Settings;
 use crate::source::{SourceMap, Span, display_name};
 
@@ -38,7 +39,7 @@ pub fn parse_context(name: &str) -> Option<&'static str> {
 
 /// Entry files of a directory: its `nginx.conf`, else every `*.conf` below it that no
 /// other one includes.
-pub fn entry_points(dir: &Path, settings: &Settings) -> Result<Vec<PathBuf>, Error> {
+pub fn entry_points(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let main = dir.join("nginx.conf");
     if main.is_file() {
         return Ok(vec![main]);
@@ -63,17 +64,63 @@ pub fn entry_points(dir: &Path, settings: &Settings) -> Result<Vec<PathBuf>, Err
             dir.display()
         )));
     }
-    // Parse every candidate once to learn which files the others include.
-    let inputs: Vec<Input> = candidates.iter().cloned().map(Input::Found).collect();
-    let mut scratch = SourceMap::new();
-    read(&mut scratch, &inputs, &LoadOptions::default(), settings)?;
-    let included: HashSet<PathBuf> = scratch
-        .files()
-        .filter(|(_, f)| f.included_from.is_some())
-        .filter_map(|(_, f)| std::fs::canonicalize(&f.path).ok())
-        .collect();
+    let included = included_files(&candidates);
     candidates.retain(|p| std::fs::canonicalize(p).map_or(true, |c| !included.contains(&c)));
     Ok(candidates)
+}
+
+/// Canonical paths of the files the `include` lines of `roots` name, and of the files
+/// those name in turn. Read with the tokenizer alone: which files are entry points is
+/// known before the one real load of the run, instead of loading every candidate with
+/// its includes twice.
+fn included_files(roots: &[PathBuf]) -> HashSet<PathBuf> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut scanned = HashSet::new();
+    let mut included = HashSet::new();
+    // (file, the directory its relative includes resolve against: its root's).
+    let mut queue: Vec<(PathBuf, PathBuf)> =
+        roots.iter().map(|p| (p.clone(), conf_prefix(p))).collect();
+    while let Some((path, prefix)) = queue.pop() {
+        if scanned.len() >= crate::nginx::parser::MAX_INCLUDED_FILES
+            || !scanned.insert(canonical(&path))
+        {
+            continue;
+        }
+        let Ok(text) = read_file(&path) else {
+            continue;
+        };
+        let mut lexer = crate::nginx::lexer::Lexer::new(&text, crate::source::FileId(0));
+        // The words of the statement being read, while it may be an include.
+        let mut words: Option<Vec<Box<str>>> = Some(Vec::new());
+        loop {
+            let token = lexer.next_token();
+            match token.kind {
+                TokenKind::Eof => break,
+                TokenKind::Comment => {}
+                TokenKind::Word => {
+                    if let Some(w) = &mut words {
+                        if w.is_empty() && &*token.value != "include" {
+                            words = None;
+                        } else {
+                            w.push(token.value);
+                        }
+                    }
+                }
+                TokenKind::Semicolon | TokenKind::OpenBrace | TokenKind::CloseBrace => {
+                    if token.kind == TokenKind::Semicolon
+                        && let Some([_, pattern]) = words.as_deref()
+                    {
+                        for target in include_targets(&prefix, pattern).unwrap_or_default() {
+                            included.insert(canonical(&target));
+                            queue.push((target, prefix.clone()));
+                        }
+                    }
+                    words = Some(Vec::new());
+                }
+            }
+        }
+    }
+    included
 }
 
 /// The directory relative includes of a root file resolve against: nginx uses the main

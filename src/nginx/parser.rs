@@ -507,13 +507,9 @@ impl<'a> Loader<'a> {
     /// The files an include names, in nginx's order; a glob without matches is fine, a
     /// missing plain file is reported when it is opened.
     fn resolve_include(&mut self, pattern: &str, span: Span) -> Vec<PathBuf> {
-        let full = self.conf_prefix.join(pattern);
-        if !pattern.contains(['*', '?', '[']) {
-            return vec![full];
-        }
-        match glob_paths(&full) {
+        match include_targets(&self.conf_prefix, pattern) {
             Ok(found) => found,
-            Err(err) => {
+            Err((full, err)) => {
                 self.tree.load_errors.push(LoadError {
                     kind: LoadErrorKind::Open {
                         path: full,
@@ -526,6 +522,20 @@ impl<'a> Loader<'a> {
             }
         }
     }
+}
+
+/// The files an `include` of `pattern` names, relative paths resolving against the main
+/// configuration's directory `prefix`: the path itself, or a glob's matches in nginx's
+/// order. An invalid glob gives the full pattern and why.
+pub(crate) fn include_targets(
+    prefix: &Path,
+    pattern: &str,
+) -> Result<Vec<PathBuf>, (PathBuf, String)> {
+    let full = prefix.join(pattern);
+    if !pattern.contains(['*', '?', '[']) {
+        return Ok(vec![full]);
+    }
+    glob_paths(&full).map_err(|err| (full, err))
 }
 
 /// Why a file looks like binary data rather than a text configuration: it starts with

@@ -271,15 +271,8 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .map_err(io::Error::other)?;
         writeln!(out, "{text}")?;
     }
-    if report.diagnostics.is_empty() {
-        writeln!(out, "No problems found in {} file(s).", report.files)?;
-    } else {
-        writeln!(
-            out,
-            "Found {} in {} file(s).",
-            super::summary(report.diagnostics),
-            report.files
-        )?;
+    if !report.quiet {
+        super::summary_line(report, out)?;
     }
     Ok(())
 }

@@ -39,6 +39,8 @@ pub struct Report<'a> {
     pub files: usize,
     /// Use colors (full format only).
     pub color: bool,
+    /// Findings only: no summary line (`--quiet`).
+    pub quiet: bool,
     /// What the columns of [`Report::range`] count (code points unless a client such
     /// as a language server asks for UTF-16 code units or bytes).
     pub columns: Columns,
@@ -52,6 +54,7 @@ impl<'a> Report<'a> {
             diagnostics,
             files: ws.sources.len(),
             color: false,
+            quiet: false,
             columns: Columns::Chars,
         }
     }
@@ -99,6 +102,41 @@ pub fn print(format: Format, report: &Report, out: &mut dyn Write) -> io::Result
         Format::Sarif => sarif::print(report, out),
         Format::Github => github::print(report, out),
         Format::Checkstyle => checkstyle::print(report, out),
+    }
+}
+
+/// `--statistics`: how many findings each rule has, most first (ties by code), then
+/// the summary line unless quiet.
+pub fn statistics(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for d in report.diagnostics {
+        match counts.iter_mut().find(|(code, _)| *code == d.code) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((d.code, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let width = counts.first().map_or(1, |(_, n)| n.to_string().len());
+    for (code, n) in &counts {
+        writeln!(out, "{n:>width$}  {code}  {}", rule_name(code))?;
+    }
+    if !report.quiet {
+        summary_line(report, out)?;
+    }
+    Ok(())
+}
+
+/// The last line of the text reports: what was found in how many files.
+fn summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.diagnostics.is_empty() {
+        writeln!(out, "No problems found in {} file(s).", report.files)
+    } else {
+        writeln!(
+            out,
+            "Found {} in {} file(s).",
+            summary(report.diagnostics),
+            report.files
+        )
     }
 }
 

@@ -119,11 +119,23 @@ impl Rule {
             })
             .unwrap_or(bytes.len());
         let sentence = &para[..sentence_end];
-        let gist = sentence
-            .split(": ")
-            .next()
-            .unwrap_or(sentence)
-            .trim_end_matches('.');
+        // The colon that starts a list, not one inside parentheses or code
+        // ("(configurable: `http-ports`...)").
+        let mut depth = 0i32;
+        let mut code = false;
+        let colon = sentence.char_indices().find_map(|(i, c)| {
+            match c {
+                '`' => code = !code,
+                '(' if !code => depth += 1,
+                ')' if !code => depth -= 1,
+                ':' if !code && depth == 0 && sentence[i + 1..].starts_with(' ') => {
+                    return Some(i);
+                }
+                _ => {}
+            }
+            None
+        });
+        let gist = sentence[..colon.unwrap_or(sentence.len())].trim_end_matches('.');
         format!("{gist}.")
     }
 }
@@ -412,6 +424,16 @@ mod tests {
     }
 
     /// A panic outside a rule still reaches the previous hook (and the test harness).
+    /// NGX114's summary was cut at the colon inside its parenthesis.
+    #[test]
+    fn summary_ends_at_the_colon_of_a_list_not_one_in_parentheses() {
+        let summary = find("NGX114").map(Rule::summary).unwrap_or_default();
+        assert!(
+            summary.ends_with("(configurable: `http-ports`, `tls-ports`, `fastcgi-ports`)."),
+            "{summary}"
+        );
+    }
+
     #[test]
     fn panics_outside_rules_are_not_swallowed() {
         let _ = isolated(|| ());

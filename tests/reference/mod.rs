@@ -6,17 +6,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+#[path = "../common/skip.rs"]
+mod skip;
+
 /// ../shared/reference, or `None` (the test then says it skipped) outside CI.
 pub fn shared_reference() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "../shared/reference is missing but CI=true: the grammar tables cannot be verified"
-    );
-    None
+    skip::shared("reference", "tables against ../shared/reference")
 }
 
 /// One row of a TSV: column name to value.
@@ -47,13 +42,9 @@ pub fn read_tsv(path: &Path) -> Vec<Row> {
 /// Debian's apache2 binary, or `None` (the test then says it skipped) outside CI.
 pub fn apache2() -> Option<PathBuf> {
     let path = PathBuf::from("/usr/sbin/apache2");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "apache2 is not installed but CI=true (.ci/run installs it)"
-    );
-    eprintln!("skipping: apache2 not installed");
-    None
+    skip::require(
+        path.is_file().then_some(path),
+        "checks against the real apache2",
+        "apache2 is not installed",
+    )
 }
