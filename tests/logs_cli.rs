@@ -680,3 +680,120 @@ fn quiet_and_output_file_shape_the_text_report() {
     let written = fs::read_to_string(&report).expect("report");
     assert!(written.contains("\x1b[31mconnection-refused"), "{written}");
 }
+
+fn json_report(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let out = proxylint(&all);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&out)
+    );
+    serde_json::from_str(&stdout(&out)).expect("json")
+}
+
+/// PHP warnings (the page was served) and "Primary script unknown" (a 404) were counted as
+/// app-error upstream failures in the headline.
+#[test]
+fn backend_warnings_and_missing_scripts_stay_out_of_the_headline() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    let warn = "2024/05/01 12:00:0{s} [error] 7#7: *{c} FastCGI sent in stderr: \"PHP message: PHP Warning:  Undefined variable $x in /var/www/index.php on line 3\" while reading response header from upstream, client: 10.0.0.1, server: app, request: \"GET / HTTP/1.1\", upstream: \"fastcgi://127.0.0.1:9000\", host: \"app\"\n";
+    let mut text = String::new();
+    for i in 1..=3 {
+        text.push_str(
+            &warn
+                .replace("{s}", &i.to_string())
+                .replace("{c}", &i.to_string()),
+        );
+    }
+    text.push_str("2024/05/01 12:00:05 [error] 7#7: *9 FastCGI sent in stderr: \"Primary script unknown\" while reading response header from upstream, client: 10.0.0.1, server: app, request: \"GET /x.php HTTP/1.1\", upstream: \"fastcgi://127.0.0.1:9000\", host: \"app\"\n");
+    text.push_str(REFUSED);
+    fs::write(&log, text).expect("write");
+    let doc = json_report(&[log.to_str().expect("path")]);
+    assert_eq!(doc["totals"]["upstream_lines"], 1, "{doc}");
+    assert_eq!(doc["totals"]["requests"], 1, "{doc}");
+    let clusters = doc["clusters"].as_array().expect("clusters");
+    assert_eq!(clusters[0]["cause"], "connection-refused");
+    let find = |cause: &str| clusters.iter().find(|c| c["cause"] == cause).expect(cause);
+    assert_eq!(find("app-warning")["count"], 3);
+    assert_eq!(find("app-warning")["status"], 200);
+    assert_eq!(find("script-not-found")["status"], 404);
+    let text = stdout(&proxylint(&[log.to_str().expect("path")]));
+    assert!(
+        text.starts_with("1 upstream failure line(s) in 1 request(s)"),
+        "{text}"
+    );
+}
+
+/// A rollout across many pod addresses of one service made one cluster per address.
+#[test]
+fn churning_pod_addresses_of_one_service_form_one_cluster() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    let mut text = String::new();
+    for i in 1..=6 {
+        text.push_str(&format!("2024/05/01 12:00:0{i} [error] 7#7: *{i} connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: shop, request: \"GET / HTTP/1.1\", upstream: \"http://10.42.0.{i}:8080/\", host: \"shop\"\n"));
+    }
+    text.push_str(REFUSED);
+    fs::write(&log, text).expect("write");
+    let doc = json_report(&[log.to_str().expect("path")]);
+    let clusters = doc["clusters"].as_array().expect("clusters");
+    assert_eq!(clusters.len(), 2, "{doc}");
+    let pods = &clusters[0];
+    assert_eq!(pods["upstream"], "*:8080");
+    assert_eq!(pods["addresses"], 6);
+    assert_eq!(pods["requests"], 6);
+    assert_eq!(pods["upstreams"].as_array().map(Vec::len), Some(5));
+    assert_eq!(clusters[1]["upstream"], "127.0.0.1:8080");
+}
+
+/// A request nginx retried on the next peer counted in both clusters; a dead pool did not
+/// say which member failures made it.
+#[test]
+fn retried_requests_count_once_and_dead_pools_name_their_members() {
+    let log = fixtures_dir().join("nginx/pool-down.log");
+    let doc = json_report(&[log.to_str().expect("path")]);
+    let clusters = doc["clusters"].as_array().expect("clusters");
+    let requests: u64 = clusters.iter().filter_map(|c| c["requests"].as_u64()).sum();
+    assert_eq!(
+        requests,
+        doc["totals"]["requests"].as_u64().unwrap_or(0),
+        "{doc}"
+    );
+    assert_eq!(
+        clusters
+            .iter()
+            .filter_map(|c| c["retried"].as_u64())
+            .sum::<u64>(),
+        1,
+        "{doc}"
+    );
+    let pool = clusters
+        .iter()
+        .find(|c| c["cause"] == "no-live-upstreams")
+        .expect("no-live cluster");
+    let members = pool["caused_by"].as_array().expect("caused_by");
+    assert_eq!(members.len(), 2, "{pool}");
+    assert!(members.iter().all(|m| m["cause"] == "connection-refused"));
+}
+
+/// CRLF logs kept the `\r` in samples; control characters of a line reached the terminal.
+#[test]
+fn samples_drop_cr_and_escape_control_characters() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    let line = REFUSED
+        .trim_end()
+        .replace("host: \"app\"", "host: \"app\x1b[31m\"");
+    fs::write(&log, format!("{line}\r\n")).expect("write");
+    let doc = json_report(&[log.to_str().expect("path")]);
+    let sample = doc["clusters"][0]["sample"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(!sample.ends_with('\r'), "{sample:?}");
+    let text = stdout(&proxylint(&[log.to_str().expect("path")]));
+    assert!(!text.contains('\x1b'), "{text:?}");
+    assert!(text.contains("app\\x1b[31m"), "{text}");
+}

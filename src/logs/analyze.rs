@@ -2,16 +2,15 @@
 //! line no catalogue entry knows. Fed one record at a time in input order; produces the
 //! [`Report`] at the end. No I/O here.
 
-use std::collections::HashMap;
+use std::hash::Hasher;
 
 use super::catalogue::{Catalogue, Role, Server};
 use super::classify::{Classifier, Verdict, scheme_of, upstream_of};
-use super::correlate::{Correlator, key_of};
+use super::correlate::{Correlator, Counted, key_of};
 use super::record::{Format, Record};
 use super::report::{Cluster, Report, Sample, TemplateGroup, Totals};
 use super::template::Miner;
-use super::text::{self, FastHasher, IdBuild};
-use std::hash::Hasher;
+use super::text;
 
 /// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
 /// so a log with millions of distinct upstream names cannot exhaust memory.
@@ -25,6 +24,7 @@ const VERDICT_SLOTS: usize = 1024;
 type CachedVerdict = (u64, Option<Verdict>);
 
 /// What identifies a cluster.
+#[derive(Clone, Copy)]
 struct ClusterKey<'a> {
     cause: u8,
     source: Server,
@@ -34,13 +34,31 @@ struct ClusterKey<'a> {
     config_time: bool,
 }
 
-/// The clusters and their index by key hash. Keys are compared by their 64-bit hash only:
-/// with at most `MAX_CLUSTERS` keys a collision is astronomically unlikely, and skipping the
-/// string comparison saves two cache misses per line.
+impl ClusterKey<'_> {
+    fn hash(&self) -> u64 {
+        let mut h = text::hasher();
+        h.write(&[self.cause, self.source as u8, u8::from(self.config_time)]);
+        h.write(self.upstream.as_bytes());
+        h.write(&[0xff]);
+        h.write(self.server.as_bytes());
+        h.finish()
+    }
+
+    fn is(&self, c: &Cluster) -> bool {
+        c.cause == self.cause
+            && c.source == self.source
+            && c.config_time == self.config_time
+            && c.upstream == self.upstream
+            && c.server == self.server
+    }
+}
+
+/// The clusters and their index by the hash of their key; a hit is compared with the
+/// cluster's own key, so two keys whose hashes collide stay two clusters.
 #[derive(Default)]
 struct Clusters {
     list: Vec<Cluster>,
-    index: HashMap<u64, u32, IdBuild>,
+    index: foldhash::HashMap<u64, Vec<u32>>,
 }
 
 impl Clusters {
@@ -52,39 +70,46 @@ impl Clusters {
         key: &ClusterKey<'_>,
         new: impl FnOnce() -> (&'a str, Sample),
     ) -> u32 {
-        let h = hash(key.cause, key.upstream, key.server) ^ u64::from(key.config_time);
-        if let Some(&id) = self.index.get(&h) {
+        if let Some(id) = self.find(key) {
             return id;
         }
-        let (upstream, server, h) = if self.list.len() >= MAX_CLUSTERS {
-            (
-                "(other)",
-                "",
-                hash(key.cause, "(other)", "") ^ u64::from(key.config_time),
-            )
+        let folded;
+        let key = if self.list.len() >= MAX_CLUSTERS {
+            folded = ClusterKey {
+                upstream: "(other)",
+                server: "",
+                ..*key
+            };
+            if let Some(id) = self.find(&folded) {
+                return id;
+            }
+            &folded
         } else {
-            (key.upstream, key.server, h)
+            key
         };
-        if let Some(&id) = self.index.get(&h) {
-            return id;
-        }
         let id = self.list.len() as u32;
         let (scheme, sample) = new();
-        let mut cluster = Cluster::new(key.cause, key.source, upstream, scheme, server, sample);
+        let mut cluster = Cluster::new(
+            key.cause,
+            key.source,
+            key.upstream,
+            scheme,
+            key.server,
+            sample,
+        );
         cluster.config_time = key.config_time;
         self.list.push(cluster);
-        self.index.insert(h, id);
+        self.index.entry(key.hash()).or_default().push(id);
         id
     }
-}
 
-fn hash(cause: u8, upstream: &str, server: &str) -> u64 {
-    let mut h = FastHasher::default();
-    h.write(&[cause]);
-    h.write(upstream.as_bytes());
-    h.write(&[0]);
-    h.write(server.as_bytes());
-    h.finish()
+    fn find(&self, key: &ClusterKey<'_>) -> Option<u32> {
+        self.index
+            .get(&key.hash())?
+            .iter()
+            .copied()
+            .find(|&id| key.is(&self.list[id as usize]))
+    }
 }
 
 /// What became of one record (for ndjson and `--follow` output).
@@ -147,7 +172,7 @@ impl Analyzer {
     /// The verdict for a record, from the cache when its stable key was seen recently.
     pub fn classify(&mut self, rec: &Record<'_>) -> Option<Verdict> {
         let scheme = scheme_of(rec);
-        let mut h = FastHasher::default();
+        let mut h = text::hasher();
         h.write(&[rec.format.map_or(0, |f| f as u8 + 1), u8::from(scheme.unix)]);
         h.write(&rec.errno.map_or(u64::MAX, u64::from).to_le_bytes());
         // Apache messages carry addresses: key on the code alone where its rules ignore
@@ -163,14 +188,15 @@ impl Analyzer {
         }
         let key = h.finish();
         let slot = &mut self.verdicts[(key as usize) & (VERDICT_SLOTS - 1)];
-        if let Some((k, v)) = *slot
-            && k == key
-        {
-            return v;
-        }
-        let v = self.classifier.classify(rec);
-        *slot = Some((key, v));
-        v
+        let v = match *slot {
+            Some((k, v)) if k == key => v,
+            _ => {
+                let v = self.classifier.by_key(rec);
+                *slot = Some((key, v));
+                v
+            }
+        };
+        v.map(|v| self.classifier.refine(rec, v))
     }
 
     /// Starts loading what correlating this record will read (see
@@ -190,7 +216,7 @@ impl Analyzer {
         rec: &Record<'_>,
         text: &str,
     ) -> Option<Outcome> {
-        let verdict = self.classifier.classify(rec);
+        let verdict = self.classify(rec);
         self.record_classified(file, file_name, line, rec, text, verdict)
     }
 
@@ -255,8 +281,28 @@ impl Analyzer {
         let Some(verdict) = verdict else {
             return Some(self.unclassified(file_name, line, rec, text));
         };
-        self.totals.upstream_lines += 1;
         let upstream = upstream_of(rec);
+        let sample = || Sample::new(file_name, line, text);
+        if !self
+            .classifier
+            .catalogue()
+            .cause(verdict.cause)
+            .advice
+            .failure
+        {
+            // Not an upstream failure (a backend's warnings): its own cluster, each line
+            // one event, apart from requests and the headline.
+            let idx = self
+                .clusters
+                .get_or_insert(&cluster_key(rec, verdict, upstream), || {
+                    (scheme_of(rec).url_scheme, sample())
+                });
+            let c = &mut self.clusters.list[idx as usize];
+            c.requests += 1;
+            c.upstreams.add(upstream);
+            return Some(self.seen_in(idx, rec, None));
+        }
+        self.totals.upstream_lines += 1;
         let (req, new_request) = self.correlator.request(key_of(file, rec), rec.time);
         if new_request {
             self.totals.requests += 1;
@@ -269,29 +315,11 @@ impl Analyzer {
         let idx = match joined {
             Some(p) => p,
             None => {
-                let source = match rec.format {
-                    Some(Format::Apache) => Server::Apache,
-                    _ if !rec.code.is_empty() => Server::Apache,
-                    _ => Server::Nginx,
-                };
-                let server = if rec.server.is_empty() {
-                    rec.host
-                } else {
-                    rec.server
-                };
-                let key = ClusterKey {
-                    cause: verdict.cause,
-                    source,
-                    upstream,
-                    server,
-                    config_time: rec.config_time,
-                };
-                let idx = self.clusters.get_or_insert(&key, || {
-                    (
-                        scheme_of(rec).url_scheme,
-                        Sample::new(file_name, line, text),
-                    )
-                });
+                let idx = self
+                    .clusters
+                    .get_or_insert(&cluster_key(rec, verdict, upstream), || {
+                        (scheme_of(rec).url_scheme, sample())
+                    });
                 // A cause line sets what later lines join; a lone consequence line too, so
                 // its request's generic lines join it.
                 if verdict.role == Role::Cause || req.primary().is_none() {
@@ -302,25 +330,37 @@ impl Analyzer {
         };
         let counted = req.count_in(idx);
         let req_id = req.id;
+        if let Counted::MovedFrom(earlier) = counted {
+            // Retried elsewhere: the request counts where it failed last.
+            let e = &mut self.clusters.list[earlier as usize];
+            e.requests -= 1;
+            e.retried += 1;
+        }
         let c = &mut self.clusters.list[idx as usize];
-        c.count += 1;
-        if counted {
+        if counted != Counted::Already {
             c.requests += 1;
         }
-        c.see_time(rec.time);
         // A joined line often names the upstream less precisely (AH01114 logs the host
         // without port): the peers list shows what cause lines named.
         if joined.is_none() {
             c.upstreams.add(upstream);
         }
+        Some(self.seen_in(idx, rec, Some(req_id)))
+    }
+
+    /// Counts a classified line in its cluster: time, host, path.
+    fn seen_in(&mut self, idx: u32, rec: &Record<'_>, request: Option<u64>) -> Outcome {
+        let c = &mut self.clusters.list[idx as usize];
+        c.count += 1;
+        c.see_time(rec.time);
         c.hosts.add(rec.host);
         c.paths.add(request_path(rec.request));
-        Some(Outcome {
+        Outcome {
             cause: Some(self.classifier.catalogue().cause(c.cause).id.as_str()),
             cluster: Some(idx),
             template: None,
-            request: Some(req_id),
-        })
+            request,
+        }
     }
 
     fn unclassified(
@@ -377,6 +417,27 @@ impl Analyzer {
         };
         report.rank();
         report
+    }
+}
+
+/// The cluster a classified line belongs to: its cause at its upstream and server block
+/// (nginx's `server`, else the `Host`), apart when logged while reading the configuration.
+fn cluster_key<'a>(rec: &Record<'a>, verdict: Verdict, upstream: &'a str) -> ClusterKey<'a> {
+    let source = match rec.format {
+        Some(Format::Apache) => Server::Apache,
+        _ if !rec.code.is_empty() => Server::Apache,
+        _ => Server::Nginx,
+    };
+    ClusterKey {
+        cause: verdict.cause,
+        source,
+        upstream,
+        server: if rec.server.is_empty() {
+            rec.host
+        } else {
+            rec.server
+        },
+        config_time: rec.config_time,
     }
 }
 

@@ -148,7 +148,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
     let sequential = args.format == OutputFormat::Ndjson || args.follow || threads < 2;
-    let report = if sequential {
+    let mut report = if sequential {
         let mut run = Run::new(args, Analyzer::new(since, until));
         run.progress = progress.clone();
         let last = inputs.len() - 1;
@@ -198,6 +198,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
+    report.finish();
     let cat = catalogue::Catalogue::get();
     let written = match args.format {
         OutputFormat::Text if !args.follow => print_text::write_report(

@@ -2,7 +2,7 @@
 //! upstreams / servers / hosts / paths and a sample line, the unknown-line templates, and the
 //! run totals. Every piece has a fixed size bound, so memory does not grow with the input.
 
-use super::catalogue::{CauseId, Server};
+use super::catalogue::{Catalogue, CauseId, Server};
 use super::text::hash;
 
 /// Most buckets a histogram keeps; past that the bucket width doubles.
@@ -192,9 +192,16 @@ pub struct Sample {
 
 impl Sample {
     pub fn new(file: &str, line: u64, text: &str) -> Sample {
+        // A CRLF log's line ends (also inside a multi-line entry) are not part of it.
+        let text = text.trim_end_matches('\r');
         let text = match text.char_indices().nth(SAMPLE_CHARS) {
             Some((cut, _)) => format!("{}…", &text[..cut]),
             None => text.to_owned(),
+        };
+        let text = if text.contains("\r\n") {
+            text.replace("\r\n", "\n")
+        } else {
+            text
         };
         Sample {
             file: file.to_owned(),
@@ -214,7 +221,11 @@ pub struct Cluster {
     pub scheme: String,
     pub server: String,
     pub count: u64,
+    /// Requests whose latest failure is here (a request counts in one cluster).
     pub requests: u64,
+    /// Requests that failed here and were then retried on another upstream (they count
+    /// where they failed last).
+    pub retried: u64,
     pub first: Option<i64>,
     pub last: Option<i64>,
     pub hist: Histogram,
@@ -225,6 +236,12 @@ pub struct Cluster {
     /// The lines were logged while nginx read its configuration (start, reload, `nginx
     /// -t`): no client request saw them.
     pub config_time: bool,
+    /// Distinct upstream addresses folded into this cluster (1 unless a rollout's churning
+    /// addresses were grouped: see [`Report::finish`]).
+    pub addresses: u64,
+    /// For `no-live-upstreams`: the failures of members logged on the same server before
+    /// or while the pool was down, (cluster cause, upstream, lines), most lines first.
+    pub caused_by: Vec<(CauseId, String, u64)>,
 }
 
 impl Cluster {
@@ -244,6 +261,7 @@ impl Cluster {
             server: server.to_owned(),
             count: 0,
             requests: 0,
+            retried: 0,
             first: None,
             last: None,
             hist: Histogram::default(),
@@ -252,6 +270,8 @@ impl Cluster {
             paths: TopK::default(),
             sample,
             config_time: false,
+            addresses: 1,
+            caused_by: Vec::new(),
         }
     }
 
@@ -259,6 +279,7 @@ impl Cluster {
     fn merge(&mut self, o: &Cluster) {
         self.count += o.count;
         self.requests += o.requests;
+        self.retried += o.retried;
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
         self.hist.merge(&o.hist);
@@ -328,14 +349,104 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 impl Report {
     /// Ranks clusters (most requests first) and templates (most lines first).
     pub fn rank(&mut self) {
+        let cat = Catalogue::get();
+        let failure = |c: &Cluster| cat.cause(c.cause).advice.failure;
         self.clusters.sort_by(|a, b| {
-            b.requests
-                .cmp(&a.requests)
+            failure(b)
+                .cmp(&failure(a))
+                .then(b.requests.cmp(&a.requests))
                 .then(b.count.cmp(&a.count))
                 .then(a.first.cmp(&b.first))
         });
         self.templates
             .sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+    }
+
+    /// What is done once the whole input is in (after [`Report::merge`]): a rollout's
+    /// churning addresses grouped, the member failures of each `no-live-upstreams`
+    /// cluster named, clusters ranked.
+    pub fn finish(&mut self) {
+        self.group_churn();
+        self.explain_no_live();
+        self.rank();
+    }
+
+    /// A service rolled out across many pods logs each pod's address: one cluster per
+    /// address would bury the one cause. Clusters of one cause on one server whose
+    /// upstreams are `CHURN_MIN` or more IP addresses on one port become one, `*:PORT`,
+    /// listing the addresses.
+    fn group_churn(&mut self) {
+        use std::collections::HashMap;
+        type Group = (CauseId, bool, bool, String, String);
+        let mut groups: HashMap<Group, Vec<usize>> = HashMap::new();
+        for (i, c) in self.clusters.iter().enumerate() {
+            if let Some(port) = ip_port(&c.upstream) {
+                let key = (
+                    c.cause,
+                    c.source == Server::Apache,
+                    c.config_time,
+                    c.server.clone(),
+                    port.to_string(),
+                );
+                groups.entry(key).or_default().push(i);
+            }
+        }
+        let mut gone = vec![false; self.clusters.len()];
+        for ((_, _, _, _, port), members) in groups {
+            let addresses: u64 = members.iter().map(|&i| self.clusters[i].addresses).sum();
+            if addresses < CHURN_MIN {
+                continue;
+            }
+            let (&first, rest) = members.split_first().unwrap_or((&0, &[]));
+            let merged: Vec<Cluster> = rest.iter().map(|&i| self.clusters[i].clone()).collect();
+            // The addresses are in each cluster's `upstreams`, which merge.
+            let into = &mut self.clusters[first];
+            for c in &merged {
+                into.merge(c);
+            }
+            into.upstream = format!("*:{port}");
+            into.addresses = addresses;
+            for &i in rest {
+                gone[i] = true;
+            }
+        }
+        let mut i = 0;
+        self.clusters.retain(|_| {
+            i += 1;
+            !gone[i - 1]
+        });
+    }
+
+    /// A pool is down because its members failed first: name those failures (same
+    /// source, same server, seen before the pool's last refusal) at each
+    /// `no-live-upstreams` cluster.
+    fn explain_no_live(&mut self) {
+        let cat = Catalogue::get();
+        let Some(no_live) = cat.cause_id("no-live-upstreams") else {
+            return;
+        };
+        for i in 0..self.clusters.len() {
+            if self.clusters[i].cause != no_live {
+                continue;
+            }
+            let pool = &self.clusters[i];
+            let mut causes: Vec<(CauseId, String, u64)> = self
+                .clusters
+                .iter()
+                .filter(|m| {
+                    m.cause != no_live
+                        && cat.cause(m.cause).advice.failure
+                        && m.source == pool.source
+                        && m.server == pool.server
+                        && !m.config_time
+                        && m.first.is_none_or(|f| pool.last.is_none_or(|l| f <= l))
+                })
+                .map(|m| (m.cause, m.upstream.clone(), m.count))
+                .collect();
+            causes.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+            causes.truncate(5);
+            self.clusters[i].caused_by = causes;
+        }
     }
 
     /// Moves every sample line number by `offset` (a part that started mid-file).
@@ -354,7 +465,7 @@ impl Report {
     pub fn merge(parts: Vec<Report>) -> Report {
         use std::collections::HashMap;
         let mut out = Report::default();
-        let mut by_key: HashMap<(u8, String, String), usize> = HashMap::new();
+        let mut by_key: HashMap<(u8, bool, bool, String, String), usize> = HashMap::new();
         let mut by_template: HashMap<String, usize> = HashMap::new();
         for part in parts {
             let t = part.totals;
@@ -373,7 +484,13 @@ impl Report {
             o.first_seen = min_opt(o.first_seen, t.first_seen);
             o.last_seen = max_opt(o.last_seen, t.last_seen);
             for c in part.clusters {
-                let key = (c.cause, c.upstream.clone(), c.server.clone());
+                let key = (
+                    c.cause,
+                    c.source == Server::Apache,
+                    c.config_time,
+                    c.upstream.clone(),
+                    c.server.clone(),
+                );
                 match by_key.get(&key) {
                     Some(&i) => out.clusters[i].merge(&c),
                     None => {
@@ -398,6 +515,19 @@ impl Report {
         out.rank();
         out
     }
+}
+
+/// Addresses of one service's upstreams from which clusters are grouped (see
+/// [`Report::group_churn`]).
+const CHURN_MIN: u64 = 4;
+
+/// The port of an `IP:PORT` upstream (`10.1.2.3:8080`, `[fd00::5]:8080`) or of a group
+/// already made (`*:8080`); `None` for names, sockets and groups.
+fn ip_port(upstream: &str) -> Option<u16> {
+    let (host, port) = upstream.rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    (host == "*" || host.parse::<std::net::IpAddr>().is_ok()).then_some(port)
 }
 
 /// Formats epoch seconds (local time as logged) as `2024-05-01T12:00:00`.
