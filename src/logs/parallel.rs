@@ -70,7 +70,8 @@ fn split(path: &Path, threads: usize, min_chunk: u64) -> io::Result<Option<Vec<(
         return Ok(None);
     }
     let mut magic = [0u8; 2];
-    if f.read(&mut magic)? == 2 && magic == [0x1f, 0x8b] {
+    let n = f.read(&mut magic)?;
+    if reader::is_gzip(&magic[..n]) {
         return Ok(None);
     }
     let size = meta.len();

@@ -112,6 +112,11 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Whether data starts like gzip (by content: a rotated log's name says nothing).
+pub fn is_gzip(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b])
+}
+
 /// Opens an input, transparently decompressing gzip; `counter` receives the raw bytes read.
 pub fn open(input: &Input, counter: Option<Arc<AtomicU64>>) -> io::Result<Box<dyn Read + Send>> {
     let mut raw: Box<dyn Read + Send> = match &input.path {
@@ -123,7 +128,7 @@ pub fn open(input: &Input, counter: Option<Arc<AtomicU64>>) -> io::Result<Box<dy
     }
     let mut buffered = BufReader::with_capacity(256 * 1024, raw);
     let head = buffered.fill_buf()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
+    if is_gzip(head) {
         Ok(Box::new(MultiGzDecoder::new(buffered)))
     } else {
         Ok(Box::new(buffered))
