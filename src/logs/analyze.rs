@@ -9,8 +9,22 @@ use super::classify::{Classifier, Verdict, scheme_of, upstream_of};
 use super::correlate::{Correlator, Counted, key_of};
 use super::record::{Format, Record};
 use super::report::{Cluster, Report, Sample, TemplateGroup, Totals};
+use super::sink::{Analysed, Sink};
 use super::template::Miner;
 use super::text;
+
+/// Most lines of one Apache request held back for joint analysis.
+const MAX_GROUP: usize = 32;
+/// Lines of one Apache request are written within this many seconds.
+const GROUP_WINDOW: i64 = 2;
+
+/// Consecutive Apache lines of one thread (one request), analysed together.
+#[derive(Default)]
+struct Group {
+    key: (u64, u64),
+    time: i64,
+    lines: Vec<(u64, String)>,
+}
 
 /// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
 /// so a log with millions of distinct upstream names cannot exhaust memory.
@@ -132,6 +146,8 @@ pub struct Analyzer {
     /// so what the cache holds changes only the speed.
     verdicts: Box<[Option<CachedVerdict>]>,
     template_info: Vec<(String, Sample)>,
+    /// Apache lines held back until their request's cause arrives.
+    group: Group,
     pub totals: Totals,
     /// Only records in [since, until) are analysed.
     since: Option<i64>,
@@ -147,6 +163,7 @@ impl Analyzer {
             clusters: Clusters::default(),
             verdicts: vec![None; VERDICT_SLOTS].into_boxed_slice(),
             template_info: Vec::new(),
+            group: Group::default(),
             totals: Totals::default(),
             since,
             until,
@@ -203,26 +220,126 @@ impl Analyzer {
     /// [`Correlator::prefetch`]); call it as early as possible before [`record_classified`].
     ///
     /// [`record_classified`]: Analyzer::record_classified
-    pub fn prefetch(&self, file: u32, rec: &Record<'_>) {
+    fn prefetch(&self, file: u32, rec: &Record<'_>) {
         self.correlator.prefetch(key_of(file, rec));
     }
 
-    /// Analyses one record; `None` when the time window filters it out.
-    pub fn record(
+    /// The analysis stage's entry point: one record of input `file` (named `name`), in
+    /// input order; what it makes of the record goes to `sink`. Apache lines logged before
+    /// their request's cause are held back until it arrives (or the thread moves on), so
+    /// they join it; [`Analyzer::flush`] hands over what is held at the end of an input.
+    pub fn push(
         &mut self,
         file: u32,
-        file_name: &str,
-        line: u64,
+        name: &str,
+        number: u64,
         rec: &Record<'_>,
         text: &str,
-    ) -> Option<Outcome> {
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        self.prefetch(file, rec);
+        let own_text = own_part(text, rec.glued);
+        let group_key = match (rec.format, rec.pid) {
+            (Some(Format::Apache), Some(pid)) => Some((pid, rec.tid.unwrap_or(0))),
+            _ => None,
+        };
+        if !self.group.lines.is_empty() {
+            let joins = group_key.is_some_and(|k| {
+                k == self.group.key
+                    && self.group.lines.len() < MAX_GROUP
+                    && (rec.time.unwrap_or(0) - self.group.time).abs() <= GROUP_WINDOW
+            });
+            if joins {
+                self.group.lines.push((number, own_text.to_owned()));
+                let verdict = self.classify(rec);
+                if verdict.is_some_and(|v| v.role == Role::Cause) {
+                    self.flush(file, name, sink)?;
+                }
+                return self.glued(file, name, number, rec, sink);
+            }
+            self.flush(file, name, sink)?;
+        }
         let verdict = self.classify(rec);
-        self.record_classified(file, file_name, line, rec, text, verdict)
+        if let Some(key) = group_key
+            && self.awaits_cause(file, rec, verdict)
+        {
+            self.group.key = key;
+            self.group.time = rec.time.unwrap_or(0);
+            self.group.lines.push((number, own_text.to_owned()));
+            return self.glued(file, name, number, rec, sink);
+        }
+        if let Some(outcome) = self.record_classified(file, name, number, rec, own_text, verdict) {
+            self.emit(name, number, rec, &outcome, sink)?;
+        }
+        self.glued(file, name, number, rec, sink)
+    }
+
+    /// Records glued onto a line without a newline.
+    fn glued(
+        &mut self,
+        file: u32,
+        name: &str,
+        number: u64,
+        rec: &Record<'_>,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        if rec.glued.is_empty() {
+            return Ok(());
+        }
+        let next = super::record::parse(rec.glued);
+        self.push(file, name, number, &next, rec.glued, sink)
+    }
+
+    /// Analyses the held Apache lines of one request together and hands them over in
+    /// order.
+    pub fn flush(&mut self, file: u32, name: &str, sink: &mut dyn Sink) -> std::io::Result<()> {
+        if self.group.lines.is_empty() {
+            return Ok(());
+        }
+        let lines = std::mem::take(&mut self.group.lines);
+        let items: Vec<(u64, Record<'_>, &str)> = lines
+            .iter()
+            .map(|(n, text)| (*n, super::record::parse(text), text.as_str()))
+            .collect();
+        let outcomes = self.record_group(file, name, &items);
+        for ((number, rec, _), outcome) in items.iter().zip(outcomes) {
+            if let Some(outcome) = outcome {
+                self.emit(name, *number, rec, &outcome, sink)?;
+            }
+        }
+        let mut lines = lines;
+        lines.clear();
+        self.group.lines = lines;
+        Ok(())
+    }
+
+    fn emit(
+        &self,
+        name: &str,
+        number: u64,
+        rec: &Record<'_>,
+        outcome: &Outcome,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        if !sink.wants_records() {
+            return Ok(());
+        }
+        let upstream = outcome
+            .cluster
+            .and_then(|c| self.cluster(c))
+            .map(|c| c.upstream.as_str());
+        sink.record(&Analysed {
+            file: name,
+            line: number,
+            record: rec,
+            outcome,
+            upstream,
+        })
     }
 
     /// Whether a classified line is a consequence still waiting for its request's cause
     /// (Apache logs AH01084 before "Error during SSL Handshake").
-    pub fn awaits_cause(&self, file: u32, rec: &Record<'_>, verdict: Option<Verdict>) -> bool {
+    fn awaits_cause(&self, file: u32, rec: &Record<'_>, verdict: Option<Verdict>) -> bool {
         verdict.is_some_and(|v| v.role != Role::Cause)
             && self
                 .correlator
@@ -234,7 +351,7 @@ impl Analyzer {
     /// says most about the failure is taken first, so generic lines logged before it
     /// (AH01084 before "Error during SSL Handshake") still join its cause. Outcomes come
     /// back in input order.
-    pub fn record_group(
+    fn record_group(
         &mut self,
         file: u32,
         file_name: &str,
@@ -260,7 +377,7 @@ impl Analyzer {
     }
 
     /// Analyses one record whose verdict is known (see [`Analyzer::classify`]).
-    pub fn record_classified(
+    fn record_classified(
         &mut self,
         file: u32,
         file_name: &str,
@@ -439,6 +556,16 @@ fn cluster_key<'a>(rec: &Record<'a>, verdict: Verdict, upstream: &'a str) -> Clu
         },
         config_time: rec.config_time,
     }
+}
+
+/// The part of a line before a glued second record (`glued` is a suffix slice of `text`,
+/// possibly short of a trailing `\r` the parser trimmed).
+fn own_part<'a>(text: &'a str, glued: &str) -> &'a str {
+    if glued.is_empty() {
+        return text;
+    }
+    let at = (glued.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    text.get(..at).unwrap_or(text)
 }
 
 /// `GET /api/x?y=1 HTTP/1.1` → `/api/x`.

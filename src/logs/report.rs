@@ -458,57 +458,67 @@ impl Report {
             t.sample.line += offset;
         }
     }
+}
 
-    /// Merges reports of parts of the input analysed separately (files, or byte ranges of
-    /// one file), given in input order: clusters and templates with the same key are
-    /// folded, keeping the first part's sample. Template ids are renumbered.
-    pub fn merge(parts: Vec<Report>) -> Report {
-        use std::collections::HashMap;
-        let mut out = Report::default();
-        let mut by_key: HashMap<(u8, bool, bool, String, String), usize> = HashMap::new();
-        let mut by_template: HashMap<String, usize> = HashMap::new();
-        for part in parts {
-            let t = part.totals;
-            let o = &mut out.totals;
-            o.files += t.files;
-            o.lines += t.lines;
-            o.records += t.records;
-            o.upstream_lines += t.upstream_lines;
-            o.requests += t.requests;
-            o.unclassified += t.unclassified;
-            o.binary_lines += t.binary_lines;
-            o.invalid_utf8_lines += t.invalid_utf8_lines;
-            o.cut_lines += t.cut_lines;
-            o.filtered_out += t.filtered_out;
-            o.unreadable_files += t.unreadable_files;
-            o.first_seen = min_opt(o.first_seen, t.first_seen);
-            o.last_seen = max_opt(o.last_seen, t.last_seen);
-            for c in part.clusters {
-                let key = (
-                    c.cause,
-                    c.source == Server::Apache,
-                    c.config_time,
-                    c.upstream.clone(),
-                    c.server.clone(),
-                );
-                match by_key.get(&key) {
-                    Some(&i) => out.clusters[i].merge(&c),
-                    None => {
-                        by_key.insert(key, out.clusters.len());
-                        out.clusters.push(c);
-                    }
-                }
-            }
-            for tg in part.templates {
-                match by_template.get(&tg.template) {
-                    Some(&i) => out.templates[i].count += tg.count,
-                    None => {
-                        by_template.insert(tg.template.clone(), out.templates.len());
-                        out.templates.push(tg);
-                    }
+/// Merges the reports of parts of the input analysed separately (files, or byte ranges of
+/// one file), added in input order: clusters and templates with the same key are folded,
+/// keeping the first part's sample. Parts are folded as they come, so only the merged
+/// report is held.
+#[derive(Default)]
+pub struct Merger {
+    out: Report,
+    by_key: foldhash::HashMap<(u8, bool, bool, String, String), usize>,
+    by_template: foldhash::HashMap<String, usize>,
+}
+
+impl Merger {
+    pub fn add(&mut self, part: Report) {
+        let t = part.totals;
+        let o = &mut self.out.totals;
+        o.files += t.files;
+        o.lines += t.lines;
+        o.records += t.records;
+        o.upstream_lines += t.upstream_lines;
+        o.requests += t.requests;
+        o.unclassified += t.unclassified;
+        o.binary_lines += t.binary_lines;
+        o.invalid_utf8_lines += t.invalid_utf8_lines;
+        o.cut_lines += t.cut_lines;
+        o.filtered_out += t.filtered_out;
+        o.unreadable_files += t.unreadable_files;
+        o.first_seen = min_opt(o.first_seen, t.first_seen);
+        o.last_seen = max_opt(o.last_seen, t.last_seen);
+        for c in part.clusters {
+            let key = (
+                c.cause,
+                c.source == Server::Apache,
+                c.config_time,
+                c.upstream.clone(),
+                c.server.clone(),
+            );
+            match self.by_key.get(&key) {
+                Some(&i) => self.out.clusters[i].merge(&c),
+                None => {
+                    self.by_key.insert(key, self.out.clusters.len());
+                    self.out.clusters.push(c);
                 }
             }
         }
+        for tg in part.templates {
+            match self.by_template.get(&tg.template) {
+                Some(&i) => self.out.templates[i].count += tg.count,
+                None => {
+                    self.by_template
+                        .insert(tg.template.clone(), self.out.templates.len());
+                    self.out.templates.push(tg);
+                }
+            }
+        }
+    }
+
+    /// The merged report, template ids renumbered, ranked.
+    pub fn finish(self) -> Report {
+        let mut out = self.out;
         for (i, tg) in out.templates.iter_mut().enumerate() {
             tg.id = i as u32;
         }
