@@ -550,6 +550,94 @@ fn follow_survives_rotation() {
     assert_eq!(cause(third), "read-timeout");
 }
 
+/// Follows `log` with --format ndjson; returns the causes of the records read.
+struct Follower {
+    child: std::process::Child,
+    rx: mpsc::Receiver<String>,
+}
+
+impl Follower {
+    fn start(log: &Path) -> Follower {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_proxylint"))
+            .args([
+                "logs",
+                "--follow",
+                "--format",
+                "ndjson",
+                log.to_str().expect("p"),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let rx = line_channel(child.stdout.take().expect("stdout"));
+        Follower { child, rx }
+    }
+
+    /// The causes of the next `n` records, each within 10 s.
+    fn causes(&self, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let l = self
+                    .rx
+                    .recv_timeout(Duration::from_secs(10))
+                    .expect("a line within 10 s");
+                let v: serde_json::Value = serde_json::from_str(&l).expect("json");
+                v["cause"].as_str().unwrap_or("").to_owned()
+            })
+            .collect()
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const CLOSED: &str =
+    "upstream prematurely closed connection while reading response header from upstream";
+const TIMED_OUT: &str =
+    "upstream timed out (110: Connection timed out) while reading response header from upstream";
+
+/// Lines written to the old file just before logrotate renamed it (after proxylint's last
+/// read) were lost: the new file was opened at once.
+#[test]
+fn follow_reads_the_rotated_file_to_its_end_first() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let f = Follower::start(&log);
+    assert_eq!(f.causes(1), ["connection-refused"]);
+    // Written and renamed within one poll interval, then the new file appears.
+    append(&log, &line_at("10:00:01", 2, CLOSED));
+    fs::rename(&log, dir.path().join("error.log.1")).expect("rename");
+    fs::write(&log, line_at("10:00:02", 3, TIMED_OUT)).expect("write");
+    assert_eq!(f.causes(2), ["upstream-closed", "read-timeout"]);
+}
+
+/// copytruncate followed by writes that took the file past the old offset before the
+/// next poll looked like growth: the new lines before the old offset were skipped.
+#[test]
+fn follow_notices_a_truncation_regrown_past_the_old_offset() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let f = Follower::start(&log);
+    assert_eq!(f.causes(1), ["connection-refused"]);
+    std::thread::sleep(Duration::from_millis(400));
+    // Truncated in place, then more than the old size written at once.
+    let regrown = format!(
+        "{}{}",
+        line_at("11:00:00", 7, TIMED_OUT),
+        line_at("11:00:01", 8, CLOSED)
+    );
+    assert!(regrown.len() > REFUSED.len());
+    fs::write(&log, regrown).expect("truncate and regrow");
+    assert_eq!(f.causes(2), ["read-timeout", "upstream-closed"]);
+}
+
 #[test]
 fn threads_split_a_file_and_agree_with_one_thread() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -796,4 +884,48 @@ fn samples_drop_cr_and_escape_control_characters() {
     let text = stdout(&proxylint(&[log.to_str().expect("path")]));
     assert!(!text.contains('\x1b'), "{text:?}");
     assert!(text.contains("app\\x1b[31m"), "{text}");
+}
+
+/// Log files whose names are not UTF-8, in a directory or matched by a glob, were dropped
+/// silently.
+#[test]
+fn non_utf8_file_names_in_directories_and_globs_are_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9-error.log");
+    fs::write(dir.path().join(name), REFUSED).expect("write");
+    let by_dir = json_report(&[dir.path().to_str().expect("path")]);
+    assert_eq!(by_dir["totals"]["files"], 1, "{by_dir}");
+    assert_eq!(by_dir["totals"]["upstream_lines"], 1);
+    let pattern = dir.path().join("*error*");
+    let out = Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args(["logs", "--format", "json"])
+        .arg(&pattern)
+        .output()
+        .expect("run");
+    let by_glob: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(by_glob["totals"]["upstream_lines"], 1, "{}", stderr(&out));
+    // The name is shown escaped.
+    let text = stdout(&proxylint(&[dir.path().to_str().expect("path")]));
+    assert!(text.contains("caf\\xe9-error.log"), "{text}");
+}
+
+/// An empty time window said nothing about the lines it filtered out; a signed
+/// duration meant the future.
+#[test]
+fn empty_time_window_says_lines_were_filtered_and_signs_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let p = log.to_str().expect("path");
+    let out = proxylint(&["--since", "2030-01-01", p]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("1 record(s) outside it were filtered out"),
+        "{}",
+        stderr(&out)
+    );
+    let signed = proxylint(&["--since=-1h", p]);
+    assert_eq!(signed.status.code(), Some(2));
+    assert!(stderr(&signed).contains("--since"), "{}", stderr(&signed));
 }

@@ -26,9 +26,7 @@ struct Group {
     lines: Vec<(u64, String)>,
 }
 
-/// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
-/// so a log with millions of distinct upstream names cannot exhaust memory.
-const MAX_CLUSTERS: usize = 2_000;
+use super::report::MAX_CLUSTERS;
 /// Verdict cache slots (a power of two). The working set of stems is small; lines whose
 /// message carries a number or a path miss anyway. Small enough to stay in the L1/L2 cache:
 /// a 4096-entry hash map was a cache miss on most lookups.
@@ -497,8 +495,10 @@ impl Analyzer {
         if self.template_info.len() <= id as usize {
             self.template_info
                 .resize_with(id as usize + 1, || (String::new(), Sample::default()));
-            self.template_info[id as usize] =
-                (rec.level.to_owned(), Sample::new(file_name, line, text));
+            self.template_info[id as usize] = (
+                rec.level.to_owned(),
+                Sample::of_template(file_name, line, text),
+            );
         }
         Outcome {
             cause: None,

@@ -19,7 +19,7 @@ use super::text;
 /// Open requests remembered per nginx worker process (by connection number).
 const RING: usize = 4096;
 /// nginx worker processes (per file) whose rings are kept; the least recent is dropped.
-const MAX_RINGS: usize = 64;
+const MAX_RINGS: usize = 16;
 /// Apache / other keys remembered.
 const MAX_OPEN: usize = 16_384;
 /// nginx: lines of one request may be a few proxy timeouts apart (one per peer tried).

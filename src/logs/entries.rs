@@ -248,14 +248,17 @@ pub(super) fn read_input(
         let Some(path) = &input.path else { continue };
         let now = Identity::of(path);
         let read = counter.load(Ordering::Relaxed);
-        let rotated = match (&identity, &now) {
-            (Some(before), Some(now)) => now.replaces(before, read),
-            _ => false,
+        let change = match (&identity, &now) {
+            (Some(before), Some(now)) => now.change_from(before, read),
+            _ => Change::None,
         };
-        if rotated {
-            // What was appended to the old file after the last read is read first: the
-            // open reader still holds that file.
-            drain_into(file, input, &mut entries, &mut lines, analyzer, sink)?;
+        if change != Change::None {
+            if change == Change::Replaced {
+                // What was appended to the old file after the last read is read first:
+                // the open reader still holds that file. (A truncated file is the same
+                // file: its old offset now points into new lines.)
+                drain_into(file, input, &mut entries, &mut lines, analyzer, sink)?;
+            }
             eprintln!("proxylint: {}: rotated, reopening", input.name);
             let fresh = reader::open(input, Some(counter.clone()))
                 .map_err(|e| RunError::Input(format!("{}: {e}", input.name)))?;
@@ -320,16 +323,30 @@ impl Identity {
         })
     }
 
-    /// Whether this file is not the one `before` described, `read` bytes into it: another
-    /// file at the path, or the same one truncated (shorter than what was read, or with
-    /// other first bytes than when it was opened).
-    fn replaces(&self, before: &Identity, read: u64) -> bool {
-        let other_file = (self.dev, self.ino) != (before.dev, before.ino);
-        let truncated = self.len < read || self.len < before.len;
+    /// How the file at the path differs from the one `before` described, `read` bytes
+    /// into it: another file, or the same one truncated (shorter than what was read, or
+    /// with other first bytes than when it was opened).
+    fn change_from(&self, before: &Identity, read: u64) -> Change {
+        if (self.dev, self.ino) != (before.dev, before.ino) {
+            return Change::Replaced;
+        }
         let common = self.head.len().min(before.head.len());
-        let rewritten = self.head[..common] != before.head[..common];
-        other_file || truncated || rewritten
+        if self.len < read || self.len < before.len || self.head[..common] != before.head[..common]
+        {
+            return Change::Truncated;
+        }
+        Change::None
     }
+}
+
+/// What became of a followed file between two polls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    None,
+    /// Renamed away and recreated (logrotate's default).
+    Replaced,
+    /// Truncated in place (copytruncate), perhaps regrown since.
+    Truncated,
 }
 
 /// nginx writes a FastCGI stderr message verbatim, newlines included: the entry continues

@@ -55,7 +55,7 @@ pub struct LogsArgs {
     /// Log files, directories (their *error* files) or globs; `-` reads stdin. Gzip is
     /// detected by content. Several files are read oldest first.
     #[arg(required = true)]
-    pub paths: Vec<String>,
+    pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

@@ -136,7 +136,7 @@ pub fn run(
     mut fold: impl FnMut(&Unit, Done),
 ) {
     let next = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Done)>(opts.threads * 2);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Done)>(0);
     std::thread::scope(|s| {
         for _ in 0..opts.threads.min(units.len()) {
             let tx = tx.clone();

@@ -32,7 +32,7 @@ impl Input {
 
     fn file(path: PathBuf) -> Input {
         Input {
-            name: path.display().to_string(),
+            name: crate::source::display_name(&path),
             path: Some(path),
         }
     }
@@ -40,15 +40,20 @@ impl Input {
 
 /// Expands command-line paths. Problems with one path (no such file, a glob without
 /// matches, an empty directory) are returned as messages; the other paths still count.
-pub fn expand(paths: &[String]) -> (Vec<Input>, Vec<String>) {
+pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
-    for arg in paths {
-        if arg == "-" {
+    for path in paths {
+        if path.as_os_str() == "-" {
             inputs.push(Input::stdin());
             continue;
         }
-        let path = Path::new(arg);
+        let arg = crate::source::display_name(path);
+        let wildcard = path
+            .as_os_str()
+            .as_encoded_bytes()
+            .iter()
+            .any(|b| b"*?[".contains(b));
         if path.is_dir() {
             match log_files_in(path) {
                 Ok(files) if files.is_empty() => problems.push(format!(
@@ -57,20 +62,16 @@ pub fn expand(paths: &[String]) -> (Vec<Input>, Vec<String>) {
                 Ok(files) => inputs.extend(files.into_iter().map(Input::file)),
                 Err(e) => problems.push(format!("{arg}: {e}")),
             }
-        } else if path.exists() || !arg.contains(['*', '?', '[']) {
+        } else if path.exists() || !wildcard {
             // A missing plain path is reported when it is opened, with the OS error.
             inputs.push(Input::file(path.to_path_buf()));
         } else {
-            match glob::glob(arg) {
+            match crate::pathglob::glob_paths(path) {
                 Ok(matches) => {
-                    let mut files: Vec<PathBuf> = matches
-                        .filter_map(Result::ok)
-                        .filter(|p| p.is_file())
-                        .collect();
+                    let files: Vec<PathBuf> = matches.into_iter().filter(|p| p.is_file()).collect();
                     if files.is_empty() {
                         problems.push(format!("{arg}: no file matches"));
                     }
-                    files.sort();
                     inputs.extend(files.into_iter().map(Input::file));
                 }
                 Err(e) => problems.push(format!("{arg}: invalid pattern: {e}")),
@@ -87,10 +88,10 @@ fn log_files_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
+            // Names that are not UTF-8 count too (`error` is ASCII).
             p.is_file()
                 && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.contains("error"))
+                    .is_some_and(|n| n.to_string_lossy().contains("error"))
         })
         .collect();
     files.sort();

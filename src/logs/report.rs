@@ -5,14 +5,24 @@
 use super::catalogue::{Catalogue, CauseId, Server};
 use super::text::hash;
 
+/// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
+/// so a log with millions of distinct upstream names cannot exhaust memory (the analysis
+/// of one part and the merge of parts alike).
+pub const MAX_CLUSTERS: usize = 2_000;
+
 /// Most buckets a histogram keeps; past that the bucket width doubles.
 const MAX_BUCKETS: usize = 256;
 /// Width a histogram starts with: one minute.
 const FIRST_WIDTH: i64 = 60;
 /// How many names a top-k counter tracks (it reports fewer: the heavy hitters).
 const TOPK_CAPACITY: usize = 10;
-/// Longest sample text kept.
+/// Longest sample text kept for a cluster.
 const SAMPLE_CHARS: usize = 2000;
+/// Longest sample text kept for a template (there are up to 10,000 of them).
+const TEMPLATE_SAMPLE_CHARS: usize = 500;
+/// Longest name a top-k counter keeps (a path, a host): a 2 kB request path in each of
+/// the ten names of every cluster would dominate the memory.
+const NAME_CHARS: usize = 256;
 
 /// Counts per time bucket; the bucket width grows (doubling) to keep at most
 /// `MAX_BUCKETS` buckets whatever the time span.
@@ -147,7 +157,9 @@ impl TopK {
             self.counts[self.last] += n;
             return;
         }
-        // Compared by hash only (see Clusters): no string compare on the hot path.
+        // Compared by a 64-bit hash, no string compare on the hot path: a space-saving
+        // counter is approximate by design (a newcomer inherits the smallest count), and
+        // two names colliding would at worst share one line of a top-5 list.
         if let Some(i) = self.hashes[..len].iter().position(|&ih| ih == h) {
             self.counts[i] += n;
             self.last = i;
@@ -156,14 +168,14 @@ impl TopK {
         if len < TOPK_CAPACITY {
             self.hashes[len] = h;
             self.counts[len] = n;
-            self.names.push(name.to_owned());
+            self.names.push(shorten(name, NAME_CHARS));
             self.last = len;
             return;
         }
         if let Some((i, &min)) = self.counts.iter().enumerate().min_by_key(|&(_, c)| c) {
             self.hashes[i] = h;
             self.counts[i] = min + n;
-            self.names[i] = name.to_owned();
+            self.names[i] = shorten(name, NAME_CHARS);
             self.last = i;
         }
     }
@@ -192,12 +204,18 @@ pub struct Sample {
 
 impl Sample {
     pub fn new(file: &str, line: u64, text: &str) -> Sample {
+        Sample::cut(file, line, text, SAMPLE_CHARS)
+    }
+
+    /// A template's sample: shorter (there are many more templates than clusters).
+    pub fn of_template(file: &str, line: u64, text: &str) -> Sample {
+        Sample::cut(file, line, text, TEMPLATE_SAMPLE_CHARS)
+    }
+
+    fn cut(file: &str, line: u64, text: &str, chars: usize) -> Sample {
         // A CRLF log's line ends (also inside a multi-line entry) are not part of it.
         let text = text.trim_end_matches('\r');
-        let text = match text.char_indices().nth(SAMPLE_CHARS) {
-            Some((cut, _)) => format!("{}…", &text[..cut]),
-            None => text.to_owned(),
-        };
+        let text = shorten(text, chars);
         let text = if text.contains("\r\n") {
             text.replace("\r\n", "\n")
         } else {
@@ -488,14 +506,21 @@ impl Merger {
         o.unreadable_files += t.unreadable_files;
         o.first_seen = min_opt(o.first_seen, t.first_seen);
         o.last_seen = max_opt(o.last_seen, t.last_seen);
-        for c in part.clusters {
-            let key = (
+        for mut c in part.clusters {
+            let mut key = (
                 c.cause,
                 c.source == Server::Apache,
                 c.config_time,
                 c.upstream.clone(),
                 c.server.clone(),
             );
+            // Parts hold at most MAX_CLUSTERS each; their union is capped the same way.
+            if !self.by_key.contains_key(&key) && self.out.clusters.len() >= MAX_CLUSTERS {
+                key.3 = "(other)".into();
+                key.4 = String::new();
+                c.upstream = key.3.clone();
+                c.server = String::new();
+            }
             match self.by_key.get(&key) {
                 Some(&i) => self.out.clusters[i].merge(&c),
                 None => {
@@ -504,7 +529,12 @@ impl Merger {
                 }
             }
         }
-        for tg in part.templates {
+        for mut tg in part.templates {
+            if !self.by_template.contains_key(&tg.template)
+                && self.out.templates.len() >= super::template::MAX_TEMPLATES
+            {
+                tg.template = super::template::WILDCARD.into();
+            }
             match self.by_template.get(&tg.template) {
                 Some(&i) => self.out.templates[i].count += tg.count,
                 None => {
@@ -524,6 +554,14 @@ impl Merger {
         }
         out.rank();
         out
+    }
+}
+
+/// `text`, cut after `chars` characters with an ellipsis.
+fn shorten(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 
@@ -550,6 +588,49 @@ pub fn iso(t: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 20,000 small files, each its own part and cluster, made a report of 20,000
+    /// clusters (124 MB): the merge caps them as the analysis does.
+    #[test]
+    fn merged_parts_keep_at_most_max_clusters() {
+        let mut merger = Merger::default();
+        for i in 0..(MAX_CLUSTERS + 500) {
+            let mut part = Report::default();
+            let mut c = Cluster::new(
+                0,
+                Server::Nginx,
+                &format!("10.0.0.{i}:80"),
+                "http",
+                "s",
+                Sample::default(),
+            );
+            c.count = 1;
+            c.requests = 1;
+            part.clusters.push(c);
+            merger.add(part);
+        }
+        let report = merger.finish();
+        assert_eq!(report.clusters.len(), MAX_CLUSTERS + 1);
+        let other = report
+            .clusters
+            .iter()
+            .find(|c| c.upstream == "(other)")
+            .expect("an (other) cluster");
+        assert_eq!(other.count, 500);
+        assert_eq!(
+            report.clusters.iter().map(|c| c.count).sum::<u64>(),
+            (MAX_CLUSTERS + 500) as u64
+        );
+    }
+
+    #[test]
+    fn top_k_names_and_samples_are_cut() {
+        let mut t = TopK::default();
+        t.add(&"/x".repeat(10_000));
+        assert!(t.top(1)[0].0.chars().count() <= NAME_CHARS + 1);
+        let s = Sample::of_template("f", 1, &"y".repeat(10_000));
+        assert!(s.text.chars().count() <= TEMPLATE_SAMPLE_CHARS + 1);
+    }
 
     #[test]
     fn histogram_stays_bounded_and_keeps_counts() {

@@ -14,8 +14,10 @@ use std::hash::Hasher;
 use super::text;
 
 pub const WILDCARD: &str = "<*>";
-const MAX_TEMPLATES: usize = 10_000;
-const MAX_FINGERPRINTS: usize = 200_000;
+pub const MAX_TEMPLATES: usize = 4_000;
+/// Longest token kept literally in a template; longer ones are variables.
+const MAX_TOKEN: usize = 64;
+const MAX_FINGERPRINTS: usize = 100_000;
 /// Drain's similarity threshold: the share of equal tokens needed to join a template.
 const SIMILARITY: f64 = 0.5;
 
@@ -234,6 +236,11 @@ fn is_variable(core: &str) -> bool {
     if b.is_empty() || core == WILDCARD {
         return false;
     }
+    // A token this long is a payload (a dump, a padded value), not a word of the
+    // message: kept whole in 10,000 templates it would be what fills the memory.
+    if b.len() > MAX_TOKEN {
+        return true;
+    }
     // What the rules below ask about the bytes, gathered in one branch-free pass (every
     // token of every unknown line comes through here).
     let (mut seen, mut letters) = (0u8, 0usize);
@@ -266,6 +273,16 @@ fn is_variable(core: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 2.5 kB padding token was kept literally in each of thousands of templates.
+    #[test]
+    fn payload_sized_tokens_are_variables() {
+        let mut m = Miner::new();
+        let a = m.add(&format!("cache miss for key {}", "x".repeat(2500)));
+        let b = m.add(&format!("cache miss for key {}", "z".repeat(900)));
+        assert_eq!(a, b);
+        assert_eq!(m.templates()[a as usize].text(), "cache miss for key <*>");
+    }
 
     #[test]
     fn masks_variables_but_not_identifiers() {
