@@ -30,28 +30,16 @@ struct AppCauses {
     not_found: Option<CauseId>,
 }
 
-/// Messages of a PHP (or other FastCGI) backend that mean the request failed.
-const APP_FAILURES: &[&str] = &[
-    "PHP Fatal error",
-    "PHP Parse error",
-    "PHP Recoverable fatal error",
-    "PHP Core error",
-    "PHP Compile error",
-    "Uncaught",
-    "Allowed memory size",
-    "Maximum execution time",
-    "Segmentation fault",
-];
-
-/// Messages a backend logs while still answering (the client got a 200).
-const APP_WARNINGS: &[&str] = &[
-    "PHP Warning",
-    "PHP Notice",
-    "PHP Deprecated",
-    "PHP Strict Standards",
-    "PHP User Warning",
-    "PHP User Notice",
-    "PHP User Deprecated",
+/// The kinds of PHP message (after `PHP `) a backend logs while still answering (the
+/// client got its page); any other kind (`Fatal error`, `Parse error`...) failed it.
+const PHP_WARNINGS: &[&str] = &[
+    "Warning",
+    "Notice",
+    "Deprecated",
+    "Strict Standards",
+    "User Warning",
+    "User Notice",
+    "User Deprecated",
 ];
 
 /// The rules of one AH code.
@@ -124,13 +112,28 @@ impl Classifier {
         if Some(verdict.cause) != self.app.error {
             return verdict;
         }
-        let text = rec.message;
-        let has = |needles: &[&str]| needles.iter().any(|n| text.contains(n));
-        let cause = if has(APP_FAILURES) {
+        static PHP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"PHP "));
+        static NO_SCRIPT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"Primary script unknown"));
+        let text = rec.message.as_bytes();
+        // One pass over the message: every `PHP <kind>:` says whether it failed the request.
+        let (mut warnings, mut failures) = (0, 0);
+        for at in PHP.find_iter(text) {
+            let kind = &text[at + 4..];
+            if PHP_WARNINGS.iter().any(|w| kind.starts_with(w.as_bytes())) {
+                warnings += 1;
+            } else if kind.starts_with(b"message:") {
+                // "PHP message: PHP Warning: ...": the kind follows.
+            } else {
+                failures += 1;
+            }
+        }
+        let cause = if failures > 0 {
             self.app.error
-        } else if text.contains("Primary script unknown") {
+        } else if NO_SCRIPT.find(text).is_some() {
             self.app.not_found
-        } else if has(APP_WARNINGS) {
+        } else if warnings > 0 {
             self.app.warning
         } else {
             self.app.error

@@ -126,6 +126,14 @@ impl Request {
     }
 }
 
+/// A client's fingerprint for [`Correlator::open`]; 0 for no client.
+fn fingerprint(client: &str) -> u64 {
+    if client.is_empty() {
+        return 0;
+    }
+    text::hash(client.as_bytes()) | 1
+}
+
 /// The correlation key of a record, `None` if the record carries nothing to correlate on.
 pub fn key_of<'a>(file: u32, rec: &Record<'a>) -> Option<Key<'a>> {
     match rec.format {
@@ -176,8 +184,11 @@ const _: () = assert!(std::mem::size_of::<Slot>() == 64);
 pub struct Correlator {
     /// Rings by worker, oldest first: a handful of workers, so a scan beats hashing.
     rings: Vec<(Worker, Box<[Slot]>)>,
-    /// Apache requests, with the client their lines named (empty until one does).
-    open: foldhash::HashMap<Open, (Request, Box<str>)>,
+    /// Apache requests, with a fingerprint of the client their lines named (0 until one
+    /// does): only compared with the next line of the same thread, where two clients'
+    /// fingerprints colliding within its 2 s is not a practical concern, and no string is
+    /// allocated per request.
+    open: foldhash::HashMap<Open, (Request, u64)>,
     order: VecDeque<(Open, u64)>,
     next_id: u64,
     /// The request of a line with nothing to correlate on: its own, never stored.
@@ -283,17 +294,18 @@ impl Correlator {
                 .retain(|(k, id)| open.get(k).is_some_and(|(r, _)| r.id == *id));
         }
         let mut fresh = false;
+        let client = fingerprint(client);
         let (r, seen) = self.open.entry(key.clone()).or_insert_with(|| {
             fresh = true;
-            (Request::new(next_id, t), client.into())
+            (Request::new(next_id, t), client)
         });
-        let other_client = !client.is_empty() && !seen.is_empty() && **seen != *client;
+        let other_client = client != 0 && *seen != 0 && *seen != client;
         if !fresh && ((t - r.last_time).abs() > APACHE_WINDOW || other_client) {
             *r = Request::new(next_id, t);
-            *seen = client.into();
+            *seen = client;
             fresh = true;
-        } else if seen.is_empty() && !client.is_empty() {
-            *seen = client.into();
+        } else if *seen == 0 {
+            *seen = client;
         }
         r.last_time = t;
         if fresh {
@@ -335,7 +347,8 @@ impl Correlator {
 
     fn open_primary(&self, key: &Open, client: &str, t: i64) -> Option<u32> {
         let (r, seen) = self.open.get(key)?;
-        let same_client = client.is_empty() || seen.is_empty() || **seen == *client;
+        let client = fingerprint(client);
+        let same_client = client == 0 || *seen == 0 || *seen == client;
         ((t - r.last_time).abs() <= APACHE_WINDOW && same_client)
             .then(|| r.primary())
             .flatten()
