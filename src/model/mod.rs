@@ -526,13 +526,10 @@ fn map_select<'a>(
     }
     let mut out = Vec::new();
     for (key, w) in entries {
-        let Some(pattern) = key.strip_prefix('~') else {
+        let Some(pattern) = crate::nginx::regex::map_key_pattern(key) else {
             continue;
         };
-        let (pattern, caseless) = match pattern.strip_prefix('*') {
-            Some(p) => (p, true),
-            None => (pattern, false),
-        };
+        let caseless = key.starts_with("~*");
         match regex::RegexBuilder::new(pattern)
             .case_insensitive(caseless)
             .build()

@@ -43,7 +43,7 @@ use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
 use crate::model::{Config, Resolution};
 use crate::nginx::ast::{Directive, NodeId, Word};
 use crate::nginx::grammar::{Origin, grammar};
-use crate::nginx::handlers::{LocationKind, location_kind};
+use crate::nginx::regex::{directive_patterns, map_key_pattern};
 use crate::rules::{Check, Rule, ShownPerFile};
 use crate::settings::Settings;
 
@@ -156,62 +156,6 @@ fn defined_name(word: Option<&Word>) -> Option<String> {
     )
 }
 
-/// The regular expressions of a directive (they define named captures and are not
-/// compiled as strings with variables): (argument index, pattern).
-fn regex_args(d: &Directive) -> Vec<(usize, String)> {
-    match &*d.name.value {
-        "location" => match location_kind(&d.args) {
-            Some((LocationKind::Regex { .. }, p)) => vec![(d.args.len() - 1, p.to_string())],
-            _ => Vec::new(),
-        },
-        "rewrite" | "fastcgi_split_path_info" => d
-            .args
-            .first()
-            .map(|w| (0, w.value.to_string()))
-            .into_iter()
-            .collect(),
-        "gzip_disable" => d
-            .args
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (i, w.value.to_string()))
-            .collect(),
-        n if n.ends_with("_redirect")
-            || n.ends_with("_cookie_path")
-            || n.ends_with("_cookie_domain") =>
-        {
-            d.args
-                .first()
-                .and_then(|w| {
-                    w.value
-                        .strip_prefix('~')
-                        .map(|p| (0, p.trim_start_matches('*').to_string()))
-                })
-                .into_iter()
-                .collect()
-        }
-        "server_name" => d
-            .args
-            .iter()
-            .enumerate()
-            .filter_map(|(i, w)| w.value.strip_prefix('~').map(|p| (i, p.to_string())))
-            .collect(),
-        "if" => d
-            .args
-            .iter()
-            .enumerate()
-            .skip(1)
-            .filter(|(i, _)| {
-                d.args
-                    .get(i - 1)
-                    .is_some_and(|op| matches!(&*op.value, "~" | "~*" | "!~" | "!~*"))
-            })
-            .map(|(i, w)| (i, w.value.trim_end_matches(')').to_string()))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// Variables the configuration defines, per family.
 fn defined(config: &Config) -> HashMap<&'static str, HashSet<String>> {
     let mut out: HashMap<&'static str, HashSet<String>> = HashMap::default();
@@ -224,16 +168,17 @@ fn defined(config: &Config) -> HashMap<&'static str, HashSet<String>> {
         let name = &*d.name.value;
         if matches!(info.resolution, Resolution::Data) {
             // Map keys may be regexes with captures; geoip2 blocks list `$var ...`.
-            if let Some(key) = name.strip_prefix('~') {
-                set.extend(named_captures(key.trim_start_matches('*')));
+            if let Some(key) = map_key_pattern(name) {
+                set.extend(named_captures(key));
             }
             if name.starts_with('$') {
                 set.extend(defined_name(Some(&d.name)));
             }
             continue;
         }
-        for (_, regex) in regex_args(d) {
-            set.extend(named_captures(&regex));
+        // Regular expressions define their named captures.
+        for (_, regex) in directive_patterns(name, &d.args) {
+            set.extend(named_captures(regex));
         }
         let var = match name {
             "set"
@@ -281,7 +226,11 @@ fn compiled(config: &Config, id: NodeId, d: &Directive) -> bool {
 /// variable a directive defines, not a format's name or escape option.
 fn checked_args(d: &Directive) -> Vec<&Word> {
     let name = &*d.name.value;
-    let regexes: Vec<usize> = regex_args(d).into_iter().map(|(i, _)| i).collect();
+    // Regular expressions are not compiled as strings with variables.
+    let regexes: Vec<usize> = directive_patterns(name, &d.args)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect();
     let defines = match name {
         "set" | "auth_request_set" | "js_set" | "js_var" | "log_format" => Some(0),
         "map" | "split_clients" => Some(1),
