@@ -25,7 +25,9 @@ Configuration:
   \"warning\" | \"info\" | \"off\", [thresholds] min-read-timeout, min-connect-timeout,
   max-connect-timeout, min-buffer-size, min-worker-connections, http-ports, tls-ports,
   fastcgi-ports, backends = [\"unix:/run/php/php8.2-fpm.sock\", \"127.0.0.1:3000\"],
-  modules = [\"headers-more-filter\", \"lua\"] (third-party modules built in).
+  modules = [\"headers-more-filter\", \"lua\"] (third-party modules built in),
+  [include] roots = { \"/etc/nginx\" = \"./nginx\" } (where absolute includes are read
+  from, relative to the file).
   Flags override the file; --ignore and --backend add to its lists.
 
 Suppressing findings (comments in the nginx configuration):
@@ -130,6 +132,12 @@ pub struct LintArgs {
     /// modules].
     #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = settings::parse_module)]
     pub modules: Option<Vec<Vec<&'static str>>>,
+
+    /// Read included files of absolute path FROM (as the configuration names them) from
+    /// TO: `--include-root /etc/nginx=./nginx` lints a repository's copy. Repeatable;
+    /// adds to (and for the same FROM replaces) proxylint.toml's [include] roots.
+    #[arg(long, value_name = "FROM=TO", value_parser = settings::parse_include_root)]
+    pub include_root: Vec<settings::IncludeRoot>,
 
     /// Read settings from this file instead of the proxylint.toml found upward from the
     /// first linted file.
@@ -288,6 +296,10 @@ fn settings_for(args: &LintArgs) -> Result<Settings, Error> {
         settings.modules = Some(modules.concat());
     }
     settings.backends.extend(args.backend.iter().cloned());
+    for root in &args.include_root {
+        settings.include_roots.retain(|r| r.from != root.from);
+        settings.include_roots.push(root.clone());
+    }
     if let Some(ignore) = &args.ignore {
         settings.ignore.extend(ignore.iter().cloned());
     }

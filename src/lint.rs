@@ -11,7 +11,7 @@ use crate::model::{Config, ROOT_CONTEXTS};
 use crate::nginx::ast::Tree;
 use crate::nginx::grammar::{Availability, Lookup, grammar};
 use crate::nginx::parser::{Loader, read_file};
-use crate::settings::Settings;
+use crate::settings::{IncludeRoot, Settings};
 use crate::source::{FileId, SourceMap, Span, display_name};
 
 /// One configuration to lint.
@@ -98,8 +98,10 @@ pub fn entry_points(dir: &Path, settings: &Settings) -> Result<Vec<PathBuf>, Err
 
 /// The directory relative includes of a root file resolve against: nginx uses the main
 /// configuration's directory, so a snippet (sites-available/x, conf.d/x) resolves
-/// against the directory above it when that one holds an nginx.conf.
-fn conf_prefix(path: &Path) -> PathBuf {
+/// against the directory above it when that one holds an nginx.conf. A file in a
+/// repository's copy of /etc/nginx (an include root's target) resolves against that
+/// copy, as it will against /etc/nginx once deployed.
+fn conf_prefix(path: &Path, roots: &[IncludeRoot]) -> PathBuf {
     // nginx prints absolute paths in its messages; so do we.
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -108,7 +110,12 @@ fn conf_prefix(path: &Path) -> PathBuf {
     }
     match dir.parent() {
         Some(up) if up.join("nginx.conf").is_file() => up.to_path_buf(),
-        _ => dir,
+        _ => roots
+            .iter()
+            .filter_map(|r| std::path::absolute(&r.to).ok())
+            .filter(|to| path.starts_with(to))
+            .max_by_key(|to| to.components().count())
+            .unwrap_or(dir),
     }
 }
 
@@ -127,12 +134,12 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
                     source,
                 })?;
                 let file = sources.add(path.clone(), display_name(path), text, None);
-                (file, conf_prefix(path))
+                (file, conf_prefix(path, &settings.include_roots))
             }
             Input::Found(path) => match read_file(path) {
                 Ok(text) => {
                     let file = sources.add(path.clone(), display_name(path), text, None);
-                    (file, conf_prefix(path))
+                    (file, conf_prefix(path, &settings.include_roots))
                 }
                 Err(err) => {
                     let file = sources.add(path.clone(), display_name(path), Arc::from([]), None);
@@ -150,11 +157,21 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
                     sources.add(path.clone(), name.clone(), Arc::from(text.as_slice()), None);
                 (
                     file,
-                    conf_prefix(&std::env::current_dir().unwrap_or_default().join(path)),
+                    conf_prefix(
+                        &std::env::current_dir().unwrap_or_default().join(path),
+                        &settings.include_roots,
+                    ),
                 )
             }
         };
-        Loader::new(&mut sources, &mut tree, prefix, &body_mode).load_root(file, false);
+        Loader::new(
+            &mut sources,
+            &mut tree,
+            prefix,
+            &settings.include_roots,
+            &body_mode,
+        )
+        .load_root(file, false);
     }
     let avail = Availability {
         version: settings.nginx_version,
@@ -182,30 +199,41 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
     Ok(Config::new(sources, tree, avail, contexts))
 }
 
-/// The context a file linted on its own most likely belongs to. A file named
-/// `nginx.conf`, or with a directive that exists only at the top of a main
-/// configuration (`events`, `load_module`, `worker_processes`...), is a main
-/// configuration, however broken the rest. Otherwise the first of [`ROOT_CONTEXTS`]
-/// (main, then http...) where all of its directives (blocks followed) are allowed;
-/// failing that, the one with the most allowed and fewest refused.
+/// The context a file linted on its own most likely belongs to, decided from its
+/// content. A file with a directive that exists only at the top of a main configuration
+/// (`events`, `http`, `load_module`, `worker_processes`...) is a main configuration,
+/// however broken the rest; a file named `nginx.conf` that holds only `server {}` blocks
+/// is a site file (projects ship their site as `contrib/nginx.conf`). Otherwise the first
+/// of [`ROOT_CONTEXTS`] (main, then http...) where all of its directives (blocks
+/// followed) are allowed; failing that, the one with the most allowed and fewest
+/// refused. A block where the directive takes none (`server {` read as an upstream's
+/// `server`) is refused: a top-level `server {` is http's (or stream's, mail's). The
+/// name decides only for a file with no directive to go by (empty, or includes of
+/// nothing): an empty `nginx.conf` is a main configuration missing its `events`, any
+/// other empty file a snippet.
 fn infer_context(tree: &Tree, root: usize, avail: &Availability, name: &str) -> &'static str {
+    use crate::nginx::ast::Directive;
     let g = grammar();
-    let main_only = |d: &crate::nginx::ast::Directive| {
+    let main_only = |d: &Directive| {
         let mut defs = g.defs(&d.name.value).peekable();
         defs.peek().is_some() && defs.all(|def| def.contexts.iter().all(|c| *c == "main"))
     };
-    if name == "nginx.conf"
-        || tree
-            .flatten(&tree.roots[root].children)
-            .any(|(_, d)| main_only(d))
-    {
+    let top = || tree.flatten(&tree.roots[root].children).map(|(_, d)| d);
+    if top().any(main_only) {
         return "main";
     }
-    // An empty file (or comments only) is a snippet, not a main configuration missing
-    // its events block; `--context main` makes it one.
-    if tree.flatten(&tree.roots[root].children).next().is_none() {
-        return "http";
+    // An empty file (or comments and includes of nothing only) is a snippet, not a main
+    // configuration missing its events block; `--context main` makes it one.
+    if top().all(|d| &*d.name.value == "include") {
+        return if name == "nginx.conf" { "main" } else { "http" };
     }
+    // How nginx takes directive `d` in `ctx`: the definition it uses, if it accepts the
+    // directive there, with or without a block as written.
+    let accepted = |d: &Directive, ctx: &str| match g.lookup(&d.name.value, ctx, avail) {
+        Lookup::Found(def) if def.block == d.block.is_some() => Ok(Some(def)),
+        Lookup::Found(_) | Lookup::NotAllowed(_) => Err(()),
+        _ => Ok(None),
+    };
     // (allowed, refused) when reading the root's directives in `context`.
     let score = |context: &'static str| -> (i64, i64) {
         let (mut allowed, mut refused) = (0, 0);
@@ -216,15 +244,15 @@ fn infer_context(tree: &Tree, root: usize, avail: &Availability, name: &str) -> 
                 if &*d.name.value == "include" {
                     continue;
                 }
-                match g.lookup(&d.name.value, ctx, avail) {
-                    Lookup::Found(def) => {
+                match accepted(d, ctx) {
+                    Ok(Some(def)) => {
                         allowed += 1;
                         if def.block && !def.raw && !def.lua {
                             stack.push((&d.children, g.child_context(ctx, &d.name.value)));
                         }
                     }
-                    Lookup::NotAllowed(_) => refused += 1,
-                    _ => {}
+                    Err(()) => refused += 1,
+                    Ok(None) => {}
                 }
             }
         }
@@ -233,9 +261,9 @@ fn infer_context(tree: &Tree, root: usize, avail: &Availability, name: &str) -> 
     // A main configuration (top-level `events`, `http`...) fits only "main": decide from
     // the top level alone before reading whole files in every context.
     let top_fits = |ctx: &'static str| {
-        tree.flatten(&tree.roots[root].children)
-            .filter(|(_, d)| &*d.name.value != "include")
-            .all(|(_, d)| matches!(g.lookup(&d.name.value, ctx, avail), Lookup::Found(_)))
+        top()
+            .filter(|d| &*d.name.value != "include")
+            .all(|d| matches!(accepted(d, ctx), Ok(Some(_))))
     };
     let fitting: Vec<&'static str> = ROOT_CONTEXTS
         .iter()
@@ -262,7 +290,10 @@ fn infer_context(tree: &Tree, root: usize, avail: &Availability, name: &str) -> 
 /// them by file and position, dropping repeats (a file included twice reports the same
 /// problem once per inclusion only when the inclusions differ).
 pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
-    let found = crate::rules::run(config, settings);
+    let mut found = crate::rules::run(config, settings);
+    crate::rules::nginx::ngx007_include_not_found::note_what_may_be_missing(
+        config, settings, &mut found,
+    );
     let mut diags = crate::suppress::filter(config, settings, found);
     let key = |d: &Diagnostic| {
         d.span.map(|s| {

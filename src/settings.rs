@@ -82,6 +82,66 @@ pub struct Settings {
     /// Third-party modules the target nginx has besides what `load_module` loads
     /// (`--modules`, `modules = [...]`), by module name; `None` when not said.
     pub modules: Option<Vec<&'static str>>,
+    /// Where included paths of the target machine are found here (`--include-root`,
+    /// `[include] roots`): a repository's copy of /etc/nginx.
+    pub include_roots: Vec<IncludeRoot>,
+}
+
+/// An absolute directory of the machine a configuration is for, and where its files are
+/// read from instead (`/etc/nginx` = `./nginx` in a repository).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncludeRoot {
+    pub from: PathBuf,
+    pub to: PathBuf,
+}
+
+impl IncludeRoot {
+    /// `path` under this root's `to`, when it is under its `from`.
+    pub fn map(&self, path: &Path) -> Option<PathBuf> {
+        path.strip_prefix(&self.from)
+            .ok()
+            .map(|rest| self.to.join(rest))
+    }
+}
+
+/// Where `path` is read from: mapped by the root with the longest `from` that contains
+/// it, else itself.
+pub fn map_include(roots: &[IncludeRoot], path: &Path) -> Option<PathBuf> {
+    roots
+        .iter()
+        .filter_map(|r| Some((r.from.components().count(), r.map(path)?)))
+        .max_by_key(|(depth, _)| *depth)
+        .map(|(_, mapped)| mapped)
+}
+
+/// An include root `FROM=TO`: FROM an absolute path as the configuration names it, TO
+/// where those files are here (relative paths against `base`).
+pub fn include_root(from: &str, to: &str, base: &Path) -> Result<IncludeRoot, String> {
+    let from_path = Path::new(from);
+    if !from_path.is_absolute() {
+        return Err(format!(
+            "include root \"{from}\" must be an absolute path, as the configuration names it (e.g. /etc/nginx)"
+        ));
+    }
+    if to.is_empty() {
+        return Err(format!("include root \"{from}\" maps to an empty path"));
+    }
+    // Components drop `.` and trailing slashes: `./nginx/` is `nginx`.
+    Ok(IncludeRoot {
+        from: from_path.components().collect(),
+        to: base.join(to).components().collect(),
+    })
+}
+
+/// A `--include-root FROM=TO` value; TO relative to the working directory.
+pub fn parse_include_root(s: &str) -> Result<IncludeRoot, String> {
+    let Some((from, to)) = s.split_once('=') else {
+        return Err(format!(
+            "invalid include root \"{s}\": expected FROM=TO, e.g. /etc/nginx=./nginx"
+        ));
+    };
+    let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
+    include_root(from, to, &cwd)
 }
 
 impl Default for Settings {
@@ -97,6 +157,7 @@ impl Default for Settings {
             fail_level: Severity::Warning,
             exclude: Vec::new(),
             modules: None,
+            include_roots: Vec::new(),
         }
     }
 }
@@ -323,6 +384,14 @@ struct FileSettings {
     thresholds: Option<FileThresholds>,
     backends: Option<Vec<Parsed<Backend>>>,
     modules: Option<Vec<Parsed<ModuleNames>>>,
+    include: Option<FileInclude>,
+}
+
+/// `[include]`: `roots = { "/etc/nginx" = "./nginx" }`, relative to the file's directory.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileInclude {
+    roots: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]
@@ -395,6 +464,10 @@ impl FileSettings {
         }
         if let Some(backends) = self.backends {
             base.backends = backends.into_iter().map(|Parsed(Backend(b))| b).collect();
+        }
+        for (from, to) in self.include.and_then(|i| i.roots).unwrap_or_default() {
+            base.include_roots
+                .push(include_root(&from, &to, dir).map_err(|e| format!("[include] roots: {e}"))?);
         }
         if let Some(modules) = self.modules {
             base.modules = Some(

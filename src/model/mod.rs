@@ -5,6 +5,7 @@
 //! no I/O happens here.
 
 pub mod index;
+pub mod unseen;
 pub mod upstreams;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
@@ -87,6 +88,8 @@ pub struct Config {
     variable_defs: std::sync::OnceLock<HashMap<String, Vec<NodeId>>>,
     /// The context each root file is checked in.
     root_contexts: Vec<&'static str>,
+    /// Includes proxylint could not read, built once.
+    unread: std::sync::OnceLock<Vec<unseen::Unread>>,
 }
 
 /// Contexts a file linted on its own may belong to, in the order they are tried.
@@ -225,6 +228,7 @@ impl Config {
             index: std::sync::OnceLock::new(),
             variable_defs: std::sync::OnceLock::new(),
             root_contexts,
+            unread: std::sync::OnceLock::new(),
         }
     }
 

@@ -13,6 +13,7 @@ use super::ast::{
     SyntaxError, SyntaxErrorKind, Tree, Word,
 };
 use super::lexer::{Lexer, TokenKind};
+use crate::settings::{IncludeRoot, map_include};
 use crate::source::{FileId, SourceMap, Span};
 
 /// How deep blocks (counted across included files) may nest before proxylint stops
@@ -47,6 +48,8 @@ pub struct Loader<'a> {
     pub tree: &'a mut Tree,
     /// Directory relative includes resolve against: the main configuration's directory.
     pub conf_prefix: PathBuf,
+    /// Where included paths of the target machine are read from here.
+    include_roots: &'a [IncludeRoot],
     body_mode: &'a dyn Fn(&str) -> BodyMode,
     /// Canonical paths of the files being read, outermost first, for cycle detection.
     reading: Vec<PathBuf>,
@@ -118,12 +121,14 @@ impl<'a> Loader<'a> {
         sources: &'a mut SourceMap,
         tree: &'a mut Tree,
         conf_prefix: PathBuf,
+        include_roots: &'a [IncludeRoot],
         body_mode: &'a dyn Fn(&str) -> BodyMode,
     ) -> Self {
         Loader {
             sources,
             tree,
             conf_prefix,
+            include_roots,
             body_mode,
             reading: Vec::new(),
             include_spans: Vec::new(),
@@ -504,14 +509,26 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// The files an include names, in nginx's order; a glob without matches is fine, a
-    /// missing plain file is reported when it is opened.
+    /// The files an include names, in nginx's order, read through the include roots; a
+    /// glob without matches is fine, a missing plain file is reported when it is opened.
+    /// A glob whose directory does not exist here is noted: on the machine the
+    /// configuration is for, it may well name files.
     fn resolve_include(&mut self, pattern: &str, span: Span) -> Vec<PathBuf> {
         let full = self.conf_prefix.join(pattern);
+        let full = map_include(self.include_roots, &full).unwrap_or(full);
         if !pattern.contains(['*', '?', '[']) {
             return vec![full];
         }
         match glob_paths(&full) {
+            Ok(found) if found.is_empty() => {
+                if let Some(dir) = missing_glob_dir(&full) {
+                    self.tree.load_errors.push(LoadError {
+                        kind: LoadErrorKind::NoDirectory { pattern: full, dir },
+                        span,
+                    });
+                }
+                found
+            }
             Ok(found) => found,
             Err(err) => {
                 self.tree.load_errors.push(LoadError {
@@ -526,6 +543,15 @@ impl<'a> Loader<'a> {
             }
         }
     }
+}
+
+/// The directory before a glob's first wildcard, when it does not exist.
+fn missing_glob_dir(pattern: &Path) -> Option<PathBuf> {
+    let dir: PathBuf = pattern
+        .components()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+        .collect();
+    (!dir.as_os_str().is_empty() && !dir.is_dir()).then_some(dir)
 }
 
 /// Why a file looks like binary data rather than a text configuration: it starts with

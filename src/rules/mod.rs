@@ -8,8 +8,9 @@ pub mod meta;
 pub mod nginx;
 pub mod suggest;
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Config;
+use crate::diagnostic::{Diagnostic, MaybeDefined, Severity};
+use crate::model::unseen::Unseen;
+use crate::model::{Config, Scope};
 use crate::settings::Settings;
 use crate::source::Span;
 
@@ -86,6 +87,96 @@ impl Rule {
     }
 }
 
+/// What a finding calls missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// A directive inherited from an outer block (`resolver`, `ssl_certificate`).
+    Setting,
+    /// A name defined anywhere in the configuration (a variable, an upstream group, a
+    /// zone).
+    Name,
+}
+
+/// `d` lowered because `what` it finds missing ("a resolver", "variable $mage_root")
+/// may be defined where proxylint cannot see: in an include it could not read (info),
+/// or in the configuration that includes a file linted on its own (info for a name,
+/// a warning at most for a setting, which main configurations set less often). It no
+/// longer counts as a refusal of `nginx -t`.
+pub fn maybe_defined_elsewhere(
+    mut d: Diagnostic,
+    unseen: Unseen,
+    what: &str,
+    missing: Missing,
+) -> Diagnostic {
+    d.nginx = None;
+    let (note, include) = match unseen {
+        Unseen::Include(u) => {
+            d.severity = Severity::Info;
+            d = d.with_related(
+                u.span,
+                format!("{what} may be defined in this include, which could not be read"),
+            );
+            (
+                format!(
+                    "{what} may be defined in {}, which could not be read (map its directory with --include-root)",
+                    u.path.display()
+                ),
+                Some(u.span),
+            )
+        }
+        Unseen::Includer => {
+            let most = match missing {
+                Missing::Name => Severity::Info,
+                Missing::Setting => Severity::Warning,
+            };
+            d.severity = d.severity.min(most);
+            (
+                format!(
+                    "this file was linted on its own: {what} may be defined by the configuration that includes it"
+                ),
+                None,
+            )
+        }
+    };
+    d.help = Some(match d.help.take() {
+        Some(help) => format!("{note}; if not, {help}"),
+        None => note,
+    });
+    d.unseen = Some(MaybeDefined {
+        include,
+        what: what.to_string(),
+    });
+    d
+}
+
+/// `d`, lowered when the setting it finds missing in `scope` (`what`: "a resolver")
+/// may be set where proxylint cannot see.
+pub fn unless_set_elsewhere(
+    config: &Config,
+    scope: Scope,
+    d: Diagnostic,
+    what: &str,
+) -> Diagnostic {
+    match config.unseen_setting(scope) {
+        Some(unseen) => maybe_defined_elsewhere(d, unseen, what, Missing::Setting),
+        None => d,
+    }
+}
+
+/// `d`, lowered when the name it finds undefined (`what`: "variable $mage_root"), used
+/// in `scope`, may be defined where proxylint cannot see.
+pub fn unless_defined_elsewhere(
+    config: &Config,
+    scope: Scope,
+    d: Diagnostic,
+    what: &str,
+) -> Diagnostic {
+    match config.unseen_name(scope) {
+        Some(unseen) => maybe_defined_elsewhere(d, unseen, what, Missing::Name),
+        None => d,
+    }
+}
+
 /// Every rule: NGX codes in order, then PXL codes.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
     nginx::RULES.iter().chain(meta::RULES).copied()
@@ -110,7 +201,10 @@ pub fn run(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         let severity = settings.severity.get(r.code).copied();
         let mut found = cap_per_file(r.code, check(config, settings));
         if let Some(s) = severity {
-            found.iter_mut().for_each(|d| d.severity = s);
+            found
+                .iter_mut()
+                .filter(|d| d.unseen.is_none())
+                .for_each(|d| d.severity = s);
         }
         found
     };

@@ -30,9 +30,11 @@
 //!
 //! ## Exceptions
 //! Directives that take `$` literally (`server_name`, `error_log`, `valid_referers`,
-//! `include`, regular expressions) and third-party directives are not checked. A
-//! variable defined in a file proxylint does not read (an `include` outside the checked
-//! files) is reported.
+//! `include`, regular expressions) and third-party directives are not checked. A name
+//! that may be defined where proxylint cannot see (an `include` that could not be read,
+//! or the main configuration around a site or snippet linted on its own, as Magento's
+//! `$MAGE_ROOT`) is only an info, unless it is a letter or two away from a known
+//! variable (`$remote_adr`): that is a typo wherever the rest is.
 //!
 //! ## References
 //! - <https://nginx.org/en/docs/varindex.html>
@@ -44,7 +46,7 @@ use crate::model::{Config, Resolution};
 use crate::nginx::ast::{Directive, NodeId, Word};
 use crate::nginx::grammar::{Origin, grammar};
 use crate::nginx::regex::{directive_patterns, map_key_pattern};
-use crate::rules::{Check, Rule, ShownPerFile};
+use crate::rules::{Check, Rule, ShownPerFile, unless_defined_elsewhere};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
@@ -301,17 +303,14 @@ fn references(value: &str) -> Vec<Reference> {
     out
 }
 
-/// The help for an unknown variable: the closest known or defined name, if close.
-fn suggestion(config: &Config, name: &str, fam: &str, mine: &HashSet<String>) -> String {
+/// The known or defined name closest to an unknown one, if close enough to be a typo.
+fn suggestion(config: &Config, name: &str, fam: &str, mine: &HashSet<String>) -> Option<String> {
     let candidates = grammar()
         .variables_of(fam, &config.avail)
         .filter(|v| !v.prefix)
         .map(|v| v.name)
         .chain(mine.iter().map(String::as_str));
-    match crate::rules::suggest::closest(name, candidates, 0.9, 0) {
-        Some(c) => format!("did you mean ${c}?"),
-        None => "define it with `set`, `map` or another directive that creates variables, or check its spelling and the nginx version".to_string(),
-    }
+    crate::rules::suggest::closest(name, candidates, 0.9, 0).map(str::to_string)
 }
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
@@ -321,7 +320,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // Suggestions compare with every variable: once per name, and only for findings
     // that are shown.
-    let mut suggestions: HashMap<(String, &str), String> = HashMap::default();
+    let mut suggestions: HashMap<(String, &str), Option<String>> = HashMap::default();
     let mut shown = ShownPerFile::default();
     for (id, d) in config.directives() {
         let Some(fam) = family_of(config, id) else {
@@ -346,20 +345,32 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                         let after = config
                             .top_block_end(config.scope(id))
                             .unwrap_or(d.nginx_span());
-                        let mut diag = RULE
+                        let diag = RULE
                             .diagnostic(format!("unknown \"{name}\" variable"), word.span)
                             .refused_by_nginx(NginxReport::Deferred {
                                 printed: None,
                                 after,
                                 phase: Phase::Variables,
                             });
-                        if shown.next_shown(word.span.file) {
-                            let help = suggestions
+                        let typo = shown.next_shown(word.span.file).then(|| {
+                            suggestions
                                 .entry((name.clone(), fam))
-                                .or_insert_with(|| suggestion(config, &name, fam, mine));
-                            diag = diag.with_help(help.clone());
+                                .or_insert_with(|| suggestion(config, &name, fam, mine))
+                                .clone()
+                        });
+                        match typo {
+                            // Close to a known name: a typo, whatever else is unread.
+                            Some(Some(close)) => diag.with_help(format!("did you mean ${close}?")),
+                            shown => {
+                                let diag = if shown.is_some() {
+                                    diag.with_help("define it with `set`, `map` or another directive that creates variables, or check its spelling and the nginx version")
+                                } else {
+                                    diag
+                                };
+                                let what = format!("variable ${name}");
+                                unless_defined_elsewhere(config, config.scope(id), diag, &what)
+                            }
                         }
-                        diag
                     }
                     _ if !COMPILING.contains(&&*d.name.value) => continue,
                     Reference::Invalid => config

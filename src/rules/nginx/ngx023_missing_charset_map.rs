@@ -39,6 +39,11 @@
 //! `charset off`, the same charset on both sides (compared without case, as nginx does),
 //! and charsets given by a variable (checked by nginx at request time) need no map.
 //!
+//! When the definition it misses may be where proxylint cannot see (an `include` that
+//! could not be read, or the main configuration around a site or snippet linted on its
+//! own), the finding is only an info, and the include's NGX007 finding says what may be
+//! missing.
+//!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_charset_module.html#charset_map>
 //! - <https://nginx.org/en/docs/http/ngx_http_charset_module.html#source_charset>
@@ -47,7 +52,7 @@ use foldhash::HashSet;
 
 use crate::diagnostic::{Diagnostic, NginxReport, Phase, Severity};
 use crate::model::{Config, Scope};
-use crate::rules::{Check, Rule};
+use crate::rules::{Check, Rule, unless_defined_elsewhere};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
@@ -117,8 +122,8 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         } else {
             (charset, source, "the source charset in force here")
         };
-        out.push(
-            RULE.diagnostic(
+        let diag = RULE
+            .diagnostic(
                 format!("no \"charset_map\" between the charsets \"{from}\" and \"{to}\""),
                 here.args[0].span,
             )
@@ -130,8 +135,9 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 printed: None,
                 after: end,
                 phase: Phase::PostConfiguration,
-            }),
-        );
+            });
+        let what = format!("charset_map {from} {to}");
+        out.push(unless_defined_elsewhere(config, scope, diag, &what));
     }
     out
 }

@@ -47,7 +47,7 @@
 use foldhash::{HashMap, HashMapExt};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Scope};
+use crate::model::Config;
 use crate::nginx::grammar::{Origin, grammar, short_module_name};
 use crate::rules::{Check, Rule};
 use crate::settings::Settings;
@@ -59,19 +59,6 @@ pub const RULE: Rule = Rule {
     severity: Severity::Info,
     check: Check::Model(check),
 };
-
-/// The root file a scope belongs to.
-fn root_of(config: &Config, mut scope: Scope) -> usize {
-    loop {
-        match scope {
-            Scope::Root(i) => return i,
-            Scope::Block(_) => match config.outer(scope) {
-                Some(outer) => scope = outer,
-                None => return 0,
-            },
-        }
-    }
-}
 
 fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
     if config.avail.loaded.is_some() || config.avail.modules.is_some() {
@@ -91,7 +78,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         {
             continue;
         }
-        if config.root_context(root_of(config, config.scope(id))) != "main" {
+        if config.root_context(config.root_of(config.scope(id))) != "main" {
             continue;
         }
         let key = (d.name.span.file, def.module);
