@@ -92,8 +92,10 @@ pub struct LintArgs {
     pub context: Option<&'static str>,
 
     /// nginx version to check against: which directives exist, which defaults apply
-    /// [default: the current stable release; proxylint.toml: nginx-version].
-    #[arg(long, value_name = "X.Y.Z")]
+    /// (1.18.0 to 1.31.x) [default: what `nginx -v` says (the binary named by
+    /// $PROXYLINT_NGINX, else nginx on PATH), else the current stable release;
+    /// proxylint.toml: nginx-version].
+    #[arg(long, value_name = "X.Y.Z", value_parser = crate::nginx::grammar::parse_supported)]
     pub nginx_version: Option<Version>,
 
     /// Accept NGINX Plus directives [proxylint.toml: plus].
@@ -284,6 +286,7 @@ fn settings_for(args: &LintArgs) -> Result<Settings, Error> {
     };
     if let Some(version) = args.nginx_version {
         settings.nginx_version = version;
+        settings.nginx_version_from = settings::VersionSource::Option;
     }
     settings.plus |= args.plus;
     if let Some(level) = args.fail_level {
@@ -307,16 +310,30 @@ fn settings_for(args: &LintArgs) -> Result<Settings, Error> {
 }
 
 fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
-    let settings = settings_for(args)?;
+    let mut settings = settings_for(args)?;
+    // No version configured: ask the installed nginx while the files are read.
+    let asking = matches!(
+        settings.nginx_version_from,
+        settings::VersionSource::Default(_)
+    )
+    .then(crate::nginx::detect::start);
     let inputs = inputs(args, &settings)?;
     let options = LoadOptions {
         context: args.context,
     };
-    let config = lint::load(&inputs, &options, &settings)?;
+    let read = lint::read(&inputs, &settings)?;
+    if let Some(asking) = asking {
+        settings.use_detected(asking.map_or_else(
+            crate::nginx::detect::Detected::Nothing,
+            crate::nginx::detect::Pending::finish,
+        ));
+    }
+    let config = lint::model(read, &options, &settings);
     let diagnostics = lint::check(&config, &settings);
     let stdout = std::io::stdout();
     let report = Report {
         color: stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        nginx: Some(&settings.nginx_version_from),
         ..Report::new(&config, &diagnostics)
     };
     let mut out = stdout.lock();

@@ -122,6 +122,18 @@ fn conf_prefix(path: &Path, roots: &[IncludeRoot]) -> PathBuf {
 /// Loads the inputs into one model. An unreadable input file is an error (exit 2);
 /// problems inside the configuration are diagnostics.
 pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result<Config, Error> {
+    Ok(model(read(inputs, settings)?, opts, settings))
+}
+
+/// The configuration as read: its files and their tree, not yet checked against an
+/// nginx version.
+pub struct Read {
+    sources: SourceMap,
+    tree: Tree,
+}
+
+/// Reads and parses the inputs with their includes (the first half of [`load`]).
+pub fn read(inputs: &[Input], settings: &Settings) -> Result<Read, Error> {
     let mut sources = SourceMap::new();
     let mut tree = Tree::default();
     let g = grammar();
@@ -173,6 +185,13 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
         )
         .load_root(file, false);
     }
+    Ok(Read { sources, tree })
+}
+
+/// The model of what was read, for the nginx of `settings` (the second half of
+/// [`load`]).
+pub fn model(read: Read, opts: &LoadOptions, settings: &Settings) -> Config {
+    let Read { sources, tree } = read;
     let avail = Availability {
         version: settings.nginx_version,
         loaded: crate::model::loaded_modules(&tree),
@@ -196,7 +215,7 @@ pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
             })
         })
         .collect();
-    Ok(Config::new(sources, tree, avail, contexts))
+    Config::new(sources, tree, avail, contexts)
 }
 
 /// The context a file linted on its own most likely belongs to, decided from its

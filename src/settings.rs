@@ -59,9 +59,64 @@ impl Default for Thresholds {
     }
 }
 
+/// Where the nginx version checked against comes from, for the summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionSource {
+    /// Neither configured nor found: the current stable; why no nginx was asked, or
+    /// what asking gave.
+    Default(Option<String>),
+    /// `--nginx-version`.
+    Option,
+    /// `nginx-version` in this proxylint.toml.
+    File(PathBuf),
+    /// `binary -v` reported `reported`; checked as the nearest version the tables know.
+    Detected { binary: PathBuf, reported: Version },
+}
+
+impl VersionSource {
+    /// The source in one word, for machine-readable output.
+    pub fn key(&self) -> &'static str {
+        match self {
+            VersionSource::Default(_) => "default",
+            VersionSource::Option => "option",
+            VersionSource::File(_) => "config",
+            VersionSource::Detected { .. } => "nginx -v",
+        }
+    }
+
+    /// "nginx 1.22.1 (`/usr/sbin/nginx -v`)": `used` and where it comes from.
+    pub fn describe(&self, used: Version) -> String {
+        let why = match self {
+            VersionSource::Default(None) => {
+                "the current stable release; set --nginx-version to yours".to_string()
+            }
+            VersionSource::Default(Some(why)) => {
+                format!("the current stable release: {why}; set --nginx-version to yours")
+            }
+            VersionSource::Option => "--nginx-version".to_string(),
+            VersionSource::File(path) => {
+                format!("nginx-version in {}", crate::source::display_name(path))
+            }
+            VersionSource::Detected { binary, reported } if *reported == used => {
+                format!(
+                    "`{} -v`",
+                    crate::source::printable(&binary.to_string_lossy())
+                )
+            }
+            VersionSource::Detected { binary, reported } => format!(
+                "`{} -v` says {reported}, outside proxylint's tables: the nearest they know",
+                crate::source::printable(&binary.to_string_lossy())
+            ),
+        };
+        format!("nginx {used} ({why})")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub nginx_version: Version,
+    /// Where `nginx_version` comes from.
+    pub nginx_version_from: VersionSource,
     /// NGINX Plus directives are known.
     pub plus: bool,
     /// Only these rule codes run (all when empty).
@@ -148,6 +203,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             nginx_version: DEFAULT_VERSION,
+            nginx_version_from: VersionSource::Default(None),
             plus: false,
             select: Vec::new(),
             ignore: Vec::new(),
@@ -210,7 +266,31 @@ impl Settings {
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_default();
-        file.apply(&dir, Settings::default()).map_err(error)
+        let sets_version = file.nginx_version.is_some();
+        let mut settings = file.apply(&dir, Settings::default()).map_err(error)?;
+        if sets_version {
+            settings.nginx_version_from = VersionSource::File(path.to_path_buf());
+        }
+        Ok(settings)
+    }
+
+    /// Checks against the installed nginx when no version is configured: the version
+    /// it reports, or the nearest the tables know.
+    pub fn use_detected(&mut self, detected: crate::nginx::detect::Detected) {
+        use crate::nginx::detect::Detected;
+        if !matches!(self.nginx_version_from, VersionSource::Default(_)) {
+            return;
+        }
+        match detected {
+            Detected::Version { binary, version } => {
+                self.nginx_version = crate::nginx::grammar::nearest_supported(version);
+                self.nginx_version_from = VersionSource::Detected {
+                    binary,
+                    reported: version,
+                };
+            }
+            Detected::Nothing(why) => self.nginx_version_from = VersionSource::Default(Some(why)),
+        }
     }
 }
 
@@ -312,6 +392,16 @@ macro_rules! parsed_by {
     };
 }
 
+/// `nginx-version`: a version the tables cover.
+struct SupportedVersion(Version);
+
+impl FromStr for SupportedVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::nginx::grammar::parse_supported(s).map(SupportedVersion)
+    }
+}
+
 parsed_by!(Selector, "An entry of `select`.", parse_selector);
 parsed_by!(Backend, "An entry of `backends`.", parse_backend);
 parsed_by!(Ignored, "An entry of `ignore`.", parse_ignored);
@@ -374,7 +464,7 @@ enum Level {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct FileSettings {
-    nginx_version: Option<Parsed<Version>>,
+    nginx_version: Option<Parsed<SupportedVersion>>,
     plus: Option<bool>,
     fail_level: Option<Parsed<Severity>>,
     select: Option<Vec<Parsed<Selector>>>,
@@ -411,7 +501,7 @@ impl FileSettings {
     /// `base` overridden by the file; `dir` is the file's directory (excluded paths are
     /// relative to it).
     fn apply(self, dir: &Path, mut base: Settings) -> Result<Settings, String> {
-        if let Some(Parsed(v)) = self.nginx_version {
+        if let Some(Parsed(SupportedVersion(v))) = self.nginx_version {
             base.nginx_version = v;
         }
         if let Some(plus) = self.plus {

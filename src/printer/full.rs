@@ -271,12 +271,19 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .map_err(io::Error::other)?;
         writeln!(out, "{text}")?;
     }
+    let against = report
+        .checked_against()
+        .map_or_else(String::new, |v| format!("; checked against {v}"));
     if report.diagnostics.is_empty() {
-        writeln!(out, "No problems found in {} file(s).", report.files)?;
+        writeln!(
+            out,
+            "No problems found in {} file(s){against}.",
+            report.files
+        )?;
     } else {
         writeln!(
             out,
-            "Found {} in {} file(s).",
+            "Found {} in {} file(s){against}.",
             super::summary(report.diagnostics),
             report.files
         )?;

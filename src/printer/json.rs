@@ -66,6 +66,13 @@ struct Summary {
     infos: usize,
     /// Configuration files read (entry files and includes).
     files: usize,
+    /// The nginx version checked against.
+    nginx_version: String,
+    /// Where it comes from: `option`, `config`, `nginx -v`, `default`; `null` when not
+    /// said.
+    nginx_version_from: Option<&'static str>,
+    /// The binary `nginx -v` was asked of, when the version comes from it.
+    nginx_binary: Option<String>,
 }
 
 fn place<'a>(report: &'a Report, span: Option<Span>) -> Place<'a> {
@@ -99,6 +106,14 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             warnings: counts.warnings,
             infos: counts.infos,
             files: report.files,
+            nginx_version: report.version.to_string(),
+            nginx_version_from: report.nginx.map(|s| s.key()),
+            nginx_binary: match report.nginx {
+                Some(crate::settings::VersionSource::Detected { binary, .. }) => {
+                    Some(binary.to_string_lossy().into_owned())
+                }
+                _ => None,
+            },
         },
     };
     super::write_json(out, &document)?;

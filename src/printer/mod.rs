@@ -39,6 +39,11 @@ pub struct Report<'a> {
     pub files: usize,
     /// Use colors (full format only).
     pub color: bool,
+    /// Where the nginx version checked against comes from, for the summary; `None`
+    /// leaves the version out.
+    pub nginx: Option<&'a crate::settings::VersionSource>,
+    /// The nginx version checked against.
+    pub version: crate::nginx::grammar::Version,
 }
 
 impl<'a> Report<'a> {
@@ -49,7 +54,15 @@ impl<'a> Report<'a> {
             diagnostics,
             files: config.sources.len(),
             color: false,
+            nginx: None,
+            version: config.avail.version,
         }
+    }
+
+    /// "nginx 1.22.1 (`/usr/sbin/nginx -v`)", for the summary line, when the source
+    /// of the version is known.
+    pub fn checked_against(&self) -> Option<String> {
+        self.nginx.map(|from| from.describe(self.version))
     }
 
     /// `path`, 1-based line and column (UTF-8 characters) of a span.
