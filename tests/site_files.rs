@@ -382,3 +382,35 @@ fn include_roots_map_by_the_longest_prefix_relative_to_their_file() {
         "{err}"
     );
 }
+
+/// Thousands of unread includes, each answering findings of its own server: the
+/// lookups and the notes at the includes stay linear.
+#[test]
+fn many_unread_includes_stay_linear() {
+    let mut text = String::new();
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "server {{\n    listen 80;\n    include /nonexistent-proxylint-test/site{i}.conf;\n    location / {{ proxy_pass http://$backend{i}; }}\n}}\n"
+        ));
+    }
+    let started = std::time::Instant::now();
+    let (_, diags) = lint_text("sites.conf", &text);
+    let elapsed = started.elapsed();
+    // One NGX007 per server (shown up to the per-file cap), nothing else an error.
+    assert!(
+        diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .all(|d| d.code == "NGX007")
+    );
+    assert!(count(&diags, Severity::Error) > 1000);
+    // The first include is named for every variable (names are global), the others
+    // for their own server's resolver.
+    let second = diags
+        .iter()
+        .find(|d| d.code == "NGX007" && d.message.contains("site1.conf"))
+        .and_then(|d| d.help.as_deref())
+        .unwrap_or_default();
+    assert!(second.ends_with(": a resolver (NGX110)"), "{second}");
+    assert!(elapsed < std::time::Duration::from_secs(30), "{elapsed:?}");
+}

@@ -89,7 +89,7 @@ pub struct Config {
     /// The context each root file is checked in.
     root_contexts: Vec<&'static str>,
     /// Includes proxylint could not read, built once.
-    unread: std::sync::OnceLock<Vec<unseen::Unread>>,
+    unread: std::sync::OnceLock<unseen::UnreadIncludes>,
 }
 
 /// Contexts a file linted on its own may belong to, in the order they are tried.

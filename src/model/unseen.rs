@@ -33,8 +33,24 @@ pub enum Unseen<'a> {
     Includer,
 }
 
-/// The unread includes of a configuration, in reading order.
-pub(super) fn unread_includes(config: &Config) -> Vec<Unread> {
+/// The unread includes of a configuration, in reading order, with the first one set
+/// directly in each scope (looked up for every finding that may depend on one).
+#[derive(Debug, Default)]
+pub struct UnreadIncludes {
+    list: Vec<Unread>,
+    first_in: foldhash::HashMap<Scope, usize>,
+}
+
+fn unread_includes(config: &Config) -> UnreadIncludes {
+    let list = unread_list(config);
+    let mut first_in = foldhash::HashMap::default();
+    for (i, u) in list.iter().enumerate() {
+        first_in.entry(u.scope).or_insert(i);
+    }
+    UnreadIncludes { list, first_in }
+}
+
+fn unread_list(config: &Config) -> Vec<Unread> {
     let failed: Vec<(Span, &PathBuf)> = config
         .tree
         .load_errors
@@ -68,6 +84,16 @@ pub(super) fn unread_includes(config: &Config) -> Vec<Unread> {
 impl Config {
     /// Includes proxylint could not read (computed once).
     pub fn unread_includes(&self) -> &[Unread] {
+        &self.unread_index().list
+    }
+
+    /// The first include set directly in `scope` that could not be read.
+    pub fn unread_in(&self, scope: Scope) -> Option<&Unread> {
+        let unread = self.unread_index();
+        unread.first_in.get(&scope).map(|&i| &unread.list[i])
+    }
+
+    fn unread_index(&self) -> &UnreadIncludes {
         self.unread.get_or_init(|| unread_includes(self))
     }
 
@@ -94,10 +120,9 @@ impl Config {
     /// (`resolver`, `ssl_certificate`, `proxy_ssl_server_name`...): an unread include in
     /// `scope` or a block around it, else the includer of a file linted on its own.
     pub fn unseen_setting(&self, scope: Scope) -> Option<Unseen<'_>> {
-        let unread = self.unread_includes();
         let mut current = Some(scope);
         while let Some(s) = current {
-            if let Some(u) = unread.iter().find(|u| u.scope == s) {
+            if let Some(u) = self.unread_in(s) {
                 return Some(Unseen::Include(u));
             }
             current = self.outer(s);

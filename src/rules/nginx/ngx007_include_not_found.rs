@@ -44,6 +44,8 @@ use crate::rules::{Check, Rule};
 use crate::settings::Settings;
 use std::path::Path;
 
+use foldhash::{HashMap, HashSet};
+
 use crate::source::Span;
 
 pub const RULE: Rule = Rule {
@@ -151,9 +153,17 @@ pub fn note_what_may_be_missing(config: &Config, settings: &Settings, found: &mu
     if !settings.rule_enabled(RULE.code) {
         return;
     }
-    // Per include, in reading order: what may be missing, with the codes that say so.
-    type Missing<'a> = Vec<(&'a str, Vec<&'static str>)>;
-    let mut missing: Vec<(Span, Missing)> = Vec::new();
+    /// What may be missing with one include: the first few things with the codes that
+    /// say so, and every thing, counted once.
+    #[derive(Default)]
+    struct Missing {
+        listed: Vec<(String, Vec<&'static str>)>,
+        all: HashSet<String>,
+    }
+    // By include, in the order the findings name them; maps, so that a configuration
+    // with thousands of unread includes and findings stays linear.
+    let mut order: Vec<Span> = Vec::new();
+    let mut missing: HashMap<Span, Missing> = HashMap::default();
     for d in found.iter() {
         let Some(MaybeDefined {
             include: Some(span),
@@ -162,53 +172,52 @@ pub fn note_what_may_be_missing(config: &Config, settings: &Settings, found: &mu
         else {
             continue;
         };
-        let at = match missing.iter().position(|(s, _)| s == span) {
-            Some(at) => at,
-            None => {
-                missing.push((*span, Vec::new()));
-                missing.len() - 1
-            }
-        };
-        let list = &mut missing[at].1;
-        match list.iter_mut().find(|(w, _)| w == what) {
-            Some((_, codes)) if !codes.contains(&d.code) => codes.push(d.code),
-            Some(_) => {}
-            None => list.push((what, vec![d.code])),
+        let entry = missing.entry(*span).or_insert_with(|| {
+            order.push(*span);
+            Missing::default()
+        });
+        if entry.all.insert(what.clone()) && entry.listed.len() < LISTED {
+            entry.listed.push((what.clone(), Vec::new()));
+        }
+        if let Some((_, codes)) = entry.listed.iter_mut().find(|(w, _)| w == what)
+            && !codes.contains(&d.code)
+        {
+            codes.push(d.code);
         }
     }
-    let missing: Vec<(Span, String)> = missing
-        .into_iter()
-        .map(|(span, list)| {
-            let mut text = list
-                .iter()
-                .take(LISTED)
-                .map(|(what, codes)| format!("{what} ({})", codes.join(", ")))
-                .collect::<Vec<_>>()
-                .join(", ");
-            if list.len() > LISTED {
-                text.push_str(&format!(" and {} more", list.len() - LISTED));
-            }
-            (span, text)
-        })
+    let reported: HashMap<Span, usize> = found
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.code == RULE.code)
+        .filter_map(|(i, d)| Some((d.span?, i)))
         .collect();
-    for (span, text) in missing {
+    for span in order {
+        let Some(m) = missing.remove(&span) else {
+            continue;
+        };
+        let mut text = m
+            .listed
+            .iter()
+            .map(|(what, codes)| format!("{what} ({})", codes.join(", ")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if m.all.len() > m.listed.len() {
+            text.push_str(&format!(" and {} more", m.all.len() - m.listed.len()));
+        }
         let note = format!(
             "What other findings lack may be defined there (they are reported as info): {text}"
         );
-        let reported = found
-            .iter_mut()
-            .find(|d| d.code == RULE.code && d.span == Some(span));
-        let d = match reported {
-            Some(d) => d,
+        let at = match reported.get(&span) {
+            Some(&at) => at,
             None => {
                 let Some(d) = glob_without_directory(config, span) else {
                     continue;
                 };
                 found.push(d);
-                let Some(d) = found.last_mut() else { continue };
-                d
+                found.len() - 1
             }
         };
+        let d = &mut found[at];
         d.help = Some(match d.help.take() {
             Some(help) => format!("{help}. {note}"),
             None => note,

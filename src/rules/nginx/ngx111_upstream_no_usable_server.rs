@@ -84,11 +84,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
             continue;
         };
         // `upstream app { include servers.conf; }` with the file missing here.
-        let unread = config
-            .unread_includes()
-            .iter()
-            .find(|u| u.scope == Scope::Block(upstream.id));
-        out.push(match unread {
+        out.push(match config.unread_in(Scope::Block(upstream.id)) {
             Some(u) => {
                 maybe_defined_elsewhere(diag, Unseen::Include(u), "its servers", Missing::Setting)
             }
