@@ -414,3 +414,29 @@ fn many_unread_includes_stay_linear() {
     assert!(second.ends_with(": a resolver (NGX110)"), "{second}");
     assert!(elapsed < std::time::Duration::from_secs(30), "{elapsed:?}");
 }
+
+/// A main configuration whose `load_module` lines and `events` block come from includes
+/// that cannot be read here: the directives of those modules and the missing events
+/// block are what the includes may define.
+#[test]
+fn module_loads_and_events_in_unread_includes_are_info() {
+    let text = "load_module modules/ngx_stream_module.so;\ninclude /nonexistent-proxylint-test/modules-enabled/*.conf;\nevents {}\nhttp {\n    more_set_headers \"X-A: b\";\n}\n";
+    let (_, diags) = lint_text("nginx.conf", text);
+    assert_eq!(
+        codes(&diags),
+        [("NGX007", Severity::Info), ("NGX002", Severity::Info)]
+    );
+    let note = diags[0].help.as_deref().unwrap_or_default();
+    assert!(
+        note.contains("`load_module modules/ngx_http_headers_more_filter_module.so;` (NGX002)"),
+        "{note}"
+    );
+    let (_, diags) = lint_text(
+        "nginx.conf",
+        "include /nonexistent-proxylint-test/main.conf;\n",
+    );
+    assert_eq!(
+        codes(&diags),
+        [("NGX007", Severity::Error), ("NGX021", Severity::Info)]
+    );
+}

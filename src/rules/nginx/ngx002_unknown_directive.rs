@@ -32,16 +32,19 @@
 //! complete main configuration, NGX024 says which module a third-party directive
 //! needs). Declaring the target's third-party modules (`--modules`, `modules = [...]`)
 //! makes the others unknown here too, and the declared ones known without
-//! `load_module`.
+//! `load_module`. A directive of a module that is not loaded, while a top-level
+//! include that could not be read may load it (`include
+//! /etc/nginx/modules-enabled/*.conf;` in a repository), is only an info.
 //!
 //! ## References
 //! - <https://nginx.org/en/docs/dirindex.html>
 //! - <https://nginx.org/en/docs/ngx_core_module.html#load_module>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Config, Resolution};
+use crate::model::unseen::Unseen;
+use crate::model::{Config, Resolution, Scope};
 use crate::nginx::grammar::{Origin, Unavailable, grammar};
-use crate::rules::{Check, Rule, ShownPerFile};
+use crate::rules::{Check, Missing, Rule, ShownPerFile, maybe_defined_elsewhere};
 use crate::settings::Settings;
 
 pub const RULE: Rule = Rule {
@@ -137,6 +140,16 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                 });
             if let Some(h) = hint.clone() {
                 diag = diag.with_help(h);
+            }
+        }
+        // The module's `load_module` may be in a top-level include that could not be
+        // read (`include /etc/nginx/modules-enabled/*.conf;` in a repository).
+        if let Some(Unavailable::NotLoaded { so, .. }) = why {
+            let root = Scope::Root(config.root_of(config.scope(id)));
+            if let Some(unread) = config.unread_in(root) {
+                let what = format!("`load_module modules/{so};`");
+                diag =
+                    maybe_defined_elsewhere(diag, Unseen::Include(unread), &what, Missing::Setting);
             }
         }
         out.push(diag);

@@ -84,7 +84,7 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
                         target.display()
                     )
                 } else if absolute {
-                    let (from, to) = suggested_root(path);
+                    let (from, to) = suggested_root(path.parent().unwrap_or(path));
                     format!(
                         "not on this machine: if the configuration is for another one and this file is in your repository, map its directory (`--include-root {from}=./{to}`, proxylint.toml: [include] roots)",
                     )
@@ -106,14 +106,14 @@ fn check(config: &Config, _: &Settings) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// The include root to suggest for a missing absolute path: up to its `nginx`
-/// directory (`/etc/nginx`, `/config/nginx`), else its directory; and the name of the
-/// copy in a repository.
-fn suggested_root(path: &Path) -> (String, String) {
-    let nginx = path
+/// The include root to suggest for a missing directory: up to its `nginx` directory
+/// (`/etc/nginx`, `/config/nginx`), else the directory itself; and the name of the copy
+/// in a repository.
+fn suggested_root(dir: &Path) -> (String, String) {
+    let from = dir
         .ancestors()
-        .find(|a| a.file_name().is_some_and(|n| n == "nginx"));
-    let from = nginx.or(path.parent()).unwrap_or(path);
+        .find(|a| a.file_name().is_some_and(|n| n == "nginx"))
+        .unwrap_or(dir);
     let to = from
         .file_name()
         .map_or_else(|| "nginx".into(), |n| n.to_string_lossy());
@@ -124,8 +124,9 @@ fn suggested_root(path: &Path) -> (String, String) {
 /// accepts it, so it is reported only when other findings may depend on it.
 fn glob_without_directory(config: &Config, span: Span) -> Option<Diagnostic> {
     config.tree.load_errors.iter().find_map(|e| match &e.kind {
-        LoadErrorKind::NoDirectory { pattern, dir } if e.span == span => Some(
-            RULE.diagnostic(
+        LoadErrorKind::NoDirectory { pattern, dir } if e.span == span => {
+            let (from, to) = suggested_root(dir);
+            Some(RULE.diagnostic(
                 format!(
                     "include \"{}\" matches no file here: there is no directory {}",
                     pattern.display(),
@@ -134,11 +135,10 @@ fn glob_without_directory(config: &Config, span: Span) -> Option<Diagnostic> {
                 e.span,
             )
             .with_help(format!(
-                "nginx accepts a glob that matches nothing, but on the machine this configuration is for it may name files: map the directory (`--include-root {}=...`)",
-                dir.display()
+                "nginx accepts a glob that matches nothing, but on the machine this configuration is for it may name files: map the directory (`--include-root {from}=./{to}`)"
             ))
-            .with_severity(Severity::Info),
-        ),
+            .with_severity(Severity::Info))
+        }
         _ => None,
     })
 }
