@@ -37,6 +37,10 @@ Suppressing findings (comments in the nginx configuration):
   `all` stands for every code. NGX001 (syntax errors) cannot be suppressed, ignored
   or downgraded. A suppression that suppresses nothing is reported (PXL001).
 
+Which nginx: --nginx-version, else proxylint.toml's nginx-version, else what `nginx -v`
+says (PROXYLINT_NGINX=PATH names the binary, PROXYLINT_NGINX=none skips it), else the
+current stable; the summary line says which.
+
 Exit codes: 0 no finding at or above the fail level, 1 findings, 2 usage, I/O or
 configuration error.";
 
