@@ -13,6 +13,7 @@ use super::ast::{
     SyntaxError, SyntaxErrorKind, Tree, Word,
 };
 use super::lexer::{Lexer, TokenKind};
+use crate::settings::{IncludeRoot, map_include};
 use crate::source::{FileId, SourceMap, Span};
 
 /// How deep blocks (counted across included files) may nest before proxylint stops
@@ -47,6 +48,8 @@ pub struct Loader<'a> {
     pub tree: &'a mut Tree,
     /// Directory relative includes resolve against: the main configuration's directory.
     pub conf_prefix: PathBuf,
+    /// Where included paths of the target machine are read from here.
+    include_roots: &'a [IncludeRoot],
     body_mode: &'a dyn Fn(&str) -> BodyMode,
     /// Canonical paths of the files being read, outermost first, for cycle detection.
     reading: Vec<PathBuf>,
@@ -118,12 +121,14 @@ impl<'a> Loader<'a> {
         sources: &'a mut SourceMap,
         tree: &'a mut Tree,
         conf_prefix: PathBuf,
+        include_roots: &'a [IncludeRoot],
         body_mode: &'a dyn Fn(&str) -> BodyMode,
     ) -> Self {
         Loader {
             sources,
             tree,
             conf_prefix,
+            include_roots,
             body_mode,
             reading: Vec::new(),
             include_spans: Vec::new(),
@@ -504,12 +509,24 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// The files an include names, in nginx's order; a glob without matches is fine, a
-    /// missing plain file is reported when it is opened.
+    /// The files an include names, in nginx's order, read through the include roots; a
+    /// glob without matches is fine, a missing plain file is reported when it is opened.
+    /// A glob whose directory does not exist here is noted: on the machine the
+    /// configuration is for, it may well name files.
     fn resolve_include(&mut self, pattern: &str, span: Span) -> Vec<PathBuf> {
-        match include_targets(&self.conf_prefix, pattern) {
+        let (full, targets) = include_targets(&self.conf_prefix, self.include_roots, pattern);
+        match targets {
+            Ok(found) if found.is_empty() => {
+                if let Some(dir) = missing_glob_dir(&full) {
+                    self.tree.load_errors.push(LoadError {
+                        kind: LoadErrorKind::NoDirectory { pattern: full, dir },
+                        span,
+                    });
+                }
+                found
+            }
             Ok(found) => found,
-            Err((full, err)) => {
+            Err(err) => {
                 self.tree.load_errors.push(LoadError {
                     kind: LoadErrorKind::Open {
                         path: full,
@@ -525,17 +542,29 @@ impl<'a> Loader<'a> {
 }
 
 /// The files an `include` of `pattern` names, relative paths resolving against the main
-/// configuration's directory `prefix`: the path itself, or a glob's matches in nginx's
-/// order. An invalid glob gives the full pattern and why.
+/// configuration's directory `prefix`, read through the include roots: the full pattern,
+/// and the path itself or a glob's matches in nginx's order (an invalid glob: why).
 pub(crate) fn include_targets(
     prefix: &Path,
+    roots: &[IncludeRoot],
     pattern: &str,
-) -> Result<Vec<PathBuf>, (PathBuf, String)> {
+) -> (PathBuf, Result<Vec<PathBuf>, String>) {
     let full = prefix.join(pattern);
+    let full = map_include(roots, &full).unwrap_or(full);
     if !pattern.contains(['*', '?', '[']) {
-        return Ok(vec![full]);
+        return (full.clone(), Ok(vec![full]));
     }
-    crate::pathglob::glob_paths(&full).map_err(|err| (full, err))
+    let found = crate::pathglob::glob_paths(&full);
+    (full, found)
+}
+
+/// The directory before a glob's first wildcard, when it does not exist.
+fn missing_glob_dir(pattern: &Path) -> Option<PathBuf> {
+    let dir: PathBuf = pattern
+        .components()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+        .collect();
+    (!dir.as_os_str().is_empty() && !dir.is_dir()).then_some(dir)
 }
 
 /// Why a file looks like binary data rather than a text configuration: it starts with
