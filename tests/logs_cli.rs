@@ -884,6 +884,25 @@ fn samples_drop_cr_and_escape_control_characters() {
     let text = stdout(&proxylint(&[log.to_str().expect("path")]));
     assert!(!text.contains('\x1b'), "{text:?}");
     assert!(text.contains("app\\x1b[31m"), "{text}");
+    // JSON and NDJSON escape what serde leaves raw (DEL, C1) as well.
+    let c1 = dir.path().join("c1.log");
+    fs::write(
+        &c1,
+        REFUSED.replace("host: \"app\"", "host: \"app\u{9b}31m\u{7f}\""),
+    )
+    .expect("write");
+    for format in ["json", "ndjson"] {
+        let out = stdout(&proxylint(&[
+            "--format",
+            format,
+            c1.to_str().expect("path"),
+        ]));
+        assert!(
+            !out.contains('\u{9b}') && !out.contains('\u{7f}'),
+            "{format}: {out:?}"
+        );
+        assert!(out.contains("\\u009b"), "{format}: {out}");
+    }
 }
 
 /// Log files whose names are not UTF-8, in a directory or matched by a glob, were dropped

@@ -240,7 +240,7 @@ pub fn write_report(
             by_cause,
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    crate::printer::write_json(&mut *out, &doc)?;
     writeln!(out)
 }
 
@@ -309,6 +309,6 @@ pub fn write_record(
         referrer: opt(rec.referrer),
         message: rec.message,
     };
-    serde_json::to_writer(&mut *out, &obj).map_err(io::Error::other)?;
+    crate::printer::write_json_line(&mut *out, &obj)?;
     out.write_all(b"\n")
 }

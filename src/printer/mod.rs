@@ -249,10 +249,10 @@ pub fn message_with_help(d: &Diagnostic) -> String {
     }
 }
 
-/// serde_json's pretty formatter, also escaping as `\uXXXX` what it leaves raw and a
-/// terminal would act on (DEL, C1 controls, bidirectional overrides): the JSON
-/// decodes to the same text, and `cat report.json` cannot drive the terminal.
-struct TerminalSafe(serde_json::ser::PrettyFormatter<'static>);
+/// A serde_json formatter (pretty or compact) also escaping as `\uXXXX` what serde
+/// leaves raw and a terminal would act on (DEL, C1 controls, bidirectional overrides):
+/// the JSON decodes to the same text, and `cat report.json` cannot drive the terminal.
+struct TerminalSafe<F>(F);
 
 /// Serializes `value` as pretty JSON through [`TerminalSafe`].
 pub fn write_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
@@ -261,7 +261,14 @@ pub fn write_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> io::Re
     value.serialize(&mut ser).map_err(io::Error::other)
 }
 
-impl serde_json::ser::Formatter for TerminalSafe {
+/// Serializes `value` as one line of JSON (an NDJSON record) through [`TerminalSafe`].
+pub fn write_json_line<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    let formatter = TerminalSafe(serde_json::ser::CompactFormatter);
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    value.serialize(&mut ser).map_err(io::Error::other)
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalSafe<F> {
     fn write_string_fragment<W: ?Sized + Write>(
         &mut self,
         writer: &mut W,
@@ -279,7 +286,7 @@ impl serde_json::ser::Formatter for TerminalSafe {
         writer.write_all(rest.as_bytes())
     }
 
-    // The pretty layout, delegated.
+    // The layout, delegated.
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.begin_array(w)
     }
@@ -327,5 +334,8 @@ mod tests {
         assert_eq!(text, "\"a\\u001bb\\u009bc\\u202ed\"");
         let back: String = serde_json::from_str(&text).expect("json");
         assert_eq!(back, "a\u{1b}b\u{9b}c\u{202e}d");
+        let mut line = Vec::new();
+        write_json_line(&mut line, &["a\u{9b}"]).expect("write");
+        assert_eq!(String::from_utf8(line).expect("utf-8"), "[\"a\\u009b\"]");
     }
 }
