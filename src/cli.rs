@@ -291,50 +291,76 @@ fn parse_context(s: &str) -> Result<&'static str, String> {
 }
 
 /// Runs the parsed command line and returns the exit code.
+///
+/// A closed output (`proxylint rules | head -1`, `proxylint logs ... | head`) ends the
+/// run quietly with success, as for other Unix filters: the reader has what it wanted.
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match dispatch(cli) {
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(ExitCode::SUCCESS)
+        }
+        outcome => outcome,
+    }
+}
+
+/// An error writing to standard output.
+pub(crate) fn stdout_error(source: std::io::Error) -> Error {
+    Error::Io {
+        path: PathBuf::from("<stdout>"),
+        source,
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Some(Command::Logs(args)) => crate::logs::run(&args),
         Some(Command::Rules) => {
+            let mut out = std::io::stdout().lock();
             for rule in crate::rules::all() {
-                println!(
+                writeln!(
+                    out,
                     "{}  {:<34} {:<8} {}",
                     rule.code,
                     rule.name,
                     rule.severity.as_str(),
                     rule.summary()
-                );
+                )
+                .map_err(stdout_error)?;
             }
+            out.flush().map_err(stdout_error)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Rule { code }) => {
             let rule = crate::rules::find(&code).ok_or_else(|| {
                 Error::Usage(format!("no rule \"{code}\" (see `proxylint rules`)"))
             })?;
-            println!(
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
                 "# {} {} ({})\n\n{}",
                 rule.code,
                 rule.name,
                 rule.severity.as_str(),
                 rule.doc()
-            );
+            )
+            .and_then(|()| out.flush())
+            .map_err(stdout_error)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "proxylint",
-                &mut std::io::stdout(),
-            );
+            // clap_complete panics when its writer fails: render in memory, write after.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "proxylint", &mut script);
+            let mut out = std::io::stdout().lock();
+            out.write_all(&script)
+                .and_then(|()| out.flush())
+                .map_err(stdout_error)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Manpage) => {
             clap_mangen::Man::new(Cli::command())
                 .render(&mut std::io::stdout())
-                .map_err(|source| Error::Io {
-                    path: PathBuf::from("<stdout>"),
-                    source,
-                })?;
+                .map_err(stdout_error)?;
             Ok(ExitCode::SUCCESS)
         }
         None => run_lint(&cli.lint),
@@ -503,12 +529,17 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
     } else {
         printer::print(args.format, &report, &mut out)
     };
-    printed
-        .and_then(|()| out.flush())
-        .map_err(|source| Error::Io {
-            path: args.output.name(),
-            source,
-        })?;
+    match printed.and_then(|()| out.flush()) {
+        // A reader that closed the pipe (`| head`) has what it wanted; the verdict
+        // still decides the exit code, so `set -o pipefail` gates keep working.
+        Err(source) if source.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(Error::Io {
+                path: args.output.name(),
+                source,
+            });
+        }
+        _ => {}
+    }
     let code = exit_code(&diagnostics, &settings);
     // The process ends here: freeing a large model would only cost time.
     std::mem::forget(ws);

@@ -1130,3 +1130,36 @@ fn directory_entry_points_skip_files_included_through_a_chain() {
     // site.conf, base.conf, extra.conf once: extra.conf is not an entry of its own.
     assert_eq!(json["summary"]["files"], 3, "{}", out.stdout);
 }
+
+/// Runs proxylint with its stdout closed before it writes (`proxylint ... | head -0`).
+fn with_closed_stdout(dir: &Path, args: &[&str]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args(args)
+        .current_dir(dir)
+        .env("PROXYLINT_NGINX", "none")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn proxylint");
+    drop(child.stdout.take());
+    Run::from(child.wait_with_output().expect("wait for proxylint"))
+}
+
+#[test]
+fn closed_stdout_ends_quietly_and_lint_keeps_its_verdict() {
+    let dir = tree(&[("bad.conf", UNKNOWN.as_bytes()), ("app.log", b"")]);
+    for args in [
+        &["rules"][..],
+        &["rule", "NGX101"],
+        &["completions", "bash"],
+        &["manpage"],
+        &["logs", "app.log"],
+    ] {
+        let run = with_closed_stdout(dir.path(), args).expect(0);
+        assert_eq!(run.stderr, "", "{args:?}");
+    }
+    // The findings were not all read, but they exist: the exit code still says so.
+    let run = with_closed_stdout(dir.path(), &["--isolated", "bad.conf"]).expect(1);
+    assert_eq!(run.stderr, "");
+}

@@ -199,7 +199,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
             );
             match read {
                 Ok(()) => {}
-                Err(RunError::Output(e)) => return output_error(e),
+                Err(RunError::Output(e)) => return Err(crate::cli::stdout_error(e)),
                 Err(RunError::Input(msg)) => {
                     io_failed = true;
                     analyzer.totals.unreadable_files += 1;
@@ -258,7 +258,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
         _ => Ok(()),
     };
     if let Err(e) = written.and_then(|()| out.flush()) {
-        return output_error(e);
+        return Err(crate::cli::stdout_error(e));
     }
     if io_failed && report.totals.lines == 0 && report.totals.files == 0 {
         return Err(Error::Input("no input could be read".into()));
@@ -274,18 +274,6 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// A closed stdout (`| head`) ends the run quietly; other write errors are I/O errors.
-fn output_error(e: io::Error) -> Result<ExitCode, Error> {
-    if e.kind() == io::ErrorKind::BrokenPipe {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        Err(Error::Io {
-            path: PathBuf::from("<stdout>"),
-            source: e,
-        })
-    }
 }
 
 fn warn(msg: &str) {
