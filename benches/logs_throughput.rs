@@ -1,5 +1,6 @@
 //! Throughput and memory of `proxylint logs` on a ~1 GB nginx error log and a ~1 GB Apache
-//! error log of realistic mixed lines (generated in a temp dir, not committed).
+//! error log of realistic mixed lines, and the peak memory on a 150 MB log whose every line
+//! is distinct (generated in a temp dir, not committed).
 //!
 //! Measures, for each log: lines/s of the release binary on one thread
 //! (`--threads 1`) and with its default pipeline (one thread per core), the time of
@@ -13,7 +14,8 @@
 //! approach. Its Apache counterpart, `rg -c proxy` (the module of every upstream line:
 //! `[proxy:error]`, `[proxy_http:error]`, `[proxy_fcgi:error]`), is measured too.
 //!
-//! Run: `cargo bench --bench logs_throughput` (size: `BENCH_LOG_MB=1024`).
+//! Run: `cargo bench --bench logs_throughput` (sizes: `BENCH_LOG_MB=1024`,
+//! `BENCH_HOSTILE_MB=150`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -216,6 +218,77 @@ fn apache_log(path: &Path, bytes: u64) -> std::io::Result<u64> {
 }
 
 /// What `/usr/bin/time -v` measured for one run.
+/// A random word of `len` lowercase letters.
+fn word(rng: &mut Rng, len: u64) -> String {
+    (0..len)
+        .map(|_| (b'a' + rng.below(26) as u8) as char)
+        .collect()
+}
+
+/// The worst case for memory: every line distinct (random upstreams, servers, pids,
+/// request paths, and unmatched lines of random words), so every cluster, template and
+/// request budget fills in each part of the file. Peak RSS must stay bounded anyway.
+fn hostile_log(path: &Path, bytes: u64) -> std::io::Result<u64> {
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+    let (mut written, mut lines) = (0u64, 0u64);
+    while written < bytes {
+        let (pid, conn) = (1 + rng.below(1 << 20), 1 + rng.below(1 << 30));
+        let ts = format!(
+            "2024/05/01 {:02}:{:02}:{:02}",
+            lines / 3600 % 24,
+            lines / 60 % 60,
+            lines % 60
+        );
+        let ip = format!(
+            "10.{}.{}.{}",
+            rng.below(256),
+            rng.below(256),
+            rng.below(256)
+        );
+        let line = match lines % 4 {
+            0 => format!(
+                "{ts} [error] {pid}#{pid}: *{conn} connect() failed (111: Connection refused) while connecting to upstream, client: {ip}, server: {}.example, request: \"GET /{} HTTP/1.1\", upstream: \"http://{ip}:{}/{}\", host: \"{}\"\n",
+                word(&mut rng, 40),
+                word(&mut rng, 200),
+                1 + rng.below(65_534),
+                word(&mut rng, 300),
+                word(&mut rng, 60)
+            ),
+            1 => format!(
+                "{ts} [error] {pid}#{pid}: *{conn} upstream timed out (110: Connection timed out) while reading response header from upstream, client: ::1, server: {}, request: \"POST /{} HTTP/1.1\", upstream: \"fastcgi://unix:/run/{}.sock:\", host: \"{}\"\n",
+                word(&mut rng, 50),
+                word(&mut rng, 100),
+                word(&mut rng, 80),
+                word(&mut rng, 30)
+            ),
+            2 => {
+                let words: Vec<String> = (0..30)
+                    .map(|_| {
+                        let len = 3 + rng.below(67);
+                        format!("{}{}", word(&mut rng, len), rng.below(1_000_000))
+                    })
+                    .collect();
+                format!("{ts} [warn] {pid}#{pid}: *{conn} {}\n", words.join(" "))
+            }
+            _ => format!(
+                "[Wed May 01 {:02}:{:02}:{:02}.000000 2024] [proxy:error] [pid {pid}:tid {conn}] (111)Connection refused: AH00957: http: attempt to connect to {ip}:{} ({}.internal:{}) failed\n",
+                lines / 3600 % 24,
+                lines / 60 % 60,
+                lines % 60,
+                1 + rng.below(65_534),
+                word(&mut rng, 50),
+                1 + rng.below(65_534)
+            ),
+        };
+        w.write_all(line.as_bytes())?;
+        written += line.len() as u64;
+        lines += 1;
+    }
+    w.flush()?;
+    Ok(lines)
+}
+
 #[derive(Clone, Copy, Default)]
 struct Run {
     wall: f64,
@@ -310,22 +383,32 @@ fn main() {
         "| log | size | lines | 1 thread: wall s / CPU s | lines/s (wall / CPU) | {cores} threads: wall s / CPU s | lines/s (wall / CPU) | rg: wall s / CPU s | ratio to rg (wall) | peak RSS |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    for (name, generate) in [
-        ("nginx", nginx_log as fn(&Path, u64) -> std::io::Result<u64>),
-        ("apache", apache_log),
+    // The hostile log is about memory, not speed: 150 MB fill every budget many times.
+    let hostile_mb: u64 = std::env::var("BENCH_HOSTILE_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150);
+    for (name, generate, size_mb) in [
+        (
+            "nginx",
+            nginx_log as fn(&Path, u64) -> std::io::Result<u64>,
+            mb,
+        ),
+        ("apache", apache_log, mb),
+        ("hostile", hostile_log, hostile_mb),
     ] {
         let file = dir.join(format!("{name}-error.log"));
-        let lines = generate(&file, mb << 20).expect("generate log");
+        let lines = generate(&file, size_mb << 20).expect("generate log");
         let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         // Warm the page cache so every tool reads from memory, as on a hot log.
         let _ = timed(Command::new("cat").arg(&file), 1);
         let one = timed(&mut proxylint(&file, Some("1")), reps);
         let all = timed(&mut proxylint(&file, None), reps);
         // nginx: the spec's `upstream`; Apache: that, and `proxy`, which its upstream lines carry.
-        let patterns: &[&str] = if name == "nginx" {
-            &["upstream"]
-        } else {
+        let patterns: &[&str] = if name == "apache" {
             &["upstream", "proxy"]
+        } else {
+            &["upstream"]
         };
         let rgs: Vec<(&str, Run)> = patterns
             .iter()

@@ -23,10 +23,28 @@ fn disable_huge_pages() {
     }
 }
 
+/// mimalloc's `mi_option_purge_delay` (mimalloc.h's `mi_option_e`, right after
+/// `mi_option_eager_commit_delay`, which libmimalloc-sys numbers 14; it exports no
+/// constant for this one).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// With both cores, `proxylint logs` makes and frees an analyzer per part of the input on
+/// each thread: mimalloc's default 10 ms purge delay kept the freed pages resident while
+/// the next part filled new ones (78-88 MB peak RSS on a log of all-distinct lines, against
+/// a 31 MB live heap). Purging after 1 ms brings it to 52-56 MB at no measurable cost
+/// (0 ms: the same memory, 20% slower).
+fn purge_freed_memory_sooner() {
+    // SAFETY: sets one integer option of the allocator; any value is valid.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = proxylint::cli::Cli::parse();
     if matches!(cli.command, Some(proxylint::cli::Command::Logs(_))) {
         disable_huge_pages();
+        purge_freed_memory_sooner();
     }
     match proxylint::cli::run(cli) {
         Ok(code) => code,

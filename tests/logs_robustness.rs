@@ -24,7 +24,7 @@ fn fixture_lines() -> Vec<String> {
 }
 
 fn analyse(lines: &[String]) {
-    let mut a = Analyzer::new(None, None);
+    let mut a = Analyzer::new(None, None, 1);
     let mut sink = Discard;
     for (i, l) in lines.iter().enumerate() {
         let rec = record::parse(l);

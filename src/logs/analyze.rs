@@ -65,6 +65,9 @@ impl ClusterKey<'_> {
 #[derive(Default)]
 struct Clusters {
     list: Vec<Cluster>,
+    /// Clusters kept apart before new keys fold into `(other)`: `MAX_CLUSTERS`, shared
+    /// out between the pipelines that run at once.
+    max: usize,
     /// First slot of each key hash.
     index: foldhash::HashMap<u64, u32>,
     slots: Vec<Slot>,
@@ -101,8 +104,7 @@ impl Slot {
 
 impl Clusters {
     /// The cluster of a key, created on first sight with the upstream's URL scheme and a
-    /// sample from `new`; past `MAX_CLUSTERS` new keys fold into one `(other)` cluster per
-    /// cause.
+    /// sample from `new`; past `max` new keys fold into one `(other)` cluster per cause.
     fn get_or_insert<'a>(
         &mut self,
         key: &ClusterKey<'_>,
@@ -112,7 +114,7 @@ impl Clusters {
             return id;
         }
         let folded;
-        let key = if self.list.len() >= MAX_CLUSTERS {
+        let key = if self.list.len() >= self.max {
             folded = ClusterKey {
                 upstream: "(other)",
                 server: "",
@@ -195,12 +197,21 @@ pub struct Analyzer {
 }
 
 impl Analyzer {
-    pub fn new(since: Option<i64>, until: Option<i64>) -> Analyzer {
+    /// An analyzer for records in [since, until). `pipelines` analyzers run at once (one
+    /// per thread on parts of the input): the cluster and template budgets are shared out
+    /// between them, so memory stays that of one analyzer at full budget. The merged
+    /// report's caps are the full ones; a part sees only part of the input, so this
+    /// changes nothing until a part alone holds more than its share of distinct keys.
+    pub fn new(since: Option<i64>, until: Option<i64>, pipelines: usize) -> Analyzer {
+        let pipelines = pipelines.max(1);
         Analyzer {
             classifier: Classifier::default(),
             correlator: Correlator::new(),
-            miner: Miner::new(),
-            clusters: Clusters::default(),
+            miner: Miner::with_share(pipelines),
+            clusters: Clusters {
+                max: MAX_CLUSTERS / pipelines,
+                ..Clusters::default()
+            },
             verdicts: vec![None; VERDICT_SLOTS].into_boxed_slice(),
             template_info: Vec::new(),
             group: Group::default(),
@@ -551,28 +562,44 @@ impl Analyzer {
     }
 
     /// The final report: clusters ranked by requests, templates by count.
+    ///
+    /// Consumes the analyzer and frees what the report does not carry (request rings,
+    /// caches, Drain's tree) before building it: on hostile input the templates and
+    /// their samples would otherwise exist twice at the peak.
     pub fn finish(self) -> Report {
-        let templates: Vec<TemplateGroup> = self
-            .miner
-            .templates()
-            .iter()
+        let Analyzer {
+            classifier,
+            correlator,
+            miner,
+            clusters,
+            verdicts,
+            template_info,
+            group,
+            totals,
+            since: _,
+            until: _,
+        } = self;
+        drop((classifier, correlator, verdicts, group));
+        let mut info = template_info.into_iter();
+        let templates: Vec<TemplateGroup> = miner
+            .into_templates()
+            .into_iter()
             .enumerate()
-            .filter(|(_, t)| t.count > 0)
-            .map(|(i, t)| {
-                let (level, sample) = self.template_info.get(i).cloned().unwrap_or_default();
-                TemplateGroup {
+            .filter_map(|(i, t)| {
+                let (level, sample) = info.next().unwrap_or_default();
+                (t.count > 0).then(|| TemplateGroup {
                     id: i as u32,
                     template: t.text(),
                     count: t.count,
                     level,
                     sample,
-                }
+                })
             })
             .collect();
         let mut report = Report {
-            clusters: self.clusters.list,
+            clusters: clusters.list,
             templates,
-            totals: self.totals,
+            totals,
         };
         report.rank();
         report

@@ -179,7 +179,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
     let progress = progress_bar(&inputs);
     let sequential = opts.format == OutputFormat::Ndjson || opts.follow || opts.threads < 2;
     let mut report = if sequential {
-        let mut analyzer = Analyzer::new(opts.since, opts.until);
+        let mut analyzer = Analyzer::new(opts.since, opts.until, 1);
         let last = inputs.len() - 1;
         for (i, input) in inputs.iter().enumerate() {
             let mut sink: Box<dyn sink::Sink> = match opts.format {
