@@ -91,26 +91,8 @@ pub fn open_error(path: PathBuf, err: &std::io::Error, span: Span) -> LoadError 
 
 /// Reads a file whole; configuration files are small, and nginx reads them whole too.
 pub fn read_file(path: &Path) -> std::io::Result<Arc<[u8]>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(std::io::Error::from_raw_os_error(21));
-    }
-    if meta.len() > crate::source::MAX_FILE_SIZE {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "file is larger than {} MiB, more than any real configuration",
-                crate::source::MAX_FILE_SIZE >> 20
-            ),
-        ));
-    }
-    // nginx reads the size the file has when it opens it: nothing from a device or a
-    // pipe (/dev/zero would never end), and not what is appended meanwhile.
-    let mut text = Vec::with_capacity(meta.len() as usize);
-    file.take(meta.len()).read_to_end(&mut text)?;
-    Ok(text.into())
+    use crate::vfs::Vfs;
+    crate::vfs::Disk.read(path)
 }
 
 impl<'a> Loader<'a> {
