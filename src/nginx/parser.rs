@@ -520,29 +520,14 @@ pub(crate) fn include_targets(
     glob_paths(&full).map_err(|err| (full, err))
 }
 
-/// Why a file looks like binary data rather than a text configuration: it starts with
-/// a UTF-16 byte order mark, or its first 8 KiB hold a NUL byte or more than one
-/// control character in 32 (text has none but tab, line breaks and form feed).
+/// Why a file looks like binary data rather than a text configuration
+/// ([`crate::source::binary_evidence`]), as nginx's syntax error.
 fn binary_evidence(text: &[u8]) -> Option<SyntaxErrorKind> {
-    if let Some(bom) = [b"\xFF\xFE", b"\xFE\xFF"]
-        .iter()
-        .find(|b| text.starts_with(&b[..]))
-    {
-        return Some(SyntaxErrorKind::Utf16 {
-            bom: format!("{:02X} {:02X}", bom[0], bom[1]),
-        });
-    }
-    let head = &text[..text.len().min(8192)];
-    let is_control = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f;
-    let controls = head.iter().filter(|&&b| is_control(b)).count();
-    let offset = match memchr::memchr(0, head) {
-        Some(at) => at,
-        None if controls * 32 > head.len() => head.iter().position(|&b| is_control(b))?,
-        None => return None,
-    };
-    Some(SyntaxErrorKind::Binary {
-        byte: head[offset],
-        offset,
+    Some(match crate::source::binary_evidence(text)? {
+        crate::source::BinaryEvidence::Utf16 { bom } => SyntaxErrorKind::Utf16 { bom },
+        crate::source::BinaryEvidence::Control { byte, offset } => {
+            SyntaxErrorKind::Binary { byte, offset }
+        }
     })
 }
 
