@@ -1,3 +1,4 @@
 //! Apache httpd configuration language: directive table and argument semantics.
 
 pub mod grammar;
+pub mod text;
