@@ -2,3 +2,4 @@
 
 pub mod grammar;
 pub mod text;
+pub mod include;
