@@ -226,6 +226,12 @@ impl SourceMap {
         self.files.is_empty()
     }
 
+    /// Forgets the files added after the first `len` (a loader reading its inputs
+    /// again from scratch).
+    pub fn truncate(&mut self, len: usize) {
+        self.files.truncate(len);
+    }
+
     /// Line/column (1-based) of the start of a span.
     pub fn line_col(&self, span: Span) -> (usize, usize) {
         self.get(span.file).line_col(span.start)

@@ -396,12 +396,16 @@ mod tests {
         let fs = tree();
         assert_eq!(
             files(&expand(&fs, Path::new("/r/empty/*.conf"), false)),
-            ["error: Include/IncludeOptional: No matches for the wildcard '*.conf' in '/r/empty', failing"]
+            [
+                "error: Include/IncludeOptional: No matches for the wildcard '*.conf' in '/r/empty', failing"
+            ]
         );
         assert!(expand(&fs, Path::new("/r/empty/*.conf"), true).is_empty());
         assert_eq!(
             files(&expand(&fs, Path::new("/r/nodir/*.conf"), false)),
-            ["error: Include/IncludeOptional: Could not open directory /r/nodir: No such file or directory"]
+            [
+                "error: Include/IncludeOptional: Could not open directory /r/nodir: No such file or directory"
+            ]
         );
         assert!(expand(&fs, Path::new("/r/nodir/*.conf"), true).is_empty());
         // A plain missing file: Include lists it (opening fails), IncludeOptional not.
@@ -421,6 +425,8 @@ mod tests {
         }
         fs.add_file(deep.join("f.conf"), "");
         let got = expand(&fs, Path::new("/d"), false);
-        assert!(matches!(got.last(), Some(Expansion::Error(m)) if m.contains("maximum include directory nesting level of 128")));
+        assert!(
+            matches!(got.last(), Some(Expansion::Error(m)) if m.contains("maximum include directory nesting level of 128"))
+        );
     }
 }

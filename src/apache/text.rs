@@ -204,6 +204,11 @@ impl LineReader {
         }
     }
 
+    /// Sets the longest logical line (a `<Macro>` body is read with a smaller one).
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
+    }
+
     /// Whether every byte has been read.
     pub fn at_end(&self, bytes: &[u8]) -> bool {
         self.pos >= bytes.len()
@@ -230,11 +235,10 @@ impl LineReader {
                 break;
             }
             let start = self.pos;
-            let (mut content_end, mut has_lf, next) =
-                match memchr::memchr(b'\n', &bytes[start..]) {
-                    Some(i) => (start + i, true, start + i + 1),
-                    None => (bytes.len(), false, bytes.len()),
-                };
+            let (mut content_end, mut has_lf, next) = match memchr::memchr(b'\n', &bytes[start..]) {
+                Some(i) => (start + i, true, start + i + 1),
+                None => (bytes.len(), false, bytes.len()),
+            };
             if let Some(nul) = memchr::memchr(0, &bytes[start..content_end]) {
                 content_end = start + nul;
                 has_lf = false;
@@ -476,7 +480,10 @@ mod tests {
 
     #[test]
     fn continuation_at_the_end_of_the_file_counts_one_more_line() {
-        assert_eq!(lines(b"A\nB \\\n"), vec![("A".to_string(), 1), ("B".to_string(), 3)]);
+        assert_eq!(
+            lines(b"A\nB \\\n"),
+            vec![("A".to_string(), 1), ("B".to_string(), 3)]
+        );
     }
 
     #[test]
