@@ -25,7 +25,9 @@ Configuration:
   modules (also top-level nginx-version, plus, modules), [apache] version,
   [rules] CODE = \"error\" | \"warning\" | \"info\" | \"off\", [thresholds] min-read-timeout, min-connect-timeout,
   max-connect-timeout, min-buffer-size, min-worker-connections, http-ports, tls-ports,
-  fastcgi-ports, backends = [\"unix:/run/php/php8.2-fpm.sock\", \"127.0.0.1:3000\"].
+  fastcgi-ports, backends = [\"unix:/run/php/php8.2-fpm.sock\", \"127.0.0.1:3000\"],
+  [include] roots = { \"/etc/nginx\" = \"./nginx\" } (where absolute includes are read
+  from, relative to the file).
   Flags override the file; --ignore and --backend add to its lists.
 
 Suppressing findings (comments in the nginx configuration):
@@ -34,6 +36,10 @@ Suppressing findings (comments in the nginx configuration):
   # proxylint: disable-file=NGX109                      the whole file
   `all` stands for every code. NGX001 (syntax errors) cannot be suppressed, ignored
   or downgraded. A suppression that suppresses nothing is reported (PXL001).
+
+Which nginx: --nginx-version, else proxylint.toml's nginx-version, else what `nginx -v`
+says (PROXYLINT_NGINX=PATH names the binary, PROXYLINT_NGINX=none skips it), else the
+current stable; the summary line says which.
 
 Exit codes: 0 no finding at or above the fail level (--exit-zero: always), 1 findings,
 2 usage, I/O or configuration error, or a rule that crashed (PXL002).";
@@ -144,8 +150,10 @@ pub struct LintArgs {
 #[derive(Debug, Default, clap::Args)]
 pub struct ReadArgs {
     /// nginx version to check against: which directives exist, which defaults apply
-    /// [default: the current stable release; proxylint.toml: nginx-version].
-    #[arg(long, value_name = "X.Y.Z")]
+    /// (1.18.0 to 1.31.x) [default: what `nginx -v` says (the binary named by
+    /// $PROXYLINT_NGINX, else nginx on PATH), else the current stable release;
+    /// proxylint.toml: nginx-version].
+    #[arg(long, value_name = "X.Y.Z", value_parser = crate::nginx::grammar::parse_supported)]
     pub nginx_version: Option<Version>,
 
     /// Accept NGINX Plus directives [proxylint.toml: plus].
@@ -159,6 +167,12 @@ pub struct ReadArgs {
     /// modules].
     #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = settings::parse_module)]
     pub modules: Option<Vec<Vec<&'static str>>>,
+
+    /// Read included files of absolute path FROM (as the configuration names them) from
+    /// TO: `--include-root /etc/nginx=./nginx` lints a repository's copy. Repeatable;
+    /// adds to (and for the same FROM replaces) proxylint.toml's [include] roots.
+    #[arg(long, value_name = "FROM=TO", value_parser = settings::parse_include_root)]
+    pub include_root: Vec<settings::IncludeRoot>,
 
     /// Read settings from this file instead of the proxylint.toml found upward from the
     /// first linted file.
@@ -188,10 +202,15 @@ impl ReadArgs {
         };
         if let Some(version) = self.nginx_version {
             settings.nginx_version = version;
+            settings.nginx_version_from = settings::VersionSource::Option;
         }
         settings.plus |= self.plus;
         if let Some(modules) = &self.modules {
             settings.modules = Some(modules.concat());
+        }
+        for root in &self.include_root {
+            settings.include_roots.retain(|r| r.from != root.from);
+            settings.include_roots.push(root.clone());
         }
         Ok(settings)
     }
@@ -361,7 +380,7 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
             source,
         })?;
         if meta.is_dir() {
-            let found = crate::nginx::loader::entry_points(&path)?;
+            let found = crate::nginx::loader::entry_points(&path, &settings.include_roots)?;
             out.extend(found.into_iter().map(Input::Found));
         } else {
             out.push(Input::File(path));
@@ -449,17 +468,34 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
             "--statistics prints a table: use it with --format full or concise".into(),
         ));
     }
-    let settings = settings_for(args)?;
+    let mut settings = settings_for(args)?;
+    // No version configured: ask the installed nginx while the files are read.
+    let asking = matches!(
+        settings.nginx_version_from,
+        settings::VersionSource::Default(_)
+    )
+    .then(crate::nginx::detect::start);
     let inputs = inputs(args, &settings)?;
     let options = LoadOptions {
         context: args.context,
     };
-    let ws = lint::load(&inputs, &options, &settings)?;
+    let read = lint::read(&inputs, &settings)?;
+    if let Some(asking) = asking {
+        settings.use_detected(asking.map_or_else(
+            crate::nginx::detect::Detected::Nothing,
+            crate::nginx::detect::Pending::finish,
+        ));
+    }
+    let ws = lint::model(read, &options, &settings);
     let diagnostics = lint::check(&ws, &settings);
     let (mut out, color) = args.output.open()?;
     let report = Report {
         color,
         quiet: args.output.quiet,
+        checked: vec![printer::Checked::nginx(
+            settings.nginx_version,
+            Some(&settings.nginx_version_from),
+        )],
         ..Report::new(&ws, &diagnostics)
     };
     let printed = if args.statistics {

@@ -75,6 +75,19 @@ pub struct Diagnostic {
     pub related: Vec<Label>,
     /// Set when the server refuses the configuration for this reason.
     pub refusal: Option<Refusal>,
+    /// Set when what the finding calls missing may be defined where proxylint cannot
+    /// see (the finding is then lowered, and no `[rules]` severity raises it again).
+    pub unseen: Option<MaybeDefined>,
+}
+
+/// A definition a finding lacks that may exist where proxylint cannot see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaybeDefined {
+    /// The include that could not be read; `None` for the configuration that includes
+    /// a file linted on its own.
+    pub include: Option<Span>,
+    /// What may be defined there: "a resolver", "variable $mage_root".
+    pub what: String,
 }
 
 /// Longest message kept whole: messages quote the configuration, and a quoted
@@ -109,6 +122,7 @@ impl Diagnostic {
             help: None,
             related: Vec::new(),
             refusal: None,
+            unseen: None,
         }
     }
 
@@ -147,6 +161,12 @@ impl Diagnostic {
             span,
             message: message.into(),
         });
+        self
+    }
+
+    /// The finding at another severity than its rule's default.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
         self
     }
 

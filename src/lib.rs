@@ -24,6 +24,7 @@ pub mod diagnostic;
 pub mod lint;
 pub mod logs;
 pub mod nginx;
+pub mod pathglob;
 pub mod printer;
 pub mod rules;
 pub mod settings;

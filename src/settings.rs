@@ -55,9 +55,64 @@ impl Default for Thresholds {
     }
 }
 
+/// Where the nginx version checked against comes from, for the summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionSource {
+    /// Neither configured nor found: the current stable; why no nginx was asked, or
+    /// what asking gave.
+    Default(Option<String>),
+    /// `--nginx-version`.
+    Option,
+    /// `nginx-version` in this proxylint.toml.
+    File(PathBuf),
+    /// `binary -v` reported `reported`; checked as the nearest version the tables know.
+    Detected { binary: PathBuf, reported: Version },
+}
+
+impl VersionSource {
+    /// The source in one word, for machine-readable output.
+    pub fn key(&self) -> &'static str {
+        match self {
+            VersionSource::Default(_) => "default",
+            VersionSource::Option => "option",
+            VersionSource::File(_) => "config",
+            VersionSource::Detected { .. } => "nginx -v",
+        }
+    }
+
+    /// "nginx 1.22.1 (`/usr/sbin/nginx -v`)": `used` and where it comes from.
+    pub fn describe(&self, used: Version) -> String {
+        let why = match self {
+            VersionSource::Default(None) => {
+                "the current stable release; set --nginx-version to yours".to_string()
+            }
+            VersionSource::Default(Some(why)) => {
+                format!("the current stable release: {why}; set --nginx-version to yours")
+            }
+            VersionSource::Option => "--nginx-version".to_string(),
+            VersionSource::File(path) => {
+                format!("nginx-version in {}", crate::source::display_name(path))
+            }
+            VersionSource::Detected { binary, reported } if *reported == used => {
+                format!(
+                    "`{} -v`",
+                    crate::source::printable(&binary.to_string_lossy())
+                )
+            }
+            VersionSource::Detected { binary, reported } => format!(
+                "`{} -v` says {reported}, outside proxylint's tables: the nearest they know",
+                crate::source::printable(&binary.to_string_lossy())
+            ),
+        };
+        format!("nginx {used} ({why})")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub nginx_version: Version,
+    /// Where `nginx_version` comes from.
+    pub nginx_version_from: VersionSource,
     /// NGINX Plus directives are known.
     pub plus: bool,
     /// Only these rule codes run (all when empty).
@@ -81,12 +136,73 @@ pub struct Settings {
     pub modules: Option<Vec<&'static str>>,
     /// The httpd version Apache configurations are checked against (`[apache] version`).
     pub apache_version: Version,
+    /// Where included paths of the target machine are found here (`--include-root`,
+    /// `[include] roots`): a repository's copy of /etc/nginx.
+    pub include_roots: Vec<IncludeRoot>,
+}
+
+/// An absolute directory of the machine a configuration is for, and where its files are
+/// read from instead (`/etc/nginx` = `./nginx` in a repository).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncludeRoot {
+    pub from: PathBuf,
+    pub to: PathBuf,
+}
+
+impl IncludeRoot {
+    /// `path` under this root's `to`, when it is under its `from`.
+    pub fn map(&self, path: &Path) -> Option<PathBuf> {
+        path.strip_prefix(&self.from)
+            .ok()
+            .map(|rest| self.to.join(rest))
+    }
+}
+
+/// Where `path` is read from: mapped by the root with the longest `from` that contains
+/// it, else itself.
+pub fn map_include(roots: &[IncludeRoot], path: &Path) -> Option<PathBuf> {
+    roots
+        .iter()
+        .filter_map(|r| Some((r.from.components().count(), r.map(path)?)))
+        .max_by_key(|(depth, _)| *depth)
+        .map(|(_, mapped)| mapped)
+}
+
+/// An include root `FROM=TO`: FROM an absolute path as the configuration names it, TO
+/// where those files are here (relative paths against `base`).
+pub fn include_root(from: &str, to: &str, base: &Path) -> Result<IncludeRoot, String> {
+    let from_path = Path::new(from);
+    if !from_path.is_absolute() {
+        return Err(format!(
+            "include root \"{from}\" must be an absolute path, as the configuration names it (e.g. /etc/nginx)"
+        ));
+    }
+    if to.is_empty() {
+        return Err(format!("include root \"{from}\" maps to an empty path"));
+    }
+    // Components drop `.` and trailing slashes: `./nginx/` is `nginx`.
+    Ok(IncludeRoot {
+        from: from_path.components().collect(),
+        to: base.join(to).components().collect(),
+    })
+}
+
+/// A `--include-root FROM=TO` value; TO relative to the working directory.
+pub fn parse_include_root(s: &str) -> Result<IncludeRoot, String> {
+    let Some((from, to)) = s.split_once('=') else {
+        return Err(format!(
+            "invalid include root \"{s}\": expected FROM=TO, e.g. /etc/nginx=./nginx"
+        ));
+    };
+    let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
+    include_root(from, to, &cwd)
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             nginx_version: DEFAULT_VERSION,
+            nginx_version_from: VersionSource::Default(None),
             plus: false,
             select: Vec::new(),
             ignore: Vec::new(),
@@ -97,6 +213,7 @@ impl Default for Settings {
             exclude: Vec::new(),
             modules: None,
             apache_version: crate::apache::grammar::DEFAULT_VERSION,
+            include_roots: Vec::new(),
         }
     }
 }
@@ -150,7 +267,32 @@ impl Settings {
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_default();
-        file.apply(&dir, Settings::default()).map_err(error)
+        let sets_version = file.nginx_version.is_some()
+            || file.nginx.as_ref().is_some_and(|t| t.version.is_some());
+        let mut settings = file.apply(&dir, Settings::default()).map_err(error)?;
+        if sets_version {
+            settings.nginx_version_from = VersionSource::File(path.to_path_buf());
+        }
+        Ok(settings)
+    }
+
+    /// Checks against the installed nginx when no version is configured: the version
+    /// it reports, or the nearest the tables know.
+    pub fn use_detected(&mut self, detected: crate::nginx::detect::Detected) {
+        use crate::nginx::detect::Detected;
+        if !matches!(self.nginx_version_from, VersionSource::Default(_)) {
+            return;
+        }
+        match detected {
+            Detected::Version { binary, version } => {
+                self.nginx_version = crate::nginx::grammar::nearest_supported(version);
+                self.nginx_version_from = VersionSource::Detected {
+                    binary,
+                    reported: version,
+                };
+            }
+            Detected::Nothing(why) => self.nginx_version_from = VersionSource::Default(Some(why)),
+        }
     }
 }
 
@@ -270,6 +412,17 @@ macro_rules! parsed_by {
     };
 }
 
+/// `nginx-version`: a version the tables cover.
+#[derive(PartialEq)]
+struct SupportedVersion(Version);
+
+impl FromStr for SupportedVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::nginx::grammar::parse_supported(s).map(SupportedVersion)
+    }
+}
+
 parsed_by!(Selector, "An entry of `select`.", parse_selector);
 parsed_by!(Backend, "An entry of `backends`.", parse_backend);
 parsed_by!(Ignored, "An entry of `ignore`.", parse_ignored);
@@ -344,7 +497,7 @@ enum Level {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct FileSettings {
-    nginx_version: Option<Parsed<Version>>,
+    nginx_version: Option<Parsed<SupportedVersion>>,
     plus: Option<bool>,
     fail_level: Option<Parsed<FailLevel>>,
     select: Option<Vec<Parsed<Selector>>>,
@@ -356,6 +509,14 @@ struct FileSettings {
     modules: Option<Vec<Parsed<ModuleNames>>>,
     nginx: Option<FileNginx>,
     apache: Option<FileApache>,
+    include: Option<FileInclude>,
+}
+
+/// `[include]`: `roots = { "/etc/nginx" = "./nginx" }`, relative to the file's directory.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileInclude {
+    roots: Option<BTreeMap<String, String>>,
 }
 
 /// `[nginx]`: what the nginx configurations are checked against. The top-level
@@ -363,7 +524,7 @@ struct FileSettings {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct FileNginx {
-    version: Option<Parsed<Version>>,
+    version: Option<Parsed<SupportedVersion>>,
     plus: Option<bool>,
     modules: Option<Vec<Parsed<ModuleNames>>>,
 }
@@ -418,7 +579,7 @@ impl FileSettings {
             "nginx-version",
             "[nginx] version",
         )?;
-        if let Some(Parsed(v)) = nginx_version {
+        if let Some(Parsed(SupportedVersion(v))) = nginx_version {
             base.nginx_version = v;
         }
         if let Some(plus) = either(self.plus, plus, "plus", "[nginx] plus")? {
@@ -477,6 +638,10 @@ impl FileSettings {
         }
         if let Some(backends) = self.backends {
             base.backends = backends.into_iter().map(|Parsed(Backend(b))| b).collect();
+        }
+        for (from, to) in self.include.and_then(|i| i.roots).unwrap_or_default() {
+            base.include_roots
+                .push(include_root(&from, &to, dir).map_err(|e| format!("[include] roots: {e}"))?);
         }
         if let Some(modules) = either(self.modules, modules, "modules", "[nginx] modules")? {
             base.modules = Some(

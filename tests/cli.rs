@@ -65,7 +65,10 @@ fn run_with_env(dir: &Path, args: &[&str], input: &[u8], env: &[(&str, &str)]) -
         .current_dir(dir)
         .env_remove("CI")
         .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE");
+        .env_remove("CLICOLOR_FORCE")
+        // The same nginx version on every machine: no `nginx -v` (tests/nginx_version.rs
+        // covers detection).
+        .env("PROXYLINT_NGINX", "none");
     command.envs(env.iter().copied());
     let mut child = command
         .stdin(Stdio::piped())
@@ -78,6 +81,22 @@ fn run_with_env(dir: &Path, args: &[&str], input: &[u8], env: &[(&str, &str)]) -
         let _ = stdin.write_all(input);
     }
     Run::from(child.wait_with_output().expect("wait for proxylint"))
+}
+
+/// The end of the summary line without a configured nginx version.
+fn checked_against_default() -> String {
+    format!(
+        "; checked against nginx {} (the current stable release: PROXYLINT_NGINX=none; set --nginx-version to yours).",
+        proxylint::nginx::grammar::DEFAULT_VERSION
+    )
+}
+
+/// "No problems found" for `files` files, with the default nginx version.
+fn no_problems(files: usize) -> String {
+    format!(
+        "No problems found in {files} file(s){}\n",
+        checked_against_default()
+    )
 }
 
 /// Runs proxylint in `dir`, with whatever proxylint.toml it finds.
@@ -110,7 +129,7 @@ fn tree(files: &[(&str, &[u8])]) -> TempDir {
 fn clean_config_exits_0() {
     let dir = tree(&[("nginx.conf", CLEAN.as_bytes())]);
     let out = isolated(dir.path(), &["nginx.conf"]).expect(0);
-    assert_eq!(out.stdout, "No problems found in 1 file(s).\n");
+    assert_eq!(out.stdout, no_problems(1));
     assert_eq!(out.stderr, "");
 }
 
@@ -120,10 +139,10 @@ fn findings_exit_1_and_are_printed() {
     let out = isolated(dir.path(), &["nginx.conf"]).expect(1);
     assert!(out.stdout.contains("NGX002"), "{}", out.stdout);
     assert!(out.stdout.contains("unknown directive \"bogus\""));
-    assert!(
-        out.stdout
-            .contains("Found 1 error, 0 warnings in 1 file(s).")
-    );
+    assert!(out.stdout.contains(&format!(
+        "Found 1 error, 0 warnings in 1 file(s){}",
+        checked_against_default()
+    )));
 }
 
 #[test]
@@ -526,7 +545,7 @@ fn exclude_skips_entry_files_and_drops_findings_of_included_ones() {
         ("old.conf", UNKNOWN.as_bytes()),
     ]);
     let out = run(dir.path(), &["nginx.conf"]).expect(0);
-    assert_eq!(out.stdout, "No problems found in 2 file(s).\n");
+    assert_eq!(out.stdout, no_problems(2));
     let out = run(dir.path(), &["old.conf"]).expect(0);
     assert!(
         out.stderr.contains("old.conf is excluded"),
@@ -579,7 +598,7 @@ fn readme_suppression_example_hides_exactly_what_it_says() {
         ("bare.conf", without.as_bytes()),
     ]);
     let out = isolated(dir.path(), &["--fail-level", "info", "example.conf"]).expect(0);
-    assert_eq!(out.stdout, "No problems found in 1 file(s).\n");
+    assert_eq!(out.stdout, no_problems(1));
     let out = isolated(dir.path(), &["--format", "concise", "bare.conf"]).expect(1);
     let codes: Vec<&str> = out
         .stdout

@@ -434,15 +434,15 @@ fn run_nginx(env: &Env, prefix: &Path, main: &Path, out: &Path) -> Result<(Strin
 }
 
 /// proxylint's verdict on the file, through the library as the CLI runs it.
-fn proxylint_verdict(env: &Env, main: &Path, prefix: &Path) -> Verdict {
+fn proxylint_verdict(settings: &Settings, main: &Path, prefix: &Path) -> Verdict {
     let run = || -> Result<Verdict, String> {
         let config = load(
             &[Input::File(main.to_path_buf())],
             &LoadOptions::default(),
-            &env.settings,
+            settings,
         )
         .map_err(|e| format!("load error: {e}"))?;
-        let diags = check(&config, &env.settings);
+        let diags = check(&config, settings);
         Ok(match first_error(&config.sources, &diags) {
             None => Verdict::Accept,
             Some((d, at)) => Verdict::Reject {
@@ -619,7 +619,7 @@ fn run_case(env: &Env, case: &Case) -> Outcome {
         Ok((stderr, success)) => (nginx_verdict(&stderr, success, &prefix), stderr),
         Err(why) => (Verdict::Failed(why), String::new()),
     };
-    let proxylint = proxylint_verdict(env, &main, &prefix);
+    let proxylint = proxylint_verdict(&env.settings, &main, &prefix);
     let category = classify(&nginx, &proxylint, &prefix);
     let golden_mismatch = case
         .expected
@@ -803,6 +803,225 @@ fn proxylint_agrees_with_nginx_t() {
         problems.push(format!(
             "{id}: listed in KNOWN_DIVERGENCES but no longer a bug; remove it"
         ));
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// Where a case of [`REGEX_CASES`] goes in [`REGEX_TEMPLATE`].
+#[derive(Clone, Copy, PartialEq)]
+enum Slot {
+    Http,
+    Server,
+    Location,
+}
+
+/// A configuration with one line to fill in each slot (a slot left empty is blank,
+/// so lines keep their numbers).
+const REGEX_TEMPLATE: &str = "events {}\nhttp {\n    HTTP\n    server {\n        listen 127.0.0.1:8080;\n        SERVER\n        location / {\n            proxy_pass http://127.0.0.1:3000;\n            LOCATION\n        }\n    }\n}\n";
+
+/// Regular expressions in every place nginx compiles one, quoted and unquoted, with
+/// `\)` and `{m,n}` quantifiers, and whether nginx accepts them (checked against the
+/// installed nginx; proxylint must agree even where nginx is not installed). Issue 7
+/// item 1: a quoted `if` pattern ending in `\)` lost its last `)`.
+const REGEX_CASES: &[(Slot, &str, bool)] = &[
+    (
+        Slot::Server,
+        r#"if ($query_string ~ "base64_(en|de)code\(.*\)") { return 403; }"#,
+        true,
+    ),
+    (
+        Slot::Server,
+        r#"if ($query_string ~ "GLOBALS(=|\[|\%[0-9A-Z]{0,2})") { return 403; }"#,
+        true,
+    ),
+    (
+        Slot::Server,
+        r#"if ($query_string ~ "mosConfig_[a-zA-Z_]{1,21}(=|\%3D)") { return 403; }"#,
+        true,
+    ),
+    (
+        Slot::Server,
+        r#"if ($query_string ~ "base64_(en|de code\(.*\)") { return 403; }"#,
+        false,
+    ),
+    (
+        Slot::Server,
+        r#"if ($query_string ~ sleep\(\d+\)) { return 403; }"#,
+        true,
+    ),
+    (
+        Slot::Server,
+        r#"if ($query_string ~ ^/x() { return 403; }"#,
+        false,
+    ),
+    (
+        Slot::Server,
+        r#"if ($query_string ~ ^/(a|b) ) { return 403; }"#,
+        true,
+    ),
+    (
+        Slot::Server,
+        r#"if ($query_string !~* "^[a-z]{3,1}$") { return 403; }"#,
+        false,
+    ),
+    (
+        Slot::Server,
+        r#"location ~ "^/api/v[0-9]{1,2}/(.*\))$" { return 204; }"#,
+        true,
+    ),
+    (
+        Slot::Server,
+        r#"location ~ "^/api/(v1|v2\)/" { return 204; }"#,
+        false,
+    ),
+    (
+        Slot::Server,
+        r#"location ~*\.(png|gif)\)?$ { return 204; }"#,
+        true,
+    ),
+    (Slot::Server, r#"location ~ *.php$ { return 204; }"#, false),
+    (
+        Slot::Server,
+        r#"rewrite "^/old/\((.{1,64})\)$" /new/$1 last;"#,
+        true,
+    ),
+    (Slot::Server, r#"rewrite ^/old/(.*\)$ /new/ last;"#, false),
+    (
+        Slot::Server,
+        r#"server_name "~^(?<sub>[a-z]{2,10})\.example\.com$" ~^www\.(a|b)\.org$;"#,
+        true,
+    ),
+    (
+        Slot::Server,
+        r#"server_name "~^[a-z]{3,1}\.example\.com$";"#,
+        false,
+    ),
+    (
+        Slot::Server,
+        r#"valid_referers example.com "~\.example\.(com|org)\)?$" ~^partner\.test/;"#,
+        true,
+    ),
+    (Slot::Server, r#"valid_referers "~^(partner\.test";"#, false),
+    (
+        Slot::Http,
+        r#"map $http_user_agent $bot { "~*(googlebot|bingbot)\)?" 1; ~^curl/[0-9.]+$ 1; }"#,
+        true,
+    ),
+    (
+        Slot::Http,
+        r#"map $http_user_agent $bot { "~^(bot|crawler\)" 1; }"#,
+        false,
+    ),
+    (
+        Slot::Http,
+        r#"map $http_user_agent $bot { ~*^curl/[0-9.+ 1; }"#,
+        false,
+    ),
+    (
+        Slot::Http,
+        r#"gzip_disable msie6 "MSIE [1-6]\.(?!.*SV1)" "Lynx/\d{1}\.";"#,
+        true,
+    ),
+    (Slot::Http, r#"gzip_disable "MSIE [6-";"#, false),
+    (
+        Slot::Location,
+        r#"fastcgi_split_path_info "^(.+?\.php)(/.{0,255})$";"#,
+        true,
+    ),
+    (
+        Slot::Location,
+        r#"fastcgi_split_path_info ^(.+\.php)(/.+$;"#,
+        false,
+    ),
+    (
+        Slot::Location,
+        r#"proxy_redirect "~^http://([a-z]{1,20})\.internal(:\d+)?/(.*)$" /$3;"#,
+        true,
+    ),
+    (Slot::Location, r#"proxy_redirect ~*^http://(a /;"#, false),
+    (
+        Slot::Location,
+        r#"proxy_cookie_path "~*^/app/(.{0,32})$" /$1;"#,
+        true,
+    ),
+    (Slot::Location, r#"proxy_cookie_path "~*^/(app" /;"#, false),
+    (
+        Slot::Location,
+        r#"proxy_cookie_domain "~\.internal\.(lan|local)$" example.com;"#,
+        true,
+    ),
+    (
+        Slot::Location,
+        r#"proxy_cookie_domain ~*\.internal$ example.com;"#,
+        false,
+    ),
+    (
+        Slot::Location,
+        r#"proxy_cookie_flags "~^session_[a-z]{4}\)?$" secure;"#,
+        true,
+    ),
+    (
+        Slot::Location,
+        r#"proxy_cookie_flags "~session)" secure;"#,
+        false,
+    ),
+];
+
+/// The configuration of one regex case.
+fn regex_case_text(slot: Slot, line: &str) -> String {
+    let fill = |here: Slot| if here == slot { line } else { "" };
+    REGEX_TEMPLATE
+        .replace("HTTP", fill(Slot::Http))
+        .replace("SERVER", fill(Slot::Server))
+        .replace("LOCATION", fill(Slot::Location))
+}
+
+#[test]
+fn regex_positions_agree_with_nginx_t() {
+    let nginx = find_nginx();
+    if nginx.is_none() {
+        // proxylint's own verdicts are still checked below.
+        skip::skip("regex cases against nginx -t", "nginx is not installed");
+    }
+    let mut settings = Settings::default();
+    if let Some(nginx) = &nginx {
+        settings.nginx_version = nginx_version(nginx);
+    }
+    let mut problems = Vec::new();
+    for (i, &(slot, line, accepted)) in REGEX_CASES.iter().enumerate() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let prefix = tmp.path();
+        let main = prefix.join("nginx.conf");
+        std::fs::write(&main, regex_case_text(slot, line)).expect("write the case");
+        let ours = proxylint_verdict(&settings, &main, prefix);
+        let ours_accepts = ours == Verdict::Accept;
+        let ngx020 =
+            matches!(&ours, Verdict::Reject { message, .. } if message.starts_with("NGX020 "));
+        if ours_accepts != accepted || (!accepted && !ngx020) {
+            problems.push(format!(
+                "case {i} `{line}`: expected {}, proxylint {ours}",
+                if accepted { "accepted" } else { "NGX020" }
+            ));
+        }
+        let Some(nginx) = &nginx else { continue };
+        let out = prefix.join("out");
+        std::fs::create_dir_all(&out).expect("out dir");
+        let (stderr, success) =
+            run_nginx_t(nginx, prefix, &main, &out).unwrap_or_else(|e| panic!("{e}"));
+        let theirs = nginx_verdict(&stderr, success, prefix);
+        // Same verdict, same place, and proxylint's message is nginx's.
+        let same_message = match (&theirs, &ours) {
+            (Verdict::Reject { message: n, .. }, Verdict::Reject { message: p, .. }) => {
+                p.strip_prefix("NGX020 ") == Some(n.as_str())
+            }
+            (Verdict::Accept, Verdict::Accept) => true,
+            _ => false,
+        };
+        if !same_place(&theirs, &ours) || !same_message {
+            problems.push(format!(
+                "case {i} `{line}`: nginx {theirs}, proxylint {ours}"
+            ));
+        }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

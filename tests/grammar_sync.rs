@@ -610,3 +610,13 @@ fn duplicate_handlers_match_nginx_source() {
         "grammars/nginx/duplicate-handlers.tsv is stale: run `NGINX_SOURCE=... UPDATE_GRAMMARS=1 cargo test --test grammar_sync`"
     );
 }
+
+/// `grammar::OLDEST_VERSION` (the oldest nginx `--nginx-version` accepts) is the oldest
+/// release sampled here.
+#[test]
+fn oldest_version_is_the_oldest_sampled_release() {
+    assert_eq!(
+        proxylint::nginx::grammar::OLDEST_VERSION.to_string(),
+        RELEASES[0].0
+    );
+}

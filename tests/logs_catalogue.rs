@@ -371,8 +371,11 @@ fn causes_md_ids_are_the_catalogue_ids() {
         .iter()
         .map(|c| c.id.clone())
         .collect();
+    // The taxonomy's ids come first, in its order; causes added since (documented in the
+    // shipped docs/causes.md, checked by `shipped_causes_doc_is_current`) follow.
     assert_eq!(
-        documented, ours,
-        "advice.toml must list the causes of causes.md, in its order"
+        documented,
+        ours[..documented.len().min(ours.len())],
+        "advice.toml must list the causes of causes.md first, in its order"
     );
 }

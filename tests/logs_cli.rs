@@ -550,6 +550,94 @@ fn follow_survives_rotation() {
     assert_eq!(cause(third), "read-timeout");
 }
 
+/// Follows `log` with --format ndjson; returns the causes of the records read.
+struct Follower {
+    child: std::process::Child,
+    rx: mpsc::Receiver<String>,
+}
+
+impl Follower {
+    fn start(log: &Path) -> Follower {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_proxylint"))
+            .args([
+                "logs",
+                "--follow",
+                "--format",
+                "ndjson",
+                log.to_str().expect("p"),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let rx = line_channel(child.stdout.take().expect("stdout"));
+        Follower { child, rx }
+    }
+
+    /// The causes of the next `n` records, each within 10 s.
+    fn causes(&self, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let l = self
+                    .rx
+                    .recv_timeout(Duration::from_secs(10))
+                    .expect("a line within 10 s");
+                let v: serde_json::Value = serde_json::from_str(&l).expect("json");
+                v["cause"].as_str().unwrap_or("").to_owned()
+            })
+            .collect()
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const CLOSED: &str =
+    "upstream prematurely closed connection while reading response header from upstream";
+const TIMED_OUT: &str =
+    "upstream timed out (110: Connection timed out) while reading response header from upstream";
+
+/// Lines written to the old file just before logrotate renamed it (after proxylint's last
+/// read) were lost: the new file was opened at once.
+#[test]
+fn follow_reads_the_rotated_file_to_its_end_first() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let f = Follower::start(&log);
+    assert_eq!(f.causes(1), ["connection-refused"]);
+    // Written and renamed within one poll interval, then the new file appears.
+    append(&log, &line_at("10:00:01", 2, CLOSED));
+    fs::rename(&log, dir.path().join("error.log.1")).expect("rename");
+    fs::write(&log, line_at("10:00:02", 3, TIMED_OUT)).expect("write");
+    assert_eq!(f.causes(2), ["upstream-closed", "read-timeout"]);
+}
+
+/// copytruncate followed by writes that took the file past the old offset before the
+/// next poll looked like growth: the new lines before the old offset were skipped.
+#[test]
+fn follow_notices_a_truncation_regrown_past_the_old_offset() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let f = Follower::start(&log);
+    assert_eq!(f.causes(1), ["connection-refused"]);
+    std::thread::sleep(Duration::from_millis(400));
+    // Truncated in place, then more than the old size written at once.
+    let regrown = format!(
+        "{}{}",
+        line_at("11:00:00", 7, TIMED_OUT),
+        line_at("11:00:01", 8, CLOSED)
+    );
+    assert!(regrown.len() > REFUSED.len());
+    fs::write(&log, regrown).expect("truncate and regrow");
+    assert_eq!(f.causes(2), ["read-timeout", "upstream-closed"]);
+}
+
 #[test]
 fn threads_split_a_file_and_agree_with_one_thread() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -679,4 +767,165 @@ fn quiet_and_output_file_shape_the_text_report() {
     assert_eq!(stdout(&out), "");
     let written = fs::read_to_string(&report).expect("report");
     assert!(written.contains("\x1b[31mconnection-refused"), "{written}");
+}
+
+fn json_report(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let out = proxylint(&all);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&out)
+    );
+    serde_json::from_str(&stdout(&out)).expect("json")
+}
+
+/// PHP warnings (the page was served) and "Primary script unknown" (a 404) were counted as
+/// app-error upstream failures in the headline.
+#[test]
+fn backend_warnings_and_missing_scripts_stay_out_of_the_headline() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    let warn = "2024/05/01 12:00:0{s} [error] 7#7: *{c} FastCGI sent in stderr: \"PHP message: PHP Warning:  Undefined variable $x in /var/www/index.php on line 3\" while reading response header from upstream, client: 10.0.0.1, server: app, request: \"GET / HTTP/1.1\", upstream: \"fastcgi://127.0.0.1:9000\", host: \"app\"\n";
+    let mut text = String::new();
+    for i in 1..=3 {
+        text.push_str(
+            &warn
+                .replace("{s}", &i.to_string())
+                .replace("{c}", &i.to_string()),
+        );
+    }
+    text.push_str("2024/05/01 12:00:05 [error] 7#7: *9 FastCGI sent in stderr: \"Primary script unknown\" while reading response header from upstream, client: 10.0.0.1, server: app, request: \"GET /x.php HTTP/1.1\", upstream: \"fastcgi://127.0.0.1:9000\", host: \"app\"\n");
+    text.push_str(REFUSED);
+    fs::write(&log, text).expect("write");
+    let doc = json_report(&[log.to_str().expect("path")]);
+    assert_eq!(doc["totals"]["upstream_lines"], 1, "{doc}");
+    assert_eq!(doc["totals"]["requests"], 1, "{doc}");
+    let clusters = doc["clusters"].as_array().expect("clusters");
+    assert_eq!(clusters[0]["cause"], "connection-refused");
+    let find = |cause: &str| clusters.iter().find(|c| c["cause"] == cause).expect(cause);
+    assert_eq!(find("app-warning")["count"], 3);
+    assert_eq!(find("app-warning")["status"], 200);
+    assert_eq!(find("script-not-found")["status"], 404);
+    let text = stdout(&proxylint(&[log.to_str().expect("path")]));
+    assert!(
+        text.starts_with("1 upstream failure line(s) in 1 request(s)"),
+        "{text}"
+    );
+}
+
+/// A rollout across many pod addresses of one service made one cluster per address.
+#[test]
+fn churning_pod_addresses_of_one_service_form_one_cluster() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    let mut text = String::new();
+    for i in 1..=6 {
+        text.push_str(&format!("2024/05/01 12:00:0{i} [error] 7#7: *{i} connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: shop, request: \"GET / HTTP/1.1\", upstream: \"http://10.42.0.{i}:8080/\", host: \"shop\"\n"));
+    }
+    text.push_str(REFUSED);
+    fs::write(&log, text).expect("write");
+    let doc = json_report(&[log.to_str().expect("path")]);
+    let clusters = doc["clusters"].as_array().expect("clusters");
+    assert_eq!(clusters.len(), 2, "{doc}");
+    let pods = &clusters[0];
+    assert_eq!(pods["upstream"], "*:8080");
+    assert_eq!(pods["addresses"], 6);
+    assert_eq!(pods["requests"], 6);
+    assert_eq!(pods["upstreams"].as_array().map(Vec::len), Some(5));
+    assert_eq!(clusters[1]["upstream"], "127.0.0.1:8080");
+}
+
+/// A request nginx retried on the next peer counted in both clusters; a dead pool did not
+/// say which member failures made it.
+#[test]
+fn retried_requests_count_once_and_dead_pools_name_their_members() {
+    let log = fixtures_dir().join("nginx/pool-down.log");
+    let doc = json_report(&[log.to_str().expect("path")]);
+    let clusters = doc["clusters"].as_array().expect("clusters");
+    let requests: u64 = clusters.iter().filter_map(|c| c["requests"].as_u64()).sum();
+    assert_eq!(
+        requests,
+        doc["totals"]["requests"].as_u64().unwrap_or(0),
+        "{doc}"
+    );
+    assert_eq!(
+        clusters
+            .iter()
+            .filter_map(|c| c["retried"].as_u64())
+            .sum::<u64>(),
+        1,
+        "{doc}"
+    );
+    let pool = clusters
+        .iter()
+        .find(|c| c["cause"] == "no-live-upstreams")
+        .expect("no-live cluster");
+    let members = pool["caused_by"].as_array().expect("caused_by");
+    assert_eq!(members.len(), 2, "{pool}");
+    assert!(members.iter().all(|m| m["cause"] == "connection-refused"));
+}
+
+/// CRLF logs kept the `\r` in samples; control characters of a line reached the terminal.
+#[test]
+fn samples_drop_cr_and_escape_control_characters() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    let line = REFUSED
+        .trim_end()
+        .replace("host: \"app\"", "host: \"app\x1b[31m\"");
+    fs::write(&log, format!("{line}\r\n")).expect("write");
+    let doc = json_report(&[log.to_str().expect("path")]);
+    let sample = doc["clusters"][0]["sample"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(!sample.ends_with('\r'), "{sample:?}");
+    let text = stdout(&proxylint(&[log.to_str().expect("path")]));
+    assert!(!text.contains('\x1b'), "{text:?}");
+    assert!(text.contains("app\\x1b[31m"), "{text}");
+}
+
+/// Log files whose names are not UTF-8, in a directory or matched by a glob, were dropped
+/// silently.
+#[test]
+fn non_utf8_file_names_in_directories_and_globs_are_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9-error.log");
+    fs::write(dir.path().join(name), REFUSED).expect("write");
+    let by_dir = json_report(&[dir.path().to_str().expect("path")]);
+    assert_eq!(by_dir["totals"]["files"], 1, "{by_dir}");
+    assert_eq!(by_dir["totals"]["upstream_lines"], 1);
+    let pattern = dir.path().join("*error*");
+    let out = Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args(["logs", "--format", "json"])
+        .arg(&pattern)
+        .output()
+        .expect("run");
+    let by_glob: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(by_glob["totals"]["upstream_lines"], 1, "{}", stderr(&out));
+    // The name is shown escaped.
+    let text = stdout(&proxylint(&[dir.path().to_str().expect("path")]));
+    assert!(text.contains("caf\\xe9-error.log"), "{text}");
+}
+
+/// An empty time window said nothing about the lines it filtered out; a signed
+/// duration meant the future.
+#[test]
+fn empty_time_window_says_lines_were_filtered_and_signs_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("error.log");
+    fs::write(&log, REFUSED).expect("write");
+    let p = log.to_str().expect("path");
+    let out = proxylint(&["--since", "2030-01-01", p]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("1 record(s) outside it were filtered out"),
+        "{}",
+        stderr(&out)
+    );
+    let signed = proxylint(&["--since=-1h", p]);
+    assert_eq!(signed.status.code(), Some(2));
+    assert!(stderr(&signed).contains("--since"), "{}", stderr(&signed));
 }

@@ -32,7 +32,7 @@ const APACHE_MODULES: &str = "/usr/lib/apache2/modules";
 const IO_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// What a fake upstream does with a connection.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Behaviour {
     /// Reads the request, answers only after `secs` (past the proxy's timeout).
     Slow(u64),
@@ -48,6 +48,11 @@ enum Behaviour {
     HttpOnly,
     /// A FastCGI responder that reports a PHP error on stderr.
     FastCgiAppError,
+    /// A FastCGI responder that logs PHP warnings on stderr and serves the page (200).
+    FastCgiWarning,
+    /// php-fpm's answer when SCRIPT_FILENAME names no file: "Primary script unknown"
+    /// on stderr and a 404.
+    FastCgiNoScript,
     /// Starts a chunked body with a malformed chunk size.
     BadChunked,
     /// Answers with binary garbage: a status "line" with NUL bytes in it (a backend that
@@ -188,6 +193,27 @@ fn serve(mut conn: TcpStream, behaviour: Behaviour, stop: &AtomicBool) {
                 6,
                 b"Status: 500 Internal Server Error\r\nContent-Type: text/html\r\n\r\nerror",
             );
+            fcgi_record(&mut out, 6, b"");
+            fcgi_record(&mut out, 3, &[0, 0, 0, 0, 0, 0, 0, 0]);
+            let _ = conn.write_all(&out);
+            thread::sleep(Duration::from_millis(100));
+        }
+        Behaviour::FastCgiWarning | Behaviour::FastCgiNoScript => {
+            read_some(&mut conn);
+            let (stderr, stdout): (&[u8], &[u8]) = if behaviour == Behaviour::FastCgiWarning {
+                (
+                    b"PHP message: PHP Warning:  Undefined array key \"page\" in /var/www/html/index.php on line 5\nPHP message: PHP Deprecated:  strlen(): Passing null to parameter #1 ($string) of type string is deprecated in /var/www/html/index.php on line 9",
+                    b"Content-Type: text/html\r\n\r\n<p>ok</p>",
+                )
+            } else {
+                (
+                    b"Primary script unknown",
+                    b"Status: 404 Not Found\r\nContent-Type: text/html\r\n\r\nFile not found.",
+                )
+            };
+            let mut out = Vec::new();
+            fcgi_record(&mut out, 7, stderr);
+            fcgi_record(&mut out, 6, stdout);
             fcgi_record(&mut out, 6, b"");
             fcgi_record(&mut out, 3, &[0, 0, 0, 0, 0, 0, 0, 0]);
             let _ = conn.write_all(&out);
@@ -359,6 +385,8 @@ struct Targets {
     nonhttp: u16,
     httponly: u16,
     appfcgi: u16,
+    appwarn: u16,
+    noscript: u16,
     pool: (u16, u16),
     dead_dns: u16,
     blackhole: u16,
@@ -374,7 +402,7 @@ struct Targets {
 }
 
 /// (fixture name, request path, how the client behaves: 0 hangs up early, n sends n GETs)
-const SCENARIOS: [(&str, &str, u8); 23] = [
+const SCENARIOS: [(&str, &str, u8); 25] = [
     ("connect-timeout", "/blackhole", 1),
     ("invalid-response", "/badchunk", 1),
     ("proxy-misconfigured", "/misconf", 1),
@@ -394,6 +422,8 @@ const SCENARIOS: [(&str, &str, u8); 23] = [
     ("dns", "/dns", 1),
     ("client-closed", "/clientclosed", 0),
     ("app-error", "/app", 1),
+    ("app-warning", "/appwarn", 1),
+    ("script-not-found", "/noscript", 1),
     ("garbage", "/garbage", 1),
     ("ajp-reset", "/ajpreset", 1),
     ("ajp-at-http", "/ajphttp", 1),
@@ -461,6 +491,8 @@ http {{
         }}
         location /clientclosed {{ proxy_pass http://127.0.0.1:{slower}/; proxy_read_timeout 10s; }}
         location /app {{ fastcgi_pass 127.0.0.1:{appfcgi}; }}
+        location /appwarn {{ fastcgi_pass 127.0.0.1:{appwarn}; }}
+        location /noscript {{ fastcgi_pass 127.0.0.1:{noscript}; }}
         location /blackhole {{ proxy_pass http://127.0.0.1:{blackhole}/; proxy_connect_timeout 1s; }}
         location /badchunk {{ proxy_pass http://127.0.0.1:{badchunk}/; proxy_http_version 1.1; }}
         location /misconf {{ set $nores nosuch.invalid; proxy_pass http://$nores; }}
@@ -484,6 +516,8 @@ http {{
         dead = t.dead_dns,
         slower = t.slower,
         appfcgi = t.appfcgi,
+        appwarn = t.appwarn,
+        noscript = t.noscript,
         blackhole = t.blackhole,
         badchunk = t.badchunk,
         garbage = t.garbage,
@@ -561,6 +595,8 @@ ProxyPass /tlsverify https://127.0.0.1:{tls_any}/ retry=0
 ProxyPass /tlsproto https://127.0.0.1:{tls13}/ retry=0
 ProxyPass /pool balancer://pool/
 ProxyPass /dns http://nosuch.invalid/ retry=0
+ProxyPass /appwarn fcgi://127.0.0.1:{appwarn}/ retry=0
+ProxyPass /noscript fcgi://127.0.0.1:{noscript}/ retry=0
 ProxyPass /app fcgi://127.0.0.1:{appfcgi}/ retry=0
 ProxyPass /blackhole http://127.0.0.1:{blackhole}/ connectiontimeout=1 retry=0
 ProxyPass /badchunk http://127.0.0.1:{badchunk}/ retry=0
@@ -584,6 +620,8 @@ ProxyPass /balancerdown balancer://down/
         tls_any = t.tls_any,
         tls13 = t.tls13,
         appfcgi = t.appfcgi,
+        appwarn = t.appwarn,
+        noscript = t.noscript,
         blackhole = t.blackhole,
         badchunk = t.badchunk,
         garbage = t.garbage,
@@ -674,6 +712,8 @@ fn setup() -> Setup {
         nonhttp: up.tcp(Behaviour::NonHttp),
         httponly: up.tcp(Behaviour::HttpOnly),
         appfcgi: up.tcp(Behaviour::FastCgiAppError),
+        appwarn: up.tcp(Behaviour::FastCgiWarning),
+        noscript: up.tcp(Behaviour::FastCgiNoScript),
         pool: (refused_port(), refused_port()),
         dead_dns: dead_udp_port(),
         blackhole: blackhole_port,

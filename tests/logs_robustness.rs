@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 use proxylint::logs::analyze::Analyzer;
 use proxylint::logs::record;
+use proxylint::logs::sink::Discard;
 
 fn fixture_lines() -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/logs");
@@ -24,14 +25,12 @@ fn fixture_lines() -> Vec<String> {
 
 fn analyse(lines: &[String]) {
     let mut a = Analyzer::new(None, None);
+    let mut sink = Discard;
     for (i, l) in lines.iter().enumerate() {
         let rec = record::parse(l);
-        let _ = a.record(0, "f", i as u64 + 1, &rec, l);
-        if !rec.glued.is_empty() {
-            let next = record::parse(rec.glued);
-            let _ = a.record(0, "f", i as u64 + 1, &next, rec.glued);
-        }
+        let _ = a.push(0, "f", i as u64 + 1, &rec, l, &mut sink);
     }
+    let _ = a.flush(0, "f", &mut sink);
     let _ = a.finish();
 }
 

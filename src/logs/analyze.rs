@@ -2,20 +2,31 @@
 //! line no catalogue entry knows. Fed one record at a time in input order; produces the
 //! [`Report`] at the end. No I/O here.
 
-use std::collections::HashMap;
+use std::hash::Hasher;
 
 use super::catalogue::{Catalogue, Role, Server};
 use super::classify::{Classifier, Verdict, scheme_of, upstream_of};
-use super::correlate::{Correlator, key_of};
+use super::correlate::{Correlator, Counted, key_of};
 use super::record::{Format, Record};
 use super::report::{Cluster, Report, Sample, TemplateGroup, Totals};
+use super::sink::{Analysed, Sink};
 use super::template::Miner;
-use super::text::{self, FastHasher, IdBuild};
-use std::hash::Hasher;
+use super::text;
 
-/// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
-/// so a log with millions of distinct upstream names cannot exhaust memory.
-const MAX_CLUSTERS: usize = 2_000;
+/// Most lines of one Apache request held back for joint analysis.
+const MAX_GROUP: usize = 32;
+/// Lines of one Apache request are written within this many seconds.
+const GROUP_WINDOW: i64 = 2;
+
+/// Consecutive Apache lines of one thread (one request), analysed together.
+#[derive(Default)]
+struct Group {
+    key: (u64, u64),
+    time: i64,
+    lines: Vec<(u64, String)>,
+}
+
+use super::report::MAX_CLUSTERS;
 /// Verdict cache slots (a power of two). The working set of stems is small; lines whose
 /// message carries a number or a path miss anyway. Small enough to stay in the L1/L2 cache:
 /// a 4096-entry hash map was a cache miss on most lookups.
@@ -25,6 +36,7 @@ const VERDICT_SLOTS: usize = 1024;
 type CachedVerdict = (u64, Option<Verdict>);
 
 /// What identifies a cluster.
+#[derive(Clone, Copy)]
 struct ClusterKey<'a> {
     cause: u8,
     source: Server,
@@ -34,13 +46,57 @@ struct ClusterKey<'a> {
     config_time: bool,
 }
 
-/// The clusters and their index by key hash. Keys are compared by their 64-bit hash only:
-/// with at most `MAX_CLUSTERS` keys a collision is astronomically unlikely, and skipping the
-/// string comparison saves two cache misses per line.
+impl ClusterKey<'_> {
+    fn hash(&self) -> u64 {
+        let mut h = text::hasher();
+        h.write(&[self.cause, self.source as u8, u8::from(self.config_time)]);
+        h.write(self.upstream.as_bytes());
+        h.write(&[0xff]);
+        h.write(self.server.as_bytes());
+        h.finish()
+    }
+}
+
+/// The clusters and their index by the hash of their key. A hit is compared with the
+/// key itself, so two keys whose hashes collide stay two clusters; the keys' bytes are
+/// kept together in one small arena, where comparing them costs no cache miss (the
+/// clusters' own strings are spread over the heap: reading them on every line was a
+/// tenth of the Apache profile).
 #[derive(Default)]
 struct Clusters {
     list: Vec<Cluster>,
-    index: HashMap<u64, u32, IdBuild>,
+    /// First slot of each key hash.
+    index: foldhash::HashMap<u64, u32>,
+    slots: Vec<Slot>,
+    /// The upstream and server bytes of every slot, back to back.
+    arena: Vec<u8>,
+}
+
+/// One cluster's key in the index.
+struct Slot {
+    cluster: u32,
+    /// Where its upstream starts in the arena; the server follows it.
+    at: u32,
+    upstream_len: u32,
+    server_len: u32,
+    cause: u8,
+    source: Server,
+    config_time: bool,
+    /// The next slot with the same hash (`u32::MAX`: none).
+    next: u32,
+}
+
+impl Slot {
+    fn is(&self, key: &ClusterKey<'_>, arena: &[u8]) -> bool {
+        let at = self.at as usize;
+        let mid = at + self.upstream_len as usize;
+        let end = mid + self.server_len as usize;
+        self.cause == key.cause
+            && self.source == key.source
+            && self.config_time == key.config_time
+            && arena.get(at..mid) == Some(key.upstream.as_bytes())
+            && arena.get(mid..end) == Some(key.server.as_bytes())
+    }
 }
 
 impl Clusters {
@@ -52,39 +108,62 @@ impl Clusters {
         key: &ClusterKey<'_>,
         new: impl FnOnce() -> (&'a str, Sample),
     ) -> u32 {
-        let h = hash(key.cause, key.upstream, key.server) ^ u64::from(key.config_time);
-        if let Some(&id) = self.index.get(&h) {
+        if let Some(id) = self.find(key) {
             return id;
         }
-        let (upstream, server, h) = if self.list.len() >= MAX_CLUSTERS {
-            (
-                "(other)",
-                "",
-                hash(key.cause, "(other)", "") ^ u64::from(key.config_time),
-            )
+        let folded;
+        let key = if self.list.len() >= MAX_CLUSTERS {
+            folded = ClusterKey {
+                upstream: "(other)",
+                server: "",
+                ..*key
+            };
+            if let Some(id) = self.find(&folded) {
+                return id;
+            }
+            &folded
         } else {
-            (key.upstream, key.server, h)
+            key
         };
-        if let Some(&id) = self.index.get(&h) {
-            return id;
-        }
         let id = self.list.len() as u32;
         let (scheme, sample) = new();
-        let mut cluster = Cluster::new(key.cause, key.source, upstream, scheme, server, sample);
+        let mut cluster = Cluster::new(
+            key.cause,
+            key.source,
+            key.upstream,
+            scheme,
+            key.server,
+            sample,
+        );
         cluster.config_time = key.config_time;
         self.list.push(cluster);
-        self.index.insert(h, id);
+        let slot = self.slots.len() as u32;
+        let next = self.index.insert(key.hash(), slot).unwrap_or(u32::MAX);
+        self.slots.push(Slot {
+            cluster: id,
+            at: self.arena.len() as u32,
+            upstream_len: key.upstream.len() as u32,
+            server_len: key.server.len() as u32,
+            cause: key.cause,
+            source: key.source,
+            config_time: key.config_time,
+            next,
+        });
+        self.arena.extend_from_slice(key.upstream.as_bytes());
+        self.arena.extend_from_slice(key.server.as_bytes());
         id
     }
-}
 
-fn hash(cause: u8, upstream: &str, server: &str) -> u64 {
-    let mut h = FastHasher::default();
-    h.write(&[cause]);
-    h.write(upstream.as_bytes());
-    h.write(&[0]);
-    h.write(server.as_bytes());
-    h.finish()
+    fn find(&self, key: &ClusterKey<'_>) -> Option<u32> {
+        let mut at = *self.index.get(&key.hash())?;
+        while let Some(slot) = self.slots.get(at as usize) {
+            if slot.is(key, &self.arena) {
+                return Some(slot.cluster);
+            }
+            at = slot.next;
+        }
+        None
+    }
 }
 
 /// What became of one record (for ndjson and `--follow` output).
@@ -107,6 +186,8 @@ pub struct Analyzer {
     /// so what the cache holds changes only the speed.
     verdicts: Box<[Option<CachedVerdict>]>,
     template_info: Vec<(String, Sample)>,
+    /// Apache lines held back until their request's cause arrives.
+    group: Group,
     pub totals: Totals,
     /// Only records in [since, until) are analysed.
     since: Option<i64>,
@@ -122,6 +203,7 @@ impl Analyzer {
             clusters: Clusters::default(),
             verdicts: vec![None; VERDICT_SLOTS].into_boxed_slice(),
             template_info: Vec::new(),
+            group: Group::default(),
             totals: Totals::default(),
             since,
             until,
@@ -147,7 +229,7 @@ impl Analyzer {
     /// The verdict for a record, from the cache when its stable key was seen recently.
     pub fn classify(&mut self, rec: &Record<'_>) -> Option<Verdict> {
         let scheme = scheme_of(rec);
-        let mut h = FastHasher::default();
+        let mut h = text::hasher();
         h.write(&[rec.format.map_or(0, |f| f as u8 + 1), u8::from(scheme.unix)]);
         h.write(&rec.errno.map_or(u64::MAX, u64::from).to_le_bytes());
         // Apache messages carry addresses: key on the code alone where its rules ignore
@@ -163,40 +245,141 @@ impl Analyzer {
         }
         let key = h.finish();
         let slot = &mut self.verdicts[(key as usize) & (VERDICT_SLOTS - 1)];
-        if let Some((k, v)) = *slot
-            && k == key
-        {
-            return v;
-        }
-        let v = self.classifier.classify(rec);
-        *slot = Some((key, v));
-        v
+        let v = match *slot {
+            Some((k, v)) if k == key => v,
+            _ => {
+                let v = self.classifier.by_key(rec);
+                *slot = Some((key, v));
+                v
+            }
+        };
+        v.map(|v| self.classifier.refine(rec, v))
     }
 
     /// Starts loading what correlating this record will read (see
     /// [`Correlator::prefetch`]); call it as early as possible before [`record_classified`].
     ///
     /// [`record_classified`]: Analyzer::record_classified
-    pub fn prefetch(&self, file: u32, rec: &Record<'_>) {
+    fn prefetch(&self, file: u32, rec: &Record<'_>) {
         self.correlator.prefetch(key_of(file, rec));
     }
 
-    /// Analyses one record; `None` when the time window filters it out.
-    pub fn record(
+    /// The analysis stage's entry point: one record of input `file` (named `name`), in
+    /// input order; what it makes of the record goes to `sink`. Apache lines logged before
+    /// their request's cause are held back until it arrives (or the thread moves on), so
+    /// they join it; [`Analyzer::flush`] hands over what is held at the end of an input.
+    pub fn push(
         &mut self,
         file: u32,
-        file_name: &str,
-        line: u64,
+        name: &str,
+        number: u64,
         rec: &Record<'_>,
         text: &str,
-    ) -> Option<Outcome> {
-        let verdict = self.classifier.classify(rec);
-        self.record_classified(file, file_name, line, rec, text, verdict)
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        self.prefetch(file, rec);
+        let own_text = own_part(text, rec.glued);
+        let group_key = match (rec.format, rec.pid) {
+            (Some(Format::Apache), Some(pid)) => Some((pid, rec.tid.unwrap_or(0))),
+            _ => None,
+        };
+        if !self.group.lines.is_empty() {
+            let joins = group_key.is_some_and(|k| {
+                k == self.group.key
+                    && self.group.lines.len() < MAX_GROUP
+                    && (rec.time.unwrap_or(0) - self.group.time).abs() <= GROUP_WINDOW
+            });
+            if joins {
+                self.group.lines.push((number, own_text.to_owned()));
+                let verdict = self.classify(rec);
+                if verdict.is_some_and(|v| v.role == Role::Cause) {
+                    self.flush(file, name, sink)?;
+                }
+                return self.glued(file, name, number, rec, sink);
+            }
+            self.flush(file, name, sink)?;
+        }
+        let verdict = self.classify(rec);
+        if let Some(key) = group_key
+            && self.awaits_cause(file, rec, verdict)
+        {
+            self.group.key = key;
+            self.group.time = rec.time.unwrap_or(0);
+            self.group.lines.push((number, own_text.to_owned()));
+            return self.glued(file, name, number, rec, sink);
+        }
+        if let Some(outcome) = self.record_classified(file, name, number, rec, own_text, verdict) {
+            self.emit(name, number, rec, &outcome, sink)?;
+        }
+        self.glued(file, name, number, rec, sink)
+    }
+
+    /// Records glued onto a line without a newline.
+    fn glued(
+        &mut self,
+        file: u32,
+        name: &str,
+        number: u64,
+        rec: &Record<'_>,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        if rec.glued.is_empty() {
+            return Ok(());
+        }
+        let next = super::record::parse(rec.glued);
+        self.push(file, name, number, &next, rec.glued, sink)
+    }
+
+    /// Analyses the held Apache lines of one request together and hands them over in
+    /// order.
+    pub fn flush(&mut self, file: u32, name: &str, sink: &mut dyn Sink) -> std::io::Result<()> {
+        if self.group.lines.is_empty() {
+            return Ok(());
+        }
+        let lines = std::mem::take(&mut self.group.lines);
+        let items: Vec<(u64, Record<'_>, &str)> = lines
+            .iter()
+            .map(|(n, text)| (*n, super::record::parse(text), text.as_str()))
+            .collect();
+        let outcomes = self.record_group(file, name, &items);
+        for ((number, rec, _), outcome) in items.iter().zip(outcomes) {
+            if let Some(outcome) = outcome {
+                self.emit(name, *number, rec, &outcome, sink)?;
+            }
+        }
+        let mut lines = lines;
+        lines.clear();
+        self.group.lines = lines;
+        Ok(())
+    }
+
+    fn emit(
+        &self,
+        name: &str,
+        number: u64,
+        rec: &Record<'_>,
+        outcome: &Outcome,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        if !sink.wants_records() {
+            return Ok(());
+        }
+        let upstream = outcome
+            .cluster
+            .and_then(|c| self.cluster(c))
+            .map(|c| c.upstream.as_str());
+        sink.record(&Analysed {
+            file: name,
+            line: number,
+            record: rec,
+            outcome,
+            upstream,
+        })
     }
 
     /// Whether a classified line is a consequence still waiting for its request's cause
     /// (Apache logs AH01084 before "Error during SSL Handshake").
-    pub fn awaits_cause(&self, file: u32, rec: &Record<'_>, verdict: Option<Verdict>) -> bool {
+    fn awaits_cause(&self, file: u32, rec: &Record<'_>, verdict: Option<Verdict>) -> bool {
         verdict.is_some_and(|v| v.role != Role::Cause)
             && self
                 .correlator
@@ -208,7 +391,7 @@ impl Analyzer {
     /// says most about the failure is taken first, so generic lines logged before it
     /// (AH01084 before "Error during SSL Handshake") still join its cause. Outcomes come
     /// back in input order.
-    pub fn record_group(
+    fn record_group(
         &mut self,
         file: u32,
         file_name: &str,
@@ -234,7 +417,7 @@ impl Analyzer {
     }
 
     /// Analyses one record whose verdict is known (see [`Analyzer::classify`]).
-    pub fn record_classified(
+    fn record_classified(
         &mut self,
         file: u32,
         file_name: &str,
@@ -255,8 +438,28 @@ impl Analyzer {
         let Some(verdict) = verdict else {
             return Some(self.unclassified(file_name, line, rec, text));
         };
-        self.totals.upstream_lines += 1;
         let upstream = upstream_of(rec);
+        let sample = || Sample::new(file_name, line, text);
+        if !self
+            .classifier
+            .catalogue()
+            .cause(verdict.cause)
+            .advice
+            .failure
+        {
+            // Not an upstream failure (a backend's warnings): its own cluster, each line
+            // one event, apart from requests and the headline.
+            let idx = self
+                .clusters
+                .get_or_insert(&cluster_key(rec, verdict, upstream), || {
+                    (scheme_of(rec).url_scheme, sample())
+                });
+            let c = &mut self.clusters.list[idx as usize];
+            c.requests += 1;
+            c.upstreams.add(upstream);
+            return Some(self.seen_in(idx, rec, None));
+        }
+        self.totals.upstream_lines += 1;
         let (req, new_request) = self.correlator.request(key_of(file, rec), rec.time);
         if new_request {
             self.totals.requests += 1;
@@ -269,29 +472,11 @@ impl Analyzer {
         let idx = match joined {
             Some(p) => p,
             None => {
-                let source = match rec.format {
-                    Some(Format::Apache) => Server::Apache,
-                    _ if !rec.code.is_empty() => Server::Apache,
-                    _ => Server::Nginx,
-                };
-                let server = if rec.server.is_empty() {
-                    rec.host
-                } else {
-                    rec.server
-                };
-                let key = ClusterKey {
-                    cause: verdict.cause,
-                    source,
-                    upstream,
-                    server,
-                    config_time: rec.config_time,
-                };
-                let idx = self.clusters.get_or_insert(&key, || {
-                    (
-                        scheme_of(rec).url_scheme,
-                        Sample::new(file_name, line, text),
-                    )
-                });
+                let idx = self
+                    .clusters
+                    .get_or_insert(&cluster_key(rec, verdict, upstream), || {
+                        (scheme_of(rec).url_scheme, sample())
+                    });
                 // A cause line sets what later lines join; a lone consequence line too, so
                 // its request's generic lines join it.
                 if verdict.role == Role::Cause || req.primary().is_none() {
@@ -302,25 +487,37 @@ impl Analyzer {
         };
         let counted = req.count_in(idx);
         let req_id = req.id;
+        if let Counted::MovedFrom(earlier) = counted {
+            // Retried elsewhere: the request counts where it failed last.
+            let e = &mut self.clusters.list[earlier as usize];
+            e.requests -= 1;
+            e.retried += 1;
+        }
         let c = &mut self.clusters.list[idx as usize];
-        c.count += 1;
-        if counted {
+        if counted != Counted::Already {
             c.requests += 1;
         }
-        c.see_time(rec.time);
         // A joined line often names the upstream less precisely (AH01114 logs the host
         // without port): the peers list shows what cause lines named.
         if joined.is_none() {
             c.upstreams.add(upstream);
         }
+        Some(self.seen_in(idx, rec, Some(req_id)))
+    }
+
+    /// Counts a classified line in its cluster: time, host, path.
+    fn seen_in(&mut self, idx: u32, rec: &Record<'_>, request: Option<u64>) -> Outcome {
+        let c = &mut self.clusters.list[idx as usize];
+        c.count += 1;
+        c.see_time(rec.time);
         c.hosts.add(rec.host);
         c.paths.add(request_path(rec.request));
-        Some(Outcome {
+        Outcome {
             cause: Some(self.classifier.catalogue().cause(c.cause).id.as_str()),
             cluster: Some(idx),
             template: None,
-            request: Some(req_id),
-        })
+            request,
+        }
     }
 
     fn unclassified(
@@ -340,8 +537,10 @@ impl Analyzer {
         if self.template_info.len() <= id as usize {
             self.template_info
                 .resize_with(id as usize + 1, || (String::new(), Sample::default()));
-            self.template_info[id as usize] =
-                (rec.level.to_owned(), Sample::new(file_name, line, text));
+            self.template_info[id as usize] = (
+                rec.level.to_owned(),
+                Sample::of_template(file_name, line, text),
+            );
         }
         Outcome {
             cause: None,
@@ -378,6 +577,37 @@ impl Analyzer {
         report.rank();
         report
     }
+}
+
+/// The cluster a classified line belongs to: its cause at its upstream and server block
+/// (nginx's `server`, else the `Host`), apart when logged while reading the configuration.
+fn cluster_key<'a>(rec: &Record<'a>, verdict: Verdict, upstream: &'a str) -> ClusterKey<'a> {
+    let source = match rec.format {
+        Some(Format::Apache) => Server::Apache,
+        _ if !rec.code.is_empty() => Server::Apache,
+        _ => Server::Nginx,
+    };
+    ClusterKey {
+        cause: verdict.cause,
+        source,
+        upstream,
+        server: if rec.server.is_empty() {
+            rec.host
+        } else {
+            rec.server
+        },
+        config_time: rec.config_time,
+    }
+}
+
+/// The part of a line before a glued second record (`glued` is a suffix slice of `text`,
+/// possibly short of a trailing `\r` the parser trimmed).
+fn own_part<'a>(text: &'a str, glued: &str) -> &'a str {
+    if glued.is_empty() {
+        return text;
+    }
+    let at = (glued.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    text.get(..at).unwrap_or(text)
 }
 
 /// `GET /api/x?y=1 HTTP/1.1` → `/api/x`.

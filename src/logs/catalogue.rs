@@ -153,6 +153,14 @@ pub struct Advice {
     pub directives_nginx: Vec<String>,
     #[serde(default)]
     pub directives_apache: Vec<String>,
+    /// Whether lines of this cause are upstream failures (counted in the headline);
+    /// `false` for what a backend logs while still answering.
+    #[serde(default = "yes")]
+    pub failure: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone)]

@@ -4,11 +4,10 @@
 //! Also extracts the upstream a record is about, which clusters are keyed on.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 use super::catalogue::{Catalogue, CauseId, Role, Rule, SchemeSel, Server};
 use super::record::{Format, Record};
-use super::text::{self, FastHasher};
+use super::text;
 
 /// The catalogue with per-first-byte indexes, so a line is compared with the few rules
 /// that can match rather than all of them.
@@ -18,9 +17,30 @@ pub struct Classifier {
     /// catalogue order.
     nginx_by_byte: Vec<Vec<usize>>,
     /// Apache rules by AH code, and the code-less (2.2) rules, in catalogue order.
-    apache_by_code: HashMap<&'static str, CodeRules, BuildHasherDefault<FastHasher>>,
+    apache_by_code: foldhash::HashMap<&'static str, CodeRules>,
     apache_stems: Vec<usize>,
+    /// What the backend wrote on its FastCGI stderr channel is not always a failure.
+    app: AppCauses,
 }
+
+/// The causes of a backend's stderr messages (see [`Classifier::refine`]).
+struct AppCauses {
+    error: Option<CauseId>,
+    warning: Option<CauseId>,
+    not_found: Option<CauseId>,
+}
+
+/// The kinds of PHP message (after `PHP `) a backend logs while still answering (the
+/// client got its page); any other kind (`Fatal error`, `Parse error`...) failed it.
+const PHP_WARNINGS: &[&str] = &[
+    "Warning",
+    "Notice",
+    "Deprecated",
+    "Strict Standards",
+    "User Warning",
+    "User Notice",
+    "User Deprecated",
+];
 
 /// The rules of one AH code.
 #[derive(Default)]
@@ -75,6 +95,52 @@ impl Classifier {
             nginx_by_byte,
             apache_by_code,
             apache_stems,
+            app: AppCauses {
+                error: catalogue.cause_id("app-error"),
+                warning: catalogue.cause_id("app-warning"),
+                not_found: catalogue.cause_id("script-not-found"),
+            },
+        }
+    }
+
+    /// A verdict narrowed by what the line says beyond its stable key: a backend's stderr
+    /// (`app-error`) that holds only PHP warnings or notices is `app-warning` (the client
+    /// got its page), "Primary script unknown" is `script-not-found` (a 404); any fatal
+    /// error among the messages keeps it `app-error`. Applied after the verdict cache,
+    /// whose key leaves the message out for some codes.
+    pub fn refine(&self, rec: &Record<'_>, verdict: Verdict) -> Verdict {
+        if Some(verdict.cause) != self.app.error {
+            return verdict;
+        }
+        static PHP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"PHP "));
+        static NO_SCRIPT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"Primary script unknown"));
+        let text = rec.message.as_bytes();
+        // One pass over the message: every `PHP <kind>:` says whether it failed the request.
+        let (mut warnings, mut failures) = (0, 0);
+        for at in PHP.find_iter(text) {
+            let kind = &text[at + 4..];
+            if PHP_WARNINGS.iter().any(|w| kind.starts_with(w.as_bytes())) {
+                warnings += 1;
+            } else if kind.starts_with(b"message:") {
+                // "PHP message: PHP Warning: ...": the kind follows.
+            } else {
+                failures += 1;
+            }
+        }
+        let cause = if failures > 0 {
+            self.app.error
+        } else if NO_SCRIPT.find(text).is_some() {
+            self.app.not_found
+        } else if warnings > 0 {
+            self.app.warning
+        } else {
+            self.app.error
+        };
+        Verdict {
+            cause: cause.unwrap_or(verdict.cause),
+            ..verdict
         }
     }
 
@@ -84,6 +150,13 @@ impl Classifier {
 
     /// The cause of a record, or `None` when it is not an upstream failure we know.
     pub fn classify(&self, rec: &Record<'_>) -> Option<Verdict> {
+        self.by_key(rec).map(|v| self.refine(rec, v))
+    }
+
+    /// The verdict of a record's stable key (the catalogue row it matches), before
+    /// [`Classifier::refine`] reads the rest of the message: what a verdict cache keyed
+    /// on the stable key may hold.
+    pub fn by_key(&self, rec: &Record<'_>) -> Option<Verdict> {
         // A row without a cause names a line that is known not to be an upstream failure.
         self.rule_of(rec).and_then(|i| {
             let rule = &self.catalogue.rules[i];

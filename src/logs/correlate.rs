@@ -10,16 +10,16 @@
 //! T]` within a couple of seconds identifies it (the connect-failure lines carry no
 //! `[client]`; 2.2 has only the client); those few keys live in a small bounded map.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+use std::hash::Hasher;
 
 use super::record::{Format, Record};
-use super::text::{FastHasher, IdBuild};
-use std::hash::Hasher;
+use super::text;
 
 /// Open requests remembered per nginx worker process (by connection number).
 const RING: usize = 4096;
 /// nginx worker processes (per file) whose rings are kept; the least recent is dropped.
-const MAX_RINGS: usize = 64;
+const MAX_RINGS: usize = 16;
 /// Apache / other keys remembered.
 const MAX_OPEN: usize = 16_384;
 /// nginx: lines of one request may be a few proxy timeouts apart (one per peer tried).
@@ -27,34 +27,56 @@ const NGINX_WINDOW: i64 = 600;
 /// Apache: a thread's lines for one failure are written within the same second or two.
 const APACHE_WINDOW: i64 = 2;
 
-/// What a line is correlated on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
-    /// nginx: worker (file + pid), connection number, and a hash of the request line.
-    Conn { worker: u64, conn: u64, tag: u64 },
-    /// Apache: a hash of file + pid + tid (or client), with its time window.
-    Hashed { hash: u64, window: i64 },
+/// An nginx worker process: the file it logs to and its pid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Worker {
+    file: u32,
+    pid: u64,
 }
 
-/// Per-request state: 48 bytes, so that with its connection it fills one cache line.
+/// What a line is correlated on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key<'a> {
+    /// nginx: the worker, the connection number and a fingerprint of the request line (a
+    /// keepalive connection carries several requests; the fingerprint only tells the
+    /// request of one connection slot from the next).
+    Conn { worker: Worker, conn: u64, tag: u64 },
+    /// Apache 2.4: a thread of a process serves one request at a time; the client the
+    /// line names (empty: the connect-failure lines name none) tells two requests of one
+    /// thread apart.
+    Thread {
+        file: u32,
+        pid: u64,
+        tid: u64,
+        client: &'a str,
+    },
+    /// Apache 2.2: only the client.
+    Client { file: u32, client: &'a str },
+}
+
+/// Where an Apache request is remembered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Open {
+    Thread { file: u32, pid: u64, tid: u64 },
+    Client { file: u32, client: Box<str> },
+}
+
+/// Per-request state: 24 bytes, so that with its connection it fits one cache line.
 #[derive(Debug, Clone)]
 pub struct Request {
     /// Sequential id, unique in this run (ndjson `request`).
     pub id: u64,
     last_time: i64,
     /// Cluster of the last cause line of this request, which consequence lines join, or
-    /// `NO_PRIMARY` (not an `Option`, whose tag would push the slot past 64 bytes).
+    /// `NONE` (not an `Option`, whose tag would grow the slot).
     primary: u32,
-    /// Clusters this request has already been counted in (inline: a request rarely fails
-    /// in more than a few clusters, and an allocation per request showed in profiles).
-    counted: [u32; MAX_COUNTED],
-    n_counted: u8,
+    /// The cluster the request is counted in: its latest failure (a request nginx
+    /// retried on another peer counts where it failed last), or `NONE`.
+    counted: u32,
 }
 
-/// Clusters remembered per request; past that a request is not counted again.
-const MAX_COUNTED: usize = 6;
-/// `Request::primary` when no line has set it (cluster ids stay far below).
-const NO_PRIMARY: u32 = u32::MAX;
+/// `Request::primary`/`counted` when no line has set it (cluster ids stay far below).
+const NONE: u32 = u32::MAX;
 
 impl Default for Request {
     fn default() -> Request {
@@ -62,70 +84,85 @@ impl Default for Request {
     }
 }
 
+/// Where a request is counted after one more of its failure lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// Already counted in this cluster.
+    Already,
+    /// First counted here.
+    New,
+    /// Counted here now, and no longer in the cluster of its earlier failure: that
+    /// attempt was retried (nginx's next peer, a balancer's next member).
+    MovedFrom(u32),
+}
+
 impl Request {
     fn new(id: u64, last_time: i64) -> Request {
         Request {
             id,
             last_time,
-            primary: NO_PRIMARY,
-            counted: [0; MAX_COUNTED],
-            n_counted: 0,
+            primary: NONE,
+            counted: NONE,
         }
     }
 
     /// The cluster the request's consequence lines join.
     pub fn primary(&self) -> Option<u32> {
-        (self.primary != NO_PRIMARY).then_some(self.primary)
+        (self.primary != NONE).then_some(self.primary)
     }
 
     pub fn set_primary(&mut self, cluster: u32) {
         self.primary = cluster;
     }
 
-    /// Marks the request counted in a cluster; true the first time.
-    pub fn count_in(&mut self, cluster: u32) -> bool {
-        let n = usize::from(self.n_counted);
-        if self.counted[..n].contains(&cluster) || n == MAX_COUNTED {
-            return false;
+    /// Counts the request in the cluster of a failure line.
+    pub fn count_in(&mut self, cluster: u32) -> Counted {
+        let before = std::mem::replace(&mut self.counted, cluster);
+        match before {
+            NONE => Counted::New,
+            same if same == cluster => Counted::Already,
+            other => Counted::MovedFrom(other),
         }
-        self.counted[n] = cluster;
-        self.n_counted += 1;
-        true
     }
 }
 
+/// A client's fingerprint for [`Correlator::open`]; 0 for no client.
+fn fingerprint(client: &str) -> u64 {
+    if client.is_empty() {
+        return 0;
+    }
+    text::hash(client.as_bytes()) | 1
+}
+
 /// The correlation key of a record, `None` if the record carries nothing to correlate on.
-pub fn key_of(file: u32, rec: &Record<'_>) -> Option<Key> {
-    let mut h = FastHasher::default();
-    h.write_u64(u64::from(file));
+pub fn key_of<'a>(file: u32, rec: &Record<'a>) -> Option<Key<'a>> {
     match rec.format {
         Some(Format::Nginx) => {
             let conn = rec.conn?;
-            h.write_u64(rec.pid.unwrap_or(0));
-            let worker = h.finish();
-            let mut t = FastHasher::default();
+            let mut t = text::hasher();
             t.write(rec.request.as_bytes());
             Some(Key::Conn {
-                worker,
+                worker: Worker {
+                    file,
+                    pid: rec.pid.unwrap_or(0),
+                },
                 conn,
                 tag: t.finish(),
             })
         }
-        Some(Format::Apache) => {
-            // The connect-failure lines carry no [client]: a thread is the request.
-            match rec.pid {
-                Some(pid) => {
-                    h.write_u64(pid);
-                    h.write_u64(rec.tid.unwrap_or(0));
-                }
-                None if !rec.client.is_empty() => h.write(rec.client.as_bytes()),
-                None => return None,
-            }
-            Some(Key::Hashed {
-                hash: h.finish(),
-                window: APACHE_WINDOW,
-            })
-        }
+        Some(Format::Apache) => match rec.pid {
+            Some(pid) => Some(Key::Thread {
+                file,
+                pid,
+                tid: rec.tid.unwrap_or(0),
+                client: rec.client,
+            }),
+            None if !rec.client.is_empty() => Some(Key::Client {
+                file,
+                client: rec.client,
+            }),
+            None => None,
+        },
         _ => None,
     }
 }
@@ -146,9 +183,13 @@ const _: () = assert!(std::mem::size_of::<Slot>() == 64);
 #[derive(Default)]
 pub struct Correlator {
     /// Rings by worker, oldest first: a handful of workers, so a scan beats hashing.
-    rings: Vec<(u64, Box<[Slot]>)>,
-    open: HashMap<u64, Request, IdBuild>,
-    order: VecDeque<(u64, u64)>,
+    rings: Vec<(Worker, Box<[Slot]>)>,
+    /// Apache requests, with a fingerprint of the client their lines named (0 until one
+    /// does): only compared with the next line of the same thread, where two clients'
+    /// fingerprints colliding within its 2 s is not a practical concern, and no string is
+    /// allocated per request.
+    open: foldhash::HashMap<Open, (Request, u64)>,
+    order: VecDeque<(Open, u64)>,
     next_id: u64,
     /// The request of a line with nothing to correlate on: its own, never stored.
     lone: Request,
@@ -161,7 +202,7 @@ impl Correlator {
 
     /// The request a line belongs to, and whether it is new: a new one when the key is
     /// unknown or stale, or when the line has no key.
-    pub fn request(&mut self, key: Option<Key>, time: Option<i64>) -> (&mut Request, bool) {
+    pub fn request(&mut self, key: Option<Key<'_>>, time: Option<i64>) -> (&mut Request, bool) {
         let t = time.unwrap_or(0);
         let next_id = self.next_id + 1;
         match key {
@@ -191,7 +232,21 @@ impl Correlator {
                 slot.request.last_time = t;
                 (&mut slot.request, !live)
             }
-            Some(Key::Hashed { hash, window }) => self.hashed(hash, window, t, next_id),
+            Some(Key::Thread {
+                file,
+                pid,
+                tid,
+                client,
+            }) => self.open_request(Open::Thread { file, pid, tid }, client, t, next_id),
+            Some(Key::Client { file, client }) => self.open_request(
+                Open::Client {
+                    file,
+                    client: client.into(),
+                },
+                client,
+                t,
+                next_id,
+            ),
         }
     }
 
@@ -202,7 +257,7 @@ impl Correlator {
     /// (15% of the single-thread profile before, 3% after).
     ///
     /// [`request`]: Correlator::request
-    pub fn prefetch(&self, key: Option<Key>) {
+    pub fn prefetch(&self, key: Option<Key<'_>>) {
         if let Some(Key::Conn { worker, conn, .. }) = key
             && let Some((_, ring)) = self.rings.iter().find(|(w, _)| *w == worker)
         {
@@ -212,7 +267,7 @@ impl Correlator {
 
     /// A ring for a new worker, and its index; the least recently added one goes past
     /// `MAX_RINGS`.
-    fn add_ring(&mut self, worker: u64) -> usize {
+    fn add_ring(&mut self, worker: Worker) -> usize {
         if self.rings.len() >= MAX_RINGS {
             self.rings.remove(0);
         }
@@ -220,7 +275,15 @@ impl Correlator {
         self.rings.len() - 1
     }
 
-    fn hashed(&mut self, key: u64, window: i64, t: i64, next_id: u64) -> (&mut Request, bool) {
+    /// An Apache request: the one its thread (or client) holds, unless that is stale or
+    /// another client's.
+    fn open_request(
+        &mut self,
+        key: Open,
+        client: &str,
+        t: i64,
+        next_id: u64,
+    ) -> (&mut Request, bool) {
         if self.open.len() >= MAX_OPEN {
             self.evict();
         }
@@ -228,16 +291,21 @@ impl Correlator {
             // Keys reused after going stale leave dead entries behind: drop them.
             let open = &self.open;
             self.order
-                .retain(|(k, id)| open.get(k).is_some_and(|r| r.id == *id));
+                .retain(|(k, id)| open.get(k).is_some_and(|(r, _)| r.id == *id));
         }
         let mut fresh = false;
-        let r = self.open.entry(key).or_insert_with(|| {
+        let client = fingerprint(client);
+        let (r, seen) = self.open.entry(key.clone()).or_insert_with(|| {
             fresh = true;
-            Request::new(next_id, t)
+            (Request::new(next_id, t), client)
         });
-        if !fresh && (t - r.last_time).abs() > window {
+        let other_client = client != 0 && *seen != 0 && *seen != client;
+        if !fresh && ((t - r.last_time).abs() > APACHE_WINDOW || other_client) {
             *r = Request::new(next_id, t);
+            *seen = client;
             fresh = true;
+        } else if *seen == 0 {
+            *seen = client;
         }
         r.last_time = t;
         if fresh {
@@ -248,7 +316,7 @@ impl Correlator {
     }
 
     /// The cluster a live request's lines join, without touching the request.
-    pub fn primary_of(&self, key: Option<Key>, time: Option<i64>) -> Option<u32> {
+    pub fn primary_of(&self, key: Option<Key<'_>>, time: Option<i64>) -> Option<u32> {
         let t = time.unwrap_or(0);
         match key? {
             Key::Conn { worker, conn, tag } => {
@@ -260,19 +328,36 @@ impl Correlator {
                     .then(|| slot.request.primary())
                     .flatten()
             }
-            Key::Hashed { hash, window } => {
-                let r = self.open.get(&hash)?;
-                ((t - r.last_time).abs() <= window)
-                    .then(|| r.primary())
-                    .flatten()
-            }
+            Key::Thread {
+                file,
+                pid,
+                tid,
+                client,
+            } => self.open_primary(&Open::Thread { file, pid, tid }, client, t),
+            Key::Client { file, client } => self.open_primary(
+                &Open::Client {
+                    file,
+                    client: client.into(),
+                },
+                client,
+                t,
+            ),
         }
+    }
+
+    fn open_primary(&self, key: &Open, client: &str, t: i64) -> Option<u32> {
+        let (r, seen) = self.open.get(key)?;
+        let client = fingerprint(client);
+        let same_client = client == 0 || *seen == 0 || *seen == client;
+        ((t - r.last_time).abs() <= APACHE_WINDOW && same_client)
+            .then(|| r.primary())
+            .flatten()
     }
 
     /// Forgets the oldest request still remembered.
     fn evict(&mut self) {
         while let Some((k, id)) = self.order.pop_front() {
-            if self.open.get(&k).is_some_and(|r| r.id == id) {
+            if self.open.get(&k).is_some_and(|(r, _)| r.id == id) {
                 self.open.remove(&k);
                 return;
             }
@@ -331,15 +416,20 @@ mod tests {
         let mut cor = Correlator::new();
         for i in 0..(MAX_OPEN as u64 * 2) {
             cor.request(
-                Some(Key::Hashed {
-                    hash: i,
-                    window: 10,
+                Some(Key::Thread {
+                    file: 0,
+                    pid: i,
+                    tid: 0,
+                    client: "",
                 }),
                 Some(0),
             );
             cor.request(
                 Some(Key::Conn {
-                    worker: i % 100,
+                    worker: Worker {
+                        file: 0,
+                        pid: i % 100,
+                    },
                     conn: i,
                     tag: 0,
                 }),
@@ -350,12 +440,50 @@ mod tests {
         assert!(cor.rings.len() <= MAX_RINGS);
     }
 
+    /// Two clients served one after the other by one Apache thread within the 2 s window
+    /// were counted as one request (128 AH01170 lines became 85 requests).
+    #[test]
+    fn apache_thread_serving_two_clients_is_two_requests() {
+        let line = |client: &str, msg: &str| {
+            format!("[Fri May 01 12:00:00.000000 2024] [proxy:error] [pid 7:tid 9] {client}{msg}")
+        };
+        let a = line(
+            "[client 10.0.0.1:5000] ",
+            "AH01170: balancer://pool: All workers are in error state",
+        );
+        let b = line(
+            "[client 10.0.0.2:6000] ",
+            "AH01170: balancer://pool: All workers are in error state",
+        );
+        let c = line(
+            "",
+            "(111)Connection refused: AH00957: http: attempt to connect to 127.0.0.1:8080 (127.0.0.1:8080) failed",
+        );
+        let (a, b, c) = (parse(&a), parse(&b), parse(&c));
+        let mut cor = Correlator::new();
+        let ida = cor.request(key_of(0, &a), a.time).0.id;
+        let idb = cor.request(key_of(0, &b), b.time).0.id;
+        // A line naming no client joins the thread's current request.
+        let idc = cor.request(key_of(0, &c), c.time).0.id;
+        assert_ne!(ida, idb);
+        assert_eq!(idb, idc);
+    }
+
+    #[test]
+    fn a_request_counts_in_the_cluster_of_its_latest_failure() {
+        let mut r = Request::new(1, 0);
+        assert_eq!(r.count_in(3), Counted::New);
+        assert_eq!(r.count_in(3), Counted::Already);
+        assert_eq!(r.count_in(5), Counted::MovedFrom(3));
+        assert_eq!(r.count_in(5), Counted::Already);
+    }
+
     #[test]
     fn a_reused_ring_slot_is_a_new_request() {
         let mut cor = Correlator::new();
         let k = |conn| {
             Some(Key::Conn {
-                worker: 1,
+                worker: Worker { file: 0, pid: 1 },
                 conn,
                 tag: 7,
             })

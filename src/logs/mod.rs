@@ -5,9 +5,10 @@
 //!   ─► classify (grammars/logs/catalogue.tsv) ─► correlate (requests) ─► report (clusters)
 //!   └► template (Drain-style miner for lines no cause matches)
 //! ```
-//! This module wires the stages: arguments, input order, one pipeline (`run`: the per-line
-//! loop, `--follow`) or several on both cores (`parallel`), and the choice of printer. The
-//! stages themselves do no I/O.
+//! This module wires the stages: arguments into [`Options`], input order, one pipeline
+//! (`entries`: the reader stage, `--follow`; `analyze::Analyzer::push`: the analysis
+//! stage; a `sink::Sink` for records as they come) or several on both cores (`parallel`),
+//! and the choice of printer for the report. The analysis stages do no I/O.
 
 pub mod advice;
 pub mod analyze;
@@ -15,13 +16,14 @@ pub mod catalogue;
 pub mod classify;
 pub mod config;
 pub mod correlate;
+mod entries;
 mod parallel;
 pub mod print_json;
 pub mod print_text;
 pub mod reader;
 pub mod record;
 pub mod report;
-mod run;
+pub mod sink;
 pub mod template;
 mod text;
 mod timearg;
@@ -31,8 +33,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use analyze::Analyzer;
+use entries::{FileNotes, RunError};
 use reader::{Input, LineReader};
-use run::{FileNotes, Run, RunError, report_notes};
 
 use crate::Error;
 
@@ -53,7 +55,7 @@ pub struct LogsArgs {
     /// Log files, directories (their *error* files) or globs; `-` reads stdin. Gzip is
     /// detected by content. Several files are read oldest first.
     #[arg(required = true)]
-    pub paths: Vec<String>,
+    pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -93,6 +95,55 @@ pub struct LogsArgs {
 /// Inputs larger than this get a progress bar (when stderr is a terminal).
 const PROGRESS_MIN_BYTES: u64 = 32 * 1024 * 1024;
 
+/// What the analysis of a run needs, read from the command line once (the stages take
+/// this, never clap's arguments).
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub format: OutputFormat,
+    /// Keep reading the last input as it grows.
+    pub follow: bool,
+    /// Lines longer than this are cut.
+    pub max_line: usize,
+    /// Worker threads for the summary formats.
+    pub threads: usize,
+    /// Smallest byte range of one file given to a thread.
+    pub chunk_bytes: u64,
+    /// Only records in [since, until) are analysed.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+impl Options {
+    fn from_args(args: &LogsArgs) -> Result<Options, Error> {
+        if args.follow && args.format == OutputFormat::Json {
+            return Err(Error::Usage(
+                "--follow streams records: use --format ndjson or text".into(),
+            ));
+        }
+        if args.max_line < 256 {
+            return Err(Error::Usage("--max-line must be at least 256".into()));
+        }
+        let now = chrono::Local::now().naive_local();
+        let time = |flag: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .map(|s| timearg::parse(s, now).map_err(|e| Error::Usage(format!("{flag}: {e}"))))
+                .transpose()
+        };
+        Ok(Options {
+            format: args.format,
+            follow: args.follow,
+            max_line: args.max_line,
+            threads: args.threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+            }),
+            chunk_bytes: args.chunk_bytes.max(4096),
+            since: time("--since", &args.since)?,
+            until: time("--until", &args.until)?,
+        })
+    }
+}
+
 /// Runs the log analysis and returns the process exit code.
 pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
     let config = args
@@ -106,26 +157,8 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
             config::NginxRefs::load(path, &args.read.settings(start)?)
         })
         .transpose()?;
-    if args.follow && args.format == OutputFormat::Json {
-        return Err(Error::Usage(
-            "--follow streams records: use --format ndjson or text".into(),
-        ));
-    }
-    if args.max_line < 256 {
-        return Err(Error::Usage("--max-line must be at least 256".into()));
-    }
+    let opts = Options::from_args(args)?;
     let fail_on = fail_on_ids(&args.fail_on)?;
-    let now = chrono::Local::now().naive_local();
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| timearg::parse(s, now).map_err(|e| Error::Usage(format!("--since: {e}"))))
-        .transpose()?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|s| timearg::parse(s, now).map_err(|e| Error::Usage(format!("--until: {e}"))))
-        .transpose()?;
 
     let (inputs, problems) = reader::expand(&args.paths);
     let mut io_failed = !problems.is_empty();
@@ -144,41 +177,43 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
         quiet: args.output.quiet,
     };
     let progress = progress_bar(&inputs);
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
-    let sequential = args.format == OutputFormat::Ndjson || args.follow || threads < 2;
-    let report = if sequential {
-        let mut run = Run::new(args, Analyzer::new(since, until));
-        run.progress = progress.clone();
+    let sequential = opts.format == OutputFormat::Ndjson || opts.follow || opts.threads < 2;
+    let mut report = if sequential {
+        let mut analyzer = Analyzer::new(opts.since, opts.until);
         let last = inputs.len() - 1;
         for (i, input) in inputs.iter().enumerate() {
-            let follow = args.follow && i == last;
-            match run.read_input(i as u32, input, follow, &mut out) {
+            let mut sink: Box<dyn sink::Sink> = match opts.format {
+                OutputFormat::Ndjson => Box::new(sink::Ndjson(&mut out)),
+                OutputFormat::Text if opts.follow => Box::new(sink::FollowText(&mut out)),
+                _ => Box::new(sink::Discard),
+            };
+            let follow = opts.follow && i == last;
+            let read = entries::read_input(
+                i as u32,
+                input,
+                opts.max_line,
+                follow,
+                &mut analyzer,
+                &mut *sink,
+                progress.as_ref(),
+            );
+            match read {
                 Ok(()) => {}
                 Err(RunError::Output(e)) => return output_error(e),
                 Err(RunError::Input(msg)) => {
                     io_failed = true;
-                    run.analyzer.totals.unreadable_files += 1;
+                    analyzer.totals.unreadable_files += 1;
                     warn(&msg);
                 }
             }
         }
-        run.analyzer.finish()
+        analyzer.finish()
     } else {
-        let units = parallel::plan(&inputs, threads, args.chunk_bytes.max(4096));
-        let done = parallel::run(
-            args,
-            (since, until),
-            &inputs,
-            &units,
-            threads,
-            progress.as_ref(),
-        );
-        let mut parts = Vec::with_capacity(done.len());
+        let units = parallel::plan(&inputs, opts.threads, opts.chunk_bytes);
+        let mut merged = report::Merger::default();
         let mut notes: Vec<FileNotes> = inputs.iter().map(|_| FileNotes::default()).collect();
         let mut line_offset = vec![0u64; inputs.len()];
-        for (unit, mut d) in units.iter().zip(done) {
+        parallel::run(&opts, &inputs, &units, progress.as_ref(), |unit, mut d| {
             // Units count lines from 1: shift to the line numbers of the whole file.
             let offset = line_offset[unit.input];
             d.report.shift_lines(offset);
@@ -188,19 +223,26 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
                 io_failed = true;
                 warn(&msg);
             }
-            parts.push(d.report);
-        }
+            merged.add(d.report);
+        });
         for (input, n) in inputs.iter().zip(&notes) {
-            report_notes(args, input, n);
+            n.report(input, opts.max_line);
         }
-        report::Report::merge(parts)
+        merged.finish()
     };
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
+    if report.totals.records == 0 && report.totals.filtered_out > 0 {
+        warn(&format!(
+            "no record in the --since/--until window: {} record(s) outside it were filtered out",
+            report.totals.filtered_out
+        ));
+    }
+    report.finish();
     let cat = catalogue::Catalogue::get();
-    let written = match args.format {
-        OutputFormat::Text if !args.follow => print_text::write_report(
+    let written = match opts.format {
+        OutputFormat::Text if !opts.follow => print_text::write_report(
             &mut out,
             &report,
             cat,

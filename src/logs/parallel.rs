@@ -9,15 +9,15 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::LogsArgs;
+use super::Options;
 use super::analyze::Analyzer;
+use super::entries::{Entries, FileNotes, RunError, drain_into};
 use super::reader::{self, Input, LineReader};
 use super::record;
 use super::report::Report;
-use super::run::{FileNotes, Run};
+use super::sink::Discard;
 
 /// Byte ranges smaller than this are not worth a thread.
 pub const MIN_CHUNK: u64 = 32 * 1024 * 1024;
@@ -70,7 +70,8 @@ fn split(path: &Path, threads: usize, min_chunk: u64) -> io::Result<Option<Vec<(
         return Ok(None);
     }
     let mut magic = [0u8; 2];
-    if f.read(&mut magic)? == 2 && magic == [0x1f, 0x8b] {
+    let n = f.read(&mut magic)?;
+    if reader::is_gzip(&magic[..n]) {
         return Ok(None);
     }
     let size = meta.len();
@@ -123,50 +124,53 @@ fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-/// Runs the units on `threads` workers; results come back in unit order.
+/// Runs the units on worker threads and hands each unit's result to `fold` on this
+/// thread, in unit order, as soon as it and those before it are done: results are
+/// merged as they come, so what is held at once is bounded by the threads, not by the
+/// number of inputs (10,000 small files held 10,000 reports).
 pub fn run(
-    args: &LogsArgs,
-    window: (Option<i64>, Option<i64>),
+    opts: &Options,
     inputs: &[Input],
     units: &[Unit],
-    threads: usize,
     progress: Option<&indicatif::ProgressBar>,
-) -> Vec<Done> {
+    mut fold: impl FnMut(&Unit, Done),
+) {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Done>>> = Mutex::new((0..units.len()).map(|_| None).collect());
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Done)>(0);
     std::thread::scope(|s| {
-        for _ in 0..threads.min(units.len()) {
-            s.spawn(|| {
+        for _ in 0..opts.threads.min(units.len()) {
+            let tx = tx.clone();
+            let next = &next;
+            s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(unit) = units.get(i) else { break };
-                    let done = process(args, window, &inputs[unit.input], unit);
+                    let done = process(opts, &inputs[unit.input], unit);
                     if let Some(p) = progress {
                         p.inc(done.bytes);
                     }
-                    if let Ok(mut r) = results.lock() {
-                        r[i] = Some(done);
+                    if tx.send((i, done)).is_err() {
+                        break;
                     }
                 }
             });
         }
+        drop(tx);
+        // Results that came before their turn; a worker runs ahead by at most a unit.
+        let mut waiting: std::collections::BTreeMap<usize, Done> = Default::default();
+        let mut turn = 0;
+        for (i, done) in rx {
+            waiting.insert(i, done);
+            while let Some(done) = waiting.remove(&turn) {
+                fold(&units[turn], done);
+                turn += 1;
+            }
+        }
     });
-    results
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .collect()
 }
 
-fn process(
-    args: &LogsArgs,
-    window: (Option<i64>, Option<i64>),
-    input: &Input,
-    unit: &Unit,
-) -> Done {
-    let mut run = Run::new(args, Analyzer::new(window.0, window.1));
-    let mut notes = FileNotes::default();
+fn process(opts: &Options, input: &Input, unit: &Unit) -> Done {
+    let mut analyzer = Analyzer::new(opts.since, opts.until);
     let opened: io::Result<(Box<dyn Read + Send>, u64)> = match (unit.range, &input.path) {
         (Some((start, end)), Some(path)) => File::open(path).and_then(|mut f| {
             f.seek(SeekFrom::Start(start))?;
@@ -191,7 +195,7 @@ fn process(
             report.totals.unreadable_files = u64::from(unit.range.is_none_or(|(s, _)| s == 0));
             return Done {
                 report,
-                notes,
+                notes: FileNotes::default(),
                 lines: 0,
                 bytes: 0,
                 error: Some(format!("{}: {e}", input.name)),
@@ -199,15 +203,27 @@ fn process(
         }
     };
     // Counted once per file, by its first unit.
-    run.analyzer.totals.files = u64::from(unit.range.is_none_or(|(s, _)| s == 0));
-    let mut lines = LineReader::new(r, args.max_line, false);
-    let error = run
-        .read_all(unit.input as u32, input, &mut lines, &mut notes)
-        .err();
+    analyzer.totals.files = u64::from(unit.range.is_none_or(|(s, _)| s == 0));
+    let mut lines = LineReader::new(r, opts.max_line, false);
+    let mut entries = Entries::default();
+    let file = unit.input as u32;
+    let error = drain_into(
+        file,
+        input,
+        &mut entries,
+        &mut lines,
+        &mut analyzer,
+        &mut Discard,
+    )
+    .err()
+    .map(|e| match e {
+        RunError::Input(msg) => msg,
+        RunError::Output(e) => format!("{}: {e}", input.name),
+    });
     Done {
         lines: lines.line_number(),
-        report: run.analyzer.finish(),
-        notes,
+        report: analyzer.finish(),
+        notes: entries.notes,
         bytes,
         error,
     }

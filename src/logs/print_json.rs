@@ -51,12 +51,24 @@ struct AdviceOut<'a> {
 }
 
 #[derive(Serialize)]
+struct CausedBy<'a> {
+    cause: &'a str,
+    upstream: &'a str,
+    count: u64,
+}
+
+#[derive(Serialize)]
 struct ClusterOut<'a> {
     cause: &'a str,
     title: &'a str,
     source: &'static str,
     count: u64,
     requests: u64,
+    retried: u64,
+    /// Distinct upstream addresses grouped into the cluster (a rollout's churn).
+    addresses: u64,
+    /// For no-live-upstreams: the member failures before it.
+    caused_by: Vec<CausedBy<'a>>,
     first_seen: Option<String>,
     last_seen: Option<String>,
     upstream: &'a str,
@@ -133,6 +145,17 @@ fn cluster_out<'a>(
         source: source_name(c.source),
         count: c.count,
         requests: c.requests,
+        retried: c.retried,
+        addresses: c.addresses,
+        caused_by: c
+            .caused_by
+            .iter()
+            .map(|(cause, upstream, count)| CausedBy {
+                cause: &cat.cause(*cause).id,
+                upstream,
+                count: *count,
+            })
+            .collect(),
         first_seen: c.first.map(iso),
         last_seen: c.last.map(iso),
         upstream: &c.upstream,

@@ -4,6 +4,8 @@
 
 use std::io::{self, Write};
 
+use crate::source::printable;
+
 use super::advice;
 use super::catalogue::Catalogue;
 use super::config::ConfigRefs;
@@ -88,7 +90,13 @@ pub fn write_report(
             report.templates.len()
         )?;
         for tg in report.templates.iter().take(TEMPLATES_SHOWN) {
-            writeln!(out, "  {:>8}  [{}] {}", tg.count, tg.level, tg.template)?;
+            writeln!(
+                out,
+                "  {:>8}  [{}] {}",
+                tg.count,
+                printable(&tg.level),
+                printable(&tg.template)
+            )?;
         }
     }
     Ok(())
@@ -114,19 +122,26 @@ fn write_cluster(
     writeln!(out)?;
     writeln!(
         out,
-        "{bold}#{rank} {red}{}{reset}{bold}  {} request(s), {} line(s)  upstream {}{}{reset}",
+        "{bold}#{rank} {red}{}{reset}{bold}  {} request(s){}, {} line(s)  upstream {}{}{reset}",
         cause.id,
         c.requests,
+        if c.retried > 0 {
+            format!(" (+{} retried elsewhere)", c.retried)
+        } else {
+            String::new()
+        },
         c.count,
         if c.upstream.is_empty() {
-            "-"
+            "-".into()
+        } else if c.addresses > 1 {
+            format!("{} ({} addresses)", printable(&c.upstream), c.addresses)
         } else {
-            &c.upstream
+            printable(&c.upstream).into_owned()
         },
         if c.server.is_empty() {
             String::new()
         } else {
-            format!("  server {}", c.server)
+            format!("  server {}", printable(&c.server))
         },
     )?;
     writeln!(out, "   {}", cause.advice.title)?;
@@ -139,20 +154,39 @@ fn write_cluster(
     )?;
     let paths = c.paths.top(3);
     if !paths.is_empty() {
-        let list: Vec<String> = paths.iter().map(|(p, n)| format!("{p} ({n})")).collect();
+        let list: Vec<String> = paths
+            .iter()
+            .map(|(p, n)| format!("{} ({n})", printable(p)))
+            .collect();
         writeln!(out, "   paths:   {}", list.join(", "))?;
     }
-    let ups = c.upstreams.top(3);
+    let ups = c.upstreams.top(if c.addresses > 1 { 5 } else { 3 });
     if ups.len() > 1 {
-        let list: Vec<String> = ups.iter().map(|(p, n)| format!("{p} ({n})")).collect();
+        let list: Vec<String> = ups
+            .iter()
+            .map(|(p, n)| format!("{} ({n})", printable(p)))
+            .collect();
         writeln!(out, "   peers:   {}", list.join(", "))?;
     }
-    writeln!(out, "   sample:  {}:{}", c.sample.file, c.sample.line)?;
+    if !c.caused_by.is_empty() {
+        let list: Vec<String> = c
+            .caused_by
+            .iter()
+            .map(|(cause, up, n)| format!("{} {} ({n})", cat.cause(*cause).id, printable(up)))
+            .collect();
+        writeln!(out, "   after:   {}", list.join(", "))?;
+    }
+    writeln!(
+        out,
+        "   sample:  {}:{}",
+        printable(&c.sample.file),
+        c.sample.line
+    )?;
     // Multi-line entries (FastCGI stderr) stay indented under the sample.
     writeln!(
         out,
         "            {}",
-        c.sample.text.replace('\n', "\n            ")
+        printable(&c.sample.text).replace('\n', "\n            ")
     )?;
     writeln!(out, "   likely:")?;
     for e in &cause.advice.explanations {
@@ -171,13 +205,24 @@ fn write_cluster(
     }
     if let Some(model) = config {
         for r in model.refs_for(&c.upstream, &c.server, &cause.id) {
-            writeln!(out, "   at:      {}:{}  {}", r.file, r.line, r.directive)?;
+            writeln!(
+                out,
+                "   at:      {}:{}  {}",
+                printable(&r.file),
+                r.line,
+                printable(&r.directive)
+            )?;
             for s in &r.effective {
                 let default = if s.default { " (default)" } else { "" };
-                writeln!(out, "            {} {}{default}", s.name, s.value)?;
+                writeln!(
+                    out,
+                    "            {} {}{default}",
+                    s.name,
+                    printable(&s.value)
+                )?;
             }
             for f in &r.findings {
-                writeln!(out, "            finding: {f}")?;
+                writeln!(out, "            finding: {}", printable(f))?;
             }
         }
     }

@@ -32,7 +32,7 @@ impl Input {
 
     fn file(path: PathBuf) -> Input {
         Input {
-            name: path.display().to_string(),
+            name: crate::source::display_name(&path),
             path: Some(path),
         }
     }
@@ -40,15 +40,20 @@ impl Input {
 
 /// Expands command-line paths. Problems with one path (no such file, a glob without
 /// matches, an empty directory) are returned as messages; the other paths still count.
-pub fn expand(paths: &[String]) -> (Vec<Input>, Vec<String>) {
+pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
-    for arg in paths {
-        if arg == "-" {
+    for path in paths {
+        if path.as_os_str() == "-" {
             inputs.push(Input::stdin());
             continue;
         }
-        let path = Path::new(arg);
+        let arg = crate::source::display_name(path);
+        let wildcard = path
+            .as_os_str()
+            .as_encoded_bytes()
+            .iter()
+            .any(|b| b"*?[".contains(b));
         if path.is_dir() {
             match log_files_in(path) {
                 Ok(files) if files.is_empty() => problems.push(format!(
@@ -57,20 +62,16 @@ pub fn expand(paths: &[String]) -> (Vec<Input>, Vec<String>) {
                 Ok(files) => inputs.extend(files.into_iter().map(Input::file)),
                 Err(e) => problems.push(format!("{arg}: {e}")),
             }
-        } else if path.exists() || !arg.contains(['*', '?', '[']) {
+        } else if path.exists() || !wildcard {
             // A missing plain path is reported when it is opened, with the OS error.
             inputs.push(Input::file(path.to_path_buf()));
         } else {
-            match glob::glob(arg) {
+            match crate::pathglob::glob_paths(path) {
                 Ok(matches) => {
-                    let mut files: Vec<PathBuf> = matches
-                        .filter_map(Result::ok)
-                        .filter(|p| p.is_file())
-                        .collect();
+                    let files: Vec<PathBuf> = matches.into_iter().filter(|p| p.is_file()).collect();
                     if files.is_empty() {
                         problems.push(format!("{arg}: no file matches"));
                     }
-                    files.sort();
                     inputs.extend(files.into_iter().map(Input::file));
                 }
                 Err(e) => problems.push(format!("{arg}: invalid pattern: {e}")),
@@ -87,10 +88,10 @@ fn log_files_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
+            // Names that are not UTF-8 count too (`error` is ASCII).
             p.is_file()
                 && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.contains("error"))
+                    .is_some_and(|n| n.to_string_lossy().contains("error"))
         })
         .collect();
     files.sort();
@@ -112,6 +113,11 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Whether data starts like gzip (by content: a rotated log's name says nothing).
+pub fn is_gzip(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b])
+}
+
 /// Opens an input, transparently decompressing gzip; `counter` receives the raw bytes read.
 pub fn open(input: &Input, counter: Option<Arc<AtomicU64>>) -> io::Result<Box<dyn Read + Send>> {
     let mut raw: Box<dyn Read + Send> = match &input.path {
@@ -123,7 +129,7 @@ pub fn open(input: &Input, counter: Option<Arc<AtomicU64>>) -> io::Result<Box<dy
     }
     let mut buffered = BufReader::with_capacity(256 * 1024, raw);
     let head = buffered.fill_buf()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
+    if is_gzip(head) {
         Ok(Box::new(MultiGzDecoder::new(buffered)))
     } else {
         Ok(Box::new(buffered))

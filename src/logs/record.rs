@@ -201,27 +201,31 @@ fn digits(b: &[u8]) -> u32 {
         .fold(0u32, |acc, &d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Days since 1970-01-01 of a date (chrono's calendar), `None` for a date that does not
+/// exist. Logs are in time order: the last day asked is remembered per thread, so chrono
+/// is asked once a day of log, not once a line.
+fn days(y: u32, mo: u32, d: u32) -> Option<i64> {
+    thread_local! {
+        static LAST: std::cell::Cell<(u32, i64)> = const { std::cell::Cell::new((0, 0)) };
+    }
+    let key = y * 10_000 + mo * 100 + d;
+    let (last_key, last_days) = LAST.get();
+    if key == last_key {
+        return Some(last_days);
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, mo, d)?;
+    let days = date
+        .signed_duration_since(chrono::NaiveDate::default())
+        .num_days();
+    LAST.set((key, days));
+    Some(days)
 }
 
 fn epoch(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+    if h > 23 || mi > 59 || s > 60 {
         return None;
     }
-    Some(
-        days_from_civil(i64::from(y), mo, d) * 86_400
-            + i64::from(h) * 3600
-            + i64::from(mi) * 60
-            + i64::from(s),
-    )
+    Some(days(y, mo, d)? * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s))
 }
 
 /// `YYYY?MM?DD?hh?mm?ss` with any separators (nginx's `2024/05/01 12:00:00`, Apache's

@@ -2,8 +2,13 @@
 //! upstreams / servers / hosts / paths and a sample line, the unknown-line templates, and the
 //! run totals. Every piece has a fixed size bound, so memory does not grow with the input.
 
-use super::catalogue::{CauseId, Server};
+use super::catalogue::{Catalogue, CauseId, Server};
 use super::text::hash;
+
+/// Most clusters kept; further (cause, upstream, server) keys are folded into `(other)`
+/// so a log with millions of distinct upstream names cannot exhaust memory (the analysis
+/// of one part and the merge of parts alike).
+pub const MAX_CLUSTERS: usize = 2_000;
 
 /// Most buckets a histogram keeps; past that the bucket width doubles.
 const MAX_BUCKETS: usize = 256;
@@ -11,8 +16,13 @@ const MAX_BUCKETS: usize = 256;
 const FIRST_WIDTH: i64 = 60;
 /// How many names a top-k counter tracks (it reports fewer: the heavy hitters).
 const TOPK_CAPACITY: usize = 10;
-/// Longest sample text kept.
+/// Longest sample text kept for a cluster.
 const SAMPLE_CHARS: usize = 2000;
+/// Longest sample text kept for a template (there are up to 10,000 of them).
+const TEMPLATE_SAMPLE_CHARS: usize = 500;
+/// Longest name a top-k counter keeps (a path, a host): a 2 kB request path in each of
+/// the ten names of every cluster would dominate the memory.
+const NAME_CHARS: usize = 256;
 
 /// Counts per time bucket; the bucket width grows (doubling) to keep at most
 /// `MAX_BUCKETS` buckets whatever the time span.
@@ -147,7 +157,9 @@ impl TopK {
             self.counts[self.last] += n;
             return;
         }
-        // Compared by hash only (see Clusters): no string compare on the hot path.
+        // Compared by a 64-bit hash, no string compare on the hot path: a space-saving
+        // counter is approximate by design (a newcomer inherits the smallest count), and
+        // two names colliding would at worst share one line of a top-5 list.
         if let Some(i) = self.hashes[..len].iter().position(|&ih| ih == h) {
             self.counts[i] += n;
             self.last = i;
@@ -156,14 +168,14 @@ impl TopK {
         if len < TOPK_CAPACITY {
             self.hashes[len] = h;
             self.counts[len] = n;
-            self.names.push(name.to_owned());
+            self.names.push(shorten(name, NAME_CHARS));
             self.last = len;
             return;
         }
         if let Some((i, &min)) = self.counts.iter().enumerate().min_by_key(|&(_, c)| c) {
             self.hashes[i] = h;
             self.counts[i] = min + n;
-            self.names[i] = name.to_owned();
+            self.names[i] = shorten(name, NAME_CHARS);
             self.last = i;
         }
     }
@@ -192,9 +204,22 @@ pub struct Sample {
 
 impl Sample {
     pub fn new(file: &str, line: u64, text: &str) -> Sample {
-        let text = match text.char_indices().nth(SAMPLE_CHARS) {
-            Some((cut, _)) => format!("{}…", &text[..cut]),
-            None => text.to_owned(),
+        Sample::cut(file, line, text, SAMPLE_CHARS)
+    }
+
+    /// A template's sample: shorter (there are many more templates than clusters).
+    pub fn of_template(file: &str, line: u64, text: &str) -> Sample {
+        Sample::cut(file, line, text, TEMPLATE_SAMPLE_CHARS)
+    }
+
+    fn cut(file: &str, line: u64, text: &str, chars: usize) -> Sample {
+        // A CRLF log's line ends (also inside a multi-line entry) are not part of it.
+        let text = text.trim_end_matches('\r');
+        let text = shorten(text, chars);
+        let text = if text.contains("\r\n") {
+            text.replace("\r\n", "\n")
+        } else {
+            text
         };
         Sample {
             file: file.to_owned(),
@@ -214,7 +239,11 @@ pub struct Cluster {
     pub scheme: String,
     pub server: String,
     pub count: u64,
+    /// Requests whose latest failure is here (a request counts in one cluster).
     pub requests: u64,
+    /// Requests that failed here and were then retried on another upstream (they count
+    /// where they failed last).
+    pub retried: u64,
     pub first: Option<i64>,
     pub last: Option<i64>,
     pub hist: Histogram,
@@ -225,6 +254,12 @@ pub struct Cluster {
     /// The lines were logged while nginx read its configuration (start, reload, `nginx
     /// -t`): no client request saw them.
     pub config_time: bool,
+    /// Distinct upstream addresses folded into this cluster (1 unless a rollout's churning
+    /// addresses were grouped: see [`Report::finish`]).
+    pub addresses: u64,
+    /// For `no-live-upstreams`: the failures of members logged on the same server before
+    /// or while the pool was down, (cluster cause, upstream, lines), most lines first.
+    pub caused_by: Vec<(CauseId, String, u64)>,
 }
 
 impl Cluster {
@@ -244,6 +279,7 @@ impl Cluster {
             server: server.to_owned(),
             count: 0,
             requests: 0,
+            retried: 0,
             first: None,
             last: None,
             hist: Histogram::default(),
@@ -252,6 +288,8 @@ impl Cluster {
             paths: TopK::default(),
             sample,
             config_time: false,
+            addresses: 1,
+            caused_by: Vec::new(),
         }
     }
 
@@ -259,6 +297,7 @@ impl Cluster {
     fn merge(&mut self, o: &Cluster) {
         self.count += o.count;
         self.requests += o.requests;
+        self.retried += o.retried;
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
         self.hist.merge(&o.hist);
@@ -328,14 +367,104 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 impl Report {
     /// Ranks clusters (most requests first) and templates (most lines first).
     pub fn rank(&mut self) {
+        let cat = Catalogue::get();
+        let failure = |c: &Cluster| cat.cause(c.cause).advice.failure;
         self.clusters.sort_by(|a, b| {
-            b.requests
-                .cmp(&a.requests)
+            failure(b)
+                .cmp(&failure(a))
+                .then(b.requests.cmp(&a.requests))
                 .then(b.count.cmp(&a.count))
                 .then(a.first.cmp(&b.first))
         });
         self.templates
             .sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+    }
+
+    /// What is done once the whole input is in (after [`Report::merge`]): a rollout's
+    /// churning addresses grouped, the member failures of each `no-live-upstreams`
+    /// cluster named, clusters ranked.
+    pub fn finish(&mut self) {
+        self.group_churn();
+        self.explain_no_live();
+        self.rank();
+    }
+
+    /// A service rolled out across many pods logs each pod's address: one cluster per
+    /// address would bury the one cause. Clusters of one cause on one server whose
+    /// upstreams are `CHURN_MIN` or more IP addresses on one port become one, `*:PORT`,
+    /// listing the addresses.
+    fn group_churn(&mut self) {
+        use std::collections::HashMap;
+        type Group = (CauseId, bool, bool, String, String);
+        let mut groups: HashMap<Group, Vec<usize>> = HashMap::new();
+        for (i, c) in self.clusters.iter().enumerate() {
+            if let Some(port) = ip_port(&c.upstream) {
+                let key = (
+                    c.cause,
+                    c.source == Server::Apache,
+                    c.config_time,
+                    c.server.clone(),
+                    port.to_string(),
+                );
+                groups.entry(key).or_default().push(i);
+            }
+        }
+        let mut gone = vec![false; self.clusters.len()];
+        for ((_, _, _, _, port), members) in groups {
+            let addresses: u64 = members.iter().map(|&i| self.clusters[i].addresses).sum();
+            if addresses < CHURN_MIN {
+                continue;
+            }
+            let (&first, rest) = members.split_first().unwrap_or((&0, &[]));
+            let merged: Vec<Cluster> = rest.iter().map(|&i| self.clusters[i].clone()).collect();
+            // The addresses are in each cluster's `upstreams`, which merge.
+            let into = &mut self.clusters[first];
+            for c in &merged {
+                into.merge(c);
+            }
+            into.upstream = format!("*:{port}");
+            into.addresses = addresses;
+            for &i in rest {
+                gone[i] = true;
+            }
+        }
+        let mut i = 0;
+        self.clusters.retain(|_| {
+            i += 1;
+            !gone[i - 1]
+        });
+    }
+
+    /// A pool is down because its members failed first: name those failures (same
+    /// source, same server, seen before the pool's last refusal) at each
+    /// `no-live-upstreams` cluster.
+    fn explain_no_live(&mut self) {
+        let cat = Catalogue::get();
+        let Some(no_live) = cat.cause_id("no-live-upstreams") else {
+            return;
+        };
+        for i in 0..self.clusters.len() {
+            if self.clusters[i].cause != no_live {
+                continue;
+            }
+            let pool = &self.clusters[i];
+            let mut causes: Vec<(CauseId, String, u64)> = self
+                .clusters
+                .iter()
+                .filter(|m| {
+                    m.cause != no_live
+                        && cat.cause(m.cause).advice.failure
+                        && m.source == pool.source
+                        && m.server == pool.server
+                        && !m.config_time
+                        && m.first.is_none_or(|f| pool.last.is_none_or(|l| f <= l))
+                })
+                .map(|m| (m.cause, m.upstream.clone(), m.count))
+                .collect();
+            causes.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+            causes.truncate(5);
+            self.clusters[i].caused_by = causes;
+        }
     }
 
     /// Moves every sample line number by `offset` (a part that started mid-file).
@@ -347,57 +476,106 @@ impl Report {
             t.sample.line += offset;
         }
     }
+}
 
-    /// Merges reports of parts of the input analysed separately (files, or byte ranges of
-    /// one file), given in input order: clusters and templates with the same key are
-    /// folded, keeping the first part's sample. Template ids are renumbered.
-    pub fn merge(parts: Vec<Report>) -> Report {
-        use std::collections::HashMap;
-        let mut out = Report::default();
-        let mut by_key: HashMap<(u8, String, String), usize> = HashMap::new();
-        let mut by_template: HashMap<String, usize> = HashMap::new();
-        for part in parts {
-            let t = part.totals;
-            let o = &mut out.totals;
-            o.files += t.files;
-            o.lines += t.lines;
-            o.records += t.records;
-            o.upstream_lines += t.upstream_lines;
-            o.requests += t.requests;
-            o.unclassified += t.unclassified;
-            o.binary_lines += t.binary_lines;
-            o.invalid_utf8_lines += t.invalid_utf8_lines;
-            o.cut_lines += t.cut_lines;
-            o.filtered_out += t.filtered_out;
-            o.unreadable_files += t.unreadable_files;
-            o.first_seen = min_opt(o.first_seen, t.first_seen);
-            o.last_seen = max_opt(o.last_seen, t.last_seen);
-            for c in part.clusters {
-                let key = (c.cause, c.upstream.clone(), c.server.clone());
-                match by_key.get(&key) {
-                    Some(&i) => out.clusters[i].merge(&c),
-                    None => {
-                        by_key.insert(key, out.clusters.len());
-                        out.clusters.push(c);
-                    }
-                }
+/// Merges the reports of parts of the input analysed separately (files, or byte ranges of
+/// one file), added in input order: clusters and templates with the same key are folded,
+/// keeping the first part's sample. Parts are folded as they come, so only the merged
+/// report is held.
+#[derive(Default)]
+pub struct Merger {
+    out: Report,
+    by_key: foldhash::HashMap<(u8, bool, bool, String, String), usize>,
+    by_template: foldhash::HashMap<String, usize>,
+}
+
+impl Merger {
+    pub fn add(&mut self, part: Report) {
+        let t = part.totals;
+        let o = &mut self.out.totals;
+        o.files += t.files;
+        o.lines += t.lines;
+        o.records += t.records;
+        o.upstream_lines += t.upstream_lines;
+        o.requests += t.requests;
+        o.unclassified += t.unclassified;
+        o.binary_lines += t.binary_lines;
+        o.invalid_utf8_lines += t.invalid_utf8_lines;
+        o.cut_lines += t.cut_lines;
+        o.filtered_out += t.filtered_out;
+        o.unreadable_files += t.unreadable_files;
+        o.first_seen = min_opt(o.first_seen, t.first_seen);
+        o.last_seen = max_opt(o.last_seen, t.last_seen);
+        for mut c in part.clusters {
+            let mut key = (
+                c.cause,
+                c.source == Server::Apache,
+                c.config_time,
+                c.upstream.clone(),
+                c.server.clone(),
+            );
+            // Parts hold at most MAX_CLUSTERS each; their union is capped the same way.
+            if !self.by_key.contains_key(&key) && self.out.clusters.len() >= MAX_CLUSTERS {
+                key.3 = "(other)".into();
+                key.4 = String::new();
+                c.upstream = key.3.clone();
+                c.server = String::new();
             }
-            for tg in part.templates {
-                match by_template.get(&tg.template) {
-                    Some(&i) => out.templates[i].count += tg.count,
-                    None => {
-                        by_template.insert(tg.template.clone(), out.templates.len());
-                        out.templates.push(tg);
-                    }
+            match self.by_key.get(&key) {
+                Some(&i) => self.out.clusters[i].merge(&c),
+                None => {
+                    self.by_key.insert(key, self.out.clusters.len());
+                    self.out.clusters.push(c);
                 }
             }
         }
+        for mut tg in part.templates {
+            if !self.by_template.contains_key(&tg.template)
+                && self.out.templates.len() >= super::template::MAX_TEMPLATES
+            {
+                tg.template = super::template::WILDCARD.into();
+            }
+            match self.by_template.get(&tg.template) {
+                Some(&i) => self.out.templates[i].count += tg.count,
+                None => {
+                    self.by_template
+                        .insert(tg.template.clone(), self.out.templates.len());
+                    self.out.templates.push(tg);
+                }
+            }
+        }
+    }
+
+    /// The merged report, template ids renumbered, ranked.
+    pub fn finish(self) -> Report {
+        let mut out = self.out;
         for (i, tg) in out.templates.iter_mut().enumerate() {
             tg.id = i as u32;
         }
         out.rank();
         out
     }
+}
+
+/// `text`, cut after `chars` characters with an ellipsis.
+fn shorten(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Addresses of one service's upstreams from which clusters are grouped (see
+/// [`Report::group_churn`]).
+const CHURN_MIN: u64 = 4;
+
+/// The port of an `IP:PORT` upstream (`10.1.2.3:8080`, `[fd00::5]:8080`) or of a group
+/// already made (`*:8080`); `None` for names, sockets and groups.
+fn ip_port(upstream: &str) -> Option<u16> {
+    let (host, port) = upstream.rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    (host == "*" || host.parse::<std::net::IpAddr>().is_ok()).then_some(port)
 }
 
 /// Formats epoch seconds (local time as logged) as `2024-05-01T12:00:00`.
@@ -410,6 +588,49 @@ pub fn iso(t: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 20,000 small files, each its own part and cluster, made a report of 20,000
+    /// clusters (124 MB): the merge caps them as the analysis does.
+    #[test]
+    fn merged_parts_keep_at_most_max_clusters() {
+        let mut merger = Merger::default();
+        for i in 0..(MAX_CLUSTERS + 500) {
+            let mut part = Report::default();
+            let mut c = Cluster::new(
+                0,
+                Server::Nginx,
+                &format!("10.0.0.{i}:80"),
+                "http",
+                "s",
+                Sample::default(),
+            );
+            c.count = 1;
+            c.requests = 1;
+            part.clusters.push(c);
+            merger.add(part);
+        }
+        let report = merger.finish();
+        assert_eq!(report.clusters.len(), MAX_CLUSTERS + 1);
+        let other = report
+            .clusters
+            .iter()
+            .find(|c| c.upstream == "(other)")
+            .expect("an (other) cluster");
+        assert_eq!(other.count, 500);
+        assert_eq!(
+            report.clusters.iter().map(|c| c.count).sum::<u64>(),
+            (MAX_CLUSTERS + 500) as u64
+        );
+    }
+
+    #[test]
+    fn top_k_names_and_samples_are_cut() {
+        let mut t = TopK::default();
+        t.add(&"/x".repeat(10_000));
+        assert!(t.top(1)[0].0.chars().count() <= NAME_CHARS + 1);
+        let s = Sample::of_template("f", 1, &"y".repeat(10_000));
+        assert!(s.text.chars().count() <= TEMPLATE_SAMPLE_CHARS + 1);
+    }
 
     #[test]
     fn histogram_stays_bounded_and_keeps_counts() {

@@ -9,14 +9,15 @@
 //! into an existing template, turning the differing positions into `<*>`.
 //! Memory is bounded: at most `MAX_TEMPLATES` templates and `MAX_FINGERPRINTS` cached sequences.
 
-use std::collections::HashMap;
 use std::hash::Hasher;
 
-use super::text::{self, FastHasher, IdBuild, hash};
+use super::text;
 
 pub const WILDCARD: &str = "<*>";
-const MAX_TEMPLATES: usize = 10_000;
-const MAX_FINGERPRINTS: usize = 200_000;
+pub const MAX_TEMPLATES: usize = 4_000;
+/// Longest token kept literally in a template; longer ones are variables.
+const MAX_TOKEN: usize = 64;
+const MAX_FINGERPRINTS: usize = 100_000;
 /// Drain's similarity threshold: the share of equal tokens needed to join a template.
 const SIMILARITY: f64 = 0.5;
 
@@ -36,8 +37,12 @@ impl Template {
 #[derive(Default)]
 pub struct Miner {
     templates: Vec<Template>,
-    by_fingerprint: HashMap<u64, u32, IdBuild>,
-    tree: HashMap<(usize, u64), Vec<u32>, IdBuild>,
+    /// Masked token sequences seen, by fingerprint (a 64-bit hash: among at most
+    /// `MAX_FINGERPRINTS` sequences, two colliding is far below one in a billion), so
+    /// a repeated line costs one lookup.
+    by_fingerprint: foldhash::HashMap<u64, u32>,
+    /// Drain's tree: templates by token count and first token (empty: a variable).
+    tree: foldhash::HashMap<(usize, Box<str>), Vec<u32>>,
 }
 
 impl Miner {
@@ -66,7 +71,10 @@ impl Miner {
     }
 
     fn drain(&mut self, tokens: Vec<Box<str>>) -> u32 {
-        let key = (tokens.len(), tree_token(tokens.first().map(|t| &**t)));
+        let key = (
+            tokens.len(),
+            tree_token(tokens.first().map(|t| &**t)).into(),
+        );
         let candidates = self.tree.entry(key).or_default();
         let best = candidates
             .iter()
@@ -98,7 +106,7 @@ impl Miner {
 
     /// Where lines go once the template budget is spent and nothing similar exists.
     fn catch_all(&mut self) -> u32 {
-        let key = (usize::MAX, 0);
+        let key = (usize::MAX, Box::<str>::default());
         if let Some(&id) = self.tree.get(&key).and_then(|v| v.first()) {
             return id;
         }
@@ -113,10 +121,10 @@ impl Miner {
 }
 
 /// Drain keys its tree on the first token unless it is a variable.
-fn tree_token(first: Option<&str>) -> u64 {
+fn tree_token(first: Option<&str>) -> &str {
     match first {
-        Some(t) if !t.contains(WILDCARD) => hash(t.as_bytes()),
-        _ => 0,
+        Some(t) if !t.contains(WILDCARD) => t,
+        _ => "",
     }
 }
 
@@ -148,7 +156,7 @@ fn tokens(content: &str) -> impl Iterator<Item = &str> {
 
 /// Hash of the masked token sequence, computed without allocating.
 fn fingerprint(content: &str) -> u64 {
-    let mut h = FastHasher::default();
+    let mut h = text::hasher();
     for tok in tokens(content) {
         let (pre, core, post) = split_punct(tok);
         if is_variable(core) {
@@ -228,6 +236,11 @@ fn is_variable(core: &str) -> bool {
     if b.is_empty() || core == WILDCARD {
         return false;
     }
+    // A token this long is a payload (a dump, a padded value), not a word of the
+    // message: kept whole in 10,000 templates it would be what fills the memory.
+    if b.len() > MAX_TOKEN {
+        return true;
+    }
     // What the rules below ask about the bytes, gathered in one branch-free pass (every
     // token of every unknown line comes through here).
     let (mut seen, mut letters) = (0u8, 0usize);
@@ -260,6 +273,16 @@ fn is_variable(core: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 2.5 kB padding token was kept literally in each of thousands of templates.
+    #[test]
+    fn payload_sized_tokens_are_variables() {
+        let mut m = Miner::new();
+        let a = m.add(&format!("cache miss for key {}", "x".repeat(2500)));
+        let b = m.add(&format!("cache miss for key {}", "z".repeat(900)));
+        assert_eq!(a, b);
+        assert_eq!(m.templates()[a as usize].text(), "cache miss for key <*>");
+    }
 
     #[test]
     fn masks_variables_but_not_identifiers() {

@@ -6,7 +6,7 @@
 //! text (its anchor) and a comparison around each hit. Byte searches look at the first
 //! bytes eight at a time in a register (most separators are close), then call memchr.
 
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, Hasher};
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
@@ -155,94 +155,14 @@ pub fn parse_u32(s: &str) -> Option<u32> {
     s.parse().ok()
 }
 
-/// A fast multiplicative hasher (FxHash's mix over 8-byte words) for in-memory tables;
-/// not for anything an attacker could key to collide on purpose at scale, which a log
-/// line cannot do beyond slowing one lookup.
-#[derive(Default, Clone, Copy)]
-pub struct FastHasher(u64);
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FastHasher {
-    fn mix(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
+/// A hasher for values compared by their hash (the verdict cache, template
+/// fingerprints, top-k names): foldhash with a fixed seed, so runs are reproducible.
+pub fn hasher() -> foldhash::fast::FoldHasher<'static> {
+    foldhash::fast::FixedState::default().build_hasher()
 }
-
-impl Hasher for FastHasher {
-    /// The multiply leaves the low bits weak (they depend only on the low bits of the last
-    /// word), and hash tables index by low bits: finish with murmur3's avalanche.
-    fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.mix(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            self.mix(tail_word(rest) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.mix(n);
-    }
-}
-
-/// 1 to 7 bytes as a little-endian word, zero-padded: from two overlapping loads (the
-/// overlap carries the same bytes twice), not a byte loop or a variable-length copy, which
-/// is a memcpy call and showed in profiles.
-#[inline]
-fn tail_word(b: &[u8]) -> u64 {
-    let n = b.len();
-    let (lo, hi, shift) = if n >= 4 {
-        let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
-        (u64::from(lo), u64::from(hi), 8 * (n - 4))
-    } else if n >= 2 {
-        let lo = u16::from_le_bytes([b[0], b[1]]);
-        let hi = u16::from_le_bytes([b[n - 2], b[n - 1]]);
-        (u64::from(lo), u64::from(hi), 8 * (n - 2))
-    } else {
-        (b.first().map_or(0, |&c| u64::from(c)), 0, 0)
-    };
-    lo | (hi << shift)
-}
-
-/// For tables keyed by a hash already computed: the key is its own hash.
-#[derive(Default, Clone, Copy)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = FastHasher(self.0);
-        h.write(bytes);
-        self.0 = h.finish();
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-pub type IdBuild = BuildHasherDefault<IdHasher>;
 
 pub fn hash(bytes: &[u8]) -> u64 {
-    let mut h = FastHasher::default();
+    let mut h = hasher();
     h.write(bytes);
     h.finish()
 }
@@ -266,16 +186,6 @@ mod tests {
         assert_eq!(split_once2("k: v: w", *b": "), Some(("k", "v: w")));
         assert_ne!(hash(b"abc"), hash(b"abd"));
         assert_ne!(hash(b"abcdefgh1"), hash(b"abcdefgh2"));
-    }
-
-    #[test]
-    fn tail_word_is_the_little_endian_padded_word() {
-        let bytes = b"\x01\x82\x03\xf4\x05\x06\x07";
-        for n in 1..=7 {
-            let mut w = [0u8; 8];
-            w[..n].copy_from_slice(&bytes[..n]);
-            assert_eq!(tail_word(&bytes[..n]), u64::from_le_bytes(w), "{n}");
-        }
     }
 
     /// The searches above must agree with `str`'s on any input (they replace it on the

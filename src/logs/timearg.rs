@@ -38,9 +38,15 @@ pub fn parse(s: &str, now: NaiveDateTime) -> Result<i64, String> {
     ))
 }
 
+/// A duration ago: digits and a unit. A sign is not a duration (`-1h` parsed as -1 hour
+/// ago would be an hour in the future).
 fn duration_ago(s: &str) -> Option<i64> {
     let unit = s.chars().last()?;
-    let n: i64 = s[..s.len() - unit.len_utf8()].parse().ok()?;
+    let digits = &s[..s.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
     let secs = match unit {
         's' => 1,
         'm' => 60,
@@ -66,5 +72,15 @@ mod tests {
         assert_eq!(parse("2h", now), Ok(noon - 7200));
         assert_eq!(parse("2024-05-01", now), Ok(noon - 43_200));
         assert!(parse("yesterday", now).is_err());
+    }
+
+    /// `--since=-1h` was one hour in the future.
+    #[test]
+    fn signed_durations_are_refused() {
+        let now =
+            NaiveDateTime::parse_from_str("2024-05-01 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
+        assert!(parse("-1h", now).is_err());
+        assert!(parse("+1h", now).is_err());
+        assert!(parse("h", now).is_err());
     }
 }

@@ -227,6 +227,10 @@ pub enum LoadErrorKind {
     /// A file that (indirectly) includes itself; `chain` holds the include directives
     /// from the outermost to the one that closes the cycle.
     Cycle { path: PathBuf, chain: Vec<Span> },
+    /// A glob that matches nothing because its directory does not exist here. nginx
+    /// accepts it, but on the machine the configuration is for it may name files whose
+    /// definitions proxylint cannot see.
+    NoDirectory { pattern: PathBuf, dir: PathBuf },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

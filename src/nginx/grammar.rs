@@ -8,10 +8,61 @@ use std::sync::OnceLock;
 
 include!(concat!(env!("OUT_DIR"), "/grammar_tables.rs"));
 
-/// The nginx version checked against when none is given: the current stable branch.
+/// The nginx version checked against when none is given or found: the current stable
+/// branch.
 pub const DEFAULT_VERSION: Version = Version(1, 30, 4);
 
 pub use crate::version::Version;
+
+/// The oldest nginx the tables describe: the oldest release tests/grammar_sync.rs
+/// samples (its `RELEASES`).
+pub const OLDEST_VERSION: Version = Version(1, 18, 0);
+
+/// The newest nginx version the tables name (a directive's, variable's or default's
+/// `since`/`until`, or the default version).
+pub fn newest_version() -> Version {
+    static NEWEST: OnceLock<Version> = OnceLock::new();
+    *NEWEST.get_or_init(|| {
+        DEFS.iter()
+            .flat_map(|d| [d.since, d.until])
+            .chain(VARIABLES.iter().flat_map(|v| [v.since, v.until]))
+            .flatten()
+            .chain(DEFAULT_CHANGES.iter().map(|(_, since, _)| *since))
+            .fold(DEFAULT_VERSION, Version::max)
+    })
+}
+
+/// Whether the tables answer for `version`: from [`OLDEST_VERSION`] to the end of the
+/// minor series of [`newest_version`] (1.31.x). Every version in between is checked as
+/// itself: `since`/`until` are patch-precise and rules compare with their own versions
+/// (1.29.7's keepalive defaults), so rounding down to a sampled release would lose them.
+pub fn supported(version: Version) -> Result<Version, String> {
+    let newest = newest_version();
+    if version >= OLDEST_VERSION && (version.0, version.1) <= (newest.0, newest.1) {
+        return Ok(version);
+    }
+    Err(format!(
+        "nginx {version} is outside proxylint's tables, which cover nginx {OLDEST_VERSION} to {}.{}.x (newest known {newest}; the current stable is {DEFAULT_VERSION})",
+        newest.0, newest.1
+    ))
+}
+
+/// The version a `--nginx-version` (or proxylint.toml `nginx-version`) value names, when
+/// the tables cover it.
+pub fn parse_supported(text: &str) -> Result<Version, String> {
+    supported(text.parse()?)
+}
+
+/// The version to check an installed nginx of `version` against: itself when the tables
+/// cover it, else the nearest they know (the newest for a newer nginx, the oldest for an
+/// older one).
+pub fn nearest_supported(version: Version) -> Version {
+    match supported(version) {
+        Ok(v) => v,
+        Err(_) if version < OLDEST_VERSION => OLDEST_VERSION,
+        Err(_) => newest_version(),
+    }
+}
 
 /// nginx's spelling of a version (`--nginx-version`, `nginx-version`), with a message
 /// that names nginx.

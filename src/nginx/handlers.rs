@@ -425,36 +425,57 @@ fn upstream_server(args: &[Word], version: Version, context: &str) -> Option<Inv
     None
 }
 
+/// The words of an `if` condition once nginx has stripped its parentheses
+/// (`ngx_http_rewrite_if_condition`): the `(` that starts the first argument (or is
+/// it) and the `)` that ends the last one (or is it), and nothing else, whether the
+/// word was quoted or not. `if ($q ~ "a\(.*\)")` keeps its pattern whole: the `)` after
+/// the quote is a word of its own. Each word comes with its argument index; nginx's
+/// error when the condition does not start with `(` and end with `)`.
+pub fn if_condition_words(args: &[Word]) -> Result<Vec<(usize, &str)>, Invalid> {
+    let (Some(first), Some(last)) = (args.first(), args.last()) else {
+        return Err(Invalid {
+            arg: 0,
+            message: "invalid condition \"\"".into(),
+            help: None,
+        });
+    };
+    let bad = |arg: usize, value: &str| Invalid {
+        arg,
+        message: format!("invalid condition \"{value}\""),
+        help: None,
+    };
+    if !first.value.starts_with('(') {
+        return Err(bad(0, &first.value));
+    }
+    if !last.value.ends_with(')') {
+        return Err(bad(args.len() - 1, &last.value));
+    }
+    let mut words: Vec<(usize, &str)> = args.iter().map(|w| &*w.value).enumerate().collect();
+    // `(` and `)` are one byte: slicing them off keeps the rest on char boundaries.
+    if words[0].1 == "(" {
+        words.remove(0);
+    } else {
+        words[0].1 = &words[0].1[1..];
+    }
+    match words.last_mut() {
+        Some((_, ")")) => {
+            words.pop();
+        }
+        Some((_, w)) => *w = &w[..w.len() - 1],
+        // `if ()`: nothing is left between the parentheses.
+        None => {}
+    }
+    Ok(words)
+}
+
 /// `ngx_http_rewrite_if_condition`: `($var)`, `($var op value)`, `(-f path)`.
 fn if_condition(args: &[Word]) -> Option<Invalid> {
-    let first = &*args[0].value;
-    let last_i = args.len() - 1;
-    let last = &*args[last_i].value;
-    if !first.starts_with('(') {
-        return invalid(0, format!("invalid condition \"{first}\""));
-    }
-    if !last.ends_with(')') {
-        return invalid(last_i, format!("invalid condition \"{last}\""));
-    }
-    // Strip the parentheses as nginx does, token by token.
-    let mut values: Vec<(usize, String)> = args
-        .iter()
-        .map(|w| w.value.to_string())
-        .enumerate()
-        .collect();
-    if values[0].1 == "(" {
-        values.remove(0);
-    } else {
-        values[0].1.remove(0);
-    }
-    let end = values.len() - 1;
-    if values[end].1 == ")" {
-        values.pop();
-    } else {
-        values[end].1.pop();
-    }
-    let Some((i0, cur)) = values.first().cloned() else {
-        return invalid(0, format!("invalid condition \"{first}\""));
+    let values = match if_condition_words(args) {
+        Ok(values) => values,
+        Err(e) => return Some(e),
+    };
+    let Some(&(i0, cur)) = values.first() else {
+        return invalid(0, format!("invalid condition \"{}\"", args[0].value));
     };
     let n = values.len();
     if cur.len() > 1 && cur.starts_with('$') {
@@ -462,15 +483,15 @@ fn if_condition(args: &[Word]) -> Option<Invalid> {
             return invalid(i0, format!("invalid condition \"{cur}\""));
         }
         if n == 3 {
-            let (i1, op) = &values[1];
-            if !matches!(op.as_str(), "=" | "!=" | "~" | "~*" | "!~" | "!~*") {
-                return invalid(*i1, format!("unexpected \"{op}\" in condition"));
+            let (i1, op) = values[1];
+            if !IF_OPERATORS.contains(&op) {
+                return invalid(i1, format!("unexpected \"{op}\" in condition"));
             }
         }
         return None;
     }
     if matches!(
-        cur.as_str(),
+        cur,
         "-f" | "!-f" | "-d" | "!-d" | "-e" | "!-e" | "-x" | "!-x"
     ) && n == 2
     {
@@ -478,6 +499,10 @@ fn if_condition(args: &[Word]) -> Option<Invalid> {
     }
     invalid(i0, format!("invalid condition \"{cur}\""))
 }
+
+/// The comparison operators of an `if` condition; the last four match a regular
+/// expression.
+pub const IF_OPERATORS: &[&str] = &["=", "!=", "~", "~*", "!~", "!~*"];
 
 fn location(args: &[Word]) -> Option<Invalid> {
     if args.len() == 2 {

@@ -14,7 +14,7 @@ use crate::nginx::grammar::{Availability, Lookup, grammar};
 use crate::nginx::lexer::TokenKind;
 use crate::nginx::model::{Config, ROOT_CONTEXTS};
 use crate::nginx::parser::{Loader, include_targets, read_file};
-use crate::settings::Settings;
+use crate::settings::{IncludeRoot, Settings};
 use crate::source::{SourceMap, Span, display_name};
 
 /// The contexts `--context` accepts, by their nginx documentation names.
@@ -39,7 +39,7 @@ pub fn parse_context(name: &str) -> Option<&'static str> {
 
 /// Entry files of a directory: its `nginx.conf`, else every `*.conf` below it that no
 /// other one includes.
-pub fn entry_points(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+pub fn entry_points(dir: &Path, roots: &[IncludeRoot]) -> Result<Vec<PathBuf>, Error> {
     let main = dir.join("nginx.conf");
     if main.is_file() {
         return Ok(vec![main]);
@@ -64,7 +64,7 @@ pub fn entry_points(dir: &Path) -> Result<Vec<PathBuf>, Error> {
             dir.display()
         )));
     }
-    let included = included_files(&candidates);
+    let included = included_files(&candidates, roots);
     candidates.retain(|p| std::fs::canonicalize(p).map_or(true, |c| !included.contains(&c)));
     Ok(candidates)
 }
@@ -73,13 +73,15 @@ pub fn entry_points(dir: &Path) -> Result<Vec<PathBuf>, Error> {
 /// those name in turn. Read with the tokenizer alone: which files are entry points is
 /// known before the one real load of the run, instead of loading every candidate with
 /// its includes twice.
-fn included_files(roots: &[PathBuf]) -> HashSet<PathBuf> {
+fn included_files(files: &[PathBuf], roots: &[IncludeRoot]) -> HashSet<PathBuf> {
     let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let mut scanned = HashSet::new();
     let mut included = HashSet::new();
     // (file, the directory its relative includes resolve against: its root's).
-    let mut queue: Vec<(PathBuf, PathBuf)> =
-        roots.iter().map(|p| (p.clone(), conf_prefix(p))).collect();
+    let mut queue: Vec<(PathBuf, PathBuf)> = files
+        .iter()
+        .map(|p| (p.clone(), conf_prefix(p, roots)))
+        .collect();
     while let Some((path, prefix)) = queue.pop() {
         if scanned.len() >= crate::nginx::parser::MAX_INCLUDED_FILES
             || !scanned.insert(canonical(&path))
@@ -110,7 +112,8 @@ fn included_files(roots: &[PathBuf]) -> HashSet<PathBuf> {
                     if token.kind == TokenKind::Semicolon
                         && let Some([_, pattern]) = words.as_deref()
                     {
-                        for target in include_targets(&prefix, pattern).unwrap_or_default() {
+                        let (_, targets) = include_targets(&prefix, roots, pattern);
+                        for target in targets.unwrap_or_default() {
                             included.insert(canonical(&target));
                             queue.push((target, prefix.clone()));
                         }
@@ -125,8 +128,10 @@ fn included_files(roots: &[PathBuf]) -> HashSet<PathBuf> {
 
 /// The directory relative includes of a root file resolve against: nginx uses the main
 /// configuration's directory, so a snippet (sites-available/x, conf.d/x) resolves
-/// against the directory above it when that one holds an nginx.conf.
-fn conf_prefix(path: &Path) -> PathBuf {
+/// against the directory above it when that one holds an nginx.conf. A file in a
+/// repository's copy of /etc/nginx (an include root's target) resolves against that
+/// copy, as it will against /etc/nginx once deployed.
+fn conf_prefix(path: &Path, roots: &[IncludeRoot]) -> PathBuf {
     // nginx prints absolute paths in its messages; so do we.
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -135,33 +140,57 @@ fn conf_prefix(path: &Path) -> PathBuf {
     }
     match dir.parent() {
         Some(up) if up.join("nginx.conf").is_file() => up.to_path_buf(),
-        _ => dir,
+        _ => roots
+            .iter()
+            .filter_map(|r| std::path::absolute(&r.to).ok())
+            .filter(|to| path.starts_with(to))
+            .max_by_key(|to| to.components().count())
+            .unwrap_or(dir),
     }
 }
 
-/// What reading the inputs gave, before the model is built (it is built once every
-/// dialect has added its files to the one source map).
+/// What reading the inputs gave: the tree, not yet checked against an nginx version
+/// (which may still be being asked of the installed nginx while the files are read), and
+/// its model not built until every dialect has added its files to the one source map.
 pub struct Read {
     tree: Tree,
-    avail: Availability,
-    contexts: Vec<&'static str>,
 }
 
 impl Read {
-    /// The model of what was read; `sources` holds the files [`read`] added.
-    pub fn model(self, sources: Arc<SourceMap>) -> Config {
-        Config::new(sources, self.tree, self.avail, self.contexts)
+    /// The model of what was read, for the nginx of `settings`; `sources` holds the
+    /// files [`read`] added.
+    pub fn model(self, sources: Arc<SourceMap>, opts: &LoadOptions, settings: &Settings) -> Config {
+        let tree = self.tree;
+        let avail = Availability {
+            version: settings.nginx_version,
+            loaded: crate::nginx::model::loaded_modules(&tree),
+            plus: settings.plus,
+            modules: settings
+                .modules
+                .as_ref()
+                .map(|m| m.iter().copied().collect()),
+        };
+        let forced = opts.context;
+        let contexts: Vec<&'static str> = (0..tree.roots.len())
+            .map(|i| {
+                forced.unwrap_or_else(|| {
+                    let file = sources.get(tree.roots[i].file);
+                    let name = file
+                        .path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or_default();
+                    infer_context(&tree, i, &avail, name)
+                })
+            })
+            .collect();
+        Config::new(sources, tree, avail, contexts)
     }
 }
 
 /// Reads the inputs (and their includes) into `sources`. An unreadable input file is
 /// an error (exit 2); problems inside the configuration are diagnostics.
-pub fn read(
-    sources: &mut SourceMap,
-    inputs: &[Input],
-    opts: &LoadOptions,
-    settings: &Settings,
-) -> Result<Read, Error> {
+pub fn read(sources: &mut SourceMap, inputs: &[Input], settings: &Settings) -> Result<Read, Error> {
     let mut tree = Tree::default();
     let g = grammar();
     let body_mode = |name: &str| g.body_mode(name);
@@ -173,12 +202,12 @@ pub fn read(
                     source,
                 })?;
                 let file = sources.add(path.clone(), display_name(path), text, None);
-                (file, conf_prefix(path))
+                (file, conf_prefix(path, &settings.include_roots))
             }
             Input::Found(path) => match read_file(path) {
                 Ok(text) => {
                     let file = sources.add(path.clone(), display_name(path), text, None);
-                    (file, conf_prefix(path))
+                    (file, conf_prefix(path, &settings.include_roots))
                 }
                 Err(err) => {
                     let file = sources.add(path.clone(), display_name(path), Arc::from([]), None);
@@ -196,66 +225,60 @@ pub fn read(
                     sources.add(path.clone(), name.clone(), Arc::from(text.as_slice()), None);
                 (
                     file,
-                    conf_prefix(&std::env::current_dir().unwrap_or_default().join(path)),
+                    conf_prefix(
+                        &std::env::current_dir().unwrap_or_default().join(path),
+                        &settings.include_roots,
+                    ),
                 )
             }
         };
-        Loader::new(sources, &mut tree, prefix, &body_mode).load_root(file, false);
+        Loader::new(
+            sources,
+            &mut tree,
+            prefix,
+            &settings.include_roots,
+            &body_mode,
+        )
+        .load_root(file, false);
     }
-    let avail = Availability {
-        version: settings.nginx_version,
-        loaded: crate::nginx::model::loaded_modules(&tree),
-        plus: settings.plus,
-        modules: settings
-            .modules
-            .as_ref()
-            .map(|m| m.iter().copied().collect()),
-    };
-    let forced = opts.context;
-    let contexts: Vec<&'static str> = (0..tree.roots.len())
-        .map(|i| {
-            forced.unwrap_or_else(|| {
-                let file = sources.get(tree.roots[i].file);
-                let name = file
-                    .path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or_default();
-                infer_context(&tree, i, &avail, name)
-            })
-        })
-        .collect();
-    Ok(Read {
-        tree,
-        avail,
-        contexts,
-    })
+    Ok(Read { tree })
 }
 
-/// The context a file linted on its own most likely belongs to. A file named
-/// `nginx.conf`, or with a directive that exists only at the top of a main
-/// configuration (`events`, `load_module`, `worker_processes`...), is a main
-/// configuration, however broken the rest. Otherwise the first of [`ROOT_CONTEXTS`]
-/// (main, then http...) where all of its directives (blocks followed) are allowed;
-/// failing that, the one with the most allowed and fewest refused.
+/// The context a file linted on its own most likely belongs to, decided from its
+/// content. A file with a directive that exists only at the top of a main configuration
+/// (`events`, `http`, `load_module`, `worker_processes`...) is a main configuration,
+/// however broken the rest; a file named `nginx.conf` that holds only `server {}` blocks
+/// is a site file (projects ship their site as `contrib/nginx.conf`). Otherwise the first
+/// of [`ROOT_CONTEXTS`] (main, then http...) where all of its directives (blocks
+/// followed) are allowed; failing that, the one with the most allowed and fewest
+/// refused. A block where the directive takes none (`server {` read as an upstream's
+/// `server`) is refused: a top-level `server {` is http's (or stream's, mail's). The
+/// name decides only for a file with no directive to go by (empty, or includes of
+/// nothing): an empty `nginx.conf` is a main configuration missing its `events`, any
+/// other empty file a snippet.
 fn infer_context(tree: &Tree, root: usize, avail: &Availability, name: &str) -> &'static str {
+    use crate::nginx::ast::Directive;
     let g = grammar();
-    let main_only = |d: &crate::nginx::ast::Directive| {
+    let main_only = |d: &Directive| {
         let mut defs = g.defs(&d.name.value).peekable();
         defs.peek().is_some() && defs.all(|def| def.contexts.iter().all(|c| *c == "main"))
     };
-    if name == "nginx.conf"
-        || tree
-            .flatten(&tree.roots[root].children)
-            .any(|(_, d)| main_only(d))
-    {
+    let top = || tree.flatten(&tree.roots[root].children).map(|(_, d)| d);
+    if top().any(main_only) {
         return "main";
     }
-    // An empty file (or comments only) is a snippet, not a main configuration missing
-    // its events block; `--context main` makes it one.
-    if tree.flatten(&tree.roots[root].children).next().is_none() {
-        return "http";
+    // An empty file (or comments and includes of nothing only) is a snippet, not a main
+    // configuration missing its events block; `--context main` makes it one.
+    if top().all(|d| &*d.name.value == "include") {
+        return if name == "nginx.conf" { "main" } else { "http" };
     }
+    // How nginx takes directive `d` in `ctx`: the definition it uses, if it accepts the
+    // directive there, with or without a block as written.
+    let accepted = |d: &Directive, ctx: &str| match g.lookup(&d.name.value, ctx, avail) {
+        Lookup::Found(def) if def.block == d.block.is_some() => Ok(Some(def)),
+        Lookup::Found(_) | Lookup::NotAllowed(_) => Err(()),
+        _ => Ok(None),
+    };
     // (allowed, refused) when reading the root's directives in `context`.
     let score = |context: &'static str| -> (i64, i64) {
         let (mut allowed, mut refused) = (0, 0);
@@ -266,15 +289,15 @@ fn infer_context(tree: &Tree, root: usize, avail: &Availability, name: &str) -> 
                 if &*d.name.value == "include" {
                     continue;
                 }
-                match g.lookup(&d.name.value, ctx, avail) {
-                    Lookup::Found(def) => {
+                match accepted(d, ctx) {
+                    Ok(Some(def)) => {
                         allowed += 1;
                         if def.block && !def.raw && !def.lua {
                             stack.push((&d.children, g.child_context(ctx, &d.name.value)));
                         }
                     }
-                    Lookup::NotAllowed(_) => refused += 1,
-                    _ => {}
+                    Err(()) => refused += 1,
+                    Ok(None) => {}
                 }
             }
         }
@@ -283,9 +306,9 @@ fn infer_context(tree: &Tree, root: usize, avail: &Availability, name: &str) -> 
     // A main configuration (top-level `events`, `http`...) fits only "main": decide from
     // the top level alone before reading whole files in every context.
     let top_fits = |ctx: &'static str| {
-        tree.flatten(&tree.roots[root].children)
-            .filter(|(_, d)| &*d.name.value != "include")
-            .all(|(_, d)| matches!(g.lookup(&d.name.value, ctx, avail), Lookup::Found(_)))
+        top()
+            .filter(|d| &*d.name.value != "include")
+            .all(|d| matches!(accepted(d, ctx), Ok(Some(_))))
     };
     let fitting: Vec<&'static str> = ROOT_CONTEXTS
         .iter()

@@ -2,6 +2,7 @@
 //! table, value parsers and the handlers' parameter checks.
 
 pub mod ast;
+pub mod detect;
 pub mod grammar;
 pub mod handlers;
 pub mod lexer;

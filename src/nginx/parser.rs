@@ -13,6 +13,7 @@ use super::ast::{
     SyntaxError, SyntaxErrorKind, Tree, Word,
 };
 use super::lexer::{Lexer, TokenKind};
+use crate::settings::{IncludeRoot, map_include};
 use crate::source::{FileId, SourceMap, Span};
 
 /// How deep blocks (counted across included files) may nest before proxylint stops
@@ -47,6 +48,8 @@ pub struct Loader<'a> {
     pub tree: &'a mut Tree,
     /// Directory relative includes resolve against: the main configuration's directory.
     pub conf_prefix: PathBuf,
+    /// Where included paths of the target machine are read from here.
+    include_roots: &'a [IncludeRoot],
     body_mode: &'a dyn Fn(&str) -> BodyMode,
     /// Canonical paths of the files being read, outermost first, for cycle detection.
     reading: Vec<PathBuf>,
@@ -100,12 +103,14 @@ impl<'a> Loader<'a> {
         sources: &'a mut SourceMap,
         tree: &'a mut Tree,
         conf_prefix: PathBuf,
+        include_roots: &'a [IncludeRoot],
         body_mode: &'a dyn Fn(&str) -> BodyMode,
     ) -> Self {
         Loader {
             sources,
             tree,
             conf_prefix,
+            include_roots,
             body_mode,
             reading: Vec::new(),
             include_spans: Vec::new(),
@@ -486,12 +491,24 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// The files an include names, in nginx's order; a glob without matches is fine, a
-    /// missing plain file is reported when it is opened.
+    /// The files an include names, in nginx's order, read through the include roots; a
+    /// glob without matches is fine, a missing plain file is reported when it is opened.
+    /// A glob whose directory does not exist here is noted: on the machine the
+    /// configuration is for, it may well name files.
     fn resolve_include(&mut self, pattern: &str, span: Span) -> Vec<PathBuf> {
-        match include_targets(&self.conf_prefix, pattern) {
+        let (full, targets) = include_targets(&self.conf_prefix, self.include_roots, pattern);
+        match targets {
+            Ok(found) if found.is_empty() => {
+                if let Some(dir) = missing_glob_dir(&full) {
+                    self.tree.load_errors.push(LoadError {
+                        kind: LoadErrorKind::NoDirectory { pattern: full, dir },
+                        span,
+                    });
+                }
+                found
+            }
             Ok(found) => found,
-            Err((full, err)) => {
+            Err(err) => {
                 self.tree.load_errors.push(LoadError {
                     kind: LoadErrorKind::Open {
                         path: full,
@@ -507,17 +524,29 @@ impl<'a> Loader<'a> {
 }
 
 /// The files an `include` of `pattern` names, relative paths resolving against the main
-/// configuration's directory `prefix`: the path itself, or a glob's matches in nginx's
-/// order. An invalid glob gives the full pattern and why.
+/// configuration's directory `prefix`, read through the include roots: the full pattern,
+/// and the path itself or a glob's matches in nginx's order (an invalid glob: why).
 pub(crate) fn include_targets(
     prefix: &Path,
+    roots: &[IncludeRoot],
     pattern: &str,
-) -> Result<Vec<PathBuf>, (PathBuf, String)> {
+) -> (PathBuf, Result<Vec<PathBuf>, String>) {
     let full = prefix.join(pattern);
+    let full = map_include(roots, &full).unwrap_or(full);
     if !pattern.contains(['*', '?', '[']) {
-        return Ok(vec![full]);
+        return (full.clone(), Ok(vec![full]));
     }
-    glob_paths(&full).map_err(|err| (full, err))
+    let found = crate::pathglob::glob_paths(&full);
+    (full, found)
+}
+
+/// The directory before a glob's first wildcard, when it does not exist.
+fn missing_glob_dir(pattern: &Path) -> Option<PathBuf> {
+    let dir: PathBuf = pattern
+        .components()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+        .collect();
+    (!dir.as_os_str().is_empty() && !dir.is_dir()).then_some(dir)
 }
 
 /// Why a file looks like binary data rather than a text configuration
@@ -529,104 +558,4 @@ fn binary_evidence(text: &[u8]) -> Option<SyntaxErrorKind> {
             SyntaxErrorKind::Binary { byte, offset }
         }
     })
-}
-
-/// The paths matching `pattern` as glob(3) finds them for nginx: component by
-/// component, listing directories with `read_dir` (so a file name that is not UTF-8 is
-/// found like any other: the glob crate's own walk panics on one), `*`, `?` and `[...]`
-/// not matching `/` or a leading dot, every match in the last component (dangling
-/// symlinks and directories too: nginx then fails to read them), sorted bytewise as in
-/// the C locale.
-fn glob_paths(pattern: &Path) -> Result<Vec<PathBuf>, String> {
-    let options = glob::MatchOptions {
-        case_sensitive: true,
-        require_literal_separator: true,
-        require_literal_leading_dot: true,
-    };
-    let components: Vec<_> = pattern.components().collect();
-    let mut found = vec![PathBuf::new()];
-    for (i, component) in components.iter().enumerate() {
-        let name = component.as_os_str();
-        let text = name.to_string_lossy();
-        if !text.contains(['*', '?', '[']) {
-            found.iter_mut().for_each(|p| p.push(name));
-            continue;
-        }
-        let last = i + 1 == components.len();
-        let matcher = glob::Pattern::new(&text).map_err(|e| e.msg.to_string())?;
-        let mut next = Vec::new();
-        for dir in &found {
-            let listed = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir.as_path()
-            };
-            // glob(3) skips directories it cannot read.
-            let Ok(entries) = std::fs::read_dir(listed) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let entry_name = entry.file_name();
-                // A name that is not UTF-8 is matched with its invalid bytes as U+FFFD:
-                // a wildcard matches them as glob(3) does.
-                if !matcher.matches_with(&entry_name.to_string_lossy(), options) {
-                    continue;
-                }
-                let path = dir.join(&entry_name);
-                if last || path.is_dir() {
-                    next.push(path);
-                }
-            }
-        }
-        found = next;
-    }
-    // Literal components after the last wildcard name files that must exist.
-    found.retain(|p| p.symlink_metadata().is_ok());
-    found.sort_by(|a, b| {
-        a.as_os_str()
-            .as_encoded_bytes()
-            .cmp(b.as_os_str().as_encoded_bytes())
-    });
-    Ok(found)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::os::unix::ffi::OsStrExt;
-
-    /// The glob crate's walk panicked (exit 101) on a file name that is not UTF-8;
-    /// nginx includes such a file.
-    #[test]
-    fn glob_include_finds_a_file_whose_name_is_not_utf8() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let latin1 = dir
-            .path()
-            .join(std::ffi::OsStr::from_bytes(b"caf\xe9.conf"));
-        std::fs::write(&latin1, "").expect("write");
-        std::fs::write(dir.path().join("b.conf"), "").expect("write");
-        std::fs::write(dir.path().join(".hidden.conf"), "").expect("write");
-        std::fs::write(dir.path().join("notes.txt"), "").expect("write");
-        let found = glob_paths(&dir.path().join("*.conf")).expect("glob");
-        assert_eq!(found, vec![dir.path().join("b.conf"), latin1]);
-    }
-
-    #[test]
-    fn glob_include_walks_wildcard_directories() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        for site in ["a", "b", "c"] {
-            std::fs::create_dir_all(dir.path().join(site)).expect("mkdir");
-        }
-        std::fs::write(dir.path().join("a/site.conf"), "").expect("write");
-        std::fs::write(dir.path().join("c/site.conf"), "").expect("write");
-        std::fs::write(dir.path().join("d"), "").expect("write");
-        let found = glob_paths(&dir.path().join("*/site.conf")).expect("glob");
-        assert_eq!(
-            found,
-            vec![
-                dir.path().join("a/site.conf"),
-                dir.path().join("c/site.conf")
-            ]
-        );
-    }
 }

@@ -66,6 +66,20 @@ struct Summary {
     infos: usize,
     /// Configuration files read (entry files and includes).
     files: usize,
+    /// Per server checked against: `<server>_version`, `<server>_version_from`
+    /// (`option`, `config`, `nginx -v`, `default`; `null` when not said) and
+    /// `<server>_binary` (the binary asked for its version, when it was).
+    #[serde(flatten)]
+    versions: Versions,
+}
+
+/// The `<server>_version*` fields, in the order they are made.
+struct Versions(Vec<(String, serde_json::Value)>);
+
+impl Serialize for Versions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
 }
 
 fn place<'a>(report: &'a Report, span: Option<Span>) -> Place<'a> {
@@ -99,6 +113,19 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             warnings: counts.warnings,
             infos: counts.infos,
             files: report.files,
+            versions: Versions(
+                report
+                    .checked
+                    .iter()
+                    .flat_map(|c| {
+                        [
+                            (format!("{}_version", c.server), c.version.clone().into()),
+                            (format!("{}_version_from", c.server), c.from.into()),
+                            (format!("{}_binary", c.server), c.binary.clone().into()),
+                        ]
+                    })
+                    .collect(),
+            ),
         },
     };
     super::write_json(out, &document)?;

@@ -44,6 +44,8 @@ pub struct Report<'a> {
     /// What the columns of [`Report::range`] count (code points unless a client such
     /// as a language server asks for UTF-16 code units or bytes).
     pub columns: Columns,
+    /// The server versions the configuration was checked against, for the summary.
+    pub checked: Vec<Checked>,
 }
 
 impl<'a> Report<'a> {
@@ -56,7 +58,23 @@ impl<'a> Report<'a> {
             color: false,
             quiet: false,
             columns: Columns::Chars,
+            checked: ws
+                .nginx()
+                .map(|c| Checked::nginx(c.avail.version, None))
+                .into_iter()
+                .collect(),
         }
+    }
+
+    /// "nginx 1.22.1 (`/usr/sbin/nginx -v`)", for the summary line, when the source
+    /// of the version is known.
+    pub fn checked_against(&self) -> Option<String> {
+        let said: Vec<&str> = self
+            .checked
+            .iter()
+            .filter_map(|c| c.described.as_deref())
+            .collect();
+        (!said.is_empty()).then(|| said.join(" and "))
     }
 
     /// `path`, 1-based line and column (UTF-8 characters) of a span.
@@ -77,6 +95,43 @@ impl<'a> Report<'a> {
             column,
             end_line,
             end_column,
+        }
+    }
+}
+
+/// A server version a configuration was checked against: the summary line says it, the
+/// JSON summary gives `<server>_version`, `<server>_version_from`, `<server>_binary`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// `nginx`, `apache`.
+    pub server: &'static str,
+    pub version: String,
+    /// Where the version comes from in one word (`option`, `config`, `nginx -v`,
+    /// `default`); `None` when not said.
+    pub from: Option<&'static str>,
+    /// The binary asked for its version, when it was.
+    pub binary: Option<String>,
+    /// The version and its source in words, for the summary line; `None` leaves it out.
+    pub described: Option<String>,
+}
+
+impl Checked {
+    /// The nginx version checked against, and where it comes from if known.
+    pub fn nginx(
+        version: crate::nginx::grammar::Version,
+        from: Option<&crate::settings::VersionSource>,
+    ) -> Checked {
+        Checked {
+            server: "nginx",
+            version: version.to_string(),
+            from: from.map(|f| f.key()),
+            binary: match from {
+                Some(crate::settings::VersionSource::Detected { binary, .. }) => {
+                    Some(binary.to_string_lossy().into_owned())
+                }
+                _ => None,
+            },
+            described: from.map(|f| f.describe(version)),
         }
     }
 }
@@ -128,12 +183,19 @@ pub fn statistics(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// The last line of the text reports: what was found in how many files.
 fn summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let against = report
+        .checked_against()
+        .map_or_else(String::new, |v| format!("; checked against {v}"));
     if report.diagnostics.is_empty() {
-        writeln!(out, "No problems found in {} file(s).", report.files)
+        writeln!(
+            out,
+            "No problems found in {} file(s){against}.",
+            report.files
+        )
     } else {
         writeln!(
             out,
-            "Found {} in {} file(s).",
+            "Found {} in {} file(s){against}.",
             summary(report.diagnostics),
             report.files
         )

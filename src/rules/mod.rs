@@ -192,8 +192,13 @@ fn run_rules(
             Err(panic) => return vec![crashed(r, &panic)],
         };
         let mut found = cap_per_file(r.code, found);
+        // A finding lowered because what it misses may be defined out of sight keeps
+        // its lowered severity: `[rules]` raises the rule, not the doubt.
         if let Some(&s) = settings.severity.get(r.code) {
-            found.iter_mut().for_each(|d| d.severity = s);
+            found
+                .iter_mut()
+                .filter(|d| d.unseen.is_none())
+                .for_each(|d| d.severity = s);
         }
         found
     };

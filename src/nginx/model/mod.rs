@@ -5,6 +5,7 @@
 //! no I/O happens here.
 
 pub mod index;
+pub mod unseen;
 pub mod upstreams;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
@@ -88,6 +89,8 @@ pub struct Config {
     variable_defs: std::sync::OnceLock<HashMap<String, Vec<NodeId>>>,
     /// The context each root file is checked in.
     root_contexts: Vec<&'static str>,
+    /// Includes proxylint could not read, built once.
+    unread: std::sync::OnceLock<unseen::UnreadIncludes>,
 }
 
 /// Contexts a file linted on its own may belong to, in the order they are tried.
@@ -226,6 +229,7 @@ impl Config {
             index: std::sync::OnceLock::new(),
             variable_defs: std::sync::OnceLock::new(),
             root_contexts,
+            unread: std::sync::OnceLock::new(),
         }
     }
 
@@ -527,13 +531,10 @@ fn map_select<'a>(
     }
     let mut out = Vec::new();
     for (key, w) in entries {
-        let Some(pattern) = key.strip_prefix('~') else {
+        let Some(pattern) = crate::nginx::regex::map_key_pattern(key) else {
             continue;
         };
-        let (pattern, caseless) = match pattern.strip_prefix('*') {
-            Some(p) => (p, true),
-            None => (pattern, false),
-        };
+        let caseless = key.starts_with("~*");
         match regex::RegexBuilder::new(pattern)
             .case_insensitive(caseless)
             .build()

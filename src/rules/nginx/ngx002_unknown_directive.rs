@@ -32,7 +32,9 @@
 //! complete main configuration, NGX024 says which module a third-party directive
 //! needs). Declaring the target's third-party modules (`--modules`, `modules = [...]`)
 //! makes the others unknown here too, and the declared ones known without
-//! `load_module`.
+//! `load_module`. A directive of a module that is not loaded, while a top-level
+//! include that could not be read may load it (`include
+//! /etc/nginx/modules-enabled/*.conf;` in a repository), is only an info.
 //!
 //! ## References
 //! - <https://nginx.org/en/docs/dirindex.html>
@@ -40,8 +42,10 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::grammar::{Origin, Unavailable, grammar};
-use crate::nginx::model::{Config, Resolution};
+use crate::nginx::model::{Config, Resolution, Scope};
+use crate::nginx::model::unseen::Unseen;
 use crate::rules::{Check, Reads, Rule, ShownPerFile};
+use crate::nginx::model::unseen::{Missing, maybe_defined_elsewhere};
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 
@@ -143,6 +147,16 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                 });
             if let Some(h) = hint.clone() {
                 diag = diag.with_help(h);
+            }
+        }
+        // The module's `load_module` may be in a top-level include that could not be
+        // read (`include /etc/nginx/modules-enabled/*.conf;` in a repository).
+        if let Some(Unavailable::NotLoaded { so, .. }) = why {
+            let root = Scope::Root(config.root_of(config.scope(id)));
+            if let Some(unread) = config.unread_in(root) {
+                let what = format!("`load_module modules/{so};`");
+                diag =
+                    maybe_defined_elsewhere(diag, Unseen::Include(unread), &what, Missing::Setting);
             }
         }
         out.push(diag);

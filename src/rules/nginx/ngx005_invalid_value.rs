@@ -33,6 +33,11 @@
 //! Values containing variables are checked only where nginx checks them at startup.
 //! Host names are not resolved.
 //!
+//! A pass without a port (`fastcgi_pass php;`) may name an upstream group defined where
+//! proxylint cannot see (an `include` that could not be read, or the main configuration
+//! around a site or snippet linted on its own): the finding is then only an info, and
+//! the include's NGX007 finding says what may be missing.
+//!
 //! ## References
 //! - <https://nginx.org/en/docs/syntax.html> (time and size units)
 //! - nginx source: `ngx_conf_set_*_slot` (src/core/ngx_conf_file.c), `ngx_parse_time`,
@@ -42,7 +47,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::handlers;
 use crate::nginx::model::{Config, Resolution, Scope};
+use crate::nginx::url::is_ip;
 use crate::rules::{Check, Reads, Rule};
+use crate::nginx::model::unseen::unless_defined_elsewhere;
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 
@@ -274,11 +281,9 @@ fn missing_ports(config: &Config) -> Vec<Diagnostic> {
             continue;
         };
         let after = config.top_block_end(pass.scope).unwrap_or(d.nginx_span());
-        out.push(
-            RULE.diagnostic(
-                format!("no port in upstream \"{}\"", target.addr.host),
-                d.args[0].span,
-            )
+        let host = &target.addr.host;
+        let diag = RULE
+            .diagnostic(format!("no port in upstream \"{host}\""), d.args[0].span)
             .with_help(format!(
                 "{} has no default port: write the backend's port (PHP-FPM: 9000)",
                 pass.directive
@@ -287,8 +292,13 @@ fn missing_ports(config: &Config) -> Vec<Diagnostic> {
                 printed: Some(d.nginx_span()),
                 after,
                 phase: Phase::UpstreamInit,
-            }),
-        );
+            });
+        // A name may be an upstream group defined where proxylint cannot see.
+        out.push(if is_ip(host) {
+            diag
+        } else {
+            unless_defined_elsewhere(config, pass.scope, diag, &format!("upstream \"{host}\""))
+        });
     }
     out
 }

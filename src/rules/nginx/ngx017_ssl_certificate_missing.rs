@@ -32,6 +32,11 @@
 //! default server of each address only: other servers on it may lack a certificate and
 //! fall back to the default one's (which is rarely what is wanted).
 //!
+//! When the directive it misses may be set where proxylint cannot see (an `include`
+//! that could not be read in this block or one around it), the finding is only an info
+//! (and the include's NGX007 finding says what may be missing); in a site or snippet
+//! linted on its own, where the main configuration may set it, a warning at most.
+//!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_certificate>
 //! - <https://nginx.org/en/docs/http/configuring_https_servers.html>
@@ -41,9 +46,10 @@ use foldhash::{HashMap, HashSet};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::ast::NodeId;
-use crate::nginx::model::index::address_text;
 use crate::nginx::model::{Config, Scope};
+use crate::nginx::model::index::address_text;
 use crate::rules::{Check, Reads, Rule};
+use crate::nginx::model::unseen::unless_set_elsewhere;
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 
@@ -82,8 +88,8 @@ fn missing_keys(config: &Config) -> Vec<Diagnostic> {
             continue;
         }
         let after = config.top_block_end(scope).unwrap_or(last.nginx_span());
-        out.push(
-            RULE.diagnostic(
+        let diag = RULE
+            .diagnostic(
                 format!(
                     "no \"ssl_certificate_key\" is defined for certificate \"{}\"",
                     last.args[0].value
@@ -95,8 +101,13 @@ fn missing_keys(config: &Config) -> Vec<Diagnostic> {
                 printed: None,
                 after,
                 phase: Phase::Merge,
-            }),
-        );
+            });
+        out.push(unless_set_elsewhere(
+            config,
+            scope,
+            diag,
+            "an ssl_certificate_key",
+        ));
     }
     out.dedup_by_key(|d| d.span);
     out
@@ -168,17 +179,21 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         };
         reported.insert(s);
         let after = config.top_block_end(scope).unwrap_or(d.nginx_span());
-        out.push(
-            RULE.diagnostic("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
-                ld.args[0].span,
-            )
-            .with_help("add `ssl_certificate` and `ssl_certificate_key` to this server (or to http for all servers)")
-            .refused_by_nginx(NginxReport::Deferred {
-                printed: Some(d.nginx_span()),
-                after,
-                phase: Phase::PostConfiguration,
-            }),
-        );
+        let diag = RULE.diagnostic("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
+            ld.args[0].span,
+        )
+        .with_help("add `ssl_certificate` and `ssl_certificate_key` to this server (or to http for all servers)")
+        .refused_by_nginx(NginxReport::Deferred {
+            printed: Some(d.nginx_span()),
+            after,
+            phase: Phase::PostConfiguration,
+        });
+        out.push(unless_set_elsewhere(
+            config,
+            scope,
+            diag,
+            "an ssl_certificate",
+        ));
     }
     out
 }

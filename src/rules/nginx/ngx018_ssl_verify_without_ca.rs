@@ -28,7 +28,10 @@
 //! ```
 //!
 //! ## Exceptions
-//! None.
+//! When the directive it misses may be set where proxylint cannot see (an `include`
+//! that could not be read in this block or one around it), the finding is only an info
+//! (and the include's NGX007 finding says what may be missing); in a site or snippet
+//! linted on its own, where the main configuration may set it, a warning at most.
 //!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ssl_verify>
@@ -38,6 +41,7 @@ use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::grammar::Version;
 use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Reads, Rule};
+use crate::nginx::model::unseen::unless_set_elsewhere;
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 
@@ -81,15 +85,19 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
             continue;
         };
         let after = config.top_block_end(pass.scope).unwrap_or(vd.nginx_span());
-        out.push(
-            RULE.diagnostic(format!("no {trusted} for {verify}"), vd.name.span)
-                .with_help(format!("add `{trusted} /etc/ssl/certs/ca-certificates.crt;` (or the CA that signed the backend's certificate)"))
-                .refused_by_nginx(NginxReport::Deferred {
-                    printed: None,
-                    after,
-                    phase: Phase::Merge,
-                }),
-        );
+        let diag = RULE.diagnostic(format!("no {trusted} for {verify}"), vd.name.span)
+            .with_help(format!("add `{trusted} /etc/ssl/certs/ca-certificates.crt;` (or the CA that signed the backend's certificate)"))
+            .refused_by_nginx(NginxReport::Deferred {
+                printed: None,
+                after,
+                phase: Phase::Merge,
+            });
+        out.push(unless_set_elsewhere(
+            config,
+            pass.scope,
+            diag,
+            &format!("a {trusted}"),
+        ));
     }
     out.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
     out.dedup_by_key(|d| d.span);
@@ -126,15 +134,19 @@ fn client_verification(config: &Config) -> Vec<Diagnostic> {
             "no ssl_client_certificate for ssl_verify_client"
         };
         let after = config.top_block_end(scope).unwrap_or(d.nginx_span());
-        out.push(
-            RULE.diagnostic(message, d.name.span)
-                .with_help("add `ssl_client_certificate /path/to/client-ca.pem;` with the CA that signs the client certificates")
-                .refused_by_nginx(NginxReport::Deferred {
-                    printed: None,
-                    after,
-                    phase: Phase::Merge,
-                }),
-        );
+        let diag = RULE.diagnostic(message, d.name.span)
+            .with_help("add `ssl_client_certificate /path/to/client-ca.pem;` with the CA that signs the client certificates")
+            .refused_by_nginx(NginxReport::Deferred {
+                printed: None,
+                after,
+                phase: Phase::Merge,
+            });
+        out.push(unless_set_elsewhere(
+            config,
+            scope,
+            diag,
+            "an ssl_client_certificate",
+        ));
     }
     out.dedup_by_key(|d| d.span);
     out

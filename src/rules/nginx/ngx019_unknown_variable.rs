@@ -30,9 +30,11 @@
 //!
 //! ## Exceptions
 //! Directives that take `$` literally (`server_name`, `error_log`, `valid_referers`,
-//! `include`, regular expressions) and third-party directives are not checked. A
-//! variable defined in a file proxylint does not read (an `include` outside the checked
-//! files) is reported.
+//! `include`, regular expressions) and third-party directives are not checked. A name
+//! that may be defined where proxylint cannot see (an `include` that could not be read,
+//! or the main configuration around a site or snippet linted on its own, as Magento's
+//! `$MAGE_ROOT`) is only an info, unless it is a letter or two away from a known
+//! variable (`$remote_adr`): that is a typo wherever the rest is.
 //!
 //! ## References
 //! - <https://nginx.org/en/docs/varindex.html>
@@ -43,9 +45,10 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::ast::{Directive, NodeId, Word};
 use crate::nginx::grammar::{Origin, grammar};
-use crate::nginx::handlers::{LocationKind, location_kind};
 use crate::nginx::model::{Config, Resolution};
+use crate::nginx::regex::{directive_patterns, map_key_pattern};
 use crate::rules::{Check, Reads, Rule, ShownPerFile};
+use crate::nginx::model::unseen::unless_defined_elsewhere;
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 
@@ -160,62 +163,6 @@ fn defined_name(word: Option<&Word>) -> Option<String> {
     )
 }
 
-/// The regular expressions of a directive (they define named captures and are not
-/// compiled as strings with variables): (argument index, pattern).
-fn regex_args(d: &Directive) -> Vec<(usize, String)> {
-    match &*d.name.value {
-        "location" => match location_kind(&d.args) {
-            Some((LocationKind::Regex { .. }, p)) => vec![(d.args.len() - 1, p.to_string())],
-            _ => Vec::new(),
-        },
-        "rewrite" | "fastcgi_split_path_info" => d
-            .args
-            .first()
-            .map(|w| (0, w.value.to_string()))
-            .into_iter()
-            .collect(),
-        "gzip_disable" => d
-            .args
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (i, w.value.to_string()))
-            .collect(),
-        n if n.ends_with("_redirect")
-            || n.ends_with("_cookie_path")
-            || n.ends_with("_cookie_domain") =>
-        {
-            d.args
-                .first()
-                .and_then(|w| {
-                    w.value
-                        .strip_prefix('~')
-                        .map(|p| (0, p.trim_start_matches('*').to_string()))
-                })
-                .into_iter()
-                .collect()
-        }
-        "server_name" => d
-            .args
-            .iter()
-            .enumerate()
-            .filter_map(|(i, w)| w.value.strip_prefix('~').map(|p| (i, p.to_string())))
-            .collect(),
-        "if" => d
-            .args
-            .iter()
-            .enumerate()
-            .skip(1)
-            .filter(|(i, _)| {
-                d.args
-                    .get(i - 1)
-                    .is_some_and(|op| matches!(&*op.value, "~" | "~*" | "!~" | "!~*"))
-            })
-            .map(|(i, w)| (i, w.value.trim_end_matches(')').to_string()))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// Variables the configuration defines, per family.
 fn defined(config: &Config) -> HashMap<&'static str, HashSet<String>> {
     let mut out: HashMap<&'static str, HashSet<String>> = HashMap::default();
@@ -228,16 +175,17 @@ fn defined(config: &Config) -> HashMap<&'static str, HashSet<String>> {
         let name = &*d.name.value;
         if matches!(info.resolution, Resolution::Data) {
             // Map keys may be regexes with captures; geoip2 blocks list `$var ...`.
-            if let Some(key) = name.strip_prefix('~') {
-                set.extend(named_captures(key.trim_start_matches('*')));
+            if let Some(key) = map_key_pattern(name) {
+                set.extend(named_captures(key));
             }
             if name.starts_with('$') {
                 set.extend(defined_name(Some(&d.name)));
             }
             continue;
         }
-        for (_, regex) in regex_args(d) {
-            set.extend(named_captures(&regex));
+        // Regular expressions define their named captures.
+        for (_, regex) in directive_patterns(name, &d.args) {
+            set.extend(named_captures(regex));
         }
         let var = match name {
             "set"
@@ -285,7 +233,11 @@ fn compiled(config: &Config, id: NodeId, d: &Directive) -> bool {
 /// variable a directive defines, not a format's name or escape option.
 fn checked_args(d: &Directive) -> Vec<&Word> {
     let name = &*d.name.value;
-    let regexes: Vec<usize> = regex_args(d).into_iter().map(|(i, _)| i).collect();
+    // Regular expressions are not compiled as strings with variables.
+    let regexes: Vec<usize> = directive_patterns(name, &d.args)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect();
     let defines = match name {
         "set" | "auth_request_set" | "js_set" | "js_var" | "log_format" => Some(0),
         "map" | "split_clients" => Some(1),
@@ -356,17 +308,14 @@ fn references(value: &str) -> Vec<Reference> {
     out
 }
 
-/// The help for an unknown variable: the closest known or defined name, if close.
-fn suggestion(config: &Config, name: &str, fam: &str, mine: &HashSet<String>) -> String {
+/// The known or defined name closest to an unknown one, if close enough to be a typo.
+fn suggestion(config: &Config, name: &str, fam: &str, mine: &HashSet<String>) -> Option<String> {
     let candidates = grammar()
         .variables_of(fam, &config.avail)
         .filter(|v| !v.prefix)
         .map(|v| v.name)
         .chain(mine.iter().map(String::as_str));
-    match crate::suggest::closest(name, candidates, 0.9, 0) {
-        Some(c) => format!("did you mean ${c}?"),
-        None => "define it with `set`, `map` or another directive that creates variables, or check its spelling and the nginx version".to_string(),
-    }
+    crate::suggest::closest(name, candidates, 0.9, 0).map(str::to_string)
 }
 
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
@@ -379,7 +328,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // Suggestions compare with every variable: once per name, and only for findings
     // that are shown.
-    let mut suggestions: HashMap<(String, &str), String> = HashMap::default();
+    let mut suggestions: HashMap<(String, &str), Option<String>> = HashMap::default();
     let mut shown = ShownPerFile::default();
     for (id, d) in config.directives() {
         let Some(fam) = family_of(config, id) else {
@@ -404,20 +353,32 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                         let after = config
                             .top_block_end(config.scope(id))
                             .unwrap_or(d.nginx_span());
-                        let mut diag = RULE
+                        let diag = RULE
                             .diagnostic(format!("unknown \"{name}\" variable"), word.span)
                             .refused_by_nginx(NginxReport::Deferred {
                                 printed: None,
                                 after,
                                 phase: Phase::Variables,
                             });
-                        if shown.next_shown(word.span.file) {
-                            let help = suggestions
+                        let typo = shown.next_shown(word.span.file).then(|| {
+                            suggestions
                                 .entry((name.clone(), fam))
-                                .or_insert_with(|| suggestion(config, &name, fam, mine));
-                            diag = diag.with_help(help.clone());
+                                .or_insert_with(|| suggestion(config, &name, fam, mine))
+                                .clone()
+                        });
+                        match typo {
+                            // Close to a known name: a typo, whatever else is unread.
+                            Some(Some(close)) => diag.with_help(format!("did you mean ${close}?")),
+                            shown => {
+                                let diag = if shown.is_some() {
+                                    diag.with_help("define it with `set`, `map` or another directive that creates variables, or check its spelling and the nginx version")
+                                } else {
+                                    diag
+                                };
+                                let what = format!("variable ${name}");
+                                unless_defined_elsewhere(config, config.scope(id), diag, &what)
+                            }
                         }
-                        diag
                     }
                     _ if !COMPILING.contains(&&*d.name.value) => continue,
                     Reference::Invalid => config

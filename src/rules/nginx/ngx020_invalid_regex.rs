@@ -1,7 +1,10 @@
 //! ## What it does
 //! Reports a regular expression PCRE2 cannot compile in a `location ~`, an `if`
-//! condition, a `rewrite`, a `server_name ~` or a `map` key (`~pattern`): an unbalanced parenthesis, an unclosed
-//! character class, a quantifier with nothing to repeat (`*.php`), a trailing backslash.
+//! condition, a `rewrite`, a `server_name ~`, a `map` key (`~pattern`), `valid_referers
+//! ~`, `gzip_disable`, `fastcgi_split_path_info` or the `~` forms of `proxy_redirect`
+//! and `proxy_cookie_*`: an unbalanced parenthesis, an unclosed character class, a
+//! quantifier with nothing to repeat (`*.php`), a trailing backslash. Quoted or not,
+//! the pattern is the one nginx compiles: `if ($q ~ "a\(.*\)")` ends with `\)`.
 //!
 //! ## Why is this bad?
 //! nginx refuses the configuration: `pcre2_compile() failed: missing closing parenthesis
@@ -37,7 +40,6 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::ast::{NodeId, Word};
-use crate::nginx::handlers::{LocationKind, location_kind};
 use crate::nginx::model::{Config, Resolution, Scope};
 use crate::nginx::regex;
 use crate::rules::{Check, Reads, Rule};
@@ -53,52 +55,15 @@ pub const RULE: Rule = Rule {
     check: Check::Workspace(check),
 };
 
-/// The regular expressions of a directive, with the argument each comes from.
-fn patterns<'a>(name: &str, args: &'a [Word]) -> Vec<(String, &'a Word)> {
-    match name {
-        "location" => match location_kind(args) {
-            Some((LocationKind::Regex { .. }, pattern)) => args
-                .last()
-                .map(|w| (pattern.to_string(), w))
-                .into_iter()
-                .collect(),
-            _ => Vec::new(),
-        },
-        "rewrite" => args
-            .first()
-            .map(|w| (w.value.to_string(), w))
-            .into_iter()
-            .collect(),
-        "server_name" => args
-            .iter()
-            .filter_map(|w| w.value.strip_prefix('~').map(|p| (p.to_string(), w)))
-            .collect(),
-        "if" => {
-            // `($var ~ pattern)`: the operator is the second word once `(` is dropped.
-            let words: Vec<&Word> = args
-                .iter()
-                .filter(|w| &*w.value != "(" && &*w.value != ")")
-                .collect();
-            match words.as_slice() {
-                [_, op, pattern] if matches!(&*op.value, "~" | "~*" | "!~" | "!~*") => {
-                    let text = pattern.value.strip_suffix(')').unwrap_or(&pattern.value);
-                    vec![(text.to_string(), *pattern)]
-                }
-                _ => Vec::new(),
-            }
-        }
-        _ => Vec::new(),
-    }
-}
-
 /// A map entry's regular-expression key (`~pattern`, `~*pattern`).
-fn map_key(config: &Config, id: NodeId, key: &Word) -> Option<String> {
+fn map_key<'a>(config: &Config, id: NodeId, key: &'a Word) -> Option<&'a str> {
     let Scope::Block(owner) = config.scope(id) else {
         return None;
     };
     let block = config.tree.directive(owner)?;
-    let pattern = key.value.strip_prefix('~')?;
-    (&*block.name.value == "map").then(|| pattern.strip_prefix('*').unwrap_or(pattern).to_string())
+    (&*block.name.value == "map")
+        .then(|| regex::map_key_pattern(&key.value))
+        .flatten()
 }
 
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
@@ -107,24 +72,42 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     };
     let mut out = Vec::new();
     for (id, d) in config.directives() {
-        let found = match (&config.info(id).resolution, config.checked_def(id)) {
+        let found: Vec<(&str, &Word)> = match (&config.info(id).resolution, config.checked_def(id))
+        {
             (Resolution::Data, _) => map_key(config, id, &d.name)
                 .map(|p| (p, &d.name))
                 .into_iter()
                 .collect(),
-            (_, Some((def, _))) if config.info(id).context.starts_with("http") => {
-                patterns(def.name, &d.args)
+            (_, Some((def, _)))
+                if config.info(id).context.starts_with("http")
+                    || config.info(id).context.starts_with("stream") =>
+            {
+                regex::directive_patterns(def.name, &d.args)
+                    .into_iter()
+                    .map(|(i, p)| (p, &d.args[i]))
+                    .collect()
             }
             _ => Vec::new(),
         };
         for (pattern, word) in found {
-            let Err(e) = regex::check(&pattern) else {
+            let Err(e) = regex::check(pattern) else {
                 continue;
+            };
+            // `~*` where nginx takes only `~` (and matches without case anyway).
+            let star_kept = matches!(&*d.name.value, "proxy_cookie_domain" | "proxy_cookie_flags")
+                && pattern.starts_with('*');
+            let help = if star_kept {
+                format!(
+                    "{} takes `~pattern` only, always case-insensitive: remove the `*`",
+                    d.name.value
+                )
+            } else {
+                e.help().to_string()
             };
             out.push(
                 config
-                    .refusal(RULE.code, e.nginx_message(&pattern), d, word.span)
-                    .with_help("a regular expression, not a glob: escape `.` as `\\.`, and `*` repeats the item before it"),
+                    .refusal(RULE.code, e.nginx_message(pattern), d, word.span)
+                    .with_help(help),
             );
         }
     }

@@ -33,16 +33,19 @@
 //! Files checked as snippets (`--context`, or a context proxylint infers from their
 //! content) need no `events`. An empty file is a snippet unless it is named
 //! `nginx.conf` or checked with `--context main`, which nginx refuses as it refuses
-//! any main configuration without `events`.
+//! any main configuration without `events`. When a top-level include could not be
+//! read, the missing `events` block may be in it: the finding is only an info.
 //!
 //! ## References
 //! - <https://nginx.org/en/docs/ngx_core_module.html#events>
 //! - <https://nginx.org/en/docs/stream/ngx_stream_core_module.html#listen>
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::model::Scope;
+use crate::nginx::model::unseen::Unseen;
+use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::rules::{Check, Reads, Rule};
+use crate::nginx::model::unseen::{Missing, maybe_defined_elsewhere};
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 use crate::source::Span;
@@ -75,15 +78,23 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
             .is_some_and(|(_, d)| d.name.value.strip_prefix('\u{feff}') == Some("events"));
         if config.set_here(Scope::Root(i), "events").next().is_none() && !bom_events {
             let end = Span::new(root.file, file.text.len(), file.text.len());
-            out.push(
-                RULE.diagnostic("no \"events\" section in configuration", end)
-                    .with_help("a main configuration needs an `events {}` block (even empty); if this file is a site or snippet, lint it with --context http or server")
-                    .refused_by_nginx(NginxReport::Deferred {
-                        printed: None,
-                        after: end,
-                        phase: Phase::Listen,
-                    }),
-            );
+            let diag = RULE.diagnostic("no \"events\" section in configuration", end)
+                .with_help("a main configuration needs an `events {}` block (even empty); if this file is a site or snippet, lint it with --context http or server")
+                .refused_by_nginx(NginxReport::Deferred {
+                    printed: None,
+                    after: end,
+                    phase: Phase::Listen,
+                });
+            // An `events` block may be in a top-level include that could not be read.
+            out.push(match config.unread_in(Scope::Root(i)) {
+                Some(u) => maybe_defined_elsewhere(
+                    diag,
+                    Unseen::Include(u),
+                    "the events block",
+                    Missing::Setting,
+                ),
+                None => diag,
+            });
         }
     }
     for (id, d) in config.occurrences("server") {

@@ -42,6 +42,11 @@
 //! Zone names given by a variable (`proxy_cache $zone;`) are checked by nginx at request
 //! time, not here.
 //!
+//! When the definition it misses may be where proxylint cannot see (an `include` that
+//! could not be read, or the main configuration around a site or snippet linted on its
+//! own), the finding is only an info, and the include's NGX007 finding says what may be
+//! missing.
+//!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_cache>
 //! - <https://nginx.org/en/docs/http/ngx_http_limit_req_module.html#limit_req>
@@ -54,6 +59,7 @@ use crate::nginx::ast::Directive;
 use crate::nginx::model::{Config, Scope};
 use crate::nginx::url::has_variables;
 use crate::rules::{Check, Reads, Rule};
+use crate::nginx::model::unseen::unless_defined_elsewhere;
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 use crate::source::Span;
@@ -115,15 +121,20 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
             let Some(end) = config.top_block_end(config.scope(id)) else {
                 continue;
             };
-            out.push(
-                RULE.diagnostic(format!("\"{user}\" zone \"{name}\" is unknown"), d.args[0].span)
-                    .with_help(format!("define it: `{module}_cache_path /var/cache/nginx/{name} keys_zone={name}:10m;` in http"))
-                    .refused_by_nginx(NginxReport::Deferred {
-                        printed: Some(end),
-                        after: end,
-                        phase: Phase::Merge,
-                    }),
-            );
+            let diag = RULE.diagnostic(format!("\"{user}\" zone \"{name}\" is unknown"), d.args[0].span)
+                .with_help(format!("define it: `{module}_cache_path /var/cache/nginx/{name} keys_zone={name}:10m;` in http"))
+                .refused_by_nginx(NginxReport::Deferred {
+                    printed: Some(end),
+                    after: end,
+                    phase: Phase::Merge,
+                });
+            let what = format!("cache zone \"{name}\"");
+            out.push(unless_defined_elsewhere(
+                config,
+                config.scope(id),
+                diag,
+                &what,
+            ));
         }
     }
     // `zone NAME;` in an upstream shares the zone another upstream sizes.
@@ -143,8 +154,8 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         let Some(end) = config_end(config, config.scope(id)) else {
             continue;
         };
-        out.push(
-            RULE.diagnostic(
+        let diag = RULE
+            .diagnostic(
                 format!("zero size shared memory zone \"{name}\""),
                 d.args[0].span,
             )
@@ -155,8 +166,14 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                 printed: None,
                 after: end,
                 phase: Phase::Listen,
-            }),
-        );
+            });
+        let what = format!("upstream zone \"{name}\"");
+        out.push(unless_defined_elsewhere(
+            config,
+            config.scope(id),
+            diag,
+            &what,
+        ));
     }
     for (user, definer) in [
         ("limit_req", "limit_req_zone"),
@@ -180,8 +197,8 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
             let Some(end) = config_end(config, config.scope(id)) else {
                 continue;
             };
-            out.push(
-                RULE.diagnostic(
+            let diag = RULE
+                .diagnostic(
                     format!("zero size shared memory zone \"{name}\""),
                     word.span,
                 )
@@ -192,8 +209,14 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                     printed: None,
                     after: end,
                     phase: Phase::Listen,
-                }),
-            );
+                });
+            let what = format!("{definer} \"{name}\"");
+            out.push(unless_defined_elsewhere(
+                config,
+                config.scope(id),
+                diag,
+                &what,
+            ));
         }
     }
     out

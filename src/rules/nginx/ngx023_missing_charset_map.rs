@@ -39,6 +39,11 @@
 //! `charset off`, the same charset on both sides (compared without case, as nginx does),
 //! and charsets given by a variable (checked by nginx at request time) need no map.
 //!
+//! When the definition it misses may be where proxylint cannot see (an `include` that
+//! could not be read, or the main configuration around a site or snippet linted on its
+//! own), the finding is only an info, and the include's NGX007 finding says what may be
+//! missing.
+//!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_charset_module.html#charset_map>
 //! - <https://nginx.org/en/docs/http/ngx_http_charset_module.html#source_charset>
@@ -46,9 +51,10 @@
 use foldhash::HashSet;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::model::{Config, Scope};
+use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::rules::{Check, Reads, Rule};
+use crate::nginx::model::unseen::unless_defined_elsewhere;
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 
@@ -124,8 +130,8 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         } else {
             (charset, source, "the source charset in force here")
         };
-        out.push(
-            RULE.diagnostic(
+        let diag = RULE
+            .diagnostic(
                 format!("no \"charset_map\" between the charsets \"{from}\" and \"{to}\""),
                 here.args[0].span,
             )
@@ -137,8 +143,9 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                 printed: None,
                 after: end,
                 phase: Phase::PostConfiguration,
-            }),
-        );
+            });
+        let what = format!("charset_map {from} {to}");
+        out.push(unless_defined_elsewhere(config, scope, diag, &what));
     }
     out
 }

@@ -48,7 +48,6 @@ use foldhash::{HashMap, HashMapExt};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::grammar::{Origin, grammar, short_module_name};
-use crate::nginx::model::{Config, Scope};
 use crate::rules::{Check, Reads, Rule};
 use crate::workspace::Workspace;
 use crate::settings::Settings;
@@ -62,19 +61,6 @@ pub const RULE: Rule = Rule {
     unsuppressible: None,
     check: Check::Workspace(check),
 };
-
-/// The root file a scope belongs to.
-fn root_of(config: &Config, mut scope: Scope) -> usize {
-    loop {
-        match scope {
-            Scope::Root(i) => return i,
-            Scope::Block(_) => match config.outer(scope) {
-                Some(outer) => scope = outer,
-                None => return 0,
-            },
-        }
-    }
-}
 
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let Some(config) = ws.nginx() else {
@@ -97,7 +83,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         {
             continue;
         }
-        if config.root_context(root_of(config, config.scope(id))) != "main" {
+        if config.root_context(config.root_of(config.scope(id))) != "main" {
             continue;
         }
         let key = (d.name.span.file, def.module);

@@ -32,6 +32,10 @@
 //! 1.27.3 an upstream `server` can take `resolve` (with a `resolver` and a `zone` in the
 //! upstream) to follow DNS changes.
 //!
+//! A host may be an upstream group defined where proxylint cannot see (an `include`
+//! that could not be read, or the main configuration around a site or snippet linted on
+//! its own): the finding then says so, and the include's NGX007 finding lists it.
+//!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#resolve>
 //! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver>
@@ -40,6 +44,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::grammar::Version;
 use crate::nginx::url::is_ip;
 use crate::rules::{Check, Reads, Rule};
+use crate::nginx::model::unseen::unless_defined_elsewhere;
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 
@@ -74,18 +79,19 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         let Some(d) = config.tree.directive(pass.id) else {
             continue;
         };
-        out.push(
-            RULE.diagnostic(format!(
-                    "\"{}\" is resolved once at startup: if its address changes, nginx keeps using the old one (502/504 until a reload)",
-                    target.addr.host
-                ),
-                d.args[0].span,
-            )
-            .with_help(format!(
-                "put the name in a variable and add a resolver so nginx re-resolves it: `resolver <dns> valid=30s; set $backend {}; {} ...$backend...;`",
-                target.addr.host, pass.directive
-            )),
-        );
+        let diag = RULE.diagnostic(format!(
+                "\"{}\" is resolved once at startup: if its address changes, nginx keeps using the old one (502/504 until a reload)",
+                target.addr.host
+            ),
+            d.args[0].span,
+        )
+        .with_help(format!(
+            "put the name in a variable and add a resolver so nginx re-resolves it: `resolver <dns> valid=30s; set $backend {}; {} ...$backend...;`",
+            target.addr.host, pass.directive
+        ));
+        // The name may be an upstream group defined where proxylint cannot see.
+        let what = format!("upstream \"{}\"", target.addr.host);
+        out.push(unless_defined_elsewhere(config, pass.scope, diag, &what));
     }
     let resolve_available = config.avail.version >= RESOLVE_SINCE || config.avail.plus;
     for upstream in &index.upstreams {

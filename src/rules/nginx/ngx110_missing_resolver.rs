@@ -29,6 +29,11 @@
 //! Values that are always IP addresses or upstream group names need no resolver;
 //! proxylint sees that when the variable comes from `map` or `set` with literal values.
 //!
+//! When the directive it misses may be set where proxylint cannot see (an `include`
+//! that could not be read in this block or one around it), the finding is only an info
+//! (and the include's NGX007 finding says what may be missing); in a site or snippet
+//! linted on its own, where the main configuration may set it, a warning at most.
+//!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass>
 //! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver>
@@ -38,6 +43,7 @@ use crate::nginx::model::Config;
 use crate::nginx::model::upstreams::Family;
 use crate::nginx::url::{ParseOptions, Piece, host_pieces, is_ip, parse_addr};
 use crate::rules::{Check, Reads, Rule};
+use crate::nginx::model::unseen::unless_set_elsewhere;
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 
@@ -96,15 +102,14 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         let Some(d) = config.tree.directive(pass.id) else {
             continue;
         };
-        out.push(
-            RULE.diagnostic(format!(
-                    "{} has variables, so nginx resolves \"{host}\" per request, but no resolver is defined: requests fail with 502 (\"no resolver defined to resolve ...\")",
-                    pass.directive
-                ),
-                d.args[0].span,
-            )
-            .with_help("add `resolver <dns server> valid=30s;` to this location, server or http block (Docker: 127.0.0.11, systemd-resolved: 127.0.0.53)"),
-        );
+        let diag = RULE.diagnostic(format!(
+                "{} has variables, so nginx resolves \"{host}\" per request, but no resolver is defined: requests fail with 502 (\"no resolver defined to resolve ...\")",
+                pass.directive
+            ),
+            d.args[0].span,
+        )
+        .with_help("add `resolver <dns server> valid=30s;` to this location, server or http block (Docker: 127.0.0.11, systemd-resolved: 127.0.0.53)");
+        out.push(unless_set_elsewhere(config, pass.scope, diag, "a resolver"));
     }
     out
 }

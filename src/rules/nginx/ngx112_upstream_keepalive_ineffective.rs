@@ -60,6 +60,11 @@
 //! proxylint follows `--nginx-version`. Note that a `proxy_set_header` in a location
 //! replaces *all* the ones inherited from outer blocks, including `Connection ""`.
 //!
+//! When the directive it misses may be set where proxylint cannot see (an `include`
+//! that could not be read in this block or one around it), the finding is only an info
+//! (and the include's NGX007 finding says what may be missing); in a site or snippet
+//! linted on its own, where the main configuration may set it, a warning at most.
+//!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive>
 
@@ -70,6 +75,7 @@ use crate::nginx::model::index::Pass;
 use crate::nginx::url::{Piece, pieces};
 use crate::nginx::values::atoi;
 use crate::rules::{Check, Reads, Rule};
+use crate::nginx::model::unseen::unless_set_elsewhere;
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 
@@ -177,14 +183,15 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
             let Some(d) = config.tree.directive(pass.id) else {
                 continue;
             };
-            out.push(
-                RULE.diagnostic(
+            let diag = RULE
+                .diagnostic(
                     format!("upstream \"{}\" has keepalive, but {why}", upstream.name),
                     d.args[0].span,
                 )
                 .with_related(keepalive.name.span, "keepalive is configured here")
-                .with_help(fix(pass.directive)),
-            );
+                .with_help(fix(pass.directive));
+            let what = "the settings that keep connections open";
+            out.push(unless_set_elsewhere(config, pass.scope, diag, what));
         }
     }
     out

@@ -29,12 +29,18 @@
 //! A backend with a single certificate and no name-based routing works without SNI. For
 //! an upstream group, also set `proxy_ssl_name` to the name the backend expects.
 //!
+//! When the directive it misses may be set where proxylint cannot see (an `include`
+//! that could not be read in this block or one around it), the finding is only an info
+//! (and the include's NGX007 finding says what may be missing); in a site or snippet
+//! linted on its own, where the main configuration may set it, a warning at most.
+//!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ssl_server_name>
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::url::is_ip;
 use crate::rules::{Check, Reads, Rule};
+use crate::nginx::model::unseen::unless_set_elsewhere;
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 
@@ -88,15 +94,19 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
             let ssl_name = flag.replace("server_name", "name");
             help.push_str(&format!(" and `{ssl_name} {};`", names[0]));
         }
-        out.push(
-            RULE.diagnostic(format!(
-                    "TLS to \"{}\" without SNI ({flag} is off): servers that route by name fail the handshake (alert 40) and the client gets 502",
-                    names[0]
-                ),
-                d.args[0].span,
-            )
-            .with_help(help),
-        );
+        let diag = RULE.diagnostic(format!(
+                "TLS to \"{}\" without SNI ({flag} is off): servers that route by name fail the handshake (alert 40) and the client gets 502",
+                names[0]
+            ),
+            d.args[0].span,
+        )
+        .with_help(help);
+        out.push(unless_set_elsewhere(
+            config,
+            pass.scope,
+            diag,
+            &format!("`{flag} on`"),
+        ));
     }
     out
 }

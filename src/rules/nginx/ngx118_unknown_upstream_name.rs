@@ -37,6 +37,11 @@
 //! Host names with dots, IP addresses and `localhost` are never reported: they are
 //! meant to be resolved.
 //!
+//! When the definition it misses may be where proxylint cannot see (an `include` that
+//! could not be read, or the main configuration around a site or snippet linted on its
+//! own), the finding is only an info, and the include's NGX007 finding says what may be
+//! missing.
+//!
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#upstream>
 
@@ -47,6 +52,7 @@ use crate::nginx::model::index::Index;
 use crate::nginx::model::upstreams::Family;
 use crate::nginx::url::is_ip;
 use crate::rules::{Check, Reads, Rule};
+use crate::nginx::model::unseen::unless_defined_elsewhere;
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 
@@ -176,16 +182,16 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         let Some(gd) = config.tree.directive(group.id) else {
             continue;
         };
-        out.push(
-            RULE.diagnostic(format!(
-                    "\"{host}\" is not an upstream group, so nginx resolves it as a host name (\"host not found in upstream\"); did you mean \"{}\"?",
-                    group.name
-                ),
-                d.args[0].span,
-            )
-            .with_related(gd.args[0].span, "the upstream group")
-            .with_help(format!("write `{}`", d.args[0].value.replacen(host.as_str(), &group.name, 1))),
-        );
+        let diag = RULE.diagnostic(format!(
+                "\"{host}\" is not an upstream group, so nginx resolves it as a host name (\"host not found in upstream\"); did you mean \"{}\"?",
+                group.name
+            ),
+            d.args[0].span,
+        )
+        .with_related(gd.args[0].span, "the upstream group")
+        .with_help(format!("write `{}`", d.args[0].value.replacen(host.as_str(), &group.name, 1)));
+        let what = format!("upstream \"{host}\"");
+        out.push(unless_defined_elsewhere(config, pass.scope, diag, &what));
     }
     out
 }

@@ -1,0 +1,287 @@
+//! Which nginx to check against when none is configured: the installed one, as
+//! `nginx -v` reports it. The binary is `$PROXYLINT_NGINX` (a path or a name looked up
+//! on PATH; empty or `none` turns detection off), else `nginx` on PATH, else the
+//! distributions' sbin paths (not on every user's PATH). `nginx -v` runs with no input,
+//! its output bounded, and is killed after [`TIMEOUT`]: a wrapper that hangs costs a
+//! second, never a stuck run. The only place a lint run starts another program.
+
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::grammar::Version;
+
+/// The environment variable naming the nginx binary to ask.
+pub const ENV: &str = "PROXYLINT_NGINX";
+
+/// How long `nginx -v` may take; it answers in about a millisecond.
+pub const TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Where nginx lives when it is not on PATH (Debian's /usr/sbin is not on a normal
+/// user's PATH; nginx's own default prefix is /usr/local/nginx).
+const SBIN: &[&str] = &[
+    "/usr/sbin/nginx",
+    "/usr/local/sbin/nginx",
+    "/usr/local/nginx/sbin/nginx",
+];
+
+/// What asking the installed nginx gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detected {
+    /// `binary -v` reported `version`.
+    Version { binary: PathBuf, version: Version },
+    /// No version: why, for the summary line.
+    Nothing(String),
+}
+
+/// The binary to ask, or why there is none.
+fn binary(setting: Option<OsString>, path: Option<OsString>) -> Result<PathBuf, String> {
+    let on_path = |name: &OsStr| {
+        path.iter()
+            .flat_map(std::env::split_paths)
+            .map(|dir| dir.join(name))
+            .find(|p| is_executable(p))
+    };
+    match setting {
+        Some(s) if s.is_empty() || s == "none" => Err(format!("{ENV}={}", s.to_string_lossy())),
+        Some(s) if Path::new(&s).components().count() > 1 => Ok(PathBuf::from(s)),
+        Some(s) => on_path(&s).ok_or_else(|| {
+            format!(
+                "{ENV}={}: not found on PATH",
+                crate::source::printable(&s.to_string_lossy())
+            )
+        }),
+        None => on_path(OsStr::new("nginx"))
+            .or_else(|| SBIN.iter().map(PathBuf::from).find(|p| is_executable(p)))
+            .ok_or_else(|| "no nginx is on PATH".to_string()),
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The version in `nginx -v`'s output: `nginx version: nginx/1.22.1`, also with a
+/// distribution suffix (`nginx/1.24.0 (Ubuntu)`) or another build's name
+/// (`openresty/1.25.3.1`: the nginx it is built on is the first three numbers).
+pub fn parse_version_output(output: &str) -> Option<Version> {
+    let line = output
+        .lines()
+        .find(|l| l.trim_start().starts_with("nginx version:"))?;
+    let word = line.split_whitespace().find(|w| w.contains('/'))?;
+    let numbers = word.rsplit('/').next()?;
+    let three: Vec<&str> = numbers.split('.').take(3).collect();
+    three.join(".").parse().ok()
+}
+
+/// A `nginx -v` under way: started before the configuration is read, so that the
+/// millisecond or two nginx takes to start overlaps with parsing.
+pub struct Pending {
+    binary: PathBuf,
+    started: Instant,
+    child: Result<Child, String>,
+}
+
+/// Starts `binary -v`.
+fn spawn(binary: PathBuf) -> Pending {
+    let shown = crate::source::display_name(&binary);
+    let spawn = || {
+        Command::new(&binary)
+            .arg("-v")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+    };
+    // A script just written may still be open for writing in a process another thread
+    // forked meanwhile (ETXTBSY until that process execs): try again shortly.
+    let child = spawn()
+        .or_else(|e| match e.raw_os_error() {
+            Some(libc::ETXTBSY) => {
+                std::thread::sleep(Duration::from_millis(20));
+                spawn()
+            }
+            _ => Err(e),
+        })
+        .map_err(|e| format!("{shown} cannot be run ({e})"));
+    Pending {
+        binary,
+        started: Instant::now(),
+        child,
+    }
+}
+
+/// Reads `stderr` to its end (bounded: a version line is short) unless `deadline`
+/// passes first; whether it ended.
+fn read_until(stderr: &mut ChildStderr, deadline: Instant, output: &mut Vec<u8>) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut chunk = [0u8; 1024];
+    while output.len() < 4096 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let mut fd = libc::pollfd {
+            fd: stderr.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let millis = libc::c_int::try_from(left.as_millis()).unwrap_or(libc::c_int::MAX);
+        // SAFETY: one valid pollfd for a file descriptor `stderr` owns.
+        let ready = unsafe { libc::poll(&mut fd, 1, millis) };
+        if ready == 0 {
+            return false;
+        }
+        if ready < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return false;
+        }
+        match stderr.read(&mut chunk) {
+            Ok(0) => return true,
+            Ok(n) => output.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+impl Pending {
+    /// The version the binary reported, waiting at most until [`TIMEOUT`] after the
+    /// start; a binary still running then is killed.
+    pub fn finish(self) -> Detected {
+        let binary = self.binary;
+        let shown = crate::source::display_name(&binary);
+        let mut child = match self.child {
+            Ok(child) => child,
+            Err(why) => return Detected::Nothing(why),
+        };
+        let deadline = self.started + TIMEOUT;
+        let mut output = Vec::new();
+        let ended = child
+            .stderr
+            .take()
+            .is_some_and(|mut stderr| read_until(&mut stderr, deadline, &mut output));
+        // Its stderr closed: it is exiting (or detached its output and goes on, which
+        // the deadline bounds too).
+        let exited = ended
+            && loop {
+                match child.try_wait() {
+                    Ok(Some(_)) => break true,
+                    Ok(None) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_micros(200));
+                    }
+                    _ => break false,
+                }
+            };
+        if !exited {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if !ended {
+            return Detected::Nothing(format!(
+                "`{shown} -v` did not answer within {} s",
+                TIMEOUT.as_secs()
+            ));
+        }
+        let text = String::from_utf8_lossy(&output);
+        match parse_version_output(&text) {
+            Some(version) => Detected::Version { binary, version },
+            None => {
+                let first = text.lines().next().unwrap_or("").trim();
+                Detected::Nothing(format!(
+                    "`{shown} -v` printed no nginx version (\"{}\")",
+                    crate::source::printable(first)
+                ))
+            }
+        }
+    }
+}
+
+/// Starts asking the nginx of this environment ([`ENV`], PATH) for its version.
+pub fn start() -> Result<Pending, String> {
+    binary(std::env::var_os(ENV), std::env::var_os("PATH")).map(spawn)
+}
+
+/// Asks the nginx of this environment for its version, waiting for the answer.
+pub fn detect() -> Detected {
+    match start() {
+        Ok(pending) => pending.finish(),
+        Err(why) => Detected::Nothing(why),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// An executable shell script `nginx` with this body in a new directory.
+    fn script(body: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("nginx");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}")).expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        (dir, path)
+    }
+
+    #[test]
+    fn reads_the_version_nginx_builds_print() {
+        let cases = [
+            ("nginx version: nginx/1.22.1\n", Some(Version(1, 22, 1))),
+            (
+                "nginx version: nginx/1.24.0 (Ubuntu)\n",
+                Some(Version(1, 24, 0)),
+            ),
+            (
+                "nginx version: openresty/1.25.3.1\n",
+                Some(Version(1, 25, 3)),
+            ),
+            (
+                "Tengine version: Tengine/3.1.0\nnginx version: nginx/1.24.0\n",
+                Some(Version(1, 24, 0)),
+            ),
+            ("nginx version: nginx/1.27\n", Some(Version(1, 27, 0))),
+            ("bash: nginx: command not found\n", None),
+            ("nginx version: nginx/next\n", None),
+            ("", None),
+        ];
+        for (output, version) in cases {
+            assert_eq!(parse_version_output(output), version, "{output:?}");
+        }
+    }
+
+    #[test]
+    fn the_environment_names_the_binary_or_turns_detection_off() {
+        let (dir, fake) = script("");
+        let path = Some(dir.path().as_os_str().to_owned());
+        assert_eq!(binary(None, path.clone()), Ok(fake.clone()));
+        assert_eq!(binary(Some("nginx".into()), path.clone()), Ok(fake.clone()));
+        assert_eq!(
+            binary(Some("/opt/nginx/sbin/nginx".into()), None),
+            Ok(PathBuf::from("/opt/nginx/sbin/nginx"))
+        );
+        assert!(binary(Some("none".into()), path.clone()).is_err());
+        assert!(binary(Some("".into()), path.clone()).is_err());
+        assert!(binary(Some("openresty".into()), path).is_err());
+        // Not executable: not a candidate.
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        assert!(
+            binary(
+                Some("nginx".into()),
+                Some(dir.path().as_os_str().to_owned())
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_binary_that_hangs_is_stopped() {
+        let (_dir, fake) = script("exec sleep 30\n");
+        let started = Instant::now();
+        let Detected::Nothing(err) = spawn(fake).finish() else {
+            panic!("a version from a binary that printed nothing");
+        };
+        assert!(err.contains("did not answer"), "{err}");
+        assert!(started.elapsed() < TIMEOUT + Duration::from_secs(2));
+    }
+}
