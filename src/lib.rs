@@ -32,6 +32,7 @@ pub mod source;
 pub mod suggest;
 pub mod suppress;
 pub mod version;
+pub mod vfs;
 pub mod workspace;
 
 use std::path::PathBuf;

@@ -135,6 +135,42 @@ pub fn count_chars(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
+/// Why a file looks like binary data rather than a text configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BinaryEvidence {
+    /// UTF-16 text (an editor's "Unicode" save): every other byte is NUL to a server.
+    Utf16 { bom: String },
+    /// A control byte where text has none.
+    Control { byte: u8, offset: usize },
+}
+
+/// Whether `text` looks like binary data: it starts with a UTF-16 byte order mark, or
+/// its first 8 KiB hold a NUL byte or more than one control character in 32 (text has
+/// none but tab, line breaks and form feed). Readers report such a file once, when it
+/// does not parse, instead of error by error.
+pub fn binary_evidence(text: &[u8]) -> Option<BinaryEvidence> {
+    if let Some(bom) = [b"\xFF\xFE", b"\xFE\xFF"]
+        .iter()
+        .find(|b| text.starts_with(&b[..]))
+    {
+        return Some(BinaryEvidence::Utf16 {
+            bom: format!("{:02X} {:02X}", bom[0], bom[1]),
+        });
+    }
+    let head = &text[..text.len().min(8192)];
+    let is_control = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f;
+    let controls = head.iter().filter(|&&b| is_control(b)).count();
+    let offset = match memchr::memchr(0, head) {
+        Some(at) => at,
+        None if controls * 32 > head.len() => head.iter().position(|&b| is_control(b))?,
+        None => return None,
+    };
+    Some(BinaryEvidence::Control {
+        byte: head[offset],
+        offset,
+    })
+}
+
 /// Largest file proxylint loads. nginx has no limit, but the largest real
 /// configurations (generated virtual hosts, IP block lists in `geo`) stay far below,
 /// and memory grows with the file. (Spans store u32 offsets, which allow 4 GiB.)
@@ -188,6 +224,12 @@ impl SourceMap {
 
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+
+    /// Forgets the files added after the first `len` (a loader reading its inputs
+    /// again from scratch).
+    pub fn truncate(&mut self, len: usize) {
+        self.files.truncate(len);
     }
 
     /// Line/column (1-based) of the start of a span.

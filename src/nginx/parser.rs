@@ -94,26 +94,8 @@ pub fn open_error(path: PathBuf, err: &std::io::Error, span: Span) -> LoadError 
 
 /// Reads a file whole; configuration files are small, and nginx reads them whole too.
 pub fn read_file(path: &Path) -> std::io::Result<Arc<[u8]>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(std::io::Error::from_raw_os_error(21));
-    }
-    if meta.len() > crate::source::MAX_FILE_SIZE {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "file is larger than {} MiB, more than any real configuration",
-                crate::source::MAX_FILE_SIZE >> 20
-            ),
-        ));
-    }
-    // nginx reads the size the file has when it opens it: nothing from a device or a
-    // pipe (/dev/zero would never end), and not what is appended meanwhile.
-    let mut text = Vec::with_capacity(meta.len() as usize);
-    file.take(meta.len()).read_to_end(&mut text)?;
-    Ok(text.into())
+    use crate::vfs::Vfs;
+    crate::vfs::Disk.read(path)
 }
 
 impl<'a> Loader<'a> {
@@ -567,28 +549,13 @@ fn missing_glob_dir(pattern: &Path) -> Option<PathBuf> {
     (!dir.as_os_str().is_empty() && !dir.is_dir()).then_some(dir)
 }
 
-/// Why a file looks like binary data rather than a text configuration: it starts with
-/// a UTF-16 byte order mark, or its first 8 KiB hold a NUL byte or more than one
-/// control character in 32 (text has none but tab, line breaks and form feed).
+/// Why a file looks like binary data rather than a text configuration
+/// ([`crate::source::binary_evidence`]), as nginx's syntax error.
 fn binary_evidence(text: &[u8]) -> Option<SyntaxErrorKind> {
-    if let Some(bom) = [b"\xFF\xFE", b"\xFE\xFF"]
-        .iter()
-        .find(|b| text.starts_with(&b[..]))
-    {
-        return Some(SyntaxErrorKind::Utf16 {
-            bom: format!("{:02X} {:02X}", bom[0], bom[1]),
-        });
-    }
-    let head = &text[..text.len().min(8192)];
-    let is_control = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f;
-    let controls = head.iter().filter(|&&b| is_control(b)).count();
-    let offset = match memchr::memchr(0, head) {
-        Some(at) => at,
-        None if controls * 32 > head.len() => head.iter().position(|&b| is_control(b))?,
-        None => return None,
-    };
-    Some(SyntaxErrorKind::Binary {
-        byte: head[offset],
-        offset,
+    Some(match crate::source::binary_evidence(text)? {
+        crate::source::BinaryEvidence::Utf16 { bom } => SyntaxErrorKind::Utf16 { bom },
+        crate::source::BinaryEvidence::Control { byte, offset } => {
+            SyntaxErrorKind::Binary { byte, offset }
+        }
     })
 }
