@@ -12,6 +12,7 @@ use crate::lint::{self, Input, LoadOptions};
 use crate::nginx::grammar::Version;
 use crate::printer::{self, Format, Report};
 use crate::settings::{self, Settings};
+use crate::workspace::Dialect;
 
 /// Where nginx keeps its main configuration on Linux distributions.
 const DEFAULT_CONFIG: &str = "/etc/nginx/nginx.conf";
@@ -93,15 +94,29 @@ pub struct LintArgs {
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
 
-    /// nginx's -p: relative PATHs resolve against this prefix, as `nginx -p DIR -c PATH`.
+    /// nginx's -p, httpd's -d: relative PATHs resolve against this prefix, as `nginx -p
+    /// DIR -c PATH`; for httpd it is the ServerRoot (else the `ServerRoot` directive,
+    /// else the main file's directory).
     #[arg(short = 'p', long, value_name = "DIR")]
     pub prefix: Option<PathBuf>,
 
-    /// Check files as if included in this context: main, http, server, location,
+    /// Check files as if included in this context. nginx: main, http, server, location,
     /// upstream, if, limit_except, events, stream, stream-server, stream-upstream, mail,
-    /// mail-server (default: inferred from each file's content).
+    /// mail-server; httpd: server-config, virtualhost, directory (default: inferred from
+    /// each file's content).
     #[arg(long, value_name = "CONTEXT", value_parser = parse_context)]
-    pub context: Option<&'static str>,
+    pub context: Option<String>,
+
+    /// Read every input as this server's configuration: nginx or apache (default: each
+    /// file's name and content decide: apache2.conf, httpd.conf and `<Section>` lines
+    /// are httpd's).
+    #[arg(long, value_name = "DIALECT", value_parser = parse_dialect)]
+    pub dialect: Option<Dialect>,
+
+    /// httpd's -D: define NAME for `<IfDefine>`, and with `=VALUE` also `${NAME}` as
+    /// `Define NAME VALUE` does. Repeatable.
+    #[arg(short = 'D', long = "define", value_name = "NAME[=VALUE]")]
+    pub defines: Vec<String>,
 
     #[command(flatten)]
     pub read: ReadArgs,
@@ -156,6 +171,12 @@ pub struct ReadArgs {
     #[arg(long, value_name = "X.Y.Z", value_parser = crate::nginx::grammar::parse_supported)]
     pub nginx_version: Option<Version>,
 
+    /// httpd version Apache configurations are checked against (`<IfVersion>`, which
+    /// directives exist) [default: the current 2.4 release; proxylint.toml: [apache]
+    /// version].
+    #[arg(long, value_name = "X.Y.Z", value_parser = crate::apache::grammar::parse_version)]
+    pub apache_version: Option<Version>,
+
     /// Accept NGINX Plus directives [proxylint.toml: plus].
     #[arg(long)]
     pub plus: bool,
@@ -203,6 +224,10 @@ impl ReadArgs {
         if let Some(version) = self.nginx_version {
             settings.nginx_version = version;
             settings.nginx_version_from = settings::VersionSource::Option;
+        }
+        if let Some(version) = self.apache_version {
+            settings.apache_version = version;
+            settings.apache_version_from = settings::VersionSource::Option;
         }
         settings.plus |= self.plus;
         if let Some(modules) = &self.modules {
@@ -286,8 +311,23 @@ impl OutputArgs {
     }
 }
 
-fn parse_context(s: &str) -> Result<&'static str, String> {
-    crate::nginx::loader::parse_context(s).ok_or_else(|| format!("unknown context \"{s}\""))
+/// A context nginx or httpd knows (which one applies is each file's dialect).
+fn parse_context(s: &str) -> Result<String, String> {
+    if crate::nginx::loader::parse_context(s).is_some()
+        || crate::apache::loader::SnippetContext::parse(s).is_some()
+    {
+        Ok(s.to_string())
+    } else {
+        Err(format!("unknown context \"{s}\""))
+    }
+}
+
+fn parse_dialect(s: &str) -> Result<Dialect, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "nginx" => Ok(Dialect::Nginx),
+        "apache" | "httpd" | "apache2" => Ok(Dialect::Apache),
+        _ => Err(format!("unknown dialect \"{s}\" (nginx or apache)")),
+    }
 }
 
 /// Runs the parsed command line and returns the exit code.
@@ -331,20 +371,26 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Rule { code }) => {
-            let rule = crate::rules::find(&code).ok_or_else(|| {
-                Error::Usage(format!("no rule \"{code}\" (see `proxylint rules`)"))
-            })?;
+            let rules: Vec<_> = crate::rules::find_all(&code).collect();
+            if rules.is_empty() {
+                return Err(Error::Usage(format!(
+                    "no rule \"{code}\" (see `proxylint rules`)"
+                )));
+            }
             let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "# {} {} ({})\n\n{}",
-                rule.code,
-                rule.name,
-                rule.severity.as_str(),
-                rule.doc()
-            )
-            .and_then(|()| out.flush())
-            .map_err(stdout_error)?;
+            for (i, rule) in rules.iter().enumerate() {
+                writeln!(
+                    out,
+                    "{}# {} {} ({})\n\n{}",
+                    if i > 0 { "\n" } else { "" },
+                    rule.code,
+                    rule.name,
+                    rule.severity.as_str(),
+                    rule.doc()
+                )
+                .map_err(stdout_error)?;
+            }
+            out.flush().map_err(stdout_error)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Completions { shell }) => {
@@ -406,8 +452,7 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
             source,
         })?;
         if meta.is_dir() {
-            let found = crate::nginx::loader::entry_points(&path, &settings.include_roots)?;
-            out.extend(found.into_iter().map(Input::Found));
+            out.extend(directory_inputs(&path, args.dialect, settings)?);
         } else {
             out.push(Input::File(path));
         }
@@ -430,6 +475,38 @@ fn inputs(args: &LintArgs, settings: &Settings) -> Result<Vec<Input>, Error> {
         false
     });
     Ok(out)
+}
+
+/// The entry points of a directory argument: httpd's main configuration when the
+/// directory holds one (`apache2.conf`, `httpd.conf`, `conf/httpd.conf`) or `--dialect
+/// apache` says so, else nginx's (its `nginx.conf`, else the files nothing includes).
+fn directory_inputs(
+    dir: &Path,
+    dialect: Option<Dialect>,
+    settings: &Settings,
+) -> Result<Vec<Input>, Error> {
+    use crate::apache::loader::{Entry, discover};
+    if dialect != Some(Dialect::Nginx) {
+        match discover(&crate::vfs::Disk, dir) {
+            Ok(Entry::Main { path, server_root }) => {
+                return Ok(vec![Input::ApacheMain { path, server_root }]);
+            }
+            Ok(Entry::Snippets(paths)) if dialect == Some(Dialect::Apache) => {
+                return Ok(paths.into_iter().map(Input::Found).collect());
+            }
+            Ok(_) => {}
+            Err(e) if dialect == Some(Dialect::Apache) => {
+                return Err(Error::Input(format!(
+                    "{}: {}",
+                    crate::source::display_name(&e.path),
+                    e.message
+                )));
+            }
+            Err(_) => {}
+        }
+    }
+    let found = crate::nginx::loader::entry_points(dir, &settings.include_roots)?;
+    Ok(found.into_iter().map(Input::Found).collect())
 }
 
 /// Where the search for proxylint.toml starts: the directory of the first linted file
@@ -488,6 +565,25 @@ fn exit_code(diagnostics: &[Diagnostic], settings: &Settings) -> ExitCode {
     }
 }
 
+/// The server versions the configurations were checked against: each dialect read
+/// (nginx's when nothing was).
+fn checked(ws: &crate::workspace::Workspace, settings: &Settings) -> Vec<printer::Checked> {
+    let mut out = Vec::new();
+    if ws.has(Dialect::Nginx) || !ws.has(Dialect::Apache) {
+        out.push(printer::Checked::nginx(
+            settings.nginx_version,
+            Some(&settings.nginx_version_from),
+        ));
+    }
+    if ws.has(Dialect::Apache) {
+        out.push(printer::Checked::apache(
+            settings.apache_version,
+            &settings.apache_version_from,
+        ));
+    }
+    out
+}
+
 fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
     if args.statistics && !matches!(args.format, Format::Full | Format::Concise) {
         return Err(Error::Usage(
@@ -503,9 +599,22 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
     .then(crate::nginx::detect::start);
     let inputs = inputs(args, &settings)?;
     let options = LoadOptions {
-        context: args.context,
+        context: args
+            .context
+            .as_deref()
+            .and_then(crate::nginx::loader::parse_context),
+        dialect: args.dialect,
+        apache: crate::apache::loader::LoadOptions {
+            prefix: args.prefix.clone(),
+            defines: args.defines.clone(),
+            context: args
+                .context
+                .as_deref()
+                .and_then(crate::apache::loader::SnippetContext::parse),
+            ..Default::default()
+        },
     };
-    let read = lint::read(&inputs, &settings)?;
+    let read = lint::read(&inputs, &options, &settings)?;
     if let Some(asking) = asking {
         settings.use_detected(asking.map_or_else(
             crate::nginx::detect::Detected::Nothing,
@@ -518,10 +627,7 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
     let report = Report {
         color,
         quiet: args.output.quiet,
-        checked: vec![printer::Checked::nginx(
-            settings.nginx_version,
-            Some(&settings.nginx_version_from),
-        )],
+        checked: checked(&ws, &settings),
         ..Report::new(&ws, &diagnostics)
     };
     let printed = if args.statistics {

@@ -21,6 +21,7 @@
 pub mod apache;
 pub mod cli;
 pub mod diagnostic;
+pub mod dialect;
 pub mod lint;
 pub mod logs;
 pub mod nginx;

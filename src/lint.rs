@@ -10,7 +10,7 @@ use crate::Error;
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::source::SourceMap;
-use crate::workspace::Workspace;
+use crate::workspace::{Dialect, Workspace};
 
 /// One configuration to lint.
 #[derive(Debug, Clone)]
@@ -25,35 +25,143 @@ pub enum Input {
         name: String,
         text: Vec<u8>,
     },
+    /// An httpd main configuration found in a directory argument, with the ServerRoot
+    /// its layout implies (the directory above `conf/httpd.conf`).
+    ApacheMain {
+        path: PathBuf,
+        server_root: Option<PathBuf>,
+    },
 }
 
 /// How to read the inputs.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
-    /// Context every root file is checked in (`http`, `server`...); inferred when `None`.
+    /// Context every nginx root file is checked in (`http`, `server`...); inferred when
+    /// `None`.
     pub context: Option<&'static str>,
+    /// The dialect of every input (`--dialect`); else each file's own (src/dialect.rs).
+    pub dialect: Option<Dialect>,
+    /// How httpd configurations are read: `-d`, `-D`, the snippet context. Its version
+    /// is the settings' `[apache] version`.
+    pub apache: crate::apache::loader::LoadOptions,
 }
 
 /// Reads the inputs into a workspace and builds the models. An unreadable input file is
 /// an error (exit 2); problems inside the configuration are diagnostics.
 pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result<Workspace, Error> {
-    Ok(model(read(inputs, settings)?, opts, settings))
+    Ok(model(read(inputs, opts, settings)?, opts, settings))
 }
 
 /// The inputs as read: their files and trees, not yet checked against a server version.
 pub struct Reading {
     sources: SourceMap,
-    nginx: crate::nginx::loader::Read,
+    /// nginx's inputs, when there are any.
+    nginx: Option<crate::nginx::loader::Read>,
+    apache: Vec<crate::apache::loader::Config>,
 }
 
 /// Reads and parses the inputs with their includes (the first half of [`load`]: the
-/// version checked against may be settled meanwhile, as `nginx -v` answers).
-pub fn read(inputs: &[Input], settings: &Settings) -> Result<Reading, Error> {
+/// version checked against may be settled meanwhile, as `nginx -v` answers). Each
+/// input goes to its dialect's loader ([`crate::dialect`]), all into one source map.
+pub fn read(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result<Reading, Error> {
     let mut sources = SourceMap::new();
-    // Every input is nginx's today; the choice of a dialect per input (content, names,
-    // `--dialect`) goes here, each dialect reading its inputs into the same map.
-    let nginx = crate::nginx::loader::read(&mut sources, inputs, settings)?;
-    Ok(Reading { sources, nginx })
+    let (mut nginx_inputs, mut apache_entries) = (Vec::new(), Vec::new());
+    let mut snippets = Vec::new();
+    for input in inputs {
+        match apache_entry(input, opts.dialect) {
+            None => nginx_inputs.push(input.clone()),
+            Some(ApacheInput::Entry(entry)) => apache_entries.push(entry),
+            Some(ApacheInput::Snippet(path)) => snippets.push(path),
+        }
+    }
+    if !snippets.is_empty() {
+        apache_entries.push(crate::apache::loader::Entry::Snippets(snippets));
+    }
+    let nginx = if nginx_inputs.is_empty() && !apache_entries.is_empty() {
+        None
+    } else {
+        Some(crate::nginx::loader::read(
+            &mut sources,
+            &nginx_inputs,
+            settings,
+        )?)
+    };
+    let apache_opts = crate::apache::loader::LoadOptions {
+        version: settings.apache_version,
+        ..opts.apache.clone()
+    };
+    let mut apache = Vec::new();
+    for entry in &apache_entries {
+        let config =
+            crate::apache::loader::load(&crate::vfs::Disk, &mut sources, entry, &apache_opts)
+                .map_err(|e| {
+                    Error::Input(format!(
+                        "{}: {}",
+                        crate::source::display_name(&e.path),
+                        e.message
+                    ))
+                })?;
+        apache.push(config);
+    }
+    Ok(Reading {
+        sources,
+        nginx,
+        apache,
+    })
+}
+
+/// How an input reaches httpd's loader.
+enum ApacheInput {
+    Entry(crate::apache::loader::Entry),
+    /// A file read on its own, with the other snippets: one configuration.
+    Snippet(PathBuf),
+}
+
+/// The Apache entry of an input, or `None` when the input is nginx's.
+fn apache_entry(input: &Input, forced: Option<Dialect>) -> Option<ApacheInput> {
+    use crate::apache::loader::{Entry, is_main};
+    let sniff = |path: &std::path::Path| {
+        // The first bytes decide; an unreadable file goes to nginx's loader, whose
+        // error names it as before.
+        let mut head = Vec::new();
+        let read = std::fs::File::open(path).and_then(|f| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(f, crate::dialect::SNIFF_BYTES as u64),
+                &mut head,
+            )
+        });
+        (read.is_ok() || forced.is_some())
+            .then(|| crate::dialect::of(path, &head, forced))
+            .filter(|d| *d == Dialect::Apache)
+            .map(|_| head)
+    };
+    match input {
+        Input::ApacheMain { path, server_root } => Some(ApacheInput::Entry(Entry::Main {
+            path: path.clone(),
+            server_root: server_root.clone(),
+        })),
+        Input::File(path) | Input::Found(path) => {
+            let head = sniff(path)?;
+            Some(if is_main(path, &head) {
+                ApacheInput::Entry(Entry::Main {
+                    path: path.clone(),
+                    server_root: None,
+                })
+            } else {
+                ApacheInput::Snippet(path.clone())
+            })
+        }
+        Input::Text { name, text } => {
+            (crate::dialect::of(std::path::Path::new(name), text, forced) == Dialect::Apache).then(
+                || {
+                    ApacheInput::Entry(Entry::Text {
+                        name: name.clone(),
+                        text: text.clone(),
+                    })
+                },
+            )
+        }
+    }
 }
 
 /// The workspace of what was read, for the server versions of `settings` (the second
@@ -61,7 +169,10 @@ pub fn read(inputs: &[Input], settings: &Settings) -> Result<Reading, Error> {
 pub fn model(reading: Reading, opts: &LoadOptions, settings: &Settings) -> Workspace {
     let sources = Arc::new(reading.sources);
     let mut ws = Workspace::new(Arc::clone(&sources));
-    ws.nginx = Some(reading.nginx.model(sources, opts, settings));
+    ws.nginx = reading
+        .nginx
+        .map(|read| read.model(sources, opts, settings));
+    ws.apache = reading.apache;
     ws
 }
 

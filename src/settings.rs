@@ -136,6 +136,8 @@ pub struct Settings {
     pub modules: Option<Vec<&'static str>>,
     /// The httpd version Apache configurations are checked against (`[apache] version`).
     pub apache_version: Version,
+    /// Where `apache_version` comes from (httpd is never asked: `Default` or set).
+    pub apache_version_from: VersionSource,
     /// Where included paths of the target machine are found here (`--include-root`,
     /// `[include] roots`): a repository's copy of /etc/nginx.
     pub include_roots: Vec<IncludeRoot>,
@@ -213,6 +215,7 @@ impl Default for Settings {
             exclude: Vec::new(),
             modules: None,
             apache_version: crate::apache::grammar::DEFAULT_VERSION,
+            apache_version_from: VersionSource::Default(None),
             include_roots: Vec::new(),
         }
     }
@@ -269,9 +272,13 @@ impl Settings {
             .unwrap_or_default();
         let sets_version = file.nginx_version.is_some()
             || file.nginx.as_ref().is_some_and(|t| t.version.is_some());
+        let sets_apache = file.apache.as_ref().is_some_and(|t| t.version.is_some());
         let mut settings = file.apply(&dir, Settings::default()).map_err(error)?;
         if sets_version {
             settings.nginx_version_from = VersionSource::File(path.to_path_buf());
+        }
+        if sets_apache {
+            settings.apache_version_from = VersionSource::File(path.to_path_buf());
         }
         Ok(settings)
     }

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use crate::apache::loader::Config as ApacheConfig;
 use crate::nginx::model::Config as NginxConfig;
 use crate::source::{SourceMap, Span};
 
@@ -33,8 +34,10 @@ pub struct Workspace {
     pub sources: Arc<SourceMap>,
     /// The nginx configuration, when an input was nginx's.
     pub nginx: Option<NginxConfig>,
-    // The httpd model joins here, as `apache: Option<apache::Model>`; backend
-    // definitions (PHP-FPM pools, compose, systemd units) after it.
+    /// The httpd configurations: one per main configuration read (`apache2.conf`,
+    /// `httpd.conf`), and one for the Apache snippets read on their own. Backend
+    /// definitions (PHP-FPM pools, compose, systemd units) join after it.
+    pub apache: Vec<ApacheConfig>,
 }
 
 impl Workspace {
@@ -43,6 +46,7 @@ impl Workspace {
         Workspace {
             sources,
             nginx: None,
+            apache: Vec::new(),
         }
     }
 
@@ -51,11 +55,18 @@ impl Workspace {
         self.nginx.as_ref()
     }
 
+    /// The httpd configurations, for Apache rules: each is a tree as httpd's second pass
+    /// walks it ([`crate::apache::ast::Tree::effective`]), the modules it loads, the
+    /// proxy workers and balancers its handlers define, and the reader's problems.
+    pub fn apache(&self) -> &[ApacheConfig] {
+        &self.apache
+    }
+
     /// Whether a model of this dialect is present (its rules run).
     pub fn has(&self, dialect: Dialect) -> bool {
         match dialect {
             Dialect::Nginx => self.nginx.is_some(),
-            Dialect::Apache => false,
+            Dialect::Apache => !self.apache.is_empty(),
         }
     }
 
@@ -66,11 +77,19 @@ impl Workspace {
         if let Some(config) = &self.nginx {
             out.extend(config.tree.comments().map(|c| c.span));
         }
+        for config in &self.apache {
+            out.extend(config.tree.comments.iter().copied());
+        }
         out
     }
 
     /// Number of syntax nodes of every model: how much work the rules have.
     pub fn size(&self) -> usize {
         self.nginx.as_ref().map_or(0, |c| c.tree.nodes.len())
+            + self
+                .apache
+                .iter()
+                .map(|c| c.tree.nodes.len())
+                .sum::<usize>()
     }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use proxylint::lint::{self, Input, LoadOptions};
 use proxylint::rules::{self, Rule};
 use proxylint::settings::Settings;
+use proxylint::workspace::Dialect;
 
 const SECTIONS: &[&str] = &[
     "What it does",
@@ -17,22 +18,35 @@ const SECTIONS: &[&str] = &[
     "References",
 ];
 
-/// The first ```nginx block of a section.
+/// The language of a rule's examples: its dialect's (```nginx, ```apache).
+fn language(rule: &Rule) -> &'static str {
+    match rule.reads.dialect() {
+        Some(Dialect::Apache) => "apache",
+        _ => "nginx",
+    }
+}
+
+/// The first code block of a section in the rule's language.
 fn code_block(rule: &Rule, section: &str) -> Option<String> {
     let text = rule.section(section)?;
-    let start = text.find("```nginx\n")? + "```nginx\n".len();
+    let fence = format!("```{}\n", language(rule));
+    let start = text.find(&fence)? + fence.len();
     let end = text[start..].find("```")?;
     Some(text[start..start + end].to_string())
 }
 
-/// Codes found when linting `text` as a file of its own (in a scratch directory).
-fn codes_for(text: &str) -> Vec<&'static str> {
+/// Codes found when linting `text` as a file of its own (in a scratch directory), read
+/// as the rule's dialect.
+fn codes_for(rule: &Rule, text: &str) -> Vec<&'static str> {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("example.conf");
     std::fs::write(&path, text).expect("write example");
     let settings = Settings::default();
-    let config =
-        lint::load(&[Input::File(path)], &LoadOptions::default(), &settings).expect("load");
+    let options = LoadOptions {
+        dialect: rule.reads.dialect(),
+        ..LoadOptions::default()
+    };
+    let config = lint::load(&[Input::File(path)], &options, &settings).expect("load");
     lint::check(&config, &settings)
         .into_iter()
         .map(|d| d.code)
@@ -68,19 +82,24 @@ fn every_rule_is_documented_and_its_examples_behave() {
         let example = code_block(rule, "Example");
         let fixed = code_block(rule, "Use instead");
         match example {
-            Some(text) if !codes_for(&text).contains(&rule.code) => {
+            Some(text) if !codes_for(rule, &text).contains(&rule.code) => {
                 problems.push(format!("{}: the Example does not fire:\n{text}", rule.code))
             }
-            None => problems.push(format!("{}: the Example has no ```nginx block", rule.code)),
+            None => problems.push(format!(
+                "{}: the Example has no ```{} block",
+                rule.code,
+                language(rule)
+            )),
             _ => {}
         }
         match fixed {
-            Some(text) if codes_for(&text).contains(&rule.code) => {
+            Some(text) if codes_for(rule, &text).contains(&rule.code) => {
                 problems.push(format!("{}: \"Use instead\" fires:\n{text}", rule.code))
             }
             None => problems.push(format!(
-                "{}: \"Use instead\" has no ```nginx block",
-                rule.code
+                "{}: \"Use instead\" has no ```{} block",
+                rule.code,
+                language(rule)
             )),
             _ => {}
         }
@@ -117,7 +136,13 @@ fn codes_and_names_are_unique_and_well_formed() {
     let mut names = HashSet::new();
     for rule in rules::all() {
         assert!(codes.insert(rule.code), "code {} used twice", rule.code);
-        assert!(names.insert(rule.name), "name {} used twice", rule.name);
+        // The dialects mirror each other (NGX001 and APA001 are both syntax-error): a
+        // name is unique within its dialect, `proxylint rule NAME` shows each.
+        assert!(
+            names.insert((rule.reads.dialect(), rule.name)),
+            "name {} used twice",
+            rule.name
+        );
         assert!(
             rule.name
                 .chars()

@@ -5,8 +5,13 @@
 //! (`fixtures/rules/<CODE>/snapshots/`).
 //!
 //! A fixture may start with `# fixture: --nginx-version X.Y.Z` (or `--context C`,
-//! `--plus`, `--backend ADDR`, `--ignore CODE`, `--modules NAMES`) to lint it with
-//! those options.
+//! `--plus`, `--backend ADDR`, `--ignore CODE`, `--modules NAMES`, `--apache-version
+//! X.Y.Z`) to lint it with those options.
+//!
+//! Fixtures of Apache rules (fixtures/rules/APA*/) are read as httpd configurations.
+//! httpd has no trailing comments (a `#` after a directive is an argument), so there a
+//! marker stands alone on its comment line and names the findings of the next line
+//! that is not a comment.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,7 +20,7 @@ use proxylint::diagnostic::Diagnostic;
 use proxylint::lint::{self, Input, LoadOptions};
 use proxylint::printer::{self, Format, Report};
 use proxylint::settings::Settings;
-use proxylint::workspace::Workspace;
+use proxylint::workspace::{Dialect, Workspace};
 
 #[path = "common/portable.rs"]
 mod portable;
@@ -38,9 +43,19 @@ fn fixture_options(text: &str) -> (Settings, LoadOptions) {
                     i += 1;
                 }
                 "--context" => {
-                    options.context = Some(
-                        proxylint::nginx::loader::parse_context(words[i + 1]).expect("context"),
+                    options.context = proxylint::nginx::loader::parse_context(words[i + 1]);
+                    options.apache.context =
+                        proxylint::apache::loader::SnippetContext::parse(words[i + 1]);
+                    assert!(
+                        options.context.is_some() || options.apache.context.is_some(),
+                        "context {}",
+                        words[i + 1]
                     );
+                    i += 1;
+                }
+                "--apache-version" => {
+                    settings.apache_version =
+                        proxylint::apache::grammar::parse_version(words[i + 1]).expect("version");
                     i += 1;
                 }
                 "--plus" => settings.plus = true,
@@ -72,25 +87,44 @@ fn fixture_options(text: &str) -> (Settings, LoadOptions) {
 /// Lints one fixture file the way the CLI does.
 pub fn lint_file(path: &Path) -> (Workspace, Vec<Diagnostic>) {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let (settings, options) = fixture_options(&text);
+    let (settings, mut options) = fixture_options(&text);
+    if is_apache(path) {
+        options.dialect = Some(Dialect::Apache);
+    }
     let config =
         lint::load(&[Input::File(path.to_path_buf())], &options, &settings).expect("fixture loads");
     let diags = lint::check(&config, &settings);
     (config, diags)
 }
 
+/// A fixture of an Apache rule.
+fn is_apache(path: &Path) -> bool {
+    path.components()
+        .any(|c| c.as_os_str().to_string_lossy().starts_with("APA"))
+}
+
 type Finding = (String, usize, String);
 
 fn expected(config: &Workspace) -> BTreeSet<Finding> {
+    let apache = config.has(Dialect::Apache);
     let mut out = BTreeSet::new();
     for (_, file) in config.sources.files() {
         let text = String::from_utf8_lossy(&file.text);
-        for (i, line) in text.lines().enumerate() {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
             let Some(at) = line.find("# expect:") else {
                 continue;
             };
+            // httpd: the marker's comment line names the next line that is not one.
+            let target = if apache && line.trim_start().starts_with('#') {
+                (i + 1..lines.len())
+                    .find(|&j| !lines[j].trim_start().starts_with('#'))
+                    .unwrap_or(i)
+            } else {
+                i
+            };
             for code in line[at + "# expect:".len()..].split(',') {
-                out.insert((file.name.clone(), i + 1, code.trim().to_string()));
+                out.insert((file.name.clone(), target + 1, code.trim().to_string()));
             }
         }
     }

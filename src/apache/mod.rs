@@ -18,6 +18,7 @@ pub mod grammar;
 pub mod include;
 pub mod loader;
 pub mod macros;
+pub mod model;
 pub mod reader;
 pub mod report;
 pub mod text;

@@ -697,7 +697,7 @@ impl<'a> Reader<'a> {
         stream: &mut Stream,
         def: &'static DirectiveDef,
         node: Node,
-        open: &mut Vec<NodeId>,
+        open: &[NodeId],
         top: &mut Vec<NodeId>,
     ) {
         let printed = (node.printed.clone(), node.span());

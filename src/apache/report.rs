@@ -131,6 +131,15 @@ impl Problem {
     }
 }
 
+/// The findings of one kind among `problems`, as diagnostics: what each structural
+/// rule (APA001-APA008) reports.
+pub fn diagnostics<'a>(problems: impl Iterator<Item = &'a Problem>, kind: Kind) -> Vec<Diagnostic> {
+    problems
+        .filter(|p| p.kind == kind)
+        .filter_map(Problem::diagnostic)
+        .collect()
+}
+
 /// The problem `apache2 -t` prints (it prints one): the earliest pass, then the
 /// earliest in reading order.
 pub fn first_problem(problems: &[Problem]) -> Option<&Problem> {

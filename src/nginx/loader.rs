@@ -196,6 +196,8 @@ pub fn read(sources: &mut SourceMap, inputs: &[Input], settings: &Settings) -> R
     let body_mode = |name: &str| g.body_mode(name);
     for input in inputs {
         let (file, prefix) = match input {
+            // httpd's: `lint::read` hands it to the Apache loader, never here.
+            Input::ApacheMain { .. } => continue,
             Input::File(path) => {
                 let text = read_file(path).map_err(|source| Error::Io {
                     path: path.clone(),

@@ -136,6 +136,30 @@ impl Checked {
     }
 }
 
+impl Checked {
+    /// The httpd version Apache configurations were checked against.
+    pub fn apache(
+        version: crate::apache::grammar::Version,
+        from: &crate::settings::VersionSource,
+    ) -> Checked {
+        use crate::settings::VersionSource;
+        let why = match from {
+            VersionSource::Option => "--apache-version".to_string(),
+            VersionSource::File(path) => {
+                format!("[apache] version in {}", crate::source::display_name(path))
+            }
+            _ => "the current 2.4 release; set --apache-version to yours".to_string(),
+        };
+        Checked {
+            server: "apache",
+            version: version.to_string(),
+            from: Some(from.key()),
+            binary: None,
+            described: Some(format!("Apache httpd {version} ({why})")),
+        }
+    }
+}
+
 /// A span as 1-based lines and columns (code points, unless [`Report::columns`] says
 /// otherwise). The end is exclusive: the
 /// column just past the last character, as in SARIF and LSP.

@@ -147,7 +147,13 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
 
 /// A rule by code (`NGX002`, any case) or name (`unknown-directive`).
 pub fn find(key: &str) -> Option<&'static Rule> {
-    all().find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+    find_all(key).next()
+}
+
+/// Every rule a code or name designates: a name may be one rule per dialect
+/// (`syntax-error` is NGX001 and APA001).
+pub fn find_all(key: &str) -> impl Iterator<Item = &'static Rule> {
+    all().filter(move |r| r.code.eq_ignore_ascii_case(key) || r.name == key)
 }
 
 /// The rule a code names (any case), with what its findings are, when no setting or
