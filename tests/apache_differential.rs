@@ -1767,3 +1767,41 @@ fn output_parsing_finds_the_innermost_place() {
         Verdict::Accept
     );
 }
+
+/// Issue 8: Debian's default tree (with the proxy modules and a reverse-proxy site), the
+/// upstream and the RHEL layouts, all of which `apache2 -t` accepts, lint through the
+/// whole pipeline (every rule) with no error: proxylint never cries wolf on them.
+#[test]
+fn real_trees_lint_without_errors() {
+    use proxylint::diagnostic::Severity;
+    use proxylint::lint::{self, Input};
+    use proxylint::settings::Settings;
+    let mut cases = vec![upstream_tree(), rhel_tree()];
+    cases.extend(debian_tree());
+    let settings = Settings::default();
+    for case in &cases {
+        let options = lint::LoadOptions {
+            apache: LoadOptions {
+                defines: case.defines.clone(),
+                env: case.env.clone(),
+                ..LoadOptions::default()
+            },
+            ..lint::LoadOptions::default()
+        };
+        let input = Input::ApacheMain {
+            path: case.main.clone(),
+            server_root: Some(case.root.clone()),
+        };
+        let ws = lint::load(&[input], &options, &settings).expect("loads");
+        let diags = lint::check(&ws, &settings);
+        let errors: Vec<String> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect();
+        assert!(errors.is_empty(), "{}:\n{}", case.id, errors.join("\n"));
+        for d in &diags {
+            eprintln!("{}: {} {}", case.id, d.code, d.message);
+        }
+    }
+}

@@ -41,6 +41,8 @@ pub struct Route<'t> {
     pub params: Vec<(String, String, Span)>,
     /// The balancer a member belongs to (`balancer://name`, lowercased as httpd does).
     pub balancer: Option<String>,
+    /// Written inside a `<Location>`/`<LocationMatch>` (its path is the section's).
+    pub in_location: bool,
 }
 
 impl Route<'_> {
@@ -95,8 +97,11 @@ pub struct Server<'t> {
     /// `ProxyPassReverse [path] url` lines: (path, url, span).
     pub reverses: Vec<(Option<String>, String, Span)>,
     pub ssl_proxy_engine: Option<Setting<bool>>,
+    pub proxy_preserve_host: Option<Setting<bool>>,
     pub proxy_timeout: Option<Setting<u64>>,
     pub timeout: Option<Setting<u64>>,
+    /// `ProxySet` parameters inside `<Proxy URL>`: (the section's URL, key, value, span).
+    pub proxy_sets: Vec<(String, String, String, Span)>,
 }
 
 impl<'t> Server<'t> {
@@ -106,8 +111,10 @@ impl<'t> Server<'t> {
             routes: Vec::new(),
             reverses: Vec::new(),
             ssl_proxy_engine: None,
+            proxy_preserve_host: None,
             proxy_timeout: None,
             timeout: None,
+            proxy_sets: Vec::new(),
         }
     }
 
@@ -136,6 +143,11 @@ pub fn servers(config: &Config) -> Vec<Server<'_>> {
         );
     }
     for vhost in &mut vhosts {
+        vhost.proxy_preserve_host = vhost
+            .proxy_preserve_host
+            .take()
+            .or(main.proxy_preserve_host.clone());
+        vhost.proxy_sets.extend(main.proxy_sets.iter().cloned());
         vhost.ssl_proxy_engine = vhost
             .ssl_proxy_engine
             .take()
@@ -161,6 +173,8 @@ struct Scope {
     location: Option<String>,
     /// The enclosing `<Proxy balancer://...>`'s balancer.
     balancer: Option<String>,
+    /// The enclosing `<Proxy URL>`'s URL.
+    proxy: Option<String>,
 }
 
 fn walk<'t>(
@@ -192,10 +206,12 @@ fn walk<'t>(
                 }
                 "<proxy" | "<proxymatch" => {
                     let balancer = arg
+                        .as_ref()
                         .filter(|a| a.to_ascii_lowercase().starts_with("balancer://"))
-                        .map(|a| balancer_name(&a));
+                        .map(|a| balancer_name(a));
                     let inner = Scope {
                         balancer,
+                        proxy: arg,
                         ..scope.clone()
                     };
                     walk(tree, &node.children, server, vhosts, &inner);
@@ -229,6 +245,7 @@ fn walk<'t>(
                         target_span: *span,
                         params: Vec::new(),
                         balancer: None,
+                        in_location: scope.location.is_some(),
                     });
                 }
             }
@@ -242,12 +259,35 @@ fn walk<'t>(
                 };
                 server.reverses.push((path, url, node.span()));
             }
-            "sslproxyengine" => {
+            "sslproxyengine" | "proxypreservehost" => {
                 if let Some((w, span)) = words.first() {
-                    server.ssl_proxy_engine = Some(Setting {
+                    let setting = Some(Setting {
                         value: w.eq_ignore_ascii_case("on"),
                         span: *span,
                     });
+                    if name == "sslproxyengine" {
+                        server.ssl_proxy_engine = setting;
+                    } else {
+                        server.proxy_preserve_host = setting;
+                    }
+                }
+            }
+            "proxyset" => {
+                // Inside <Proxy URL>, or naming the URL first.
+                let mut words = words.iter().peekable();
+                let url = match &scope.proxy {
+                    Some(url) => url.clone(),
+                    None => match words.next() {
+                        Some((w, _)) => w.to_string(),
+                        None => continue,
+                    },
+                };
+                for (w, span) in words {
+                    if let Some((k, v)) = w.split_once('=') {
+                        server
+                            .proxy_sets
+                            .push((url.clone(), k.to_string(), v.to_string(), *span));
+                    }
                 }
             }
             "proxytimeout" | "timeout" => {
@@ -318,6 +358,7 @@ fn route<'t>(
         target_span,
         params,
         balancer,
+        in_location: scope.location.is_some(),
     })
 }
 

@@ -15,6 +15,8 @@ use crate::settings::Settings;
 use crate::source::Span;
 use crate::workspace::{Dialect, Workspace};
 
+pub mod shared;
+
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 include!(concat!(env!("OUT_DIR"), "/rules_registry.rs"));
 

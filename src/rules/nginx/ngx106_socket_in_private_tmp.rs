@@ -52,7 +52,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (id, addr) in config.index().sockets() {
         let path = addr.host.as_str();
-        if !(path.starts_with("/tmp/") || path.starts_with("/var/tmp/")) {
+        if !crate::rules::shared::in_private_tmp(path) {
             continue;
         }
         let Some(d) = config.tree.directive(id) else {

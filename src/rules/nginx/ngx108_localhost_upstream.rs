@@ -56,7 +56,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     };
     let mut out = Vec::new();
     for (id, addr) in config.index().endpoints() {
-        if !addr.host.eq_ignore_ascii_case("localhost") {
+        if !crate::rules::shared::is_localhost(&addr.host) {
             continue;
         }
         let Some(d) = config.tree.directive(id) else {
