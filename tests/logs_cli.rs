@@ -707,6 +707,63 @@ fn threads_split_a_file_and_agree_with_one_thread() {
 /// `logs --config` used to find its proxylint.toml on its own and took no option of how
 /// to read the configuration: it now takes the lint command's (`--config-file`,
 /// `--isolated`, `--nginx-version`, `--plus`, `--modules`).
+/// Issue 8: `--config httpd.conf` maps Apache clusters to their ProxyPass /
+/// BalancerMember / socket lines, with the worker's effective timeout and retry and the
+/// APA findings there.
+#[test]
+fn apache_config_maps_clusters_to_proxypass_lines() {
+    let dir = fixtures_dir();
+    let conf = dir.join("config/apache-site.conf");
+    let logs: Vec<String> = ["slow", "missing-socket", "balancer-down"]
+        .iter()
+        .map(|n| dir.join(format!("apache/{n}.log")).display().to_string())
+        .collect();
+    let mut args = vec![
+        "--format",
+        "json",
+        "--config",
+        conf.to_str().unwrap_or_default(),
+    ];
+    args.extend(logs.iter().map(String::as_str));
+    let out = proxylint(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let refs = |cause: &str, upstream: &str| {
+        doc["clusters"]
+            .as_array()
+            .and_then(|cs| {
+                cs.iter()
+                    .find(|c| c["cause"] == cause && c["upstream"] == upstream)
+            })
+            .map(|c| c["config_refs"].clone())
+            .unwrap_or_default()
+    };
+    let slow = refs("read-timeout", "127.0.0.1:35777");
+    assert_eq!(slow[0]["line"], 6, "{slow}");
+    assert_eq!(
+        slow[0]["effective"][0],
+        serde_json::json!({"name": "timeout", "value": "5", "default": false})
+    );
+    assert!(
+        slow[0]["findings"][0]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("APA101 "),
+        "{slow}"
+    );
+    let socket = refs("socket-not-found", "/tmp/.tmpwH4M9d/missing/php-fpm.sock");
+    assert_eq!(socket[0]["line"], 8, "{socket}");
+    let refused = refs("connection-refused", "127.0.0.1:43899");
+    assert_eq!(refused[0]["line"], 11, "{refused}");
+    assert_eq!(
+        refused[0]["effective"][0],
+        serde_json::json!({"name": "retry", "value": "0", "default": false})
+    );
+    // The balancer's "All workers are in error state" points at the ProxyPass to it.
+    let down = refs("no-live-upstreams", "down");
+    assert_eq!(down[0]["line"], 13, "{down}");
+}
+
 #[test]
 fn config_is_read_with_the_lint_options() {
     let dir = tempfile::tempdir().expect("tmp");

@@ -75,6 +75,18 @@ impl Route<'_> {
             .find(|(k, _, _)| k.eq_ignore_ascii_case(key))
     }
 
+    /// The balancer a `balancer://name/...` target sends to (`balancer://name`, as
+    /// [`balancer_name`] keys it).
+    pub fn balancer_target(&self) -> Option<String> {
+        let url = self.url();
+        let rest = url
+            .get(..11)
+            .filter(|p| p.eq_ignore_ascii_case("balancer://"))
+            .map(|_| &url[11..])?;
+        let name = rest.split('/').next().unwrap_or(rest);
+        Some(balancer_name(&format!("balancer://{name}")))
+    }
+
     /// Not a target: `ProxyPass /path !` excludes a path.
     pub fn is_exclusion(&self) -> bool {
         self.target == "!"

@@ -1,8 +1,10 @@
 //! `--config`: maps each cluster to the configuration lines that explain it. The log
 //! analyzer asks through [`ConfigRefs`]; [`NginxRefs`] answers from the nginx model and
-//! its lint findings, with the cause-to-directives table of grammars/logs/config-refs.tsv.
+//! its lint findings, `config_apache::ApacheRefs` from the httpd model, both with the
+//! cause-to-directives table of grammars/logs/config-refs.tsv.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -13,6 +15,8 @@ use crate::nginx::model::index::Pass;
 use crate::nginx::model::{Config, Scope};
 use crate::nginx::url::{Addr, ParseOptions, parse_addr};
 use crate::settings::Settings;
+use crate::source::{SourceMap, Span};
+use crate::workspace::Dialect;
 
 const CONFIG_REFS: &str = include_str!("../../grammars/logs/config-refs.tsv");
 
@@ -48,8 +52,16 @@ pub trait ConfigRefs {
     fn refs_for(&self, upstream: &str, server: &str, cause: &str) -> Vec<ConfigRef>;
 }
 
-/// The config directives and lint rules that explain a cause (grammars/logs/config-refs.tsv).
-fn explained_by(cause: &str) -> (Vec<&'static str>, Vec<&'static str>) {
+/// The config directives and lint rules that explain a cause (grammars/logs/config-refs.tsv),
+/// in nginx's columns or httpd's.
+pub(super) fn explained_by(
+    cause: &str,
+    dialect: Dialect,
+) -> (Vec<&'static str>, Vec<&'static str>) {
+    let first = match dialect {
+        Dialect::Nginx => 1,
+        Dialect::Apache => 3,
+    };
     let row = CONFIG_REFS
         .lines()
         .filter(|l| !l.starts_with('#'))
@@ -65,7 +77,66 @@ fn explained_by(cause: &str) -> (Vec<&'static str>, Vec<&'static str>) {
             })
             .unwrap_or_default()
     };
-    (list(1), list(2))
+    (list(first), list(first + 1))
+}
+
+/// Reads the configuration `--config` names (nginx's or httpd's, as `proxylint PATH`
+/// would) with `settings` (see `cli::ReadArgs::settings`).
+pub fn load(path: &Path, settings: &Settings) -> Result<Box<dyn ConfigRefs>, crate::Error> {
+    let ws = lint::load(
+        &[Input::File(path.to_path_buf())],
+        &LoadOptions::default(),
+        settings,
+    )?;
+    let findings = lint::check(&ws, settings);
+    if let Some(config) = ws.apache.into_iter().next() {
+        return Ok(Box::new(super::config_apache::ApacheRefs::new(
+            config,
+            Arc::clone(&ws.sources),
+            findings,
+        )));
+    }
+    let config = ws.nginx.ok_or_else(|| {
+        crate::Error::Input(format!(
+            "{}: not an nginx or httpd configuration",
+            path.display()
+        ))
+    })?;
+    Ok(Box::new(NginxRefs { config, findings }))
+}
+
+/// A configuration line as `--config` shows it, with the findings of `rules` within
+/// `spans` (the line and the lines of its effective settings).
+pub(super) fn place(
+    sources: &SourceMap,
+    span: Span,
+    effective: Vec<Setting>,
+    findings: &[Diagnostic],
+    rules: &[&str],
+    spans: &[Span],
+) -> ConfigRef {
+    let file = sources.get(span.file);
+    let mut found: Vec<String> = findings
+        .iter()
+        .filter(|f| rules.contains(&f.code))
+        .filter(|f| {
+            f.span.is_some_and(|s| {
+                spans
+                    .iter()
+                    .chain([&span])
+                    .any(|w| s.file == w.file && s.start >= w.start && s.end <= w.end)
+            })
+        })
+        .map(|f| format!("{} {}", f.code, f.message))
+        .collect();
+    found.dedup();
+    ConfigRef {
+        file: file.name.clone(),
+        line: file.line_col(span.start).0 as u32,
+        directive: file.snippet(span),
+        effective,
+        findings: found,
+    }
 }
 
 /// An nginx configuration and its findings, as `--config` reads it.
@@ -75,21 +146,6 @@ pub struct NginxRefs {
 }
 
 impl NginxRefs {
-    /// Reads the configuration with `settings` (those `proxylint nginx.conf` would
-    /// use: see `cli::ReadArgs::settings`).
-    pub fn load(path: &Path, settings: &Settings) -> Result<NginxRefs, crate::Error> {
-        let ws = lint::load(
-            &[Input::File(path.to_path_buf())],
-            &LoadOptions::default(),
-            settings,
-        )?;
-        let findings = lint::check(&ws, settings);
-        let config = ws.nginx.ok_or_else(|| {
-            crate::Error::Input(format!("{}: not an nginx configuration", path.display()))
-        })?;
-        Ok(NginxRefs { config, findings })
-    }
-
     /// Whether `pass` sends traffic to the logged upstream (an address, a socket, or
     /// the group name nginx logs for "no live upstreams").
     fn targets(&self, pass: &Pass, logged: &str, logged_addr: Option<&Addr>) -> bool {
@@ -118,27 +174,14 @@ impl NginxRefs {
         rules: &[&str],
     ) -> Option<ConfigRef> {
         let d = self.config.tree.directive(id)?;
-        let span = d.span();
-        let file = self.config.sources.get(span.file);
-        // Findings at the pass, at the directives shown, or inside the group it names.
-        let findings = self
-            .findings
-            .iter()
-            .filter(|f| rules.contains(&f.code))
-            .filter(|f| {
-                f.span.is_some_and(|s| {
-                    s.file == span.file && s.start >= span.start && s.end <= span.end
-                })
-            })
-            .map(|f| format!("{} {}", f.code, f.message))
-            .collect();
-        Some(ConfigRef {
-            file: file.name.clone(),
-            line: file.line_col(span.start).0 as u32,
-            directive: file.snippet(span),
+        Some(place(
+            &self.config.sources,
+            d.span(),
             effective,
-            findings,
-        })
+            &self.findings,
+            rules,
+            &[],
+        ))
     }
 
     /// (name, value) of the directives that explain the cause where `scope` applies;
@@ -163,7 +206,7 @@ impl NginxRefs {
 
 impl ConfigRefs for NginxRefs {
     fn refs_for(&self, upstream: &str, server: &str, cause: &str) -> Vec<ConfigRef> {
-        let (directives, rules) = explained_by(cause);
+        let (directives, rules) = explained_by(cause, Dialect::Nginx);
         let index = self.config.index();
         let logged_addr = parse_addr(upstream, ParseOptions::default()).ok();
         let mut passes: Vec<&Pass> = index

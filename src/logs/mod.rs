@@ -15,6 +15,7 @@ pub mod analyze;
 pub mod catalogue;
 pub mod classify;
 pub mod config;
+mod config_apache;
 pub mod correlate;
 mod entries;
 mod parallel;
@@ -154,7 +155,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            config::NginxRefs::load(path, &args.read.settings(start)?)
+            config::load(path, &args.read.settings(start)?)
         })
         .transpose()?;
     let opts = Options::from_args(args)?;
@@ -242,19 +243,10 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode, Error> {
     report.finish();
     let cat = catalogue::Catalogue::get();
     let written = match opts.format {
-        OutputFormat::Text if !opts.follow => print_text::write_report(
-            &mut out,
-            &report,
-            cat,
-            config.as_ref().map(|c| c as &dyn config::ConfigRefs),
-            style,
-        ),
-        OutputFormat::Json => print_json::write_report(
-            &mut out,
-            &report,
-            cat,
-            config.as_ref().map(|c| c as &dyn config::ConfigRefs),
-        ),
+        OutputFormat::Text if !opts.follow => {
+            print_text::write_report(&mut out, &report, cat, config.as_deref(), style)
+        }
+        OutputFormat::Json => print_json::write_report(&mut out, &report, cat, config.as_deref()),
         _ => Ok(()),
     };
     if let Err(e) = written.and_then(|()| out.flush()) {

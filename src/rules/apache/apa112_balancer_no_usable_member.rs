@@ -84,10 +84,9 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                 .iter()
                 .filter(|r| matches!(r.kind, RouteKind::Pass | RouteKind::PassMatch))
             {
-                if route.scheme().as_deref() != Some("balancer") {
+                let Some(name) = route.balancer_target() else {
                     continue;
-                }
-                let name = balancer_of(route);
+                };
                 if let Some(d) = finding(&server, route, &name) {
                     out.push(d);
                 }
@@ -95,15 +94,6 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         }
     }
     out
-}
-
-/// `balancer://name` of a route's URL.
-fn balancer_of(route: &Route<'_>) -> String {
-    let url = route.url();
-    let end = url["balancer://".len().min(url.len())..]
-        .find('/')
-        .map_or(url.len(), |i| i + "balancer://".len());
-    crate::apache::model::balancer_name(&url[..end])
 }
 
 fn finding(server: &Server<'_>, route: &Route<'_>, name: &str) -> Option<Diagnostic> {
