@@ -135,20 +135,23 @@ fn apache_entry(input: &Input, forced: Option<Dialect>) -> Option<ApacheInput> {
             .filter(|d| *d == Dialect::Apache)
             .map(|_| head)
     };
+    // httpd resolves everything against an absolute ServerRoot: relative arguments
+    // (`proxylint fixtures/demo/apache`) are made absolute first.
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
     match input {
         Input::ApacheMain { path, server_root } => Some(ApacheInput::Entry(Entry::Main {
-            path: path.clone(),
-            server_root: server_root.clone(),
+            path: absolute(path),
+            server_root: server_root.as_ref().map(absolute),
         })),
         Input::File(path) | Input::Found(path) => {
             let head = sniff(path)?;
             Some(if is_main(path, &head) {
                 ApacheInput::Entry(Entry::Main {
-                    path: path.clone(),
+                    path: absolute(path),
                     server_root: None,
                 })
             } else {
-                ApacheInput::Snippet(path.clone())
+                ApacheInput::Snippet(absolute(path))
             })
         }
         Input::Text { name, text } => {
