@@ -4,6 +4,7 @@
 //! (proxylint.toml, --select/--ignore/--fail-level, suppression comments). Assertions
 //! are on what is printed, not only on exit codes; no input may make it panic.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -1162,4 +1163,97 @@ fn closed_stdout_ends_quietly_and_lint_keeps_its_verdict() {
     // The findings were not all read, but they exist: the exit code still says so.
     let run = with_closed_stdout(dir.path(), &["--isolated", "bad.conf"]).expect(1);
     assert_eq!(run.stderr, "");
+}
+
+/// The codes of `--format concise` output.
+fn codes(stdout: &str) -> BTreeSet<String> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            let at = l.find('[')?;
+            let end = l[at..].find(']')?;
+            Some(l[at + 1..at + end].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_demos_show_their_mistakes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let nginx = isolated(root, &["--format", "concise", "fixtures/demo/nginx.conf"]).expect(1);
+    assert!(codes(&nginx.stdout).iter().all(|c| c.starts_with("NGX")));
+    // A relative directory: httpd's loader needs an absolute ServerRoot.
+    let apache = isolated(root, &["--format", "concise", "fixtures/demo/apache"]).expect(1);
+    let want: BTreeSet<String> = ["APA006", "APA101", "APA105", "APA106", "APA108", "APA111"]
+        .map(String::from)
+        .into();
+    assert_eq!(codes(&apache.stdout), want, "{}", apache.stdout);
+    let summary = isolated(root, &["fixtures/demo/apache"]).expect(1);
+    assert!(
+        summary
+            .stdout
+            .contains("checked against Apache httpd 2.4.71 (the current 2.4 release"),
+        "{}",
+        summary.stdout
+    );
+}
+
+#[test]
+fn each_file_is_read_in_its_own_dialect() {
+    let apache_site = b"<VirtualHost *:80>\n    ServerName a.example\n    ProxyPas / http://127.0.0.1:8080/ retry=0\n</VirtualHost>\n";
+    let dir = tree(&[
+        ("nginx.conf", UNKNOWN.as_bytes()),
+        ("site.conf", apache_site),
+    ]);
+    // One run, two dialects: nginx's unknown directive and httpd's.
+    let both = isolated(
+        dir.path(),
+        &["--format", "concise", "nginx.conf", "site.conf"],
+    )
+    .expect(1);
+    let want: BTreeSet<String> = ["APA002", "NGX002"].map(String::from).into();
+    assert_eq!(codes(&both.stdout), want, "{}", both.stdout);
+    // stdin is sniffed too, and --dialect forces a reading.
+    let stdin = run_with_stdin(
+        dir.path(),
+        &["--isolated", "--format", "concise", "-"],
+        apache_site,
+    )
+    .expect(1);
+    assert!(stdin.stdout.contains("[APA002]"), "{}", stdin.stdout);
+    let forced = isolated(
+        dir.path(),
+        &["--format", "concise", "--dialect", "nginx", "site.conf"],
+    )
+    .expect(1);
+    assert!(
+        codes(&forced.stdout).iter().all(|c| c.starts_with("NGX")),
+        "{}",
+        forced.stdout
+    );
+    let bad = isolated(dir.path(), &["--dialect", "caddy", "site.conf"]).expect(2);
+    assert!(bad.stderr.contains("unknown dialect"), "{}", bad.stderr);
+}
+
+#[test]
+fn defines_and_apache_version_reach_the_reader() {
+    let site = b"<IfDefine !STAGING>\n    ProxyPas / http://127.0.0.1:8080/\n</IfDefine>\n<IfVersion < 2.4.50>\n    ProxyPreserveHost maybe\n</IfVersion>\nProxyPass / http://127.0.0.1:8080/ retry=0\nProxyPassReverse / http://127.0.0.1:8080/\n";
+    let dir = tree(&[("site.conf", site)]);
+    let plain = isolated(dir.path(), &["--format", "concise", "site.conf"]).expect(1);
+    assert!(plain.stdout.contains("[APA002]"), "{}", plain.stdout);
+    isolated(dir.path(), &["-D", "STAGING", "site.conf"]).expect(0);
+    let old = isolated(
+        dir.path(),
+        &[
+            "--format",
+            "concise",
+            "-D",
+            "STAGING",
+            "--apache-version",
+            "2.4.38",
+            "site.conf",
+        ],
+    )
+    .expect(1);
+    assert!(old.stdout.contains("[APA004]"), "{}", old.stdout);
 }
