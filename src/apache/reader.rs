@@ -34,6 +34,10 @@ use crate::vfs::{FileKind, Vfs, normalize};
 /// Real configurations stay below five.
 pub const MAX_CONDITIONAL_DEPTH: usize = 200;
 
+/// Nesting of sections (`<VirtualHost>`, `<Location>`...). httpd recurses once per level
+/// (and so do the walks over the tree); real configurations stay below ten.
+pub const MAX_SECTION_DEPTH: usize = 200;
+
 /// Nesting of `Include` (`AP_MAX_INCLUDE_DEPTH`).
 pub const MAX_INCLUDE_DEPTH: usize = 128;
 
@@ -609,6 +613,16 @@ impl<'a> Reader<'a> {
             return;
         }
         let section = name.starts_with('<');
+        if section && open.len() >= MAX_SECTION_DEPTH {
+            self.limit(
+                format!(
+                    "sections nested more than {MAX_SECTION_DEPTH} deep; proxylint stops reading this file here"
+                ),
+                node.span(),
+            );
+            stream.stack.clear();
+            return;
+        }
         let id = self.add(
             Node {
                 kind: if section {
