@@ -59,8 +59,8 @@ pub fn classify(def: &DirectiveDef, ctx: &ContextStack, args: &str, message: &st
     Kind::InvalidArguments
 }
 
-/// Why a name is unknown, for the help text.
-fn unknown_help(lookup: &Lookup) -> Option<String> {
+/// Why `name` is unknown, for the help text.
+fn unknown_help(name: &str, lookup: &Lookup, version: grammar::Version) -> Option<String> {
     match lookup {
         Lookup::NotLoaded { def, module } => Some(match module.load_line() {
             Some(line) => format!(
@@ -87,10 +87,10 @@ fn unknown_help(lookup: &Lookup) -> Option<String> {
             def.display_name(),
             def.module
         )),
-        Lookup::Unknown {
-            suggestion: Some(s),
-        } => Some(format!("did you mean `{s}`?")),
-        Lookup::Found(_) | Lookup::Unknown { suggestion: None } => None,
+        Lookup::Unknown => {
+            grammar::suggestion(name, version).map(|s| format!("did you mean `{s}`?"))
+        }
+        Lookup::Found(_) => None,
     }
 }
 
@@ -202,7 +202,7 @@ impl<'t> Walker<'t> {
             let def = match lookup {
                 Lookup::Found(def) => def,
                 other => {
-                    let help = unknown_help(&other);
+                    let help = unknown_help(&node.name, &other, self.modules.version());
                     let p = self.refuse(
                         Kind::UnknownDirective,
                         grammar::invalid_command(&node.name),

@@ -433,15 +433,32 @@ pub fn module_by_file(path: &str) -> Option<&'static ModuleDef> {
 }
 
 fn module_of(def: &DirectiveDef) -> Option<&'static ModuleDef> {
-    module(def.module)
+    // Every directive of a configuration asks, several times: the module of each
+    // definition is resolved once (by name, a binary search of string compares).
+    static OF: OnceLock<Vec<Option<u16>>> = OnceLock::new();
+    let of = OF.get_or_init(|| {
+        DEFS.iter()
+            .map(|d| module(d.module).map(|m| module_index(m) as u16))
+            .collect()
+    });
+    match element_index(DEFS, def).and_then(|i| of.get(i)) {
+        Some(m) => m.map(|m| &MODULES[usize::from(m)]),
+        None => module(def.module),
+    }
+}
+
+/// The index of `item` in `table`, when it is one of its elements (by address: no
+/// compare, no scan).
+fn element_index<T>(table: &[T], item: &T) -> Option<usize> {
+    let size = std::mem::size_of::<T>().max(1);
+    let offset = (item as *const T as usize).checked_sub(table.as_ptr() as usize)?;
+    let index = offset / size;
+    (offset % size == 0 && index < table.len()).then_some(index)
 }
 
 fn module_index(m: &ModuleDef) -> usize {
     // Every ModuleDef handed out is an element of MODULES.
-    MODULES
-        .iter()
-        .position(|x| std::ptr::eq(x, m))
-        .unwrap_or(usize::MAX)
+    element_index(MODULES, m).unwrap_or(usize::MAX)
 }
 
 /// Every definition, httpd's then third-party ones.
@@ -460,8 +477,15 @@ fn indexes(name: &str) -> &'static [u16] {
         return &[];
     }
     if name.bytes().any(|b| b.is_ascii_uppercase()) {
-        map.get(name.to_ascii_lowercase().as_str())
-            .copied()
+        // Lowercased on the stack: every name of a configuration comes here, most of
+        // them more than once, nearly all with capitals (`ProxyPass`).
+        let mut buf = [0u8; 64];
+        let lower = &mut buf[..name.len()];
+        lower.copy_from_slice(name.as_bytes());
+        lower.make_ascii_lowercase();
+        std::str::from_utf8(lower)
+            .ok()
+            .and_then(|l| map.get(l).copied())
             .unwrap_or_default()
     } else {
         map.get(name).copied().unwrap_or_default()
@@ -689,8 +713,10 @@ pub enum Lookup {
     /// Only a build Debian does not make has it (Windows, NetWare, mod_tls, a compile
     /// option).
     NotBuilt { def: &'static DirectiveDef },
-    /// No module proxylint knows defines it; the closest known name.
-    Unknown { suggestion: Option<&'static str> },
+    /// No module proxylint knows defines it ([`suggestion`] names the closest known
+    /// one, computed only when a finding needs it: the reader looks up every closing
+    /// tag too).
+    Unknown,
 }
 
 /// httpd's lookup of a directive name (case-insensitive) among the loaded modules, and
@@ -751,9 +777,12 @@ pub fn lookup(name: &str, loaded: &LoadedModules) -> Lookup {
     if let Some(def) = not_built {
         return Lookup::NotBuilt { def };
     }
-    Lookup::Unknown {
-        suggestion: suggest::closest(name, version),
-    }
+    Lookup::Unknown
+}
+
+/// The known directive name closest to an unknown `name`, for did-you-mean.
+pub fn suggestion(name: &str, version: Version) -> Option<&'static str> {
+    suggest::closest(name, version)
 }
 
 /// httpd's message for a name it does not know (from `ap_walk_config_sub`).
@@ -822,10 +851,7 @@ mod tests {
         let huge = "A".repeat(10_000_000);
         assert!(defs(&huge).next().is_none());
         let started = std::time::Instant::now();
-        assert_eq!(
-            lookup(&huge, &LoadedModules::builtin()),
-            Lookup::Unknown { suggestion: None }
-        );
+        assert_eq!(lookup(&huge, &LoadedModules::builtin()), Lookup::Unknown);
         assert!(started.elapsed().as_millis() < 500);
     }
 
@@ -1147,16 +1173,9 @@ mod tests {
     #[test]
     fn lookup_suggests_a_close_name() {
         let loaded = LoadedModules::builtin();
-        assert_eq!(
-            lookup("ProxyPas", &loaded),
-            Lookup::Unknown {
-                suggestion: Some("ProxyPass")
-            }
-        );
-        assert_eq!(
-            lookup("Zzzzzzzzzzzz", &loaded),
-            Lookup::Unknown { suggestion: None }
-        );
+        assert_eq!(lookup("ProxyPas", &loaded), Lookup::Unknown);
+        assert_eq!(suggestion("ProxyPas", loaded.version()), Some("ProxyPass"));
+        assert_eq!(suggestion("Zzzzzzzzzzzz", loaded.version()), None);
     }
 
     #[test]

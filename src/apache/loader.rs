@@ -146,6 +146,16 @@ pub struct Config {
     pub server_root: PathBuf,
     /// The `envvars` file read, if any.
     pub envvars: Option<PathBuf>,
+    /// The proxy model the rules read, built on first use.
+    servers: std::sync::OnceLock<Vec<super::model::Server>>,
+}
+
+impl Config {
+    /// The servers and their proxy routes ([`super::model`]), built once for every rule
+    /// that reads them.
+    pub fn servers(&self) -> &[super::model::Server] {
+        self.servers.get_or_init(|| super::model::build(&self.tree))
+    }
 }
 
 /// Why a path cannot be loaded at all.
@@ -456,6 +466,7 @@ fn load_main(
         handlers,
         server_root,
         envvars,
+        servers: std::sync::OnceLock::new(),
     }
 }
 
@@ -503,6 +514,7 @@ fn load_snippets(
         handlers,
         server_root,
         envvars,
+        servers: std::sync::OnceLock::new(),
     }
 }
 

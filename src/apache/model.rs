@@ -11,7 +11,6 @@
 use std::borrow::Cow;
 
 use super::ast::{Node, NodeKind, Tree};
-use super::loader::Config;
 use crate::source::Span;
 
 /// How a route is written.
@@ -29,9 +28,10 @@ pub enum RouteKind {
 
 /// One place requests are proxied to.
 #[derive(Debug, Clone)]
-pub struct Route<'t> {
+pub struct Route {
     pub kind: RouteKind,
-    pub node: &'t Node,
+    /// The whole directive line.
+    pub line: Span,
     /// The local path or pattern: the first argument, or the enclosing `<Location>`'s.
     pub path: Option<String>,
     /// The target as written, `unix:/path|http://host/` included.
@@ -45,7 +45,7 @@ pub struct Route<'t> {
     pub in_location: bool,
 }
 
-impl Route<'_> {
+impl Route {
     /// The URL httpd connects with: after `|` for a unix socket target.
     pub fn url(&self) -> &str {
         match self.target.split_once('|') {
@@ -103,9 +103,10 @@ pub struct Setting<T> {
 /// One server: the main server (`vhost: None`) or a virtual host, with what it inherits
 /// from the main server already applied to the settings.
 #[derive(Debug, Clone)]
-pub struct Server<'t> {
-    pub vhost: Option<&'t Node>,
-    pub routes: Vec<Route<'t>>,
+pub struct Server {
+    /// The `<VirtualHost>` line; `None` for the main server.
+    pub vhost: Option<Span>,
+    pub routes: Vec<Route>,
     /// `ProxyPassReverse [path] url` lines: (path, url, span).
     pub reverses: Vec<(Option<String>, String, Span)>,
     pub ssl_proxy_engine: Option<Setting<bool>>,
@@ -116,8 +117,8 @@ pub struct Server<'t> {
     pub proxy_sets: Vec<(String, String, String, Span)>,
 }
 
-impl<'t> Server<'t> {
-    fn new(vhost: Option<&'t Node>) -> Self {
+impl Server {
+    fn new(vhost: Option<Span>) -> Self {
         Server {
             vhost,
             routes: Vec::new(),
@@ -132,7 +133,7 @@ impl<'t> Server<'t> {
 
     /// The members of a balancer visible to this server (its own, and the main
     /// server's, which virtual hosts inherit).
-    pub fn members<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Route<'t>> {
+    pub fn members<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Route> {
         self.routes
             .iter()
             .filter(move |r| r.kind == RouteKind::Member && r.balancer.as_deref() == Some(name))
@@ -141,8 +142,8 @@ impl<'t> Server<'t> {
 
 /// The servers of a configuration: the main server first, then each virtual host with
 /// the main server's settings and balancers inherited (as httpd merges server configs).
-pub fn servers(config: &Config) -> Vec<Server<'_>> {
-    let tree = &config.tree;
+/// Built once per configuration ([`Config::servers`] caches it for every rule).
+pub fn build(tree: &Tree) -> Vec<Server> {
     let mut main = Server::new(None);
     let mut vhosts = Vec::new();
     for root in &tree.roots {
@@ -189,34 +190,39 @@ struct Scope {
     proxy: Option<String>,
 }
 
-fn walk<'t>(
-    tree: &'t Tree,
-    ids: &'t [super::ast::NodeId],
-    server: &mut Server<'t>,
-    vhosts: &mut Vec<Server<'t>>,
+fn walk(
+    tree: &Tree,
+    ids: &[super::ast::NodeId],
+    server: &mut Server,
+    vhosts: &mut Vec<Server>,
     scope: &Scope,
 ) {
     for (_, node) in tree.effective(ids) {
-        let name = node.name.to_ascii_lowercase();
+        // A known name carries the command table's spelling (see `ast::Node::name`):
+        // compared as is, no lowercased copy per node.
+        let name = node.name.as_str();
         if let NodeKind::Section { .. } = node.kind {
-            let arg = node
-                .words()
-                .first()
-                .map(|(w, _)| w.trim_end_matches('>').to_string());
-            match name.as_str() {
-                "<virtualhost" => {
-                    let mut vhost = Server::new(Some(node));
+            let arg = || {
+                node.words()
+                    .into_iter()
+                    .next()
+                    .map(|(w, _)| w.trim_end_matches('>').to_string())
+            };
+            match name {
+                "<VirtualHost" => {
+                    let mut vhost = Server::new(Some(node.span()));
                     walk(tree, &node.children, &mut vhost, vhosts, &Scope::default());
                     vhosts.push(vhost);
                 }
-                "<location" | "<locationmatch" => {
+                "<Location" | "<LocationMatch" => {
                     let inner = Scope {
-                        location: arg,
+                        location: arg(),
                         ..scope.clone()
                     };
                     walk(tree, &node.children, server, vhosts, &inner);
                 }
-                "<proxy" | "<proxymatch" => {
+                "<Proxy" | "<ProxyMatch" => {
+                    let arg = arg();
                     let balancer = arg
                         .as_ref()
                         .filter(|a| a.to_ascii_lowercase().starts_with("balancer://"))
@@ -232,26 +238,41 @@ fn walk<'t>(
             }
             continue;
         }
+        if !matches!(
+            name,
+            "ProxyPass"
+                | "ProxyPassMatch"
+                | "BalancerMember"
+                | "SetHandler"
+                | "ProxyPassReverse"
+                | "SSLProxyEngine"
+                | "ProxyPreserveHost"
+                | "ProxySet"
+                | "ProxyTimeout"
+                | "Timeout"
+        ) {
+            continue;
+        }
         let words = node.words();
-        match name.as_str() {
-            "proxypass" | "proxypassmatch" | "balancermember" => {
-                let kind = match name.as_str() {
-                    "proxypass" => RouteKind::Pass,
-                    "proxypassmatch" => RouteKind::PassMatch,
+        match name {
+            "ProxyPass" | "ProxyPassMatch" | "BalancerMember" => {
+                let kind = match name {
+                    "ProxyPass" => RouteKind::Pass,
+                    "ProxyPassMatch" => RouteKind::PassMatch,
                     _ => RouteKind::Member,
                 };
                 if let Some(route) = route(node, kind, &words, scope) {
                     server.routes.push(route);
                 }
             }
-            "sethandler" => {
+            "SetHandler" => {
                 if let Some((w, span)) = words.first()
                     && w.len() > 6
                     && w[..6].eq_ignore_ascii_case("proxy:")
                 {
                     server.routes.push(Route {
                         kind: RouteKind::Handler,
-                        node,
+                        line: node.span(),
                         path: scope.location.clone(),
                         target: w[6..].to_string(),
                         target_span: *span,
@@ -261,7 +282,7 @@ fn walk<'t>(
                     });
                 }
             }
-            "proxypassreverse" => {
+            "ProxyPassReverse" => {
                 let (path, url) = match (words.first(), words.get(1)) {
                     (Some((p, _)), Some((u, _))) if scope.location.is_none() => {
                         (Some(p.to_string()), u.to_string())
@@ -271,20 +292,20 @@ fn walk<'t>(
                 };
                 server.reverses.push((path, url, node.span()));
             }
-            "sslproxyengine" | "proxypreservehost" => {
+            "SSLProxyEngine" | "ProxyPreserveHost" => {
                 if let Some((w, span)) = words.first() {
                     let setting = Some(Setting {
                         value: w.eq_ignore_ascii_case("on"),
                         span: *span,
                     });
-                    if name == "sslproxyengine" {
+                    if name == "SSLProxyEngine" {
                         server.ssl_proxy_engine = setting;
                     } else {
                         server.proxy_preserve_host = setting;
                     }
                 }
             }
-            "proxyset" => {
+            "ProxySet" => {
                 // Inside <Proxy URL>, or naming the URL first.
                 let mut words = words.iter().peekable();
                 let url = match &scope.proxy {
@@ -302,12 +323,12 @@ fn walk<'t>(
                     }
                 }
             }
-            "proxytimeout" | "timeout" => {
+            "ProxyTimeout" | "Timeout" => {
                 if let Some((w, span)) = words.first()
                     && let Ok(value) = w.parse::<u64>()
                 {
                     let setting = Some(Setting { value, span: *span });
-                    if name == "timeout" {
+                    if name == "Timeout" {
                         server.timeout = setting;
                     } else {
                         server.proxy_timeout = setting;
@@ -326,12 +347,12 @@ pub fn balancer_name(url: &str) -> String {
 }
 
 /// The route of a `ProxyPass`/`ProxyPassMatch`/`BalancerMember` line.
-fn route<'t>(
-    node: &'t Node,
+fn route(
+    node: &Node,
     kind: RouteKind,
     words: &[(Cow<'_, str>, Span)],
     scope: &Scope,
-) -> Option<Route<'t>> {
+) -> Option<Route> {
     let is_target =
         |w: &str| w == "!" || w.contains("://") || w.to_ascii_lowercase().starts_with("unix:");
     let mut rest = words.iter();
@@ -364,7 +385,7 @@ fn route<'t>(
         .collect();
     Some(Route {
         kind,
-        node,
+        line: node.span(),
         path,
         target,
         target_span,
@@ -381,13 +402,13 @@ mod tests {
     use crate::source::SourceMap;
     use crate::vfs::Memory;
 
-    fn servers_of(text: &str, check: impl FnOnce(&[Server<'_>])) {
+    fn servers_of(text: &str, check: impl FnOnce(&[Server])) {
         let mut vfs = Memory::new();
         vfs.add_file("/etc/apache2/sites-enabled/site.conf", text);
         let mut sources = SourceMap::new();
         let entry = Entry::Snippets(vec!["/etc/apache2/sites-enabled/site.conf".into()]);
         let config = load(&vfs, &mut sources, &entry, &LoadOptions::default()).expect("loads");
-        check(&servers(&config));
+        check(config.servers());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::config::{ConfigRef, ConfigRefs, Setting, place};
 use crate::apache::loader::Config;
-use crate::apache::model::{Route, Server, servers};
+use crate::apache::model::{Route, Server};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceMap, Span};
 use crate::workspace::Dialect;
@@ -39,7 +39,7 @@ impl ApacheRefs {
 
 /// Whether a route sends traffic to what Apache logged: the address (`host:port`, the
 /// port optional), the socket path, or the balancer's name.
-fn targets(route: &Route<'_>, logged: &str) -> bool {
+fn targets(route: &Route, logged: &str) -> bool {
     let logged = logged.strip_prefix("unix:").unwrap_or(logged);
     if let Some(socket) = route.socket() {
         return socket == logged;
@@ -61,7 +61,7 @@ fn targets(route: &Route<'_>, logged: &str) -> bool {
 
 /// A worker setting's value where `route` applies: written on the line (`key=`), by a
 /// `ProxySet` for its URL, or httpd's default (marked).
-fn setting(server: &Server<'_>, route: &Route<'_>, name: &str) -> (Setting, Option<Span>) {
+fn setting(server: &Server, route: &Route, name: &str) -> (Setting, Option<Span>) {
     let written = route
         .param(name)
         .map(|(_, v, span)| (v.clone(), *span))
@@ -117,9 +117,9 @@ impl ConfigRefs for ApacheRefs {
         let (names, rules) = super::config::explained_by(cause, Dialect::Apache);
         let mut out: Vec<ConfigRef> = Vec::new();
         let mut seen: Vec<Span> = Vec::new();
-        for server in servers(&self.config) {
+        for server in self.config.servers() {
             for route in server.routes.iter().filter(|r| targets(r, upstream)) {
-                let span = route.node.span();
+                let span = route.line;
                 if seen.contains(&span) {
                     continue;
                 }
@@ -132,7 +132,7 @@ impl ConfigRefs for ApacheRefs {
                 }
                 // A balancer's members: their lines explain member failures too.
                 if let Some(name) = route.balancer_target() {
-                    spans.extend(server.members(&name).map(|m| m.node.span()));
+                    spans.extend(server.members(&name).map(|m| m.line));
                 }
                 out.push(place(
                     &self.sources,

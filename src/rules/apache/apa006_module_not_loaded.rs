@@ -49,7 +49,7 @@
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html>
 
 use crate::apache::grammar::{Version, module};
-use crate::apache::model::{Route, servers};
+use crate::apache::model::{Route};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -96,7 +96,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
             continue;
         }
         let version = config.modules.version();
-        for server in servers(config) {
+        for server in config.servers() {
             for route in server.routes.iter().filter(|r| !r.is_exclusion()) {
                 let Some(scheme) = route.scheme() else {
                     continue;
@@ -129,7 +129,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     out
 }
 
-fn finding(route: &Route<'_>, scheme: &str, name: &str) -> Diagnostic {
+fn finding(route: &Route, scheme: &str, name: &str) -> Diagnostic {
     let line = module(name).and_then(|m| m.load_line());
     let short = name.strip_prefix("mod_").unwrap_or(name);
     let help = match line {

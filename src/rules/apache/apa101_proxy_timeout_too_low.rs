@@ -39,7 +39,6 @@
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#proxytimeout>
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#proxypass> (`timeout`, `connectiontimeout`)
 
-use crate::apache::model::servers;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -92,7 +91,7 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
     const READ: &str = "a backend answering later gets the client a 502 (AH01102: error reading status line, timeout expired)";
     const CONNECT: &str = "a backend slow to accept fails the connect (AH00957) and the worker refuses requests for its retry window";
     for config in ws.apache() {
-        for server in servers(config) {
+        for server in config.servers() {
             let routes = || server.routes.iter().filter(|r| !r.is_exclusion());
             // A virtual host inherits the main server's lines: their findings repeat and
             // the pipeline keeps one.

@@ -36,7 +36,7 @@
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#proxypassreverse>
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#proxypreservehost>
 
-use crate::apache::model::{RouteKind, servers};
+use crate::apache::model::{RouteKind};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -55,7 +55,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let norm = |u: &str| u.trim_end_matches('/').to_ascii_lowercase();
     let mut out = Vec::new();
     for config in ws.apache() {
-        for server in servers(config) {
+        for server in config.servers() {
             if server.proxy_preserve_host.as_ref().is_some_and(|s| s.value) {
                 continue;
             }

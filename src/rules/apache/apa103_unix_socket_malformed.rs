@@ -32,7 +32,6 @@
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#proxypass> (Unix domain sockets)
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy_fcgi.html#examples>
 
-use crate::apache::model::servers;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -50,7 +49,7 @@ pub const RULE: Rule = Rule {
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for config in ws.apache() {
-        for server in servers(config) {
+        for server in config.servers() {
             for route in &server.routes {
                 let Some(rest) = route
                     .target

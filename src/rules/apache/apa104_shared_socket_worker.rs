@@ -41,7 +41,7 @@
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#workers>
 //! - httpd source: `ap_proxy_get_worker` and AH01145 (modules/proxy/proxy_util.c)
 
-use crate::apache::model::{Route, RouteKind, servers};
+use crate::apache::model::{Route, RouteKind};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -57,7 +57,7 @@ pub const RULE: Rule = Rule {
 };
 
 /// The worker key httpd uses for a unix-socket target: scheme and host after the `|`.
-fn worker_key(route: &Route<'_>) -> Option<String> {
+fn worker_key(route: &Route) -> Option<String> {
     let url = route.url();
     let (scheme, rest) = url.split_once("://")?;
     let host = rest.split('/').next().unwrap_or(rest);
@@ -70,7 +70,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         // Workers are shared across virtual hosts: one map for the configuration.
         let mut first: foldhash::HashMap<String, (String, crate::source::Span)> =
             Default::default();
-        for server in servers(config) {
+        for server in config.servers() {
             for route in server
                 .routes
                 .iter()

@@ -38,7 +38,7 @@
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#proxypass> ("Ordering ProxyPass
 //!   Directives")
 
-use crate::apache::model::{Route, RouteKind, servers};
+use crate::apache::model::{Route, RouteKind};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -56,8 +56,8 @@ pub const RULE: Rule = Rule {
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for config in ws.apache() {
-        for server in servers(config) {
-            let passes: Vec<&Route<'_>> = server
+        for server in config.servers() {
+            let passes: Vec<&Route> = server
                 .routes
                 .iter()
                 .filter(|r| r.kind == RouteKind::Pass && !r.in_location)
@@ -77,9 +77,9 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                     out.push(
                         RULE.diagnostic(
                             format!("never used: the earlier `ProxyPass {p}` matches every request under {path} first"),
-                            later.node.span(),
+                            later.line,
                         )
-                        .with_related(earlier.node.span(), "this line matches first")
+                        .with_related(earlier.line, "this line matches first")
                         .with_help("move the longer path (and exclusions with `!`) above the shorter one"),
                     );
                 }

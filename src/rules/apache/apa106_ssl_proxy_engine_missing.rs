@@ -33,7 +33,6 @@
 //! ## References
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_ssl.html#sslproxyengine>
 
-use crate::apache::model::servers;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -51,7 +50,7 @@ pub const RULE: Rule = Rule {
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for config in ws.apache() {
-        for server in servers(config) {
+        for server in config.servers() {
             if server.ssl_proxy_engine.as_ref().is_some_and(|s| s.value) {
                 continue;
             }

@@ -35,7 +35,7 @@
 //!   argument ends with a trailing /, the second argument should also end with a trailing /,
 //!   and vice versa")
 
-use crate::apache::model::{RouteKind, servers};
+use crate::apache::model::{RouteKind};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -53,7 +53,7 @@ pub const RULE: Rule = Rule {
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for config in ws.apache() {
-        for server in servers(config) {
+        for server in config.servers() {
             for route in server
                 .routes
                 .iter()

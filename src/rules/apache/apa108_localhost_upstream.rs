@@ -36,7 +36,6 @@
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#proxypass>
 //! - NGX108, the nginx counterpart
 
-use crate::apache::model::servers;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -54,7 +53,7 @@ pub const RULE: Rule = Rule {
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for config in ws.apache() {
-        for server in servers(config) {
+        for server in config.servers() {
             for route in server.routes.iter().filter(|r| r.socket().is_none()) {
                 let Some((host, _)) = crate::rules::shared::host_port(route.url()) else {
                     continue;

@@ -29,7 +29,6 @@
 //! - systemd.exec(5), `PrivateTmp=`
 //! - NGX106, the nginx counterpart
 
-use crate::apache::model::servers;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -47,7 +46,7 @@ pub const RULE: Rule = Rule {
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for config in ws.apache() {
-        for server in servers(config) {
+        for server in config.servers() {
             for route in &server.routes {
                 let Some(path) = route.socket() else {
                     continue;

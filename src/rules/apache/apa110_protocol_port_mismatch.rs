@@ -35,7 +35,6 @@
 //! - NGX114, the nginx counterpart
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy_fcgi.html>
 
-use crate::apache::model::servers;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -54,7 +53,7 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
     let t = &settings.thresholds;
     let mut out = Vec::new();
     for config in ws.apache() {
-        for server in servers(config) {
+        for server in config.servers() {
             for route in server.routes.iter().filter(|r| r.socket().is_none()) {
                 let Some(scheme) = route.scheme() else {
                     continue;

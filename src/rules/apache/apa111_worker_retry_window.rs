@@ -34,7 +34,7 @@
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#proxypass> (`retry`)
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#proxyset>
 
-use crate::apache::model::{RouteKind, servers};
+use crate::apache::model::{RouteKind};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -52,7 +52,7 @@ pub const RULE: Rule = Rule {
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for config in ws.apache() {
-        for server in servers(config) {
+        for server in config.servers() {
             for route in server.routes.iter().filter(|r| {
                 matches!(r.kind, RouteKind::Pass | RouteKind::PassMatch) && !r.is_exclusion()
             }) {

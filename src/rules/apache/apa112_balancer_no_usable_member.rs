@@ -40,7 +40,7 @@
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy_balancer.html>
 //! - <https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#proxypass> (`status`)
 
-use crate::apache::model::{Route, RouteKind, Server, servers};
+use crate::apache::model::{Route, RouteKind, Server};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Check, Reads, Rule};
 use crate::settings::Settings;
@@ -56,7 +56,7 @@ pub const RULE: Rule = Rule {
 };
 
 /// Whether a member takes requests: no status flag that keeps it out is set.
-fn usable(member: &Route<'_>) -> bool {
+fn usable(member: &Route) -> bool {
     let Some((_, status, _)) = member.param("status") else {
         return true;
     };
@@ -78,7 +78,7 @@ fn usable(member: &Route<'_>) -> bool {
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for config in ws.apache() {
-        for server in servers(config) {
+        for server in config.servers() {
             for route in server
                 .routes
                 .iter()
@@ -96,8 +96,8 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     out
 }
 
-fn finding(server: &Server<'_>, route: &Route<'_>, name: &str) -> Option<Diagnostic> {
-    let members: Vec<&Route<'_>> = server.members(name).collect();
+fn finding(server: &Server, route: &Route, name: &str) -> Option<Diagnostic> {
+    let members: Vec<&Route> = server.members(name).collect();
     let message = if members.is_empty() {
         format!("{name} has no BalancerMember: every request here gets a 503 (AH01170)")
     } else if !members.iter().any(|m| usable(m)) {
