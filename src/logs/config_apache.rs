@@ -126,7 +126,7 @@ impl ConfigRefs for ApacheRefs {
                 seen.push(span);
                 let (mut effective, mut spans) = (Vec::new(), vec![route.target_span]);
                 for name in &names {
-                    let (s, at) = setting(&server, route, name);
+                    let (s, at) = setting(server, route, name);
                     effective.push(s);
                     spans.extend(at);
                 }

@@ -87,7 +87,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                 let Some(name) = route.balancer_target() else {
                     continue;
                 };
-                if let Some(d) = finding(&server, route, &name) {
+                if let Some(d) = finding(server, route, &name) {
                     out.push(d);
                 }
             }
