@@ -121,7 +121,11 @@ enum ApacheInput {
 fn apache_entry(input: &Input, forced: Option<Dialect>) -> Option<ApacheInput> {
     use crate::apache::loader::{Entry, is_main};
     let sniff = |path: &std::path::Path| {
-        // The first bytes decide; an unreadable file goes to nginx's loader, whose
+        // Forced or named nginx's (nginx.conf, a file of /etc/nginx): not read twice.
+        if forced.or_else(|| crate::dialect::by_name(path)) == Some(Dialect::Nginx) {
+            return None;
+        }
+        // Else the first bytes decide; an unreadable file goes to nginx's loader, whose
         // error names it as before.
         let mut head = Vec::new();
         let read = std::fs::File::open(path).and_then(|f| {

@@ -6,13 +6,13 @@
 //! ([`Refused`]): in which pass, after reading which line, and the file and line it
 //! prints. httpd stops at its first error: any error of the reading pass comes before
 //! any error of the second pass (the walk of the tree), and within a pass the one met
-//! first in reading order wins ([`first_error`]).
+//! first in reading order wins ([`first_problem`]).
 //!
-//! Pure: reads problems, diagnostics and the source map only.
+//! Pure: reads problems and diagnostics only.
 
 use super::ast::Printed;
 use crate::diagnostic::{Diagnostic, Refusal, Severity};
-use crate::source::{SourceMap, Span};
+use crate::source::Span;
 
 /// What kind of problem; each maps to one rule code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -148,25 +148,4 @@ pub fn first_problem(problems: &[Problem]) -> Option<&Problem> {
         .filter_map(|p| p.refused.as_ref().map(|r| (p, (r.phase, r.seq))))
         .min_by_key(|(_, key)| *key)
         .map(|(p, _)| p)
-}
-
-/// The refusal `apache2 -t` would print first among diagnostics, with the place httpd
-/// names: the earliest stage (pass), then the earliest place in reading order.
-pub fn first_error<'a>(
-    sources: &SourceMap,
-    diags: &'a [Diagnostic],
-) -> Option<(&'a Diagnostic, Option<Span>)> {
-    diags
-        .iter()
-        .filter_map(|d| {
-            let r = d.refusal?;
-            let order = (
-                r.stage,
-                sources.load_order(r.when),
-                r.printed.map(|p| sources.load_order(p)),
-            );
-            Some((d, r.printed, order))
-        })
-        .min_by(|a, b| a.2.cmp(&b.2))
-        .map(|(d, printed, _)| (d, printed))
 }
