@@ -6,10 +6,11 @@
 //!
 //! Run: `cargo bench --bench apache` (prints a table; not a timed test).
 
+mod support;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const RUNS: usize = 15;
 const APACHE2: &str = "/usr/sbin/apache2";
@@ -61,63 +62,29 @@ fn generate(dir: &Path, n: usize, balancer: bool) -> String {
     out
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-/// Median wall time of the command `make` builds, and whether every run succeeded.
-fn time_command(make: &dyn Fn() -> Command, runs: usize) -> (Duration, bool) {
-    let mut samples = Vec::new();
-    let mut ok = true;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let out = make().output().unwrap();
-        samples.push(start.elapsed());
-        ok &= out.status.success();
-    }
-    (median(samples), ok)
-}
-
-/// The release binary on `path`: median time, peak RSS (MiB) of one run, and its exit
-/// code (0: no finding at warning or above).
-fn proxylint(path: &Path, dir: &Path) -> (Duration, f64, Option<i32>) {
-    let make = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_proxylint"));
+/// The release binary on `path`: median time, peak RSS (MiB), and whether every run
+/// exited 0 (no finding at warning or above).
+fn proxylint(path: &Path, dir: &Path) -> (Duration, f64, bool) {
+    let make = |rss: Option<&Path>| {
+        let mut c = support::command(env!("CARGO_BIN_EXE_proxylint"), rss);
         c.args(["--isolated", "-q", "--dialect", "apache"])
             .arg(path)
             .env("PROXYLINT_NGINX", "none");
         c
     };
-    let (t, _) = time_command(&make, RUNS);
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "%M", "-o"])
-        .arg(dir.join("rss-proxylint"))
-        .arg(env!("CARGO_BIN_EXE_proxylint"))
-        .args(["--isolated", "-q", "--dialect", "apache"])
-        .arg(path)
-        .env("PROXYLINT_NGINX", "none")
-        .output()
-        .unwrap();
-    let rss = std::fs::read_to_string(dir.join("rss-proxylint"))
-        .ok()
-        .and_then(|s| s.lines().last()?.trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0);
-    (t, rss, out.status.code())
+    let m = support::measure(&make, RUNS, &|code| code == Some(0), dir);
+    (m.time, m.rss, m.ok)
 }
 
-/// Peak RSS (MiB) and median time of `apache2 -t` on `path`.
+/// Median time, peak RSS (MiB) of `apache2 -t` on `path`, and whether it accepted it.
 fn apache2(path: &Path, dir: &Path, runs: usize) -> Option<(Duration, f64, bool)> {
     if !Path::new(APACHE2).is_file() {
         return None;
     }
-    let make = || {
-        let mut c = Command::new("/usr/bin/time");
+    let make = |rss: Option<&Path>| {
+        let mut c = support::command(APACHE2, rss);
         c.env_clear()
             .env("PATH", "/usr/bin:/bin")
-            .args(["-f", "%M", "-o"])
-            .arg(dir.join("rss"))
-            .arg(APACHE2)
             .arg("-t")
             .arg("-f")
             .arg(path)
@@ -125,12 +92,8 @@ fn apache2(path: &Path, dir: &Path, runs: usize) -> Option<(Duration, f64, bool)
             .arg(dir);
         c
     };
-    let (t, ok) = time_command(&make, runs);
-    let rss = std::fs::read_to_string(dir.join("rss"))
-        .ok()
-        .and_then(|s| s.lines().last()?.trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0);
-    Some((t, rss, ok))
+    let m = support::measure(&make, runs, &|code| code == Some(0), dir);
+    Some((m.time, m.rss, m.ok))
 }
 
 fn main() {
@@ -159,8 +122,8 @@ fn main() {
         let lines = text.lines().count();
         let path: PathBuf = dir.path().join(format!("{label}-{n}.conf"));
         std::fs::write(&path, &text).unwrap();
-        let (t, rss, code) = proxylint(&path, dir.path());
-        assert_eq!(code, Some(0), "the generated configuration has no finding");
+        let (t, rss, clean) = proxylint(&path, dir.path());
+        assert!(clean, "the generated configuration has no finding");
         let httpd = (apache_runs > 0)
             .then(|| apache2(&path, dir.path(), apache_runs))
             .flatten();

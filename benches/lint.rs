@@ -1,18 +1,21 @@
 //! Lint throughput and scaling: generates configurations of N servers + N upstreams
 //! (~12 lines per pair) and times parse + checks in-process and the release binary end
-//! to end (process start to exit), then the binary on the small demo configuration.
+//! to end (process start to exit, with its peak RSS), then the binary against the real
+//! `nginx -t` on the same files, then the binary on the small demo configuration.
 //!
-//! Run: `cargo bench --bench lint` (prints a table; not a timed test).
+//! Run: `cargo bench --bench lint` (prints tables; not a timed test).
+
+mod support;
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use proxylint::lint::{self, Input, LoadOptions};
 use proxylint::settings::Settings;
 
-// The allocator of the binary (src/main.rs), so in-process figures are comparable.
+// The allocator of the binary (src/main.rs), tuned as it is (`tune_allocator` in
+// `main`), so in-process figures are comparable.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -104,11 +107,6 @@ fn hostile_shapes(n: usize) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 /// Median time of load + check over `runs` runs, with the rules `select` picks.
 fn time_lint(path: &Path, runs: usize, select: &[&str]) -> (Duration, usize) {
     let settings = Settings {
@@ -129,21 +127,44 @@ fn time_lint(path: &Path, runs: usize, select: &[&str]) -> (Duration, usize) {
         samples.push(start.elapsed());
         findings = diags.len();
     }
-    (median(samples), findings)
+    (support::median(samples), findings)
 }
 
-/// Median wall time of the release binary from process start to exit.
-fn time_binary(args: &[&str], path: &Path, runs: usize) -> Duration {
-    let samples = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            let out = Command::new(BIN).args(args).arg(path).output().unwrap();
-            let elapsed = start.elapsed();
-            assert!(out.status.code().is_some_and(|c| c < 2), "{out:?}");
-            elapsed
-        })
-        .collect();
-    median(samples)
+/// The release binary on `path` with `args`: median wall time from process start to
+/// exit, and peak RSS (MiB).
+fn time_binary(args: &[&str], path: &Path, runs: usize, scratch: &Path) -> (Duration, f64) {
+    let make = |rss: Option<&Path>| {
+        let mut c = support::command(BIN, rss);
+        c.args(args).arg(path);
+        c
+    };
+    let m = support::measure(&make, runs, &|code| code.is_some_and(|c| c < 2), scratch);
+    assert!(m.ok, "proxylint failed on {}", path.display());
+    (m.time, m.rss)
+}
+
+/// The real `nginx -t` on `path` (its paths under `scratch`): median time and peak RSS,
+/// or `None` when nginx is not installed.
+fn nginx_t(path: &Path, runs: usize, scratch: &Path) -> Option<(Duration, f64)> {
+    let nginx = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())?;
+    let globals = format!(
+        "pid {0}/nginx.pid; error_log {0}/error.log;",
+        scratch.display()
+    );
+    let make = |rss: Option<&Path>| {
+        let mut c = support::command(nginx, rss);
+        c.args(["-t", "-q", "-p"])
+            .arg(scratch)
+            .arg("-c")
+            .arg(path)
+            .args(["-g", &globals]);
+        c
+    };
+    let m = support::measure(&make, runs, &|code| code == Some(0), scratch);
+    assert!(m.ok, "nginx -t refuses {}", path.display());
+    Some((m.time, m.rss))
 }
 
 /// Times one configuration in-process and end to end, prints its table row, and
@@ -157,9 +178,9 @@ fn row(dir: &Path, config: &str, text: &str, label: &str, select: &[&str]) -> f6
     for s in select {
         args.extend(["--select", s]);
     }
-    let e2e = time_binary(&args, &path, RUNS);
+    let (e2e, rss) = time_binary(&args, &path, RUNS, dir);
     println!(
-        "| {config} | {lines} | {label} | {:.1} ms | {:.2} M | {:.1} ms | {findings} |",
+        "| {config} | {lines} | {label} | {:.1} ms | {:.2} M | {:.1} ms | {rss:.1} MiB | {findings} |",
         t.as_secs_f64() * 1e3,
         lines as f64 / t.as_secs_f64() / 1e6,
         e2e.as_secs_f64() * 1e3,
@@ -167,16 +188,47 @@ fn row(dir: &Path, config: &str, text: &str, label: &str, select: &[&str]) -> f6
     t.as_secs_f64() / lines as f64
 }
 
+/// The binary (every rule, the default output) against `nginx -t` on the generated
+/// configurations: time and peak memory of each, as a user runs them.
+fn against_nginx(dir: &Path) {
+    println!(
+        "\n| configuration | lines | proxylint, start to exit (median of {RUNS}) | proxylint peak RSS | \
+         nginx -t (median of 5) | nginx -t peak RSS | time ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for n in [5_000, 10_000] {
+        let text = generate(n);
+        let lines = text.lines().count();
+        let path = dir.join(format!("against-nginx-{n}.conf"));
+        std::fs::write(&path, &text).unwrap();
+        let (t, rss) = time_binary(&[], &path, RUNS, dir);
+        let Some((nt, nrss)) = nginx_t(&path, 5, dir) else {
+            println!(
+                "| {n} servers + {n} upstreams | {lines} | {:.1} ms | {rss:.1} MiB | nginx is not installed | | |",
+                t.as_secs_f64() * 1e3
+            );
+            continue;
+        };
+        println!(
+            "| {n} servers + {n} upstreams | {lines} | {:.1} ms | {rss:.1} MiB | {:.0} ms | {nrss:.0} MiB | 1/{:.1} |",
+            t.as_secs_f64() * 1e3,
+            nt.as_secs_f64() * 1e3,
+            nt.as_secs_f64() / t.as_secs_f64(),
+        );
+    }
+}
+
 fn main() {
+    proxylint::memory::tune_allocator();
     let dir = tempfile::tempdir().unwrap();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let load = || std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("cores: {cores}; load average before: {}", load().trim());
     println!(
         "| config | lines | rules | in-process parse + checks (median of {RUNS}) | lines/s | \
-         binary, start to exit (median of {RUNS}) | findings |"
+         binary, start to exit (median of {RUNS}) | binary peak RSS | findings |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     // The nginx -t checks (NGX0xx), then every rule.
     for (label, select) in [
         ("nginx -t checks (NGX0xx)", &["NGX0"][..]),
@@ -187,7 +239,7 @@ fn main() {
             row(dir.path(), &config, &generate(n), label, select)
         });
         println!(
-            "| scaling | | {label} | time per line at 100k / at 50k = {:.2} (1.0 = linear) | | | |",
+            "| scaling | | {label} | time per line at 100k / at 50k = {:.2} (1.0 = linear) | | | | |",
             per_line[1] / per_line[0]
         );
     }
@@ -197,7 +249,7 @@ fn main() {
         row(dir.path(), &config, &generate_ports(n), "all rules", &[])
     });
     println!(
-        "| scaling | | all rules | time per line at 40k / at 20k servers = {:.2} (1.0 = linear) | | | |",
+        "| scaling | | all rules | time per line at 40k / at 20k servers = {:.2} (1.0 = linear) | | | | |",
         per_line[1] / per_line[0]
     );
 
@@ -211,8 +263,10 @@ fn main() {
         );
     }
 
+    against_nginx(dir.path());
+
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/nginx.conf");
-    let e2e = time_binary(&["--format", "concise"], &demo, 200);
+    let (e2e, _) = time_binary(&["--format", "concise"], &demo, 200, dir.path());
     println!(
         "\nend to end on fixtures/demo/nginx.conf (process start to exit, median of 200): {:.2} ms",
         e2e.as_secs_f64() * 1e3

@@ -24,6 +24,7 @@ pub mod diagnostic;
 pub mod dialect;
 pub mod lint;
 pub mod logs;
+pub mod memory;
 pub mod nginx;
 pub mod pathglob;
 pub mod printer;

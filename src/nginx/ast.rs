@@ -43,7 +43,8 @@ pub struct Directive {
     pub args: Vec<Word>,
     /// The `;` or `{` that ended the directive; `None` when the file ended first.
     pub end: Option<Span>,
-    pub block: Option<Block>,
+    /// Boxed: most directives have no block, and the arena holds one per node.
+    pub block: Option<Box<Block>>,
     /// The block's body; for `include`, the top-level nodes of the included files.
     pub children: Vec<NodeId>,
 }

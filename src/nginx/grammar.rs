@@ -411,13 +411,20 @@ impl Grammar {
         if let Some(ctx) = fixed {
             return ctx;
         }
-        let wanted = if parent == "main" {
-            name.to_string()
+        // `parent>name` compared piecewise: no string is built for each block.
+        let pieces: &[&str] = if parent == "main" {
+            &[name]
         } else {
-            format!("{parent}>{name}")
+            &[parent, ">", name]
         };
         CONTEXTS
-            .binary_search(&wanted.as_str())
+            .binary_search_by(|ctx| {
+                pieces
+                    .iter()
+                    .flat_map(|p| p.bytes())
+                    .cmp(ctx.bytes())
+                    .reverse()
+            })
             .map_or(UNKNOWN_CONTEXT, |i| CONTEXTS[i])
     }
 

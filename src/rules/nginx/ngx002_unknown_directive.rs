@@ -120,7 +120,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         let info = config.info(id);
         let why = match &info.resolution {
             Resolution::Unknown => None,
-            Resolution::Unavailable(why) => Some(why),
+            Resolution::Unavailable(why) => Some(&**why),
             _ => continue,
         };
         let name = &*d.name.value;

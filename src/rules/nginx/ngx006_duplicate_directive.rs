@@ -39,7 +39,7 @@
 //! - nginx source: the `"is duplicate"` returns of `ngx_conf_set_*_slot`
 //!   (src/core/ngx_conf_file.c)
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::ast::NodeId;
@@ -57,56 +57,68 @@ pub const RULE: Rule = Rule {
     check: Check::Workspace(check),
 };
 
-/// Directives that store into the same place: a second one of the group is a
-/// duplicate of the first.
-fn storage(name: &'static str) -> &'static str {
-    match name {
-        "alias" => "root",
-        other => other,
-    }
-}
-
 fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let Some(config) = ws.nginx() else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    // (block or root file, context, storage) -> first occurrence
-    // Contexts are 'static strings of the directive table: their addresses identify
-    // them and hash faster than their text.
-    let mut first: HashMap<(Scope, usize, &str), NodeId> = HashMap::new();
-    // For `dup-off` directives: the first occurrence, and whether one was `off`.
-    let mut off_seen: HashMap<(Scope, usize, &str), bool> = HashMap::new();
-    for (id, d) in config.directives() {
-        let Some((def, _)) = config.checked_def(id) else {
-            continue;
+    // The model groups occurrences by name and scope already: only groups of two or
+    // more are read (a map of every directive here cost 5 MB and 7 ms on 60k lines).
+    let mut found: Vec<(NodeId, Diagnostic)> = Vec::new();
+    let once = |id: &NodeId| {
+        config
+            .checked_def(*id)
+            .is_some_and(|(def, _)| def.dup || def.dup_off)
+    };
+    for (name, scope, ids) in config.sets() {
+        // `alias` and `root` store into one place: a scope with both is read once, with
+        // the `root` group.
+        let group: Vec<NodeId> = match name {
+            "root" => {
+                let mut group: Vec<NodeId> = ids.iter().copied().filter(once).collect();
+                if group.is_empty() {
+                    continue;
+                }
+                group.extend(config.set_here(scope, "alias").filter(once));
+                group.sort_unstable();
+                group
+            }
+            "alias" if config.set_here(scope, "root").any(|id| once(&id)) => continue,
+            _ if ids.len() < 2 => continue,
+            _ => ids.iter().copied().filter(once).collect(),
         };
-        if !def.dup && !def.dup_off {
-            continue;
-        }
-        let key = (
-            config.scope(id),
-            config.info(id).context.as_ptr() as usize,
-            storage(def.name),
-        );
-        let Some(&earlier) = first.get(&key) else {
-            first.insert(key, id);
-            off_seen.insert(key, d.arg(0) == Some("off"));
+        duplicates(config, &group, &mut found);
+    }
+    // Reading order, so that a per-file cap keeps the first findings.
+    found.sort_unstable_by_key(|(id, _)| *id);
+    let mut out: Vec<Diagnostic> = found.into_iter().map(|(_, d)| d).collect();
+    out.extend(duplicate_zones(config));
+    out.extend(duplicate_log_formats(config));
+    out
+}
+
+/// The refusals among `group`, occurrences storing into one place of one block in
+/// reading order: every one after the first, except that a directive that may repeat
+/// (`dup_off`) is refused only when it or an earlier one is `off`.
+fn duplicates(config: &Config, group: &[NodeId], found: &mut Vec<(NodeId, Diagnostic)>) {
+    let Some((&first, rest)) = group.split_first() else {
+        return;
+    };
+    let Some(prev) = config.tree.directive(first) else {
+        return;
+    };
+    let mut off_seen = prev.arg(0) == Some("off");
+    for &id in rest {
+        let Some((def, d)) = config.checked_def(id) else {
             continue;
         };
         if !def.dup {
-            // `off` may not meet another occurrence; other values may repeat.
             let off = d.arg(0) == Some("off");
-            let seen = off_seen.entry(key).or_default();
-            let refused = off || *seen;
-            *seen |= off;
+            let refused = off || off_seen;
+            off_seen |= off;
             if !refused {
                 continue;
             }
         }
-        let Some(prev) = config.tree.directive(earlier) else {
-            continue;
-        };
         let name = &*d.name.value;
         let message = if *prev.name.value == *name {
             format!("\"{name}\" directive is duplicate")
@@ -124,16 +136,12 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                 config.sources.get(prev.name.span.file).name
             )
         };
-        out.push(
-            config
-                .refusal(RULE.code, message, d, d.name.span)
-                .with_related(prev.name.span, "first set here")
-                .with_help(help),
-        );
+        let diag = config
+            .refusal(RULE.code, message, d, d.name.span)
+            .with_related(prev.name.span, "first set here")
+            .with_help(help);
+        found.push((id, diag));
     }
-    out.extend(duplicate_zones(config));
-    out.extend(duplicate_log_formats(config));
-    out
 }
 
 /// `log_format` names are unique in http (and `combined` is built in).
