@@ -1,5 +1,5 @@
 //! Lint throughput and scaling: generates configurations of N servers + N upstreams
-//! (~12 lines per pair) and times parse + checks in-process and the release binary end
+//! (14 lines per pair) and times parse + checks in-process and the release binary end
 //! to end (process start to exit, with its peak RSS), then the binary against the real
 //! `nginx -t` on the same files, then the binary on the small demo configuration.
 //!
@@ -22,7 +22,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const RUNS: usize = 15;
 const BIN: &str = env!("CARGO_BIN_EXE_proxylint");
 
-/// A configuration with `n` upstream groups and `n` servers proxying to them.
+/// A configuration with `n` upstream groups and `n` servers proxying to them over
+/// kept-alive connections (HTTP/1.1, `Connection` cleared, as keepalive needs).
 fn generate(n: usize) -> String {
     let mut out =
         String::from("worker_processes auto;\nevents {\n    worker_connections 1024;\n}\nhttp {\n");
@@ -38,7 +39,7 @@ fn generate(n: usize) -> String {
     for i in 0..n {
         writeln!(
             out,
-            "    server {{\n        listen 80;\n        server_name site{i}.example.com;\n        location / {{\n            proxy_pass http://app{i};\n            proxy_read_timeout 30s;\n        }}\n    }}"
+            "    server {{\n        listen 80;\n        server_name site{i}.example.com;\n        location / {{\n            proxy_pass http://app{i};\n            proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n            proxy_read_timeout 30s;\n        }}\n    }}"
         )
         .unwrap();
     }
@@ -188,32 +189,40 @@ fn row(dir: &Path, config: &str, text: &str, label: &str, select: &[&str]) -> f6
     t.as_secs_f64() / lines as f64
 }
 
-/// The binary (every rule, the default output) against `nginx -t` on the generated
-/// configurations: time and peak memory of each, as a user runs them.
+/// The binary (every rule; the default output, then `--format concise`) against
+/// `nginx -t` on the generated configurations: time and peak memory of each, as a user
+/// runs them.
 fn against_nginx(dir: &Path) {
     println!(
-        "\n| configuration | lines | proxylint, start to exit (median of {RUNS}) | proxylint peak RSS | \
-         nginx -t (median of 5) | nginx -t peak RSS | time ratio |"
+        "\n| configuration | lines | proxylint (default output) | proxylint --format concise | \
+         proxylint peak RSS | nginx -t | nginx -t peak RSS | time ratio (default, concise) |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
+    let ms = |t: Duration| format!("{:.1} ms", t.as_secs_f64() * 1e3);
     for n in [5_000, 10_000] {
         let text = generate(n);
         let lines = text.lines().count();
         let path = dir.join(format!("against-nginx-{n}.conf"));
         std::fs::write(&path, &text).unwrap();
-        let (t, rss) = time_binary(&[], &path, RUNS, dir);
+        let (full, rss) = time_binary(&[], &path, RUNS, dir);
+        let (concise, _) = time_binary(&["--format", "concise"], &path, RUNS, dir);
+        let config = format!("{n} servers + {n} upstreams");
         let Some((nt, nrss)) = nginx_t(&path, 5, dir) else {
             println!(
-                "| {n} servers + {n} upstreams | {lines} | {:.1} ms | {rss:.1} MiB | nginx is not installed | | |",
-                t.as_secs_f64() * 1e3
+                "| {config} | {lines} | {} | {} | {rss:.1} MiB | not installed | | |",
+                ms(full),
+                ms(concise)
             );
             continue;
         };
+        let ratio = |t: Duration| nt.as_secs_f64() / t.as_secs_f64();
         println!(
-            "| {n} servers + {n} upstreams | {lines} | {:.1} ms | {rss:.1} MiB | {:.0} ms | {nrss:.0} MiB | 1/{:.1} |",
-            t.as_secs_f64() * 1e3,
+            "| {config} | {lines} | {} | {} | {rss:.1} MiB | {:.0} ms | {nrss:.0} MiB | 1/{:.1}, 1/{:.1} |",
+            ms(full),
+            ms(concise),
             nt.as_secs_f64() * 1e3,
-            nt.as_secs_f64() / t.as_secs_f64(),
+            ratio(full),
+            ratio(concise),
         );
     }
 }
