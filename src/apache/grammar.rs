@@ -27,6 +27,7 @@ mod cnum;
 pub mod conditions;
 pub mod context;
 pub mod handlers;
+mod module_values;
 pub mod proxy;
 mod suggest;
 pub mod worker_params;

@@ -1,8 +1,9 @@
 //! What `apache2 -t` refuses when it runs a directive: `invoke_cmd`'s steps in order
 //! (the `req_override` test, the argument count, then the handler), and the value
 //! checks of the handlers of the core, listen, alias, rewrite and proxy directives
-//! that proxylint reproduces, with httpd's messages. Handlers proxylint does not
-//! reproduce accept any value.
+//! that proxylint reproduces, with httpd's messages (and those of `Require`, `Header`
+//! and `ForceLanguagePriority`, in [`super::module_values`]). Handlers proxylint does
+//! not reproduce accept any value.
 //!
 //! Handlers that remember earlier lines (proxy workers and balancers, `Listen`
 //! addresses, health check names) keep that memory in [`HandlerState`].
@@ -13,6 +14,7 @@ use super::args::{check_args, getword_conf, rewrite_args, words};
 use super::cnum::{Unit, atoi, atol, timeout_parameter};
 use super::conditions::{COND_SECTIONS, cond_section, if_version};
 use super::context::{ContextStack, Section, check_forbidden, check_override, section_inner};
+use super::module_values::{any_of_section, check_force_priority, check_header, check_require};
 use super::proxy::{Defined, Place, ProxyRegistry, fnmatch_test};
 use super::worker_params::{ProxyModules, check_worker_param};
 use super::{DirectiveDef, Forbidden, LoadedModules};
@@ -27,6 +29,8 @@ pub struct HandlerState {
     listeners: foldhash::HashSet<(Option<String>, u16)>,
     /// What the last worker-defining line did (for rules: shared workers).
     pub last_defined: Option<Defined>,
+    /// mod_authz_host is loaded: `Require ip` has its provider.
+    ip_provider: bool,
 }
 
 impl HandlerState {
@@ -34,6 +38,7 @@ impl HandlerState {
     pub fn new(loaded: &LoadedModules) -> Self {
         HandlerState {
             modules: ProxyModules::from_loaded(loaded),
+            ip_provider: super::module("mod_authz_host").is_some_and(|m| loaded.is_loaded(m)),
             ..Self::default()
         }
     }
@@ -83,7 +88,7 @@ fn section_kind(def: &DirectiveDef) -> Section {
 }
 
 /// A regex httpd cannot compile (`ap_pregcomp`).
-fn bad_regex(pattern: &str) -> bool {
+pub(super) fn bad_regex(pattern: &str) -> bool {
     crate::nginx::regex::check(pattern).is_err()
 }
 
@@ -298,6 +303,11 @@ fn handler(
             return Err("Variable name must not contain ':'".to_string());
         }
         ("core", "ServerName") => check_server_name(&first_word(args))?,
+        ("mod_authz_core", "Require") => {
+            check_require(args, state.ip_provider, any_of_section(ctx.frames()))?;
+        }
+        ("mod_headers", "Header" | "RequestHeader") => check_header(def.name, args)?,
+        ("mod_negotiation", "ForceLanguagePriority") => check_force_priority(args)?,
         ("http_core", "KeepAliveTimeout")
             if timeout_parameter(&first_word(args), Unit::Seconds).is_none() =>
         {
