@@ -110,6 +110,9 @@ pub struct Server {
     /// `ProxyPassReverse [path] url` lines: (path, url, span).
     pub reverses: Vec<(Option<String>, String, Span)>,
     pub ssl_proxy_engine: Option<Setting<bool>>,
+    /// `SSLProxyCheckPeerName` and `SSLProxyCheckPeerCN` (unset: httpd checks names).
+    pub ssl_proxy_check_peer_name: Option<Setting<bool>>,
+    pub ssl_proxy_check_peer_cn: Option<Setting<bool>>,
     pub proxy_preserve_host: Option<Setting<bool>>,
     pub proxy_timeout: Option<Setting<u64>>,
     pub timeout: Option<Setting<u64>>,
@@ -124,6 +127,8 @@ impl Server {
             routes: Vec::new(),
             reverses: Vec::new(),
             ssl_proxy_engine: None,
+            ssl_proxy_check_peer_name: None,
+            ssl_proxy_check_peer_cn: None,
             proxy_preserve_host: None,
             proxy_timeout: None,
             timeout: None,
@@ -165,6 +170,14 @@ pub fn build(tree: &Tree) -> Vec<Server> {
             .ssl_proxy_engine
             .take()
             .or(main.ssl_proxy_engine.clone());
+        vhost.ssl_proxy_check_peer_name = vhost
+            .ssl_proxy_check_peer_name
+            .take()
+            .or(main.ssl_proxy_check_peer_name.clone());
+        vhost.ssl_proxy_check_peer_cn = vhost
+            .ssl_proxy_check_peer_cn
+            .take()
+            .or(main.ssl_proxy_check_peer_cn.clone());
         vhost.proxy_timeout = vhost.proxy_timeout.take().or(main.proxy_timeout.clone());
         vhost.timeout = vhost.timeout.take().or(main.timeout.clone());
         let inherited = main
@@ -246,6 +259,8 @@ fn walk(
                 | "SetHandler"
                 | "ProxyPassReverse"
                 | "SSLProxyEngine"
+                | "SSLProxyCheckPeerName"
+                | "SSLProxyCheckPeerCN"
                 | "ProxyPreserveHost"
                 | "ProxySet"
                 | "ProxyTimeout"
@@ -292,17 +307,21 @@ fn walk(
                 };
                 server.reverses.push((path, url, node.span()));
             }
-            "SSLProxyEngine" | "ProxyPreserveHost" => {
+            "SSLProxyEngine"
+            | "SSLProxyCheckPeerName"
+            | "SSLProxyCheckPeerCN"
+            | "ProxyPreserveHost" => {
                 if let Some((w, span)) = words.first() {
                     let setting = Some(Setting {
                         value: w.eq_ignore_ascii_case("on"),
                         span: *span,
                     });
-                    if name == "SSLProxyEngine" {
-                        server.ssl_proxy_engine = setting;
-                    } else {
-                        server.proxy_preserve_host = setting;
-                    }
+                    *match name {
+                        "SSLProxyEngine" => &mut server.ssl_proxy_engine,
+                        "SSLProxyCheckPeerName" => &mut server.ssl_proxy_check_peer_name,
+                        "SSLProxyCheckPeerCN" => &mut server.ssl_proxy_check_peer_cn,
+                        _ => &mut server.proxy_preserve_host,
+                    } = setting;
                 }
             }
             "ProxySet" => {
