@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use proxylint::lint::{self, Input, LoadOptions};
 use proxylint::settings::Settings;
 
-// The allocator of the binary (src/main.rs), tuned as it is (`tune_allocator` in
-// `main`), so in-process figures are comparable.
+// The allocator of the binary (src/main.rs) with its settings (`memory::at_start`), so
+// in-process figures are comparable.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -228,7 +228,7 @@ fn against_nginx(dir: &Path) {
 }
 
 fn main() {
-    proxylint::memory::tune_allocator();
+    proxylint::memory::at_start();
     let dir = tempfile::tempdir().unwrap();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let load = || std::fs::read_to_string("/proc/loadavg").unwrap_or_default();

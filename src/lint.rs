@@ -78,6 +78,8 @@ pub fn read(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
         apache_entries.push(crate::apache::loader::Entry::Snippets(snippets));
     }
     let nginx = if nginx_inputs.is_empty() && !apache_entries.is_empty() {
+        // httpd configurations alone: the allocator settings its reader runs fastest with.
+        crate::memory::for_apache();
         None
     } else {
         Some(crate::nginx::loader::read(

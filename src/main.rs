@@ -12,7 +12,7 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    proxylint::memory::tune_allocator();
+    proxylint::memory::at_start();
     let cli = proxylint::cli::Cli::parse();
     match proxylint::cli::run(cli) {
         Ok(code) => code,

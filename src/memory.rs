@@ -1,22 +1,50 @@
-//! How the process uses memory: the settings of the allocator the binary (src/main.rs)
-//! and the benches install, applied once at start. Touches no data of the crate.
+//! How the process uses memory: the allocator settings each kind of work runs with.
+//! `src/main.rs` (and the benches that time work in-process) apply [`at_start`] first
+//! thing; [`crate::lint::read`] applies [`for_apache`] when it reads httpd
+//! configurations alone. Touches no data of the crate.
+//!
+//! mimalloc by default asks for transparent huge pages and keeps freed memory for
+//! 10 ms. What that costs and buys, measured on the benchmarks (`benches/`) as peak RSS
+//! and start-to-exit time:
+//!
+//! | work | mimalloc's defaults | no huge pages, purge after 1 ms |
+//! |---|---|---|
+//! | nginx, 70,006 lines | 70 MB, 41 ms | 36 MB, 42-46 ms |
+//! | httpd, 5,000 virtual hosts | 48 MB, 34 ms | 38 MB, 54 ms |
+//! | logs, 1 GB | 57-65 MB | ~20 MB, same time |
+//!
+//! nginx's model is large and its rules run on both cores, which free each other's
+//! memory: the defaults double its peak for little time. httpd's reader runs on one
+//! core and frees and refills memory as it reads: each purge is paid again in page
+//! faults, so httpd configurations get the defaults back (set after start, they give
+//! 42 ms and 45 MB: the first buffers were placed without them).
 
-/// Applies the settings below; call it first thing in `main`.
-pub fn tune_allocator() {
-    disable_huge_pages();
-    purge_freed_memory_sooner();
+/// Settings at start, before any work, as `proxylint logs` and nginx configurations
+/// want them (set later, after the first buffers, they saved 5 MB less on nginx's).
+pub fn at_start() {
+    huge_pages(false);
+    purge_delay_ms(1);
 }
 
-/// Without this, mimalloc asks for transparent huge pages, and every buffer it touches
-/// becomes resident 2 MB at a time: peak RSS 64-86 MB instead of ~37 MB when linting the
-/// 60,000-line benchmark configuration, 57-65 MB instead of ~20 MB on the 1 GB benchmark
-/// logs. Huge pages made linting ~20% faster (fewer page faults), not enough to pay
-/// for twice the memory.
-fn disable_huge_pages() {
+/// Settings for reading and checking httpd configurations alone: mimalloc's defaults.
+pub fn for_apache() {
+    huge_pages(true);
+    purge_delay_ms(10);
+}
+
+/// Whether mimalloc's request for transparent huge pages is honoured: with them, every
+/// buffer it touches becomes resident 2 MB at a time.
+fn huge_pages(allowed: bool) {
     // SAFETY: PR_SET_THP_DISABLE takes an integer flag and touches no memory of ours.
-    // Failure (an old kernel) only leaves huge pages on.
+    // Failure (an old kernel) only leaves the setting as it was.
     unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        libc::prctl(
+            libc::PR_SET_THP_DISABLE,
+            libc::c_ulong::from(!allowed),
+            0,
+            0,
+            0,
+        );
     }
 }
 
@@ -25,16 +53,15 @@ fn disable_huge_pages() {
 /// constant for this one).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Memory freed on one thread while another fills new pages stays resident for
-/// mimalloc's default 10 ms purge delay. `proxylint logs` makes and frees an analyzer
-/// per part of the input on each thread (78-88 MB peak RSS on a log of all-distinct
-/// lines, against a 31 MB live heap: 52-56 MB after 1 ms); linting frees the
-/// temporaries of the rules running on both cores (41 MB, 36.5 MB after 1 ms). 0 ms
-/// costs 20% more time for the same memory.
-fn purge_freed_memory_sooner() {
+/// How long freed memory stays resident before mimalloc returns it (default 10 ms).
+/// `proxylint logs` makes and frees an analyzer per part of the input on each thread
+/// (78-88 MB peak RSS on a log of all-distinct lines, against a 31 MB live heap: 52-56 MB
+/// after 1 ms); nginx's rules free each other's temporaries (41 MB, 36 MB after 1 ms).
+/// 0 ms costs 20% more time for the same memory.
+fn purge_delay_ms(ms: std::ffi::c_long) {
     // SAFETY: sets one integer option of the allocator; any value is valid (an
     // allocator other than mimalloc ignores it: the option is mimalloc's own global).
     unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, ms);
     }
 }
