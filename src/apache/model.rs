@@ -60,6 +60,12 @@ impl Route {
         url.find("://").map(|i| url[..i].to_ascii_lowercase())
     }
 
+    /// The scheme when httpd speaks TLS to the backend (`https`, `wss`, `h2`).
+    pub fn tls_scheme(&self) -> Option<String> {
+        self.scheme()
+            .filter(|s| matches!(s.as_str(), "https" | "wss" | "h2"))
+    }
+
     /// The unix socket path of a `unix:/path|...` target.
     pub fn socket(&self) -> Option<&str> {
         let (unix, _) = self.target.split_once('|')?;

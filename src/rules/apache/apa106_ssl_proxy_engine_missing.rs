@@ -55,12 +55,9 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                 continue;
             }
             for route in &server.routes {
-                let Some(scheme) = route.scheme() else {
+                let Some(scheme) = route.tls_scheme() else {
                     continue;
                 };
-                if !matches!(scheme.as_str(), "https" | "wss" | "h2") {
-                    continue;
-                }
                 out.push(
                     RULE.diagnostic(
                         format!("`{scheme}://` backend without `SSLProxyEngine on` in this server: every request here fails with a 500 (AH00961: failed to enable ssl support)"),

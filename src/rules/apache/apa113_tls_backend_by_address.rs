@@ -78,10 +78,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                 continue;
             }
             for route in &server.routes {
-                let Some(scheme) = route.scheme() else {
-                    continue;
-                };
-                if !matches!(scheme.as_str(), "https" | "wss" | "h2") {
+                if route.tls_scheme().is_none() {
                     continue;
                 }
                 let Some((host, _)) = crate::rules::shared::host_port(route.url()) else {
