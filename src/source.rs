@@ -77,6 +77,13 @@ impl SourceFile {
         self.position(offset, Columns::Chars)
     }
 
+    /// 1-based line of a byte offset. Cheaper than [`Self::line_col`], whose column
+    /// counts the line's characters up to the offset: a caller comparing lines of many
+    /// positions on one long line would be quadratic with it.
+    pub fn line(&self, offset: u32) -> usize {
+        self.line_starts().partition_point(|&s| s <= offset).max(1)
+    }
+
     /// 1-based line and column of a byte offset, columns counted in `columns` units.
     pub fn position(&self, offset: u32, columns: Columns) -> (usize, usize) {
         let starts = self.line_starts();
@@ -237,6 +244,11 @@ impl SourceMap {
         self.get(span.file).line_col(span.start)
     }
 
+    /// Line (1-based) of the start of a span; see [`SourceFile::line`].
+    pub fn line(&self, span: Span) -> usize {
+        self.get(span.file).line(span.start)
+    }
+
     /// The include chain of a file, innermost first: the spans of the `include`
     /// directives that led to it.
     pub fn include_chain(&self, id: FileId) -> Vec<Span> {
@@ -340,6 +352,7 @@ mod tests {
         assert_eq!(f.position(at, Columns::Bytes), (2, 9));
         assert_eq!(f.position(at, Columns::Utf16), (2, 6));
         assert_eq!(f.line_col(at), f.position(at, Columns::Chars));
+        assert_eq!(f.line(at), f.line_col(at).0);
         // An invalid byte is one unit of each kind but bytes.
         assert_eq!(Columns::Utf16.count(b"\xff\xfe"), 2);
         assert_eq!(Columns::Chars.count(b"\xff\xfe"), 2);

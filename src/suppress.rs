@@ -155,7 +155,7 @@ fn collect<'a>(ws: &'a Workspace, problems: &mut Vec<Diagnostic>) -> Vec<Suppres
             }
             Some(Parsed::Disable { file, codes }) => (file, codes),
         };
-        let (line, _) = file.line_col(span.start);
+        let line = file.line(span.start);
         let line_start =
             memchr::memrchr(b'\n', &file.text[..span.start as usize]).map_or(0, |nl| nl + 1);
         let alone = file.text[line_start..span.start as usize]
@@ -227,7 +227,7 @@ fn apply_suppressions(
                 return true;
             }
             let file = ws.sources.get(span.file);
-            let (line, _) = file.line_col(span.start);
+            let line = file.line(span.start);
             let candidates = by_line
                 .get(&(file.name.as_str(), line))
                 .into_iter()

@@ -282,6 +282,46 @@ fn fifty_megabytes_of_directives_finish() {
     ));
 }
 
+/// Every directive on one line: finding whether a token shares the line of its
+/// directive's `;` counted the line's characters each time (200,000 `a;` on one line
+/// took 26 s, 400,000 took 108 s).
+#[test]
+fn one_long_line_of_directives_finishes() {
+    let text = "a;".repeat(1_000_000).into_bytes();
+    assert!(refused_within(
+        text,
+        Duration::from_secs(20),
+        "1,000,000 directives on one line"
+    ));
+}
+
+/// Each stray `{` was a syntax error and an open block: 20 MB of them took 20 s and
+/// 7.8 GB. Reading stops after 10,000 syntax errors (nginx stops at the first).
+#[test]
+fn twenty_megabytes_of_braces_stop_after_ten_thousand_errors() {
+    let text = vec![b'{'; 20 << 20];
+    assert!(refused_within(
+        text,
+        Duration::from_secs(20),
+        "20 MB of `{`"
+    ));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let main = dir.path().join("nginx.conf");
+    std::fs::write(&main, vec![b'{'; 100_000]).expect("write the input");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args(["--isolated", "--format", "json", "--select", "NGX001"])
+        .arg(&main)
+        .env("PROXYLINT_NGINX", "none")
+        .output()
+        .expect("run proxylint");
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        json.contains("more than 10000 syntax errors; proxylint stops reading here"),
+        "the stop is reported: {}",
+        &json[..json.len().min(2000)]
+    );
+}
+
 /// Names compared with known names (did-you-mean, typo distances) took time growing
 /// faster than their length: a 256 KB host in proxy_pass 14 s (10 MB never ended), a
 /// 10 MB variable name 33 s, a 60 MB unknown directive never ended.

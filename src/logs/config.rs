@@ -132,7 +132,7 @@ pub(super) fn place(
     found.dedup();
     ConfigRef {
         file: file.name.clone(),
-        line: file.line_col(span.start).0 as u32,
+        line: file.line(span.start) as u32,
         directive: file.snippet(span),
         effective,
         findings: found,

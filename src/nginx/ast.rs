@@ -143,6 +143,10 @@ pub enum SyntaxErrorKind {
     TooManyNodes {
         limit: usize,
     },
+    /// More syntax errors than proxylint collects (nginx stops at the first).
+    TooManyErrors {
+        limit: usize,
+    },
     /// More included file instances than proxylint reads.
     TooManyFiles {
         limit: usize,
@@ -187,6 +191,9 @@ impl SyntaxErrorKind {
             }
             SyntaxErrorKind::TooManyNodes { limit } => {
                 format!("more than {limit} directives and comments; proxylint stops reading here")
+            }
+            SyntaxErrorKind::TooManyErrors { limit } => {
+                format!("more than {limit} syntax errors; proxylint stops reading here")
             }
             SyntaxErrorKind::Binary { byte, offset } => format!(
                 "binary file, not a text configuration (control byte 0x{byte:02x} at offset {offset}); nginx cannot read it"

@@ -86,7 +86,7 @@ impl Window {
                 }
             }
         }
-        let first_line = file.line_col(start as u32).0 - 1;
+        let first_line = file.line(start as u32) - 1;
         Window {
             name: file.name.clone(),
             text: offset_preserving_text(&text[start..end]),
@@ -205,7 +205,7 @@ fn adapt(report: &Report, d: &Diagnostic) -> Adapter {
     }
     // Secondary places near the finding share its snippet; others get their own (a
     // shared snippet would show every line in between).
-    let line = |s: Span| report.sources.line_col(s).0;
+    let line = |s: Span| report.sources.line(s);
     let near = |s: Span| {
         d.span
             .is_some_and(|p| p.file == s.file && line(p).abs_diff(line(s)) <= 8)

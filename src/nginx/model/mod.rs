@@ -453,7 +453,7 @@ impl Config {
     /// terminator, so the reported line is always nginx's.
     pub fn report_span(&self, d: &Directive, token: Span) -> Span {
         let at = d.nginx_span();
-        if self.sources.line_col(token).0 == self.sources.line_col(at).0 {
+        if self.sources.line(token) == self.sources.line(at) {
             token
         } else {
             at

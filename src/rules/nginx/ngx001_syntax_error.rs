@@ -89,7 +89,9 @@ fn help(kind: &SyntaxErrorKind) -> Option<&'static str> {
         SyntaxErrorKind::NoOpeningBrace { .. } => {
             "this directive opens a block: write `{ ... }` after its parameters"
         }
-        SyntaxErrorKind::TooDeep { .. } | SyntaxErrorKind::TooManyNodes { .. } => return None,
+        SyntaxErrorKind::TooDeep { .. }
+        | SyntaxErrorKind::TooManyNodes { .. }
+        | SyntaxErrorKind::TooManyErrors { .. } => return None,
         SyntaxErrorKind::Binary { .. } => {
             "lint the text configuration: a compiled, compressed (nginx.conf.gz) or corrupted file is not one"
         }
@@ -106,10 +108,22 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let Some(config) = ws.nginx() else {
         return Vec::new();
     };
-    let mut out: Vec<Diagnostic> = config
-        .tree
-        .syntax_errors
-        .iter()
+    // proxylint's own limits first: past 1,000 findings in a file the rest are hidden,
+    // and the notice that reading stopped must not be among them.
+    let limit = |kind: &SyntaxErrorKind| {
+        matches!(
+            kind,
+            SyntaxErrorKind::TooDeep { .. }
+                | SyntaxErrorKind::TooManyNodes { .. }
+                | SyntaxErrorKind::TooManyErrors { .. }
+                | SyntaxErrorKind::TooManyFiles { .. }
+        )
+    };
+    let errors = config.tree.syntax_errors.iter();
+    let mut out: Vec<Diagnostic> = errors
+        .clone()
+        .filter(|e| limit(&e.kind))
+        .chain(errors.filter(|e| !limit(&e.kind)))
         .map(|e| {
             let diag = RULE.diagnostic(e.kind.message(), e.span);
             let diag = match help(&e.kind) {
@@ -121,12 +135,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                 None => diag,
             };
             // Nesting and size beyond proxylint's limits are proxylint's, not nginx's.
-            if matches!(
-                e.kind,
-                SyntaxErrorKind::TooDeep { .. }
-                    | SyntaxErrorKind::TooManyNodes { .. }
-                    | SyntaxErrorKind::TooManyFiles { .. }
-            ) {
+            if limit(&e.kind) {
                 diag
             } else {
                 diag.refused_by_nginx(NginxReport::Here)
