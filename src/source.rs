@@ -86,12 +86,11 @@ impl SourceFile {
 
     /// 1-based line and column of a byte offset, columns counted in `columns` units.
     pub fn position(&self, offset: u32, columns: Columns) -> (usize, usize) {
-        let starts = self.line_starts();
-        let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
-        let start = starts[line] as usize;
+        let line = self.line(offset);
+        let start = self.line_starts()[line - 1] as usize;
         let end = (offset as usize).min(self.text.len());
         let prefix = &self.text[start..end.max(start)];
-        (line + 1, columns.count(prefix) + 1)
+        (line, columns.count(prefix) + 1)
     }
 
     /// The bytes of a span, lossily decoded.
