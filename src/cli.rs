@@ -591,12 +591,6 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
         ));
     }
     let mut settings = settings_for(args)?;
-    // No version configured: ask the installed nginx while the files are read.
-    let asking = matches!(
-        settings.nginx_version_from,
-        settings::VersionSource::Default(_)
-    )
-    .then(crate::nginx::detect::start);
     let inputs = inputs(args, &settings)?;
     let options = LoadOptions {
         context: args
@@ -614,7 +608,16 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
             ..Default::default()
         },
     };
-    let read = lint::read(&inputs, &options, &settings)?;
+    let plan = lint::plan(&inputs, &options);
+    // No version configured and an nginx configuration to check: ask the installed
+    // nginx while the files are read (httpd's alone never wait for it).
+    let asking = (plan.has_nginx()
+        && matches!(
+            settings.nginx_version_from,
+            settings::VersionSource::Default(_)
+        ))
+    .then(crate::nginx::detect::start);
+    let read = lint::read(plan, &options, &settings)?;
     if let Some(asking) = asking {
         settings.use_detected(asking.map_or_else(
             crate::nginx::detect::Detected::Nothing,

@@ -49,7 +49,11 @@ pub struct LoadOptions {
 /// Reads the inputs into a workspace and builds the models. An unreadable input file is
 /// an error (exit 2); problems inside the configuration are diagnostics.
 pub fn load(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result<Workspace, Error> {
-    Ok(model(read(inputs, opts, settings)?, opts, settings))
+    Ok(model(
+        read(plan(inputs, opts), opts, settings)?,
+        opts,
+        settings,
+    ))
 }
 
 /// The inputs as read: their files and trees, not yet checked against a server version.
@@ -60,11 +64,24 @@ pub struct Reading {
     apache: Vec<crate::apache::loader::Config>,
 }
 
-/// Reads and parses the inputs with their includes (the first half of [`load`]: the
-/// version checked against may be settled meanwhile, as `nginx -v` answers). Each
-/// input goes to its dialect's loader ([`crate::dialect`]), all into one source map.
-pub fn read(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result<Reading, Error> {
-    let mut sources = SourceMap::new();
+/// The inputs sorted by dialect ([`crate::dialect`]: from their names and first bytes),
+/// before anything is parsed.
+pub struct Plan {
+    nginx_inputs: Vec<Input>,
+    apache_entries: Vec<crate::apache::loader::Entry>,
+}
+
+impl Plan {
+    /// Whether nginx's loader reads anything: some input is nginx's, or no input is
+    /// httpd's (an empty directory gets nginx's "nothing to lint").
+    pub fn has_nginx(&self) -> bool {
+        !self.nginx_inputs.is_empty() || self.apache_entries.is_empty()
+    }
+}
+
+/// Sorts the inputs by dialect (the first step of [`load`]: the CLI asks the installed
+/// nginx for its version only when there is an nginx configuration to check).
+pub fn plan(inputs: &[Input], opts: &LoadOptions) -> Plan {
     let (mut nginx_inputs, mut apache_entries) = (Vec::new(), Vec::new());
     let mut snippets = Vec::new();
     for input in inputs {
@@ -77,6 +94,21 @@ pub fn read(inputs: &[Input], opts: &LoadOptions, settings: &Settings) -> Result
     if !snippets.is_empty() {
         apache_entries.push(crate::apache::loader::Entry::Snippets(snippets));
     }
+    Plan {
+        nginx_inputs,
+        apache_entries,
+    }
+}
+
+/// Reads and parses the inputs with their includes (the second step of [`load`]: the
+/// version checked against may be settled meanwhile, as `nginx -v` answers). Each
+/// input goes to its dialect's loader, all into one source map.
+pub fn read(plan: Plan, opts: &LoadOptions, settings: &Settings) -> Result<Reading, Error> {
+    let mut sources = SourceMap::new();
+    let Plan {
+        nginx_inputs,
+        apache_entries,
+    } = plan;
     let nginx = if nginx_inputs.is_empty() && !apache_entries.is_empty() {
         // httpd configurations alone: the allocator settings its reader runs fastest with.
         crate::memory::for_apache();

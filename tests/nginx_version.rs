@@ -313,3 +313,35 @@ fn the_real_nginx_is_asked_when_installed() {
     );
     assert_eq!(summary["nginx_binary"], nginx_text);
 }
+
+/// httpd configurations alone are checked without asking nginx anything: no wait for
+/// `nginx -v` on every Apache run. With an nginx configuration beside them, it is asked.
+#[test]
+fn nginx_is_not_asked_when_only_httpd_configurations_are_linted() {
+    let dir = workspace(HTTP2_LISTEN);
+    let asked = dir.path().join("asked");
+    let path = dir.path().join("bin/nginx");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\ntouch '{}'\necho 'nginx version: nginx/1.22.1' >&2\n",
+            asked.display()
+        ),
+    )
+    .expect("write fake nginx");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(
+        dir.path().join("site.conf"),
+        "<VirtualHost *:80>\n    ServerName a.example\n</VirtualHost>\n",
+    )
+    .expect("write httpd site");
+    let out = run(dir.path(), &["--isolated", "site.conf"], &[]);
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(!asked.exists(), "nginx -v ran for an httpd file alone");
+    let out = run(dir.path(), &["--isolated", "site.conf", "nginx.conf"], &[]);
+    assert!(out.stdout.contains("nginx 1.22.1"), "{}", out.stdout);
+    assert!(
+        asked.exists(),
+        "nginx -v did not run for an nginx configuration"
+    );
+}
