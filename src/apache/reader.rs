@@ -401,6 +401,11 @@ impl<'a> Reader<'a> {
         if let Some(evidence) = binary_evidence(&text) {
             self.binary.push((file, evidence));
         }
+        // A line makes at most one node: room for them at once, not by doubling (each
+        // doubling copied the tree into fresh pages, a tenth of a large run).
+        let lines = memchr::memchr_iter(b'\n', &text).count() + 1;
+        let room = MAX_NODES.saturating_sub(self.tree.nodes.len());
+        self.tree.nodes.reserve(lines.min(room));
         let name: Arc<str> = Arc::from(shown(&normalize(&source.path)));
         let mut stream = Stream {
             eof: Span::new(file, text.len(), text.len()),

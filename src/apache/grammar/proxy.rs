@@ -518,40 +518,60 @@ impl Mask {
 }
 
 /// The workers of a server or a balancer, indexed for `ap_proxy_get_worker_ex`'s
-/// longest-prefix match: a byte trie of the prefix workers' names (one walk of the URL
-/// finds the longest), and the matchable ones apart.
+/// longest-prefix match: the prefix workers in a list while there are few (nearly every
+/// virtual host has one or two), in a byte trie of their names once there are more (one
+/// walk of the URL then finds the longest among thousands of members); the matchable
+/// ones apart.
 #[derive(Debug, Clone, Default)]
 struct WorkerSet {
     workers: Vec<WorkerDef>,
-    /// Trie edges: (node, byte) -> node; node 0 is the root.
+    /// The prefix workers, in definition order.
+    prefix: Vec<u32>,
+    /// Trie edges: (node, byte) -> node; node 0 is the root. Empty until `prefix` holds
+    /// more than [`LISTED_WORKERS`].
     edges: HashMap<(u32, u8), u32>,
     /// Per node, the prefix worker whose name ends there.
     terminal: Vec<Option<u32>>,
     matchable: Vec<u32>,
 }
 
+/// Prefix workers compared one by one before the trie is built: a list this short is
+/// faster to scan than to index.
+const LISTED_WORKERS: usize = 8;
+
 impl WorkerSet {
     fn push(&mut self, worker: WorkerDef) {
         let index = u32::try_from(self.workers.len()).unwrap_or(u32::MAX);
-        if worker.matchable {
-            self.matchable.push(index);
-        } else {
-            if self.terminal.is_empty() {
-                self.terminal.push(None);
-            }
-            let mut node = 0u32;
-            for &b in worker.name.as_bytes() {
-                let next = u32::try_from(self.terminal.len()).unwrap_or(u32::MAX);
-                node = *self.edges.entry((node, b)).or_insert_with(|| {
-                    self.terminal.push(None);
-                    next
-                });
-            }
-            if let Some(slot) = self.terminal.get_mut(node as usize) {
-                slot.get_or_insert(index);
-            }
-        }
+        let matchable = worker.matchable;
         self.workers.push(worker);
+        if matchable {
+            self.matchable.push(index);
+            return;
+        }
+        self.prefix.push(index);
+        if self.prefix.len() == LISTED_WORKERS + 1 {
+            self.terminal.push(None);
+            for i in 0..self.prefix.len() {
+                self.index(self.prefix[i]);
+            }
+        } else if self.prefix.len() > LISTED_WORKERS {
+            self.index(index);
+        }
+    }
+
+    /// Adds prefix worker `index` to the trie.
+    fn index(&mut self, index: u32) {
+        let mut node = 0u32;
+        for &b in self.workers[index as usize].name.as_bytes() {
+            let next = u32::try_from(self.terminal.len()).unwrap_or(u32::MAX);
+            node = *self.edges.entry((node, b)).or_insert_with(|| {
+                self.terminal.push(None);
+                next
+            });
+        }
+        if let Some(slot) = self.terminal.get_mut(node as usize) {
+            slot.get_or_insert(index);
+        }
     }
 
     /// `ap_proxy_get_worker_ex`: the longest worker name that is a prefix of `url`
@@ -577,7 +597,14 @@ impl WorkerSet {
                 best = Some((len, index));
             }
         };
-        if mask != Mask::Match && !self.terminal.is_empty() {
+        if mask != Mask::Match && self.terminal.is_empty() {
+            for &index in &self.prefix {
+                let name = self.workers[index as usize].name.as_bytes();
+                if name.len() >= min_match && bytes.starts_with(name) {
+                    consider(name.len(), index);
+                }
+            }
+        } else if mask != Mask::Match {
             let mut node = 0u32;
             for (depth, &b) in bytes.iter().enumerate() {
                 let Some(&next) = self.edges.get(&(node, b)) else {
@@ -662,7 +689,8 @@ pub enum Defined {
 /// in configuration order: what decides whether a line shares an existing worker.
 #[derive(Debug, Clone)]
 pub struct ProxyRegistry {
-    servers: HashMap<usize, ServerProxies>,
+    /// By server: 0 the main server, n the nth virtual host.
+    servers: Vec<ServerProxies>,
     /// httpd's DefaultRuntimeDir, against which relative socket paths resolve.
     pub runtime_dir: String,
 }
@@ -670,7 +698,7 @@ pub struct ProxyRegistry {
 impl Default for ProxyRegistry {
     fn default() -> Self {
         ProxyRegistry {
-            servers: HashMap::default(),
+            servers: Vec::new(),
             // Debian's envvars: APACHE_RUN_DIR=/var/run/apache2.
             runtime_dir: "/var/run/apache2".to_string(),
         }
@@ -702,15 +730,23 @@ fn check_param(balancer: bool, key: &str, val: &str, env: &ParamEnv<'_>) -> Resu
     }
 }
 
+/// Server `id`'s definitions, made (with those of every server before it) on first use.
+fn server_in(servers: &mut Vec<ServerProxies>, id: usize) -> &mut ServerProxies {
+    if servers.len() <= id {
+        servers.resize_with(id + 1, ServerProxies::default);
+    }
+    &mut servers[id]
+}
+
 impl ProxyRegistry {
     fn server(&mut self, id: usize) -> &mut ServerProxies {
-        self.servers.entry(id).or_default()
+        server_in(&mut self.servers, id)
     }
 
     /// The parameter environment of `server`: the health check names it has defined.
     pub fn param_env<'a>(&'a self, server: usize, modules: &'a ProxyModules) -> ParamEnv<'a> {
         static NONE: std::sync::LazyLock<HcNames> = std::sync::LazyLock::new(HcNames::default);
-        match self.servers.get(&server) {
+        match self.servers.get(server) {
             Some(s) => s.env(modules),
             None => ParamEnv {
                 modules,
@@ -801,8 +837,8 @@ impl ProxyRegistry {
         }
         let table = param_table(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let prefixed = |e: String| format!("ProxyPass {e}");
-        let runtime_dir = self.runtime_dir.clone();
-        let s = self.server(at.server);
+        let runtime_dir = self.runtime_dir.as_str();
+        let s = server_in(&mut self.servers, at.server);
         if is_balancer_url(&r) {
             let alias = (!matchable).then_some(f.as_str());
             let i = s.get_or_define_balancer(&r, alias).map_err(prefixed)?;
@@ -818,7 +854,7 @@ impl ProxyRegistry {
                 url: r,
             });
         }
-        let worker = define_worker(&r, matchable, &runtime_dir).map_err(prefixed)?;
+        let worker = define_worker(&r, matchable, runtime_dir).map_err(prefixed)?;
         s.workers.push(worker.clone());
         let env = s.env(modules);
         for (k, v) in table {
@@ -868,8 +904,8 @@ impl ProxyRegistry {
             return Err("BalancerMember uses an invalid \"unix:\" URL".to_string());
         };
         let prefixed = |e: String| format!("BalancerMember {e}");
-        let runtime_dir = self.runtime_dir.clone();
-        let s = self.server(at.server);
+        let runtime_dir = self.runtime_dir.as_str();
+        let s = server_in(&mut self.servers, at.server);
         let b = s
             .get_or_define_balancer(&path.to_ascii_lowercase(), Some("/"))
             .map_err(prefixed)?;
@@ -880,7 +916,7 @@ impl ProxyRegistry {
                 url: name,
             });
         }
-        let worker = define_worker(&name, false, &runtime_dir).map_err(prefixed)?;
+        let worker = define_worker(&name, false, runtime_dir).map_err(prefixed)?;
         members.push(worker.clone());
         let env = s.env(modules);
         let table = param_table(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -912,8 +948,8 @@ impl ProxyRegistry {
             }
             None => (getword_conf(&mut rest).into_owned(), false),
         };
-        let runtime_dir = self.runtime_dir.clone();
-        let s = self.server(at.server);
+        let runtime_dir = self.runtime_dir.as_str();
+        let s = server_in(&mut self.servers, at.server);
         let balancer = is_balancer_url(&name);
         if balancer {
             if s.balancer(&name).is_none() {
@@ -935,7 +971,7 @@ impl ProxyRegistry {
                 if in_section.is_none() {
                     return Err(format!("ProxySet can not find '{name}' Worker."));
                 }
-                let worker = define_worker(&name, matchable, &runtime_dir)
+                let worker = define_worker(&name, matchable, runtime_dir)
                     .map_err(|e| format!("ProxySet {e}"))?;
                 s.workers.push(worker);
             }
@@ -984,8 +1020,8 @@ impl ProxyRegistry {
         if !p.contains(':') {
             return Err(format!("{tag}> arguments are not supported for non url."));
         }
-        let runtime_dir = self.runtime_dir.clone();
-        let s = self.server(server);
+        let runtime_dir = self.runtime_dir.as_str();
+        let s = server_in(&mut self.servers, server);
         let balancer = is_balancer_url(&p);
         if balancer {
             s.get_or_define_balancer(&p, Some("/"))
@@ -996,7 +1032,7 @@ impl ProxyRegistry {
             };
             if s.workers.find(&real, Mask::Prefix).is_none() {
                 let worker =
-                    define_worker(&p, false, &runtime_dir).map_err(|e| format!("{tag} {e}"))?;
+                    define_worker(&p, false, runtime_dir).map_err(|e| format!("{tag} {e}"))?;
                 s.workers.push(worker);
             }
         }
@@ -1015,13 +1051,13 @@ impl ProxyRegistry {
     /// The workers a server has defined (outside balancers), in order.
     pub fn workers(&self, server: usize) -> &[WorkerDef] {
         self.servers
-            .get(&server)
+            .get(server)
             .map_or(&[], |s| s.workers.workers.as_slice())
     }
 
     /// The balancers a server has defined, with their members.
     pub fn balancers(&self, server: usize) -> impl Iterator<Item = (&str, &[WorkerDef])> {
-        self.servers.get(&server).into_iter().flat_map(|s| {
+        self.servers.get(server).into_iter().flat_map(|s| {
             s.balancers
                 .iter()
                 .map(|(n, m)| (n.as_str(), m.workers.as_slice()))
@@ -1499,6 +1535,68 @@ mod tests {
             reg.proxy_pass("^/z/(.*)$ http://m/$1", true, TOP, &env()),
             Ok(Defined::Shared { .. })
         ));
+    }
+
+    /// The list a server starts with and the trie it switches to past
+    /// [`LISTED_WORKERS`] choose the same worker: the longest name, the first defined
+    /// among equals, never one shorter than the URL's scheme://host[:port].
+    #[test]
+    fn listed_and_indexed_workers_match_alike() {
+        let names = [
+            "http://b/",
+            "http://b/app/",
+            "http://b/app/v2/",
+            "http://b:8080/",
+            "http://bb/",
+            "http://c/x",
+        ];
+        let urls = [
+            "http://b/app/v2/z",
+            "http://B/app/v1",
+            "http://b/other",
+            "http://b:8080/app/",
+            "http://bb/app/",
+            "http://c/xyz",
+            "http://c/",
+            "http://d/",
+        ];
+        let found = |filler: usize| {
+            let mut set = WorkerSet::default();
+            for i in 0..filler {
+                set.push(define_worker(&format!("http://filler{i}/"), false, "/run").unwrap());
+            }
+            for name in names {
+                set.push(define_worker(name, false, "/run").unwrap());
+            }
+            // Defined again: the first definition keeps the name.
+            set.push(define_worker("http://b/app/", false, "/run").unwrap());
+            assert_eq!(set.terminal.is_empty(), set.prefix.len() <= LISTED_WORKERS);
+            urls.map(|u| {
+                set.find(u, Mask::Both)
+                    .map(|w| (w.name.clone(), set.workers.iter().position(|x| x == w)))
+            })
+        };
+        let listed = found(0);
+        assert_eq!(
+            listed.clone().map(|f| f.map(|(name, _)| name)),
+            [
+                Some("http://b/app/v2/".to_string()),
+                Some("http://b/app/".to_string()),
+                Some("http://b/".to_string()),
+                Some("http://b:8080/".to_string()),
+                Some("http://bb/".to_string()),
+                Some("http://c/x".to_string()),
+                None,
+                None,
+            ]
+        );
+        let indexed = found(20);
+        for (l, i) in listed.iter().zip(&indexed) {
+            assert_eq!(
+                l.as_ref().map(|(n, at)| (n, at.map(|p| p + 20))),
+                i.as_ref().map(|(n, at)| (n, *at))
+            );
+        }
     }
 
     #[test]
