@@ -388,6 +388,212 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "options-mixed-signs",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nOptions FollowSymLinks +Indexes\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "options-signed-then-plain",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nOptions +Indexes FollowSymLinks\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "options-none-after-plain",
+        &[("c.conf", "Options Indexes None\n")],
+        &[],
+    ),
+    ("options-plus-all", &[("c.conf", "Options +All\n")], &[]),
+    (
+        "options-misspelled",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nOptions -Indexes +FollowSymlink\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "options-none-then-signed",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nOptions None +Indexes\nOptions All -ExecCGI\nOptions includesNOEXEC multiviews\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "allow-override-classes",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nAllowOverride AuthConfig FileInfo Limit=1 Options=FollowSymLinks,Indexes Nonfatal=Unknown\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "allow-override-illegal",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nAllowOverride AuthConfig Fileinfos\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "allow-override-options-illegal",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nAllowOverride Options=Indexes,Includs\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "allow-override-nonfatal-bare",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nAllowOverride Nonfatal\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "allow-override-list-none",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nAllowOverrideList None Redirect\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "server-alias-outside-vhost",
+        &[("c.conf", "ServerAlias www.example.com\n")],
+        &[],
+    ),
+    (
+        "server-tokens-keywords",
+        &[(
+            "c.conf",
+            "ServerTokens prod\nServerSignature EMail\nHostnameLookups double\nUseCanonicalName DNS\nTraceEnable extended\nAllowEncodedSlashes NoDecode\nAcceptPathInfo default\nEnableSendfile on\nEnableMMAP off\nUseCanonicalPhysicalPort off\n",
+        )],
+        &[],
+    ),
+    (
+        "server-tokens-unknown",
+        &[("c.conf", "ServerTokens Production\n")],
+        &[],
+    ),
+    (
+        "server-signature-unknown",
+        &[("c.conf", "ServerSignature yes\n")],
+        &[],
+    ),
+    (
+        "hostname-lookups-unknown",
+        &[("c.conf", "HostnameLookups true\n")],
+        &[],
+    ),
+    (
+        "trace-enable-unknown",
+        &[("c.conf", "TraceEnable 0\n")],
+        &[],
+    ),
+    (
+        "allow-encoded-slashes-unknown",
+        &[("c.conf", "AllowEncodedSlashes yes\n")],
+        &[],
+    ),
+    (
+        "enable-sendfile-unknown",
+        &[("c.conf", "EnableSendfile 1\n")],
+        &[],
+    ),
+    (
+        "limit-request-fields-negative",
+        &[("c.conf", "LimitRequestFields -1\n")],
+        &[],
+    ),
+    (
+        "limit-request-body",
+        &[(
+            "c.conf",
+            "LimitRequestBody 102400\nLimitRequestBody +7\nLimitRequestLine abc\nMaxRanges unlimited\nLimitInternalRecursion 10 5\nLimitXMLRequestBody 0\n",
+        )],
+        &[],
+    ),
+    (
+        "limit-request-body-suffix",
+        &[("c.conf", "LimitRequestBody 10M\n")],
+        &[],
+    ),
+    (
+        "limit-request-body-negative",
+        &[("c.conf", "LimitRequestBody -1\n")],
+        &[],
+    ),
+    (
+        "limit-request-body-overflow",
+        &[("c.conf", "LimitRequestBody 99999999999999999999\n")],
+        &[],
+    ),
+    ("max-ranges-zero", &[("c.conf", "MaxRanges 0\n")], &[]),
+    (
+        "recursion-limit-zero",
+        &[("c.conf", "LimitInternalRecursion 10 0\n")],
+        &[],
+    ),
+    (
+        "error-document-unknown-status",
+        &[("c.conf", "ErrorDocument 418 /teapot.html\n")],
+        &[],
+    ),
+    (
+        "error-document-known",
+        &[(
+            "c.conf",
+            "ErrorDocument 404 /404.html\nErrorDocument 500 \"oops\"\nErrorDocument 451 /legal.html\n",
+        )],
+        &[],
+    ),
+    (
+        "log-level-misspelled",
+        &[("c.conf", "LogLevel warning\n")],
+        &[],
+    ),
+    (
+        "log-level-module-not-loaded",
+        &[("c.conf", "LogLevel warn ssl:info\n")],
+        &[],
+    ),
+    (
+        "log-level-modules",
+        &[(
+            "c.conf",
+            "LogLevel warn rewrite:trace3 proxy_module:debug mod_headers.c:info core:info\n",
+        )],
+        &[],
+    ),
+    (
+        "log-level-module-no-level",
+        &[("c.conf", "LogLevel rewrite:\n")],
+        &[],
+    ),
+    (
+        "log-level-module-bad-level",
+        &[("c.conf", "LogLevel rewrite:loud\n")],
+        &[],
+    ),
+    (
+        "send-buffer-size-small",
+        &[("c.conf", "SendBufferSize 100\n")],
+        &[],
+    ),
+    (
+        "listen-cores-buckets-ratio-zero",
+        &[("c.conf", "ListenCoresBucketsRatio 0\n")],
+        &[],
+    ),
+    (
         "define-in-virtualhost-is-global",
         &[(
             "c.conf",

@@ -23,6 +23,7 @@ pub fn classify(def: &DirectiveDef, ctx: &ContextStack, args: &str, message: &st
         || message.contains(" cannot occur within ")
         || message.contains(" not allowed in ")
         || message.ends_with(" not allowed here")
+        || message.ends_with(" only used in <VirtualHost>")
     {
         return Kind::NotAllowedHere;
     }

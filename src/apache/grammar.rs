@@ -26,6 +26,7 @@ pub mod args;
 mod cnum;
 pub mod conditions;
 pub mod context;
+mod core_values;
 pub mod handlers;
 mod module_values;
 pub mod proxy;

@@ -334,8 +334,8 @@ fn ifdefine_ifversion_ifdirective_ifsection_iffile() {
     let conf = main(
         "<IfDefine PROD>\nServerName prod\n</IfDefine>\n<IfDefine !PROD>\nNoSuch\n</IfDefine>\n\
          <IfVersion >= 2.4>\nServerAdmin a@b\n</IfVersion>\n<IfVersion < 2.4.60>\nNoSuch\n</IfVersion>\n\
-         <IfDirective Alias>\nAlias /a /b\n</IfDirective>\n<IfDirective !ProxyPass>\nServerAlias x\n</IfDirective>\n\
-         <IfSection Proxy>\nNoSuch\n</IfSection>\n<IfFile conf.d/x.conf>\nServerAlias y\n</IfFile>\n<IfFile /nope>\nNoSuch\n</IfFile>\n",
+         <IfDirective Alias>\nAlias /a /b\n</IfDirective>\n<IfDirective !ProxyPass>\nServerAdmin x\n</IfDirective>\n\
+         <IfSection Proxy>\nNoSuch\n</IfSection>\n<IfFile conf.d/x.conf>\nServerAdmin y\n</IfFile>\n<IfFile /nope>\nNoSuch\n</IfFile>\n",
     );
     let files = [("httpd.conf", conf.as_str()), ("conf.d/x.conf", "")];
     assert_eq!(first_with(&files, &opts), None);
@@ -353,7 +353,7 @@ fn includes_read_files_in_place_with_wildcards() {
         ("conf.d/b.conf", "ServerAdmin\n"),
         ("conf.d/a.conf", "ServerName a\n"),
         ("conf.d/.hidden.conf", "NoSuch\n"),
-        ("sites/x.conf", "ServerAlias x\n"),
+        ("sites/x.conf", "ServerAdmin x\n"),
     ];
     assert_eq!(
         first(&files),
@@ -520,7 +520,7 @@ fn a_configuration_loading_no_module_gets_debians_default_set() {
 #[test]
 fn macros_expand_with_their_lines_and_names() {
     let conf = main(
-        "LoadModule macro_module /usr/lib/apache2/modules/mod_macro.so\n<Macro VHost $name>\n# c\n\nServerAlias $name\nNoSuch $name\n</Macro>\nUse VHost example.org\n",
+        "LoadModule macro_module /usr/lib/apache2/modules/mod_macro.so\n<Macro VHost $name>\n# c\n\nServerAdmin $name\nNoSuch $name\n</Macro>\nUse VHost example.org\n",
     );
     assert_eq!(
         first(&[("httpd.conf", &conf)]),

@@ -14,6 +14,7 @@ use super::args::{check_args, getword_conf, rewrite_args, words};
 use super::cnum::{Unit, atoi, atol, timeout_parameter};
 use super::conditions::{COND_SECTIONS, cond_section, if_version};
 use super::context::{ContextStack, Section, check_forbidden, check_override, section_inner};
+use super::core_values;
 use super::module_values::{any_of_section, check_force_priority, check_header, check_require};
 use super::proxy::{Defined, Place, ProxyRegistry, fnmatch_test};
 use super::worker_params::{ProxyModules, check_worker_param};
@@ -31,6 +32,9 @@ pub struct HandlerState {
     pub last_defined: Option<Defined>,
     /// mod_authz_host is loaded: `Require ip` has its provider.
     ip_provider: bool,
+    /// The modules loaded (`LogLevel module:level` names one); `None`: any name is
+    /// taken as loaded.
+    loaded: Option<LoadedModules>,
 }
 
 impl HandlerState {
@@ -39,6 +43,7 @@ impl HandlerState {
         HandlerState {
             modules: ProxyModules::from_loaded(loaded),
             ip_provider: super::module("mod_authz_host").is_some_and(|m| loaded.is_loaded(m)),
+            loaded: Some(loaded.clone()),
             ..Self::default()
         }
     }
@@ -303,6 +308,16 @@ fn handler(
             return Err("Variable name must not contain ':'".to_string());
         }
         ("core", "ServerName") => check_server_name(&first_word(args))?,
+        ("core", _)
+        | ("event" | "worker" | "prefork", "SendBufferSize" | "ListenCoresBucketsRatio") => {
+            static EVERYTHING: std::sync::LazyLock<LoadedModules> =
+                std::sync::LazyLock::new(LoadedModules::everything);
+            let at = core_values::At {
+                in_vhost: ctx.server() != 0,
+                loaded: state.loaded.as_ref().unwrap_or(&EVERYTHING),
+            };
+            core_values::check(def.name, args, at)?;
+        }
         ("mod_authz_core", "Require") => {
             check_require(args, state.ip_provider, any_of_section(ctx.frames()))?;
         }

@@ -1,0 +1,561 @@
+//! Value checks of the core's handlers (server/core.c, server/listen.c of httpd 2.4)
+//! that `apache2 -t` refuses a configuration for: `Options`, `AllowOverride`,
+//! `AllowOverrideList`, the keyword directives (`ServerSignature`, `ServerTokens`,
+//! `HostnameLookups`...), the request limits, `ErrorDocument`'s status code, `LogLevel`,
+//! `ServerAlias` outside a virtual host, and the listeners' `SendBufferSize` and
+//! `ListenCoresBucketsRatio`, with httpd's messages.
+//!
+//! Pure functions of a directive's arguments (the raw rest of its line: each check takes
+//! its words as the handler's argument kind hands them over), where it is and which
+//! modules are loaded.
+
+use super::LoadedModules;
+use super::args::{getword_conf, words};
+use super::cnum::{atoi, atol};
+
+/// Where a core directive is, as its handler sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct At<'a> {
+    /// Inside a `<VirtualHost>` (`cmd->server->is_virtual`).
+    pub in_vhost: bool,
+    pub loaded: &'a LoadedModules,
+}
+
+/// httpd's verdict on core directive `name` with arguments `args`; directives without a
+/// value check here accept anything.
+pub fn check(name: &str, args: &str, at: At<'_>) -> Result<(), String> {
+    let first = || {
+        let mut rest = args;
+        getword_conf(&mut rest).into_owned()
+    };
+    match name {
+        "Options" => options(args),
+        "AllowOverride" => allow_override(args),
+        "AllowOverrideList" => allow_override_list(args),
+        "ServerAlias" if !at.in_vhost => Err("ServerAlias only used in <VirtualHost>".into()),
+        "ServerSignature" => keyword(
+            &first(),
+            &["On", "Off", "EMail"],
+            "ServerSignature: use one of: off | on | email",
+        ),
+        "ServerTokens" => keyword(
+            &first(),
+            &[
+                "OS",
+                "Min",
+                "Minimal",
+                "Major",
+                "Minor",
+                "Prod",
+                "ProductOnly",
+                "Full",
+            ],
+            "ServerTokens takes 1 argument: 'Prod(uctOnly)', 'Major', 'Minor', 'Min(imal)', 'OS', or 'Full'",
+        ),
+        "HostnameLookups" => keyword(
+            &first(),
+            &["on", "off", "double"],
+            "parameter must be 'on', 'off', or 'double'",
+        ),
+        "UseCanonicalName" => keyword(
+            &first(),
+            &["on", "off", "dns"],
+            "parameter must be 'on', 'off', or 'dns'",
+        ),
+        "UseCanonicalPhysicalPort" | "EnableMMAP" | "EnableSendfile" => {
+            keyword(&first(), &["on", "off"], "parameter must be 'on' or 'off'")
+        }
+        "AcceptPathInfo" => keyword(
+            &first(),
+            &["on", "off", "default"],
+            "AcceptPathInfo must be set to on, off or default",
+        ),
+        "AllowEncodedSlashes" => keyword(
+            &first(),
+            &["on", "off", "nodecode"],
+            "AllowEncodedSlashes must be On, Off, or NoDecode",
+        ),
+        "TraceEnable" => keyword(
+            &first(),
+            &["on", "off", "extended"],
+            "TraceEnable must be one of 'on', 'off', or 'extended'",
+        ),
+        "LimitRequestLine" | "LimitRequestFieldsize" | "LimitRequestFields" => {
+            let arg = first();
+            if atoi(&arg) >= 0 {
+                return Ok(());
+            }
+            let zero = if name == "LimitRequestFields" {
+                " (0 = no limit)"
+            } else {
+                ""
+            };
+            Err(format!(
+                "{name} \"{arg}\" must be a non-negative integer{zero}"
+            ))
+        }
+        "LimitRequestBody" => limit_request_body(&first()),
+        "LimitXMLRequestBody" => limit_xml_request_body(&first()),
+        "MaxRanges" | "MaxRangeOverlaps" | "MaxRangeReversals" => {
+            let arg = first();
+            if ["none", "default", "unlimited"]
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(&arg))
+                || atoi(&arg) > 0
+            {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{name} requires 'none', 'default', 'unlimited' or a positive integer"
+                ))
+            }
+        }
+        "LimitInternalRecursion" => {
+            if words(args).iter().all(|w| atoi(w) > 0) {
+                Ok(())
+            } else {
+                Err("The recursion limit must be greater than zero.".into())
+            }
+        }
+        "ErrorDocument" => {
+            let code = first();
+            if known_status(atoi(&code)) {
+                Ok(())
+            } else {
+                Err(format!("Unsupported HTTP response code {code}"))
+            }
+        }
+        "LogLevel" => words(args).iter().try_for_each(|w| log_level(w, at.loaded)),
+        "SendBufferSize" => {
+            let s = atoi(&first());
+            if s < 512 && s != 0 {
+                Err("SendBufferSize must be >= 512 bytes, or 0 for system default.".into())
+            } else {
+                Ok(())
+            }
+        }
+        "ListenCoresBucketsRatio" if atoi(&first()) < 1 => {
+            Err("ListenCoresBucketsRatio must be > 0".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A TAKE1 handler that knows a few keywords (compared without case).
+fn keyword(arg: &str, known: &[&str], message: &str) -> Result<(), String> {
+    if known.iter().any(|k| k.eq_ignore_ascii_case(arg)) {
+        Ok(())
+    } else {
+        Err(message.to_string())
+    }
+}
+
+/// The option names `Options` and `AllowOverride Options=` know, and whether the name is
+/// `None` or `All` (which must come first and alone in their kind).
+fn option(word: &str) -> Option<bool> {
+    const NAMES: [&str; 8] = [
+        "Indexes",
+        "Includes",
+        "IncludesNOEXEC",
+        "FollowSymLinks",
+        "SymLinksIfOwnerMatch",
+        "ExecCGI",
+        "MultiViews",
+        "RunScripts",
+    ];
+    if word.eq_ignore_ascii_case("None") || word.eq_ignore_ascii_case("All") {
+        Some(true)
+    } else {
+        NAMES
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(word))
+            .then_some(false)
+    }
+}
+
+/// `set_options`: all options with `+`/`-` or none (after a leading `None`/`All`);
+/// `None`/`All` only first and without a sign.
+fn options(args: &str) -> Result<(), String> {
+    const MIXED: &str = "Either all Options must start with + or -, or no Option may.";
+    let (mut first, mut merge, mut all_none) = (true, false, false);
+    let mut rest = args;
+    while !rest.is_empty() {
+        let word = getword_conf(&mut rest);
+        let signed = word.starts_with(['+', '-']);
+        let name = if signed { &word[1..] } else { &*word };
+        if signed {
+            if !merge && !first && !all_none {
+                return Err(MIXED.into());
+            }
+            merge = true;
+        } else if !first && merge {
+            return Err(MIXED.into());
+        }
+        match option(name) {
+            None => return Err(format!("Illegal option {name}")),
+            Some(true) => {
+                let which = if name.eq_ignore_ascii_case("None") {
+                    "None"
+                } else {
+                    "All"
+                };
+                if !first {
+                    return Err(if which == "None" {
+                        "'Options None' must be the first Option given.".into()
+                    } else {
+                        "'Options All' must be the first option given.".into()
+                    });
+                }
+                if merge {
+                    return Err(format!(
+                        "You may not use 'Options +{which}' or 'Options -{which}'."
+                    ));
+                }
+                all_none = true;
+            }
+            Some(false) => {}
+        }
+        first = false;
+    }
+    Ok(())
+}
+
+/// `set_override`: the override classes, `Options=` with a comma list of options,
+/// `Nonfatal=` with Override, Unknown or All. httpd cuts each word at its first `=` and
+/// compares the part before it (`Limit=x` is `Limit`).
+fn allow_override(args: &str) -> Result<(), String> {
+    let mut rest = args;
+    while !rest.is_empty() {
+        let word = getword_conf(&mut rest);
+        let (key, value) = match word.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (&*word, None),
+        };
+        let is = |class: &str| key.eq_ignore_ascii_case(class);
+        if is("Options") {
+            for name in value
+                .unwrap_or_default()
+                .split(',')
+                .filter(|n| !n.is_empty())
+            {
+                if option(name).is_none() {
+                    return Err(format!("Illegal option {name}"));
+                }
+            }
+        } else if is("Nonfatal") {
+            // Any value after `=` is accepted (an unknown one sets nothing).
+            if value.is_none() {
+                return Err(format!("=Override, =Unknown or =All expected after {key}"));
+            }
+        } else if !["Limit", "FileInfo", "AuthConfig", "Indexes", "None", "All"]
+            .iter()
+            .any(|c| is(c))
+        {
+            return Err(format!("Illegal override option {key}"));
+        }
+    }
+    Ok(())
+}
+
+/// `set_override_list`: `None` only alone (other names httpd does not know are dropped
+/// with a warning, not refused).
+fn allow_override_list(args: &str) -> Result<(), String> {
+    let list = words(args);
+    if list.len() > 1 && list.iter().any(|w| w.eq_ignore_ascii_case("None")) {
+        return Err("'None' not allowed with other directives in AllowOverrideList".into());
+    }
+    Ok(())
+}
+
+/// `set_limit_req_body`: `apr_strtoff` (`strtol`, base 10) must read the whole word and
+/// give a non-negative number.
+fn limit_request_body(arg: &str) -> Result<(), String> {
+    const NOT_NEGATIVE: &str = "LimitRequestBody requires a non-negative integer.";
+    // strtol: leading white space, an optional sign, digits; none read leaves the end
+    // at the start of the word.
+    let s = arg.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let digits = unsigned.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return if arg.is_empty() {
+            Ok(())
+        } else {
+            Err(NOT_NEGATIVE.into())
+        };
+    }
+    let magnitude: i128 = unsigned[..digits].parse().unwrap_or(i128::MAX);
+    let value = if s.starts_with('-') {
+        -magnitude
+    } else {
+        magnitude
+    };
+    if i64::try_from(value).is_err() {
+        // ERANGE: apr_strtoff fails.
+        return Err("LimitRequestBody argument is not parsable.".into());
+    }
+    if digits < unsigned.len() || value < 0 {
+        return Err(NOT_NEGATIVE.into());
+    }
+    Ok(())
+}
+
+/// `set_limit_xml_req_body`: `atol`, not negative, at most `AP_MAX_LIMIT_XML_BODY`
+/// (`APR_SIZE_MAX / 6 - 1` on a 64-bit build).
+fn limit_xml_request_body(arg: &str) -> Result<(), String> {
+    const MAX: u64 = u64::MAX / 6 - 1;
+    let value = atol(arg);
+    if value < 0 {
+        return Err("LimitXMLRequestBody requires a non-negative integer.".into());
+    }
+    if value as u64 > MAX {
+        return Err(format!("LimitXMLRequestBody must not exceed {MAX}"));
+    }
+    Ok(())
+}
+
+/// `ap_index_of_response`: the status codes httpd has a status line for
+/// (modules/http/http_protocol.c `status_lines`); any other is refused by
+/// `ErrorDocument` (500 itself is accepted).
+fn known_status(code: i32) -> bool {
+    matches!(
+        code,
+        100..=102
+            | 200..=208
+            | 226
+            | 300..=305
+            | 307
+            | 308
+            | 400..=417
+            | 421..=424
+            | 426
+            | 428
+            | 429
+            | 431
+            | 451
+            | 500..=508
+            | 510
+            | 511
+    )
+}
+
+/// The level keywords of `ap_parse_log_level` (server/log.c `priorities`).
+const LOG_LEVELS: [&str; 16] = [
+    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug", "trace1", "trace2",
+    "trace3", "trace4", "trace5", "trace6", "trace7", "trace8",
+];
+
+const LOG_LEVEL_MESSAGE: &str = "Log level keyword must be one of emerg/alert/crit/error/warn/notice/info/debug/trace1/.../trace8";
+
+/// `set_loglevel` on one word: a level, or `module:level` for a loaded module (named by
+/// its source file, `rewrite_module`, or `rewrite`).
+fn log_level(word: &str, loaded: &LoadedModules) -> Result<(), String> {
+    let is_level = |s: &str| LOG_LEVELS.iter().any(|l| l.eq_ignore_ascii_case(s));
+    let Some((module, level)) = word.rsplit_once(':') else {
+        return if is_level(word) {
+            Ok(())
+        } else {
+            Err(LOG_LEVEL_MESSAGE.into())
+        };
+    };
+    if level.is_empty() {
+        return Err(format!(
+            "Module specifier '{module}' must be followed by a log level keyword"
+        ));
+    }
+    if !is_level(level) {
+        return Err(format!("{module}:{level}: {LOG_LEVEL_MESSAGE}"));
+    }
+    if loaded.if_module(module) || loaded.if_module(&format!("{module}_module")) {
+        Ok(())
+    } else {
+        Err(format!("Cannot find module {module}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(name: &str, args: &str) -> Result<(), String> {
+        let loaded = LoadedModules::builtin();
+        check(
+            name,
+            args,
+            At {
+                in_vhost: false,
+                loaded: &loaded,
+            },
+        )
+    }
+
+    #[test]
+    fn options_follow_set_options() {
+        for ok in [
+            "FollowSymLinks Indexes",
+            "+Indexes -MultiViews",
+            "None +Indexes",
+            "All -ExecCGI",
+            "includesnoexec",
+            "None",
+        ] {
+            assert_eq!(run("Options", ok), Ok(()), "{ok}");
+        }
+        let refused = [
+            (
+                "FollowSymLinks +Indexes",
+                "Either all Options must start with + or -, or no Option may.",
+            ),
+            (
+                "+Indexes FollowSymLinks",
+                "Either all Options must start with + or -, or no Option may.",
+            ),
+            (
+                "Indexes None",
+                "'Options None' must be the first Option given.",
+            ),
+            (
+                "Indexes All",
+                "'Options All' must be the first option given.",
+            ),
+            (
+                "+None",
+                "You may not use 'Options +None' or 'Options -None'.",
+            ),
+            ("-All", "You may not use 'Options +All' or 'Options -All'."),
+            ("Indexes FollowSymlink", "Illegal option FollowSymlink"),
+            ("+Index", "Illegal option Index"),
+        ];
+        for (args, message) in refused {
+            assert_eq!(run("Options", args), Err(message.to_string()), "{args}");
+        }
+    }
+
+    #[test]
+    fn allow_override_follows_set_override() {
+        for ok in [
+            "None",
+            "All",
+            "AuthConfig FileInfo Limit Indexes",
+            "Options=FollowSymLinks,Indexes",
+            "Options",
+            "Nonfatal=Override",
+            "Nonfatal=whatever",
+        ] {
+            assert_eq!(run("AllowOverride", ok), Ok(()), "{ok}");
+        }
+        assert_eq!(
+            run("AllowOverride", "AuthConfig Fileinfos"),
+            Err("Illegal override option Fileinfos".to_string())
+        );
+        assert_eq!(run("AllowOverride", "Limit=1"), Ok(()));
+        assert_eq!(
+            run("AllowOverride", "Limits=1"),
+            Err("Illegal override option Limits".to_string())
+        );
+        assert_eq!(
+            run("AllowOverride", "Options=Indexes,Bogus"),
+            Err("Illegal option Bogus".to_string())
+        );
+        assert_eq!(
+            run("AllowOverride", "Nonfatal"),
+            Err("=Override, =Unknown or =All expected after Nonfatal".to_string())
+        );
+        assert!(run("AllowOverrideList", "None Redirect").is_err());
+        assert_eq!(run("AllowOverrideList", "Redirect RewriteRule"), Ok(()));
+    }
+
+    #[test]
+    fn keywords_and_limits() {
+        assert_eq!(run("ServerTokens", "prod"), Ok(()));
+        assert!(run("ServerTokens", "Production").is_err());
+        assert_eq!(run("ServerSignature", "email"), Ok(()));
+        assert!(run("ServerSignature", "yes").is_err());
+        assert!(run("HostnameLookups", "true").is_err());
+        assert!(run("TraceEnable", "0").is_err());
+        assert_eq!(
+            run("AllowEncodedSlashes", "yes"),
+            Err("AllowEncodedSlashes must be On, Off, or NoDecode".to_string())
+        );
+        assert_eq!(
+            run("LimitRequestFields", "-1"),
+            Err("LimitRequestFields \"-1\" must be a non-negative integer (0 = no limit)".into())
+        );
+        assert_eq!(run("LimitRequestLine", "abc"), Ok(()));
+        for ok in ["0", "102400", " 5", "+7", "-0"] {
+            assert_eq!(run("LimitRequestBody", ok), Ok(()), "{ok}");
+        }
+        for (args, message) in [
+            ("10M", "LimitRequestBody requires a non-negative integer."),
+            ("-1", "LimitRequestBody requires a non-negative integer."),
+            (
+                "99999999999999999999",
+                "LimitRequestBody argument is not parsable.",
+            ),
+        ] {
+            assert_eq!(run("LimitRequestBody", args), Err(message.into()), "{args}");
+        }
+        assert!(run("MaxRanges", "0").is_err());
+        assert_eq!(run("MaxRanges", "Unlimited"), Ok(()));
+        assert!(run("LimitInternalRecursion", "10 0").is_err());
+        assert_eq!(run("LimitInternalRecursion", "10 5"), Ok(()));
+        assert_eq!(run("SendBufferSize", "0"), Ok(()));
+        assert!(run("SendBufferSize", "100").is_err());
+        assert!(run("ListenCoresBucketsRatio", "0").is_err());
+    }
+
+    #[test]
+    fn error_document_needs_a_status_httpd_knows() {
+        assert_eq!(run("ErrorDocument", "404 /404.html"), Ok(()));
+        assert_eq!(run("ErrorDocument", "500 \"oops\""), Ok(()));
+        assert_eq!(
+            run("ErrorDocument", "418 /teapot.html"),
+            Err("Unsupported HTTP response code 418".to_string())
+        );
+        assert!(run("ErrorDocument", "40x /x").is_err());
+    }
+
+    #[test]
+    fn log_level_knows_levels_and_loaded_modules() {
+        assert_eq!(run("LogLevel", "warn core:info"), Ok(()));
+        assert_eq!(run("LogLevel", "info http:warn"), Ok(()));
+        assert_eq!(
+            run("LogLevel", "warning"),
+            Err(LOG_LEVEL_MESSAGE.to_string())
+        );
+        assert_eq!(
+            run("LogLevel", "warn rewrite:trace3"),
+            Err("Cannot find module rewrite".to_string())
+        );
+        assert_eq!(
+            run("LogLevel", "rewrite:"),
+            Err("Module specifier 'rewrite' must be followed by a log level keyword".into())
+        );
+        let mut loaded = LoadedModules::builtin();
+        loaded.load(super::super::module("mod_rewrite").expect("rewrite"));
+        let at = At {
+            in_vhost: false,
+            loaded: &loaded,
+        };
+        for ok in [
+            "rewrite:trace3",
+            "rewrite_module:debug",
+            "mod_rewrite.c:info",
+        ] {
+            assert_eq!(check("LogLevel", ok, at), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn server_alias_belongs_in_a_virtual_host() {
+        assert_eq!(
+            run("ServerAlias", "www.example.com"),
+            Err("ServerAlias only used in <VirtualHost>".to_string())
+        );
+        let loaded = LoadedModules::builtin();
+        let at = At {
+            in_vhost: true,
+            loaded: &loaded,
+        };
+        assert_eq!(check("ServerAlias", "www.example.com", at), Ok(()));
+    }
+}
