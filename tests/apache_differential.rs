@@ -594,6 +594,75 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "proxy-pass-reverse-no-path",
+        &[("c.conf", "ProxyPassReverse http://b/\n")],
+        &[],
+    ),
+    (
+        "proxy-pass-reverse-interpolate-no-path",
+        &[("c.conf", "ProxyPassReverse http://b/ interpolate\n")],
+        &[],
+    ),
+    (
+        "proxy-pass-reverse-path-in-location",
+        &[(
+            "c.conf",
+            "<Location /app>\nProxyPassReverse /app http://b/\n</Location>\n",
+        )],
+        &[],
+    ),
+    (
+        "proxy-pass-reverse-forms",
+        &[(
+            "c.conf",
+            "ProxyPassReverse /a http://b/ interpolate\n<Location /app>\nProxyPassReverse http://b/\nProxyPassReverse http://c/ Interpolate\n</Location>\n",
+        )],
+        &[],
+    ),
+    (
+        "proxy-error-override",
+        &[(
+            "c.conf",
+            "ProxyErrorOverride On 404 503\nProxyErrorOverride Off\n<Location /a>\nProxyErrorOverride on\n</Location>\n",
+        )],
+        &[],
+    ),
+    (
+        "proxy-error-override-keyword",
+        &[("c.conf", "ProxyErrorOverride yes\n")],
+        &[],
+    ),
+    (
+        "proxy-error-override-code-after-off",
+        &[("c.conf", "ProxyErrorOverride Off 404\n")],
+        &[],
+    ),
+    (
+        "proxy-error-override-code-range",
+        &[("c.conf", "ProxyErrorOverride On 302\n")],
+        &[],
+    ),
+    (
+        "proxy-error-override-code-text",
+        &[("c.conf", "ProxyErrorOverride On x404\n")],
+        &[],
+    ),
+    (
+        "proxy-domain-without-dot",
+        &[("c.conf", "ProxyDomain example.com\n")],
+        &[],
+    ),
+    (
+        "proxy-domain-and-growth",
+        &[("c.conf", "ProxyDomain .example.com\nBalancerGrowth 1000\n")],
+        &[],
+    ),
+    (
+        "balancer-growth-too-large",
+        &[("c.conf", "BalancerGrowth 1001\n")],
+        &[],
+    ),
+    (
         "define-in-virtualhost-is-global",
         &[(
             "c.conf",

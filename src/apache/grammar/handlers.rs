@@ -1,9 +1,10 @@
 //! What `apache2 -t` refuses when it runs a directive: `invoke_cmd`'s steps in order
 //! (the `req_override` test, the argument count, then the handler), and the value
 //! checks of the handlers of the core, listen, alias, rewrite and proxy directives
-//! that proxylint reproduces, with httpd's messages (and those of `Require`, `Header`
-//! and `ForceLanguagePriority`, in [`super::module_values`]). Handlers proxylint does
-//! not reproduce accept any value.
+//! that proxylint reproduces, with httpd's messages (the core's keyword, limit,
+//! `Options` and `LogLevel` checks in [`super::core_values`]; those of `Require`,
+//! `Header` and `ForceLanguagePriority` in [`super::module_values`]). Handlers proxylint
+//! does not reproduce accept any value.
 //!
 //! Handlers that remember earlier lines (proxy workers and balancers, `Listen`
 //! addresses, health check names) keep that memory in [`HandlerState`].
@@ -390,6 +391,31 @@ fn handler(
             &["Off", "On", "Full"],
             "ProxyStatus must be one of: off | on | full",
         )?,
+        ("mod_proxy", "ProxyPassReverse") => {
+            let w = words(args);
+            let interpolate = |i: usize| {
+                w.get(i)
+                    .is_some_and(|r| r.eq_ignore_ascii_case("interpolate"))
+            };
+            let second = w.len() > 1 && !interpolate(1);
+            if ctx.path().is_none() && !second {
+                return Err(
+                    "ProxyPassReverse needs a path when not defined in a location".to_string(),
+                );
+            }
+            if ctx.path().is_some() && second {
+                return Err(
+                    "ProxyPassReverse can not have a path when defined in a location".to_string(),
+                );
+            }
+        }
+        ("mod_proxy", "ProxyErrorOverride") => check_error_override(args)?,
+        ("mod_proxy", "ProxyDomain") if !first_word(args).starts_with('.') => {
+            return Err("ProxyDomain: domain name must start with a dot.".to_string());
+        }
+        ("mod_proxy", "BalancerGrowth") if !(0..=1000).contains(&atoi(&first_word(args))) => {
+            return Err("BalancerGrowth must be between 0 and 1000".to_string());
+        }
         ("mod_proxy", "ProxyRemote" | "ProxyRemoteMatch") => {
             let w = words(args);
             check_proxy_remote(def.name, &w[0], &w[1])?;
@@ -420,6 +446,44 @@ fn handler(
             state.proxy.define_hc_expr(ctx.server(), &name);
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// `set_proxy_error_override` over the words of one line: `On` or `Off` first, then
+/// status codes (from 400 to 599) after an `On`. A line that starts with a number may
+/// follow an `On` of an earlier line of the same section (httpd keeps that state per
+/// section): accepted as it is.
+fn check_error_override(args: &str) -> Result<(), String> {
+    let mut on: Option<bool> = None;
+    for word in words(args) {
+        if word.eq_ignore_ascii_case("Off") || word.eq_ignore_ascii_case("On") {
+            on = Some(word.eq_ignore_ascii_case("On"));
+            continue;
+        }
+        let numeric = word.starts_with(|c: char| c.is_ascii_digit());
+        match on {
+            None if numeric => return Ok(()),
+            None => {
+                return Err(
+                    "ProxyErrorOverride first parameter must be one of: off | on".to_string(),
+                );
+            }
+            Some(_) if !numeric => {
+                return Err(
+                    "ProxyErrorOverride: status codes to intercept must be numeric".to_string(),
+                );
+            }
+            Some(false) => {
+                return Err(
+                    "ProxyErrorOverride: status codes must follow a value of 'on'".to_string(),
+                );
+            }
+            Some(true) if !(400..600).contains(&atol(&word)) => {
+                return Err("ProxyErrorOverride: status codes to intercept must be valid HTTP Status Codes >=400 && <600".to_string());
+            }
+            Some(true) => {}
+        }
     }
     Ok(())
 }
