@@ -663,6 +663,42 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "file-etag-forms",
+        &[(
+            "c.conf",
+            "FileETag MTime Size\nFileETag -INode +size\nFileETag None\n",
+        )],
+        &[],
+    ),
+    (
+        "file-etag-unknown",
+        &[("c.conf", "FileETag MTime Sizes\n")],
+        &[],
+    ),
+    (
+        "file-etag-signed-all",
+        &[("c.conf", "FileETag +All\n")],
+        &[],
+    ),
+    (
+        "http-protocol-options",
+        &[(
+            "c.conf",
+            "HttpProtocolOptions Strict LenientMethods Allow0.9\n",
+        )],
+        &[],
+    ),
+    (
+        "http-protocol-options-unknown",
+        &[("c.conf", "HttpProtocolOptions Strictest\n")],
+        &[],
+    ),
+    (
+        "http-protocol-options-exclusive",
+        &[("c.conf", "HttpProtocolOptions Strict Unsafe\n")],
+        &[],
+    ),
+    (
         "define-in-virtualhost-is-global",
         &[(
             "c.conf",

@@ -2,8 +2,8 @@
 //! that `apache2 -t` refuses a configuration for: `Options`, `AllowOverride`,
 //! `AllowOverrideList`, the keyword directives (`ServerSignature`, `ServerTokens`,
 //! `HostnameLookups`...), the request limits, `ErrorDocument`'s status code, `LogLevel`,
-//! `ServerAlias` outside a virtual host, and the listeners' `SendBufferSize` and
-//! `ListenCoresBucketsRatio`, with httpd's messages.
+//! `FileETag`, `HttpProtocolOptions`, `ServerAlias` outside a virtual host, and the
+//! listeners' `SendBufferSize` and `ListenCoresBucketsRatio`, with httpd's messages.
 //!
 //! Pure functions of a directive's arguments (the raw rest of its line: each check takes
 //! its words as the handler's argument kind hands them over), where it is and which
@@ -125,6 +125,8 @@ pub fn check(name: &str, args: &str, at: At<'_>) -> Result<(), String> {
                 Err(format!("Unsupported HTTP response code {code}"))
             }
         }
+        "FileETag" => file_etag(args),
+        "HttpProtocolOptions" => http_protocol_options(args),
         "LogLevel" => words(args).iter().try_for_each(|w| log_level(w, at.loaded)),
         "SendBufferSize" => {
             let s = atoi(&first());
@@ -216,6 +218,58 @@ fn options(args: &str) -> Result<(), String> {
             Some(false) => {}
         }
         first = false;
+    }
+    Ok(())
+}
+
+/// `set_etag_bits`: known components, `None` and `All` without a sign.
+fn file_etag(args: &str) -> Result<(), String> {
+    const COMPONENTS: [&str; 6] = ["Size", "LMTime", "MTime", "LastModified", "INode", "Digest"];
+    let mut rest = args;
+    while !rest.is_empty() {
+        let word = getword_conf(&mut rest);
+        let signed = word.starts_with(['+', '-']);
+        let token = if signed { &word[1..] } else { &*word };
+        let whole = token.eq_ignore_ascii_case("None") || token.eq_ignore_ascii_case("All");
+        if !whole && !COMPONENTS.iter().any(|c| c.eq_ignore_ascii_case(token)) {
+            return Err(format!("Unknown keyword '{token}' for FileETag directive"));
+        }
+        if whole && signed {
+            return Err(format!(
+                "FileETag keyword '{token}' cannot be used with '+' or '-'"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `set_http_protocol_options` over one line's words: known keywords, and not both of
+/// a pair (httpd also remembers earlier lines of the same server; a conflict across
+/// lines is not seen here).
+fn http_protocol_options(args: &str) -> Result<(), String> {
+    const PAIRS: [(&str, &str, &str); 3] = [
+        ("allow0.9", "require1.0", "'Allow0.9' and 'Require1.0'"),
+        ("strict", "unsafe", "'Strict' and 'Unsafe'"),
+        (
+            "registeredmethods",
+            "lenientmethods",
+            "'RegisteredMethods' and 'LenientMethods'",
+        ),
+    ];
+    let mut seen: Vec<String> = Vec::new();
+    for word in words(args) {
+        let lower = word.to_ascii_lowercase();
+        if !PAIRS.iter().any(|(a, b, _)| lower == *a || lower == *b) {
+            return Err("HttpProtocolOptions accepts 'Unsafe' or 'Strict' (default), 'RegisteredMethods' or 'LenientMethods' (default), and 'Require1.0' or 'Allow0.9' (default)".into());
+        }
+        seen.push(lower);
+        for (a, b, names) in PAIRS {
+            if seen.iter().any(|w| w == a) && seen.iter().any(|w| w == b) {
+                return Err(format!(
+                    "HttpProtocolOptions {names} are mutually exclusive"
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -501,6 +555,30 @@ mod tests {
         assert_eq!(run("SendBufferSize", "0"), Ok(()));
         assert!(run("SendBufferSize", "100").is_err());
         assert!(run("ListenCoresBucketsRatio", "0").is_err());
+    }
+
+    #[test]
+    fn file_etag_and_http_protocol_options() {
+        assert_eq!(run("FileETag", "MTime Size"), Ok(()));
+        assert_eq!(run("FileETag", "None"), Ok(()));
+        assert_eq!(run("FileETag", "-INode +size"), Ok(()));
+        assert_eq!(
+            run("FileETag", "MTime Sizes"),
+            Err("Unknown keyword 'Sizes' for FileETag directive".to_string())
+        );
+        assert_eq!(
+            run("FileETag", "+All"),
+            Err("FileETag keyword 'All' cannot be used with '+' or '-'".to_string())
+        );
+        assert_eq!(
+            run("HttpProtocolOptions", "Strict LenientMethods Allow0.9"),
+            Ok(())
+        );
+        assert!(run("HttpProtocolOptions", "Strictest").is_err());
+        assert_eq!(
+            run("HttpProtocolOptions", "Strict Unsafe"),
+            Err("HttpProtocolOptions 'Strict' and 'Unsafe' are mutually exclusive".to_string())
+        );
     }
 
     #[test]
