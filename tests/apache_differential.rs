@@ -699,6 +699,43 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "vhost-addresses",
+        &[(
+            "c.conf",
+            "<VirtualHost *:80 127.0.0.1:8080 [::1]:443 *:* _default_:443 127.0.0.2>\nServerName a\n</VirtualHost>\n",
+        )],
+        &[],
+    ),
+    (
+        "vhost-port-only",
+        &[("c.conf", "<VirtualHost 80>\nServerName a\n</VirtualHost>\n")],
+        &[],
+    ),
+    (
+        "vhost-bad-port",
+        &[(
+            "c.conf",
+            "<VirtualHost *:80a>\nServerName a\n</VirtualHost>\n",
+        )],
+        &[],
+    ),
+    (
+        "vhost-port-out-of-range",
+        &[(
+            "c.conf",
+            "<VirtualHost *:70000>\nServerName a\n</VirtualHost>\n",
+        )],
+        &[],
+    ),
+    (
+        "vhost-empty-port",
+        &[(
+            "c.conf",
+            "<VirtualHost 127.0.0.1:>\nServerName a\n</VirtualHost>\n",
+        )],
+        &[],
+    ),
+    (
         "define-in-virtualhost-is-global",
         &[(
             "c.conf",

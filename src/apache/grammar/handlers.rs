@@ -189,7 +189,16 @@ fn check_section_start(def: &DirectiveDef, ctx: &ContextStack, args: &str) -> Re
                 return Err("Regex could not be compiled".to_string());
             }
         }
-        Section::VirtualHost | Section::If | Section::ElseIf | Section::ProviderAlias => {
+        Section::VirtualHost => {
+            if inner.is_empty() {
+                return missing();
+            }
+            let mut rest = inner;
+            while !rest.is_empty() {
+                vhost_address(&getword_conf(&mut rest))?;
+            }
+        }
+        Section::If | Section::ElseIf | Section::ProviderAlias => {
             if inner.is_empty() {
                 return missing();
             }
@@ -506,6 +515,21 @@ pub fn check_server_name(arg: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// vhost.c `get_addresses` on one address of a `<VirtualHost>` line: `:*` (any port)
+/// first, then `apr_parse_addr_port`; a host name is resolved by httpd (a failure is
+/// only logged), which is not repeated here.
+fn vhost_address(word: &str) -> Result<(), String> {
+    if word.is_empty() {
+        return Ok(());
+    }
+    let addr = word.strip_suffix(":*").unwrap_or(word);
+    match parse_addr_port(addr) {
+        None => Err("The address or port is invalid".to_string()),
+        Some((None, _)) => Err("Missing address for VirtualHost".to_string()),
+        Some(_) => Ok(()),
+    }
 }
 
 /// `apr_parse_addr_port`: host (without IPv6 brackets; `None` for none), scope id and
