@@ -78,6 +78,10 @@ pub struct Diagnostic {
     /// Set when what the finding calls missing may be defined where proxylint cannot
     /// see (the finding is then lowered, and no `[rules]` severity raises it again).
     pub unseen: Option<MaybeDefined>,
+    /// Findings of the same rule in the same file past the per-file cap that were
+    /// counted but never built (hostile input: a million unknown directives); the
+    /// runner's "(and N more ...)" counts them ([`crate::rules::MAX_FINDINGS_PER_FILE`]).
+    pub folded: usize,
 }
 
 /// A definition a finding lacks that may exist where proxylint cannot see.
@@ -123,6 +127,7 @@ impl Diagnostic {
             related: Vec::new(),
             refusal: None,
             unseen: None,
+            folded: 0,
         }
     }
 

@@ -384,3 +384,37 @@ fn nul_byte_in_a_comment_is_accepted_like_nginx() {
     assert!(!lint_text(b"events {}\n# a\0b\nhttp {}\n"));
     assert!(lint_text(b"events {}\nhttp { a\0b on; }\n"));
 }
+
+/// A million unknown directives made a million findings (and did-you-means) before the
+/// per-file cap dropped all but 1,000: 516 MB. Past the cap they are only counted, and
+/// the count stays exact.
+#[test]
+fn unknown_directives_past_the_cap_are_counted_not_built() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let main = dir.path().join("nginx.conf");
+    let mut text = String::from("events {}\nhttp {\n");
+    for i in 0..50_000 {
+        text.push_str(&format!("foo{i} on;\n"));
+    }
+    text.push_str("}\n");
+    std::fs::write(&main, text).expect("write the input");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args(["--isolated", "--format", "concise", "--select", "NGX002"])
+        .arg(&main)
+        .env("PROXYLINT_NGINX", "none")
+        .output()
+        .expect("run proxylint");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let findings: Vec<&str> = stdout.lines().filter(|l| l.contains("[NGX002]")).collect();
+    assert_eq!(
+        findings.len(),
+        1001,
+        "{}",
+        &stdout[..stdout.len().min(2000)]
+    );
+    assert!(
+        findings[1000].ends_with("(and 49000 more NGX002 findings in this file, not shown)"),
+        "{}",
+        findings[1000]
+    );
+}

@@ -13,7 +13,7 @@ use super::grammar::{
     self, ContextStack, DirectiveDef, HandlerState, LoadedModules, Lookup, check_args,
     check_context, check_directive, check_section_end, getword_conf,
 };
-use super::report::{Kind, Phase, Problem, Refused};
+use super::report::{Cap, Kind, Phase, Problem, Refused};
 use crate::source::Span;
 
 /// Which kind of problem httpd's `message` about `def` at `ctx` is: where it may
@@ -111,6 +111,8 @@ pub struct Walker<'t> {
     modules: &'t LoadedModules,
     state: HandlerState,
     pub problems: Vec<Problem>,
+    /// What of `problems` is built in full (the rest is counted).
+    cap: Cap,
     seq: u64,
 }
 
@@ -122,6 +124,7 @@ impl<'t> Walker<'t> {
             modules,
             state: HandlerState::new(modules),
             problems: Vec::new(),
+            cap: Cap::default(),
             seq,
         }
     }
@@ -138,8 +141,11 @@ impl<'t> Walker<'t> {
         span: Span,
         node: &Node,
         when: Span,
-    ) -> &mut Problem {
+    ) -> Option<&mut Problem> {
         self.seq += 1;
+        if !self.cap.admit(&mut self.problems, kind, span.file) {
+            return None;
+        }
         self.problems.push(Problem {
             kind,
             message,
@@ -153,9 +159,9 @@ impl<'t> Walker<'t> {
             }),
             help: None,
             related: Vec::new(),
+            folded: 0,
         });
-        let last = self.problems.len() - 1;
-        &mut self.problems[last]
+        self.problems.last_mut()
     }
 
     /// The span a problem of `kind` about `node` points at.
@@ -203,15 +209,17 @@ impl<'t> Walker<'t> {
             let def = match lookup {
                 Lookup::Found(def) => def,
                 other => {
-                    let help = unknown_help(&node.name, &other, self.modules.version());
-                    let p = self.refuse(
+                    let version = self.modules.version();
+                    // The did-you-mean is worked out only for a problem that is kept.
+                    if let Some(p) = self.refuse(
                         Kind::UnknownDirective,
                         grammar::invalid_command(&node.name),
                         node.name_span(),
                         node,
                         node.read_at,
-                    );
-                    p.help = help;
+                    ) {
+                        p.help = unknown_help(&node.name, &other, version);
+                    }
                     continue;
                 }
             };

@@ -449,6 +449,7 @@ fn load_main(
                     .to_string(),
             ),
             related: Vec::new(),
+            folded: 0,
         });
         seq += 1;
     }

@@ -25,7 +25,7 @@ use super::grammar::{
 };
 use super::include::{Expansion, expand};
 use super::macros::{self, BodyLine, Macro};
-use super::report::{Kind, Phase, Problem, Refused};
+use super::report::{Cap, Kind, Phase, Problem, Refused};
 use super::text::{LineReader, MAX_LINE, MAX_STRING_LEN, Mapped, TooLong, next_word, resolve_env};
 use crate::source::{BinaryEvidence, FileId, SourceMap, Span, binary_evidence, display_name};
 use crate::vfs::{FileKind, Vfs, normalize};
@@ -202,6 +202,8 @@ pub struct Reader<'a> {
     sources: &'a mut SourceMap,
     tree: Tree,
     problems: Vec<Problem>,
+    /// What of `problems` is built in full (the rest is counted).
+    cap: Cap,
     loaded: LoadedModules,
     server_root: PathBuf,
     server_root_given: bool,
@@ -272,6 +274,7 @@ impl<'a> Reader<'a> {
             sources,
             tree: Tree::default(),
             problems: Vec::new(),
+            cap: Cap::default(),
             loaded: opts.loaded.clone(),
             server_root: opts.server_root.clone(),
             server_root_given: opts.server_root_given,
@@ -319,8 +322,11 @@ impl<'a> Reader<'a> {
         span: Span,
         when: Span,
         printed: Option<(Printed, Span)>,
-    ) -> &mut Problem {
+    ) -> Option<&mut Problem> {
         let seq = self.next_seq();
+        if !self.cap.admit(&mut self.problems, kind, span.file) {
+            return None;
+        }
         let (printed, printed_span) = match printed {
             Some((p, s)) => (Some(p), Some(s)),
             None => (None, None),
@@ -338,9 +344,9 @@ impl<'a> Reader<'a> {
             }),
             help: None,
             related: Vec::new(),
+            folded: 0,
         });
-        let last = self.problems.len() - 1;
-        &mut self.problems[last]
+        self.problems.last_mut()
     }
 
     /// A limit of proxylint's reached: reported once, not a refusal of httpd's.
@@ -356,6 +362,7 @@ impl<'a> Reader<'a> {
             refused: None,
             help: None,
             related: Vec::new(),
+            folded: 0,
         });
     }
 
@@ -540,6 +547,12 @@ impl<'a> Reader<'a> {
             return text;
         };
         for u in &e.undefined {
+            if !self
+                .cap
+                .admit(&mut self.problems, Kind::UndefinedVariable, file)
+            {
+                continue;
+            }
             let r = text.source(u.range.clone());
             self.problems.push(Problem {
                 kind: Kind::UndefinedVariable,
@@ -551,6 +564,7 @@ impl<'a> Reader<'a> {
                     u.name, printed.line
                 )),
                 related: Vec::new(),
+                folded: 0,
             });
         }
         if e.truncated {
@@ -1098,9 +1112,10 @@ impl<'a> Reader<'a> {
             shown(path),
             ring.len()
         );
-        let p = self.refuse(Kind::IncludeCycle, message, span, when, Some(printed));
-        p.help = Some(help);
-        p.related = related;
+        if let Some(p) = self.refuse(Kind::IncludeCycle, message, span, when, Some(printed)) {
+            p.help = Some(help);
+            p.related = related;
+        }
     }
 
     /// mod_macro's `macro_section`: the body's lines, stored for `Use`.

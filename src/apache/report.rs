@@ -12,7 +12,7 @@
 
 use super::ast::Printed;
 use crate::diagnostic::{Diagnostic, Refusal, Severity};
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
 /// What kind of problem; each maps to one rule code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -101,6 +101,9 @@ pub struct Problem {
     pub help: Option<String>,
     /// Other places that explain it (the include chain of a cycle, a macro's `Use`).
     pub related: Vec<(Span, String)>,
+    /// More problems of this kind in this file, past what is shown, that were only
+    /// counted ([`Cap`]).
+    pub folded: usize,
 }
 
 impl Problem {
@@ -114,6 +117,7 @@ impl Problem {
             Severity::Warning
         };
         let mut d = Diagnostic::new(code, severity, self.message.clone(), self.span);
+        d.folded = self.folded;
         if let Some(help) = &self.help {
             d = d.with_help(help.clone());
         }
@@ -128,6 +132,31 @@ impl Problem {
             });
         }
         Some(d)
+    }
+}
+
+/// Bounds what a loader builds on hostile input (a million unknown directives, a file
+/// of garbage): past the problems of one kind in one file that can be shown
+/// ([`crate::rules::MAX_FINDINGS_PER_FILE`] and the one that says how many more there
+/// are), the next ones are counted on the last kept, not built.
+#[derive(Debug, Default)]
+pub struct Cap(foldhash::HashMap<(Kind, FileId), (usize, usize)>);
+
+impl Cap {
+    /// Whether a problem of `kind` in `file` is to be built and pushed onto `problems`;
+    /// when not, it is counted on the last one kept.
+    pub fn admit(&mut self, problems: &mut [Problem], kind: Kind, file: FileId) -> bool {
+        let next = problems.len();
+        let (count, last) = self.0.entry((kind, file)).or_insert((0, next));
+        *count += 1;
+        if *count <= crate::rules::MAX_FINDINGS_PER_FILE + 1 {
+            *last = next;
+            return true;
+        }
+        if let Some(p) = problems.get_mut(*last) {
+            p.folded += 1;
+        }
+        false
     }
 }
 

@@ -305,41 +305,60 @@ const PARALLEL_NODES: usize = 20_000;
 pub const MAX_FINDINGS_PER_FILE: usize = 1000;
 
 /// Counts a rule's findings per file as it makes them, so that work only a shown finding
-/// needs (a did-you-mean over every known name) is skipped for those [`cap_per_file`]
-/// hides: all past the first [`MAX_FINDINGS_PER_FILE`] + 1 of a file.
+/// needs (a did-you-mean over every known name, or the whole finding) is skipped for
+/// those [`cap_per_file`] hides: all past the first [`MAX_FINDINGS_PER_FILE`] + 1 of a
+/// file.
 #[derive(Default)]
-pub struct ShownPerFile(foldhash::HashMap<crate::source::FileId, usize>);
+pub struct ShownPerFile(foldhash::HashMap<crate::source::FileId, (usize, usize)>);
 
 impl ShownPerFile {
     /// Counts one more finding in `file`; whether it will be shown.
     pub fn next_shown(&mut self, file: crate::source::FileId) -> bool {
-        let seen = self.0.entry(file).or_default();
+        let (seen, _) = self.0.entry(file).or_default();
         *seen += 1;
         *seen <= MAX_FINDINGS_PER_FILE + 1
+    }
+
+    /// Counts one more finding in `file`, to be pushed onto `out`: whether to build it;
+    /// when not, it is counted on the last one kept ([`Diagnostic::folded`]), so a
+    /// million findings never exist at once.
+    pub fn admit(&mut self, out: &mut [Diagnostic], file: crate::source::FileId) -> bool {
+        let next = out.len();
+        let (seen, last) = self.0.entry(file).or_insert((0, next));
+        *seen += 1;
+        if *seen <= MAX_FINDINGS_PER_FILE + 1 {
+            *last = next;
+            return true;
+        }
+        if let Some(d) = out.get_mut(*last) {
+            d.folded += 1;
+        }
+        false
     }
 }
 
 /// Keeps the first [`MAX_FINDINGS_PER_FILE`] findings of each file and says how many
-/// more there were, so pathological input cannot flood memory or the terminal.
+/// more there were (those a loader only counted, [`Diagnostic::folded`], included), so
+/// pathological input cannot flood memory or the terminal.
 fn cap_per_file(code: &'static str, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    if diags.len() <= MAX_FINDINGS_PER_FILE {
+    if diags.len() <= MAX_FINDINGS_PER_FILE && diags.iter().all(|d| d.folded == 0) {
         return diags;
     }
     let mut count: foldhash::HashMap<Option<crate::source::FileId>, (usize, Option<Diagnostic>)> =
         foldhash::HashMap::default();
     let mut out = Vec::new();
-    for d in diags {
+    for mut d in diags {
         let entry = count.entry(d.span.map(|s| s.file)).or_default();
-        entry.0 += 1;
+        entry.0 += 1 + std::mem::take(&mut d.folded);
         if entry.0 <= MAX_FINDINGS_PER_FILE {
             out.push(d);
         } else if entry.1.is_none() {
             entry.1 = Some(d);
         }
     }
-    for (shown, first_hidden) in count.into_values() {
+    for (total, first_hidden) in count.into_values() {
         let Some(mut d) = first_hidden else { continue };
-        let hidden = shown - MAX_FINDINGS_PER_FILE;
+        let hidden = total - MAX_FINDINGS_PER_FILE;
         d.message = format!(
             "{} (and {hidden} more {code} findings in this file, not shown)",
             d.message
@@ -386,6 +405,23 @@ mod tests {
             Severity::Warning,
             "found",
         )]
+    }
+
+    /// Findings a rule only counted ([`Diagnostic::folded`], on the first finding past
+    /// the cap, where the producers put them) are in the "(and N more)" note.
+    #[test]
+    fn capped_counts_include_folded_findings() {
+        let at = Span::new(crate::source::FileId(0), 0, 1);
+        let mut diags: Vec<Diagnostic> = (0..MAX_FINDINGS_PER_FILE + 1)
+            .map(|i| Diagnostic::new("NGX002", Severity::Error, format!("f{i}"), at))
+            .collect();
+        diags[MAX_FINDINGS_PER_FILE].folded = 41;
+        let capped = cap_per_file("NGX002", diags);
+        assert_eq!(capped.len(), MAX_FINDINGS_PER_FILE + 1);
+        assert_eq!(
+            capped[MAX_FINDINGS_PER_FILE].message,
+            "f1000 (and 42 more NGX002 findings in this file, not shown)"
+        );
     }
 
     const PANICS: Rule = Rule {

@@ -112,7 +112,6 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     // Suggestions compare with every known name: compute each one once.
     let mut suggestions: foldhash::HashMap<(String, &str), Option<String>> =
         foldhash::HashMap::default();
-    // A file of garbage gets no suggestions it would not print.
     let mut shown = ShownPerFile::default();
     // The names valid in a context, gathered once per context.
     let mut names: foldhash::HashMap<&str, Vec<&'static str>> = foldhash::HashMap::default();
@@ -124,6 +123,10 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
             _ => continue,
         };
         let name = &*d.name.value;
+        // A file of garbage: past what is shown, findings are only counted.
+        if !shown.admit(&mut out, d.name.span.file) {
+            continue;
+        }
         let mut diag = config.refusal(
             RULE.code,
             format!("unknown directive \"{name}\""),
@@ -136,7 +139,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
             diag = diag.with_help(
                 "the file starts with a UTF-8 byte order mark (BOM, bytes EF BB BF, invisible in most editors), which nginx reads as part of this name: save the file as UTF-8 without BOM",
             );
-        } else if shown.next_shown(d.name.span.file) {
+        } else {
             let hint = suggestions
                 .entry((name.to_string(), info.context))
                 .or_insert_with(|| {
