@@ -736,6 +736,47 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "error-directive",
+        &[(
+            "c.conf",
+            "<IfModule !mod_ssl.c>\nError \"mod_ssl is required\"\n</IfModule>\n",
+        )],
+        &[],
+    ),
+    (
+        "error-directive-taken",
+        &[(
+            "c.conf",
+            "<IfModule mod_alias.c>\nError unquoted message here\n</IfModule>\n",
+        )],
+        &[],
+    ),
+    (
+        "regex-default-options",
+        &[("c.conf", "RegexDefaultOptions none +ICASE -DOTALL\n")],
+        &[],
+    ),
+    (
+        "regex-default-options-unknown",
+        &[("c.conf", "RegexDefaultOptions +ICASEX\n")],
+        &[],
+    ),
+    (
+        "cgi-var",
+        &[("c.conf", "CGIVar REQUEST_URI original-uri\n")],
+        &[],
+    ),
+    (
+        "cgi-var-rule",
+        &[("c.conf", "CGIVar REQUEST_URI foo\n")],
+        &[],
+    ),
+    (
+        "cgi-var-unknown",
+        &[("c.conf", "CGIVar PATH_INFO current-uri\n")],
+        &[],
+    ),
+    (
         "define-in-virtualhost-is-global",
         &[(
             "c.conf",

@@ -2,7 +2,8 @@
 //! that `apache2 -t` refuses a configuration for: `Options`, `AllowOverride`,
 //! `AllowOverrideList`, the keyword directives (`ServerSignature`, `ServerTokens`,
 //! `HostnameLookups`...), the request limits, `ErrorDocument`'s status code, `LogLevel`,
-//! `FileETag`, `HttpProtocolOptions`, `ServerAlias` outside a virtual host, and the
+//! `FileETag`, `HttpProtocolOptions`, `Error`, `RegexDefaultOptions`, `CGIVar`,
+//! `ServerAlias` outside a virtual host, and the
 //! listeners' `SendBufferSize` and `ListenCoresBucketsRatio`, with httpd's messages.
 //!
 //! Pure functions of a directive's arguments (the raw rest of its line: each check takes
@@ -126,6 +127,25 @@ pub fn check(name: &str, args: &str, at: At<'_>) -> Result<(), String> {
             }
         }
         "FileETag" => file_etag(args),
+        "Error" => Err(error_message(args)),
+        "RegexDefaultOptions" => regex_default_options(args),
+        "CGIVar" => {
+            let w = words(args);
+            match (w.first().map(|v| &**v), w.get(1)) {
+                (Some("REQUEST_URI"), Some(rule))
+                    if !["current-uri", "original-uri"]
+                        .iter()
+                        .any(|r| r.eq_ignore_ascii_case(rule)) =>
+                {
+                    Err("Valid rules for REQUEST_URI are 'current-uri' and 'original-uri'".into())
+                }
+                (Some("REQUEST_URI"), _) => Ok(()),
+                (var, _) => Err(format!(
+                    "Unrecognized CGI variable: \"{}\"",
+                    var.unwrap_or_default()
+                )),
+            }
+        }
         "HttpProtocolOptions" => http_protocol_options(args),
         "LogLevel" => words(args).iter().try_for_each(|w| log_level(w, at.loaded)),
         "SendBufferSize" => {
@@ -218,6 +238,39 @@ fn options(args: &str) -> Result<(), String> {
             Some(false) => {}
         }
         first = false;
+    }
+    Ok(())
+}
+
+/// `generate_error`: the `Error` directive always stops httpd, with its text (one pair of
+/// matching quotes around it removed) as the message.
+fn error_message(args: &str) -> String {
+    let arg = args.trim_end();
+    if arg.is_empty() {
+        return "The Error directive was used with no message.".into();
+    }
+    for quote in ['"', '\''] {
+        if arg.len() >= 2 && arg.starts_with(quote) && arg.ends_with(quote) {
+            return arg[1..arg.len() - 1].to_string();
+        }
+    }
+    arg.to_string()
+}
+
+/// `set_regex_default_options`: `none`, or the flags `ap_regcomp_default_cflag_by_name`
+/// knows, each with an optional sign.
+fn regex_default_options(args: &str) -> Result<(), String> {
+    const FLAGS: [&str; 4] = ["ICASE", "DOTALL", "DOLLAR_ENDONLY", "EXTENDED"];
+    let mut rest = args;
+    while !rest.is_empty() {
+        let word = getword_conf(&mut rest);
+        if word.eq_ignore_ascii_case("none") {
+            continue;
+        }
+        let name = word.strip_prefix(['+', '-']).unwrap_or(&word);
+        if !FLAGS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            return Err(format!("RegexDefaultOptions: option '{name}' unknown"));
+        }
     }
     Ok(())
 }
@@ -578,6 +631,26 @@ mod tests {
         assert_eq!(
             run("HttpProtocolOptions", "Strict Unsafe"),
             Err("HttpProtocolOptions 'Strict' and 'Unsafe' are mutually exclusive".to_string())
+        );
+    }
+
+    #[test]
+    fn error_regex_options_and_cgi_var() {
+        assert_eq!(
+            run("Error", "\"mod_ssl is required\""),
+            Err("mod_ssl is required".to_string())
+        );
+        assert_eq!(run("Error", "'a b"), Err("'a b".to_string()));
+        assert_eq!(run("RegexDefaultOptions", "none +ICASE -DOTALL"), Ok(()));
+        assert_eq!(
+            run("RegexDefaultOptions", "+ICASEX"),
+            Err("RegexDefaultOptions: option 'ICASEX' unknown".to_string())
+        );
+        assert_eq!(run("CGIVar", "REQUEST_URI Original-URI"), Ok(()));
+        assert!(run("CGIVar", "REQUEST_URI foo").is_err());
+        assert_eq!(
+            run("CGIVar", "request_uri current-uri"),
+            Err("Unrecognized CGI variable: \"request_uri\"".to_string())
         );
     }
 
