@@ -453,10 +453,12 @@ fn load_main(
         });
         seq += 1;
     }
-    let mut walker = Walker::new(&tree, &loaded, seq);
-    let roots = tree.roots[0].children.clone();
-    walker.walk(&roots, &mut ContextStack::new());
-    let (handlers, walked, _) = walker.into_state();
+    let ((handlers, walked, _), servers) = beside_model(&tree, || {
+        let mut walker = Walker::new(&tree, &loaded, seq);
+        let roots = tree.roots[0].children.clone();
+        walker.walk(&roots, &mut ContextStack::new());
+        walker.into_state()
+    });
     problems.extend(walked);
     said_once(&mut problems, &binary, sources);
     Config {
@@ -467,7 +469,7 @@ fn load_main(
         handlers,
         server_root,
         envvars,
-        servers: std::sync::OnceLock::new(),
+        servers,
     }
 }
 
@@ -495,16 +497,18 @@ fn load_snippets(
         seq,
         ..
     } = reader.finish();
-    let mut walker = Walker::new(&tree, &loaded, seq);
-    let mut kinds = Vec::new();
-    for root in &tree.roots {
-        let context = opts
-            .context
-            .unwrap_or_else(|| infer_context(&tree, &root.children, &loaded));
-        kinds.push(RootKind::Snippet(context));
-        walker.walk(&root.children, &mut context.stack());
-    }
-    let (handlers, walked, _) = walker.into_state();
+    let (((handlers, walked, _), kinds), servers) = beside_model(&tree, || {
+        let mut walker = Walker::new(&tree, &loaded, seq);
+        let mut kinds = Vec::new();
+        for root in &tree.roots {
+            let context = opts
+                .context
+                .unwrap_or_else(|| infer_context(&tree, &root.children, &loaded));
+            kinds.push(RootKind::Snippet(context));
+            walker.walk(&root.children, &mut context.stack());
+        }
+        (walker.into_state(), kinds)
+    });
     problems.extend(walked);
     said_once(&mut problems, &binary, sources);
     Config {
@@ -515,8 +519,33 @@ fn load_snippets(
         handlers,
         server_root,
         envvars,
-        servers: std::sync::OnceLock::new(),
+        servers,
     }
+}
+
+/// Runs httpd's second pass (`walk`) and, on a large tree, builds the proxy model
+/// ([`super::model::build`], which every proxy rule reads) on another core meanwhile:
+/// both only read the tree, and each is a sixth of a large run. A small tree gets its
+/// model when a rule first asks.
+fn beside_model<T>(
+    tree: &super::ast::Tree,
+    walk: impl FnOnce() -> T,
+) -> (T, std::sync::OnceLock<Vec<super::model::Server>>) {
+    let servers = std::sync::OnceLock::new();
+    if tree.nodes.len() < crate::rules::PARALLEL_NODES {
+        return (walk(), servers);
+    }
+    let walked = std::thread::scope(|scope| {
+        let model = scope.spawn(|| super::model::build(tree));
+        let walked = walk();
+        // A model that panicked is built again when a rule asks, and the panic is
+        // then that rule's (reported, not re-raised).
+        if let Ok(built) = model.join() {
+            let _ = servers.set(built);
+        }
+        walked
+    });
+    (walked, servers)
 }
 
 /// A file that looks binary and makes problems is reported once, as binary, where

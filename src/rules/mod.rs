@@ -298,7 +298,7 @@ fn crashed(rule: &Rule, panic: &str) -> Diagnostic {
 }
 
 /// Configurations from this many nodes up have their rules run in parallel.
-const PARALLEL_NODES: usize = 20_000;
+pub(crate) const PARALLEL_NODES: usize = 20_000;
 
 /// Findings of one rule shown per file; beyond that the file is not a configuration
 /// worth reading finding by finding (binary garbage, a generated file gone wrong).
