@@ -777,6 +777,46 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "require-unknown-provider",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nRequire valid-user\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "require-provider-case",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nRequire All granted\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "require-known-providers",
+        &[(
+            "c.conf",
+            "<Directory /var/www>\nRequire host example.org\nRequire local\nRequire env X\nRequire method GET POST\nRequire not ip 10.0.0.1\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "require-provider-loaded",
+        &[(
+            "c.conf",
+            "LoadModule authz_user_module /usr/lib/apache2/modules/mod_authz_user.so\n<Directory /var/www>\nRequire valid-user\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
+        "authz-provider-alias",
+        &[(
+            "c.conf",
+            "<AuthzProviderAlias ip my-net 10.0.0.0/8>\n</AuthzProviderAlias>\n<Directory /var/www>\nRequire my-net\n</Directory>\n",
+        )],
+        &[],
+    ),
+    (
         "define-in-virtualhost-is-global",
         &[(
             "c.conf",

@@ -16,7 +16,9 @@ use super::cnum::{Unit, atoi, atol, timeout_parameter};
 use super::conditions::{COND_SECTIONS, cond_section, if_version};
 use super::context::{ContextStack, Section, check_forbidden, check_override, section_inner};
 use super::core_values;
-use super::module_values::{any_of_section, check_force_priority, check_header, check_require};
+use super::module_values::{
+    AuthzProviders, any_of_section, check_force_priority, check_header, check_require,
+};
 use super::proxy::{Defined, Place, ProxyRegistry, fnmatch_test};
 use super::worker_params::{ProxyModules, check_worker_param};
 use super::{DirectiveDef, Forbidden, LoadedModules};
@@ -31,8 +33,8 @@ pub struct HandlerState {
     listeners: foldhash::HashSet<(Option<String>, u16)>,
     /// What the last worker-defining line did (for rules: shared workers).
     pub last_defined: Option<Defined>,
-    /// mod_authz_host is loaded: `Require ip` has its provider.
-    ip_provider: bool,
+    /// The `Require` providers registered so far.
+    authz: AuthzProviders,
     /// The modules loaded (`LogLevel module:level` names one); `None`: any name is
     /// taken as loaded.
     loaded: Option<LoadedModules>,
@@ -43,7 +45,7 @@ impl HandlerState {
     pub fn new(loaded: &LoadedModules) -> Self {
         HandlerState {
             modules: ProxyModules::from_loaded(loaded),
-            ip_provider: super::module("mod_authz_host").is_some_and(|m| loaded.is_loaded(m)),
+            authz: AuthzProviders::of(loaded),
             loaded: Some(loaded.clone()),
             ..Self::default()
         }
@@ -62,6 +64,12 @@ pub fn check_directive(
     state: &mut HandlerState,
 ) -> Result<(), String> {
     state.last_defined = None;
+    if matches!(
+        def.name,
+        "<AuthzProviderAlias" | "AuthnzFcgiDefineProvider" | "LuaAuthzProvider"
+    ) {
+        state.authz.defined_in_configuration();
+    }
     check_override(def, ctx)?;
     check_args(def, args)?;
     if def.deprecated {
@@ -329,7 +337,7 @@ fn handler(
             core_values::check(def.name, args, at)?;
         }
         ("mod_authz_core", "Require") => {
-            check_require(args, state.ip_provider, any_of_section(ctx.frames()))?;
+            check_require(args, &state.authz, any_of_section(ctx.frames()))?;
         }
         ("mod_headers", "Header" | "RequestHeader") => check_header(def.name, args)?,
         ("mod_negotiation", "ForceLanguagePriority") => check_force_priority(args)?,

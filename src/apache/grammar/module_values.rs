@@ -10,17 +10,90 @@
 
 use super::args::{getword_conf, words};
 
-/// `Require [not] PROVIDER ARGS`: the checks of the `all` and `ip` providers, then
-/// the negation's. `ip_provider` tells whether mod_authz_host (which registers `ip`) is
-/// loaded; other providers accept any arguments here. `any_of` is the enclosing
-/// authorization section when it grants on any one line (`<RequireAny>`, the implicit
-/// one of a block, `<RequireNone>`), where a negative line can grant nothing.
-pub fn check_require(args: &str, ip_provider: bool, any_of: Option<&str>) -> Result<(), String> {
+/// The authorization providers httpd's own modules register (`ap_register_auth_provider`
+/// with `AUTHZ_PROVIDER_GROUP` in httpd 2.4), by module.
+const AUTHZ_PROVIDERS: [(&str, &[&str]); 9] = [
+    ("mod_authz_core", &["env", "all", "method", "expr"]),
+    ("mod_authz_host", &["ip", "host", "forward-dns", "local"]),
+    ("mod_authz_user", &["user", "valid-user"]),
+    ("mod_authz_groupfile", &["group", "file-group"]),
+    ("mod_authz_dbm", &["dbm-group", "dbm-file-group"]),
+    ("mod_authz_dbd", &["dbd-group", "dbd-login", "dbd-logout"]),
+    ("mod_authz_owner", &["file-owner", "file-group"]),
+    (
+        "mod_authnz_ldap",
+        &[
+            "ldap-user",
+            "ldap-group",
+            "ldap-dn",
+            "ldap-attribute",
+            "ldap-filter",
+            "ldap-search",
+        ],
+    ),
+    ("mod_ssl", &["ssl", "ssl-verify-client"]),
+];
+
+/// Which `Require` providers a configuration has.
+#[derive(Debug, Clone, Default)]
+pub struct AuthzProviders {
+    /// Every registered name, when proxylint knows them all; `None` when a module it
+    /// has no table for, a third-party module, or the configuration itself
+    /// (`<AuthzProviderAlias>`, `AuthnzFcgiDefineProvider`, `LuaAuthzProvider`) may
+    /// register more, or the loaded modules are not known (a snippet).
+    names: Option<Vec<&'static str>>,
+    /// mod_authz_host is loaded: `Require ip` has its provider.
+    ip: bool,
+}
+
+impl AuthzProviders {
+    /// The providers of the modules `loaded` holds.
+    pub fn of(loaded: &super::LoadedModules) -> Self {
+        let is_loaded = |name: &str| super::module(name).is_some_and(|m| loaded.is_loaded(m));
+        let names = (!loaded.everything
+            && loaded.foreign.is_empty()
+            && loaded.iter().all(|m| !m.third_party))
+        .then(|| {
+            AUTHZ_PROVIDERS
+                .iter()
+                .filter(|(module, _)| is_loaded(module))
+                .flat_map(|(_, names)| names.iter().copied())
+                .collect()
+        });
+        AuthzProviders {
+            names,
+            ip: is_loaded("mod_authz_host"),
+        }
+    }
+
+    /// The configuration defines providers of its own: any name may be one from now on.
+    pub fn defined_in_configuration(&mut self) {
+        self.names = None;
+    }
+
+    fn unknown(&self, name: &str) -> bool {
+        self.names.as_ref().is_some_and(|n| !n.contains(&name))
+    }
+}
+
+/// `Require [not] PROVIDER ARGS`: the provider must be registered (httpd looks its name
+/// up with case), then the checks of the `all` and `ip` providers, then the negation's.
+/// Other providers accept any arguments here. `any_of` is the enclosing authorization
+/// section when it grants on any one line (`<RequireAny>`, the implicit one of a block,
+/// `<RequireNone>`), where a negative line can grant nothing.
+pub fn check_require(
+    args: &str,
+    providers: &AuthzProviders,
+    any_of: Option<&str>,
+) -> Result<(), String> {
     let mut rest = args;
     let mut provider = getword_conf(&mut rest);
     let negated = provider.eq_ignore_ascii_case("not");
     if negated {
         provider = getword_conf(&mut rest);
+    }
+    if providers.unknown(&provider) {
+        return Err(format!("Unknown Authz provider: {provider}"));
     }
     // httpd finds providers by their registered (lower-case) names.
     match &*provider {
@@ -28,7 +101,7 @@ pub fn check_require(args: &str, ip_provider: bool, any_of: Option<&str>) -> Res
         "all" if !rest.eq_ignore_ascii_case("granted") && !rest.eq_ignore_ascii_case("denied") => {
             return Err("Argument for 'Require all' must be 'granted' or 'denied'".to_string());
         }
-        "ip" if ip_provider => check_require_ip(rest)?,
+        "ip" if providers.ip => check_require_ip(rest)?,
         _ => {}
     }
     match any_of {
@@ -359,21 +432,57 @@ mod tests {
 
     const ANY: Option<&str> = Some("<RequireAny>");
 
+    /// Any provider name accepted; `ip` checked when `ip`.
+    fn providers(ip: bool) -> AuthzProviders {
+        AuthzProviders { names: None, ip }
+    }
+
+    #[test]
+    fn require_needs_a_registered_provider() {
+        let mut loaded = super::super::LoadedModules::builtin();
+        for m in ["mod_authz_core", "mod_authz_host"] {
+            loaded.load(super::super::module(m).expect(m));
+        }
+        let known = AuthzProviders::of(&loaded);
+        assert_eq!(check_require("host example.org", &known, ANY), Ok(()));
+        assert_eq!(
+            check_require("valid-user", &known, ANY),
+            Err("Unknown Authz provider: valid-user".to_string())
+        );
+        assert_eq!(
+            check_require("All granted", &known, ANY),
+            Err("Unknown Authz provider: All".to_string())
+        );
+        // A module proxylint has no table for may register any name.
+        assert!(
+            loaded
+                .load_module("auth_custom_module", "mod_auth_custom.so")
+                .is_ok()
+        );
+        assert_eq!(
+            check_require("custom x", &AuthzProviders::of(&loaded), ANY),
+            Ok(())
+        );
+        let mut aliased = known.clone();
+        aliased.defined_in_configuration();
+        assert_eq!(check_require("my-alias", &aliased, ANY), Ok(()));
+    }
+
     #[test]
     fn require_all_takes_granted_or_denied_as_the_whole_rest() {
-        assert!(check_require("all granted", true, ANY).is_ok());
-        assert!(check_require("all DENIED", true, ANY).is_ok());
-        assert!(check_require("not all denied", true, None).is_ok());
+        assert!(check_require("all granted", &providers(true), ANY).is_ok());
+        assert!(check_require("all DENIED", &providers(true), ANY).is_ok());
+        assert!(check_require("not all denied", &providers(true), None).is_ok());
         for bad in ["all", "all granted extra", "all allowed"] {
             assert_eq!(
-                check_require(bad, true, ANY).unwrap_err(),
+                check_require(bad, &providers(true), ANY).unwrap_err(),
                 "Argument for 'Require all' must be 'granted' or 'denied'",
                 "{bad}"
             );
         }
         // Other providers are not checked.
-        assert!(check_require("valid-user", true, ANY).is_ok());
-        assert!(check_require("env anything at all", true, ANY).is_ok());
+        assert!(check_require("valid-user", &providers(true), ANY).is_ok());
+        assert!(check_require("env anything at all", &providers(true), ANY).is_ok());
     }
 
     #[test]
@@ -385,7 +494,7 @@ mod tests {
             "ip 192.168.0.0/16 ::1 fe80::/10",
             "ip 10.0.0.0/255.0.0.0",
         ] {
-            assert_eq!(check_require(ok, true, ANY), Ok(()), "{ok}");
+            assert_eq!(check_require(ok, &providers(true), ANY), Ok(()), "{ok}");
         }
         let invalid = "appears to be invalid: The specified";
         for (args, message) in [
@@ -411,22 +520,26 @@ mod tests {
                 format!("ip address '::ffff:10.0.0.1' {invalid} IP address is invalid."),
             ),
         ] {
-            assert_eq!(check_require(args, true, ANY), Err(message), "{args}");
+            assert_eq!(
+                check_require(args, &providers(true), ANY),
+                Err(message),
+                "{args}"
+            );
         }
         // Without mod_authz_host there is no `ip` provider to check with.
-        assert!(check_require("ip", false, ANY).is_ok());
+        assert!(check_require("ip", &providers(false), ANY).is_ok());
     }
 
     #[test]
     fn a_negative_require_needs_an_all_of_section() {
-        assert!(check_require("not ip 127.0.0.1", true, None).is_ok());
+        assert!(check_require("not ip 127.0.0.1", &providers(true), None).is_ok());
         assert_eq!(
-            check_require("not ip 127.0.0.1", true, ANY).unwrap_err(),
+            check_require("not ip 127.0.0.1", &providers(true), ANY).unwrap_err(),
             "negative Require directive has no effect in <RequireAny> directive"
         );
         // The provider's own check comes first.
         assert_eq!(
-            check_require("not all maybe", true, ANY).unwrap_err(),
+            check_require("not all maybe", &providers(true), ANY).unwrap_err(),
             "Argument for 'Require all' must be 'granted' or 'denied'"
         );
     }
