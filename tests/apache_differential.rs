@@ -817,6 +817,29 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "mem-free-and-stack-size",
+        &[(
+            "c.conf",
+            "MaxMemFree 2048\nThreadStackSize 8388608\nProtocolsHonorOrder On\n",
+        )],
+        &[],
+    ),
+    (
+        "max-mem-free-negative",
+        &[("c.conf", "MaxMemFree -1\n")],
+        &[],
+    ),
+    (
+        "thread-stack-size-overflow",
+        &[("c.conf", "ThreadStackSize 99999999999999999999\n")],
+        &[],
+    ),
+    (
+        "protocols-honor-order-unknown",
+        &[("c.conf", "ProtocolsHonorOrder yes\n")],
+        &[],
+    ),
+    (
         "define-in-virtualhost-is-global",
         &[(
             "c.conf",

@@ -2,9 +2,10 @@
 //! that `apache2 -t` refuses a configuration for: `Options`, `AllowOverride`,
 //! `AllowOverrideList`, the keyword directives (`ServerSignature`, `ServerTokens`,
 //! `HostnameLookups`...), the request limits, `ErrorDocument`'s status code, `LogLevel`,
-//! `FileETag`, `HttpProtocolOptions`, `Error`, `RegexDefaultOptions`, `CGIVar`,
-//! `ServerAlias` outside a virtual host, and the
-//! listeners' `SendBufferSize` and `ListenCoresBucketsRatio`, with httpd's messages.
+//! `FileETag`, `HttpProtocolOptions`, `ProtocolsHonorOrder`, `MaxMemFree`,
+//! `ThreadStackSize`, `Error`, `RegexDefaultOptions`, `CGIVar`, `ServerAlias` outside a
+//! virtual host, and the listeners' `SendBufferSize` and `ListenCoresBucketsRatio`, with
+//! httpd's messages.
 //!
 //! Pure functions of a directive's arguments (the raw rest of its line: each check takes
 //! its words as the handler's argument kind hands them over), where it is and which
@@ -148,6 +149,18 @@ pub fn check(name: &str, args: &str, at: At<'_>) -> Result<(), String> {
         }
         "HttpProtocolOptions" => http_protocol_options(args),
         "LogLevel" => words(args).iter().try_for_each(|w| log_level(w, at.loaded)),
+        "MaxMemFree" | "ThreadStackSize" => {
+            let arg = first();
+            match strtol(&arg) {
+                Ok((value, _)) if value >= 0 => Ok(()),
+                _ => Err(format!("Invalid {name} value: {arg}")),
+            }
+        }
+        "ProtocolsHonorOrder" => keyword(
+            &first(),
+            &["on", "off"],
+            "ProtocolsHonorOrder must be 'on' or 'off'",
+        ),
         "SendBufferSize" => {
             let s = atoi(&first());
             if s < 512 && s != 0 {
@@ -374,21 +387,14 @@ fn allow_override_list(args: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `set_limit_req_body`: `apr_strtoff` (`strtol`, base 10) must read the whole word and
-/// give a non-negative number.
-fn limit_request_body(arg: &str) -> Result<(), String> {
-    const NOT_NEGATIVE: &str = "LimitRequestBody requires a non-negative integer.";
-    // strtol: leading white space, an optional sign, digits; none read leaves the end
-    // at the start of the word.
+/// glibc's `strtol(arg, &end, 10)`: the value (`Err` on overflow, ERANGE) and whether it
+/// read the whole word (an empty word counts as read, one without digits as not).
+fn strtol(arg: &str) -> Result<(i64, bool), ()> {
     let s = arg.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
     let digits = unsigned.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 {
-        return if arg.is_empty() {
-            Ok(())
-        } else {
-            Err(NOT_NEGATIVE.into())
-        };
+        return Ok((0, arg.is_empty()));
     }
     let magnitude: i128 = unsigned[..digits].parse().unwrap_or(i128::MAX);
     let value = if s.starts_with('-') {
@@ -396,14 +402,20 @@ fn limit_request_body(arg: &str) -> Result<(), String> {
     } else {
         magnitude
     };
-    if i64::try_from(value).is_err() {
-        // ERANGE: apr_strtoff fails.
-        return Err("LimitRequestBody argument is not parsable.".into());
+    let value = i64::try_from(value).map_err(|_| ())?;
+    Ok((value, digits == unsigned.len()))
+}
+
+/// `set_limit_req_body`: `apr_strtoff` (`strtol`, base 10) must read the whole word and
+/// give a non-negative number.
+fn limit_request_body(arg: &str) -> Result<(), String> {
+    match strtol(arg) {
+        Err(()) => Err("LimitRequestBody argument is not parsable.".into()),
+        Ok((value, whole)) if !whole || value < 0 => {
+            Err("LimitRequestBody requires a non-negative integer.".into())
+        }
+        Ok(_) => Ok(()),
     }
-    if digits < unsigned.len() || value < 0 {
-        return Err(NOT_NEGATIVE.into());
-    }
-    Ok(())
 }
 
 /// `set_limit_xml_req_body`: `atol`, not negative, at most `AP_MAX_LIMIT_XML_BODY`
@@ -602,6 +614,14 @@ mod tests {
             assert_eq!(run("LimitRequestBody", args), Err(message.into()), "{args}");
         }
         assert!(run("MaxRanges", "0").is_err());
+        assert_eq!(run("MaxMemFree", "2048"), Ok(()));
+        assert_eq!(run("ThreadStackSize", "abc"), Ok(()));
+        assert_eq!(
+            run("MaxMemFree", "-1"),
+            Err("Invalid MaxMemFree value: -1".to_string())
+        );
+        assert!(run("ThreadStackSize", "99999999999999999999").is_err());
+        assert!(run("ProtocolsHonorOrder", "yes").is_err());
         assert_eq!(run("MaxRanges", "Unlimited"), Ok(()));
         assert!(run("LimitInternalRecursion", "10 0").is_err());
         assert_eq!(run("LimitInternalRecursion", "10 5"), Ok(()));
