@@ -135,3 +135,21 @@ fn unknown_directives_past_the_cap_are_counted_not_built() {
     );
     assert!(took < BOUND, "{took:?}");
 }
+
+/// `HttpProtocolOptions` remembered every word of its line and compared each new one with
+/// all of them (quadratic: 200,000 words would take minutes); it now keeps one flag per
+/// keyword.
+#[test]
+fn a_long_http_protocol_options_line_is_read_in_linear_time() {
+    let mut text = String::from("ServerRoot /tmp\nListen 80\nHttpProtocolOptions");
+    text.push_str(&" Strict".repeat(200_000));
+    text.push_str(" Unsafe\n");
+    let (code, out, took) = lint(text.as_bytes());
+    assert_eq!(code, 1, "{}", &out[..out.len().min(2000)]);
+    assert!(
+        out.contains("HttpProtocolOptions 'Strict' and 'Unsafe' are mutually exclusive"),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+    assert!(took < BOUND, "{took:?}");
+}

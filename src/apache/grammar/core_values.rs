@@ -322,19 +322,30 @@ fn http_protocol_options(args: &str) -> Result<(), String> {
             "'RegisteredMethods' and 'LenientMethods'",
         ),
     ];
-    let mut seen: Vec<String> = Vec::new();
+    // Which side of each pair the line has named so far.
+    let mut seen = [[false; 2]; 3];
     for word in words(args) {
-        let lower = word.to_ascii_lowercase();
-        if !PAIRS.iter().any(|(a, b, _)| lower == *a || lower == *b) {
-            return Err("HttpProtocolOptions accepts 'Unsafe' or 'Strict' (default), 'RegisteredMethods' or 'LenientMethods' (default), and 'Require1.0' or 'Allow0.9' (default)".into());
-        }
-        seen.push(lower);
-        for (a, b, names) in PAIRS {
-            if seen.iter().any(|w| w == a) && seen.iter().any(|w| w == b) {
-                return Err(format!(
-                    "HttpProtocolOptions {names} are mutually exclusive"
-                ));
+        let Some((pair, side)) = PAIRS.iter().enumerate().find_map(|(i, (a, b, _))| {
+            if word.eq_ignore_ascii_case(a) {
+                Some((i, 0))
+            } else if word.eq_ignore_ascii_case(b) {
+                Some((i, 1))
+            } else {
+                None
             }
+        }) else {
+            return Err("HttpProtocolOptions accepts 'Unsafe' or 'Strict' (default), 'RegisteredMethods' or 'LenientMethods' (default), and 'Require1.0' or 'Allow0.9' (default)".into());
+        };
+        seen[pair][side] = true;
+        if let Some((_, _, names)) = PAIRS
+            .iter()
+            .zip(seen)
+            .find(|(_, s)| s[0] && s[1])
+            .map(|(p, _)| p)
+        {
+            return Err(format!(
+                "HttpProtocolOptions {names} are mutually exclusive"
+            ));
         }
     }
     Ok(())
