@@ -28,12 +28,51 @@ struct Seg {
     exact: bool,
 }
 
+/// The runs of a [`Mapped`]: nearly every logical line is one piece of its file, kept
+/// inline (a vector per line was an allocation per directive, a tenth of reading).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum Segs {
+    #[default]
+    Empty,
+    One(Seg),
+    Many(Vec<Seg>),
+}
+
+impl Segs {
+    fn as_slice(&self) -> &[Seg] {
+        match self {
+            Segs::Empty => &[],
+            Segs::One(seg) => std::slice::from_ref(seg),
+            Segs::Many(segs) => segs,
+        }
+    }
+
+    fn last_mut(&mut self) -> Option<&mut Seg> {
+        match self {
+            Segs::Empty => None,
+            Segs::One(seg) => Some(seg),
+            Segs::Many(segs) => segs.last_mut(),
+        }
+    }
+
+    fn push(&mut self, seg: Seg) {
+        *self = match std::mem::take(self) {
+            Segs::Empty => Segs::One(seg),
+            Segs::One(first) => Segs::Many(vec![first, seg]),
+            Segs::Many(mut segs) => {
+                segs.push(seg);
+                Segs::Many(segs)
+            }
+        };
+    }
+}
+
 /// Text derived from source bytes (a logical line, an expanded line) and, for every
 /// byte of it, the source bytes it stands for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mapped {
     pub text: String,
-    segs: Vec<Seg>,
+    segs: Segs,
 }
 
 impl Mapped {
@@ -87,11 +126,9 @@ impl Mapped {
             return;
         }
         let first = other.seg_index(start);
-        for (i, seg) in other.segs.iter().enumerate().skip(first) {
-            let seg_end = other
-                .segs
-                .get(i + 1)
-                .map_or(other.text.len() as u32, |s| s.at);
+        let segs = other.segs.as_slice();
+        for (i, seg) in segs.iter().enumerate().skip(first) {
+            let seg_end = segs.get(i + 1).map_or(other.text.len() as u32, |s| s.at);
             let (a, b) = (seg.at.max(start), seg_end.min(end));
             if a >= b {
                 if seg.at >= end {
@@ -110,12 +147,15 @@ impl Mapped {
 
     /// Index of the run holding text offset `at` (the last run for the end).
     fn seg_index(&self, at: u32) -> usize {
-        self.segs.partition_point(|s| s.at <= at).saturating_sub(1)
+        self.segs
+            .as_slice()
+            .partition_point(|s| s.at <= at)
+            .saturating_sub(1)
     }
 
     /// The source bytes text offset `at` stands for.
     fn origin(&self, at: u32) -> (u32, u32) {
-        let Some(seg) = self.segs.get(self.seg_index(at)) else {
+        let Some(seg) = self.segs.as_slice().get(self.seg_index(at)) else {
             return (0, 0);
         };
         if seg.exact {
@@ -129,7 +169,7 @@ impl Mapped {
     /// The source byte range that text `range` comes from (an empty range: the point
     /// where it would be).
     pub fn source(&self, range: Range<usize>) -> Range<u32> {
-        if self.segs.is_empty() {
+        if self.segs.as_slice().is_empty() {
             return 0..0;
         }
         let start = self.origin(range.start as u32).0;
