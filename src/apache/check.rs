@@ -143,7 +143,7 @@ impl<'t> Walker<'t> {
         when: Span,
     ) -> Option<&mut Problem> {
         self.seq += 1;
-        if !self.cap.admit(&mut self.problems, kind, span.file) {
+        if !self.cap.admit(&mut self.problems, (kind, span.file)) {
             return None;
         }
         self.problems.push(Problem {

@@ -324,7 +324,7 @@ impl<'a> Reader<'a> {
         printed: Option<(Printed, Span)>,
     ) -> Option<&mut Problem> {
         let seq = self.next_seq();
-        if !self.cap.admit(&mut self.problems, kind, span.file) {
+        if !self.cap.admit(&mut self.problems, (kind, span.file)) {
             return None;
         }
         let (printed, printed_span) = match printed {
@@ -549,7 +549,7 @@ impl<'a> Reader<'a> {
         for u in &e.undefined {
             if !self
                 .cap
-                .admit(&mut self.problems, Kind::UndefinedVariable, file)
+                .admit(&mut self.problems, (Kind::UndefinedVariable, file))
             {
                 continue;
             }

@@ -136,27 +136,14 @@ impl Problem {
 }
 
 /// Bounds what a loader builds on hostile input (a million unknown directives, a file
-/// of garbage): past the problems of one kind in one file that can be shown
-/// ([`crate::rules::MAX_FINDINGS_PER_FILE`] and the one that says how many more there
-/// are), the next ones are counted on the last kept, not built.
-#[derive(Debug, Default)]
-pub struct Cap(foldhash::HashMap<(Kind, FileId), (usize, usize)>);
+/// of garbage): past the problems of one kind in one file that can be shown, the next
+/// ones are counted on the last kept, not built (the rule runner's own counter, keyed by
+/// kind and file).
+pub type Cap = crate::rules::ShownPer<(Kind, FileId)>;
 
-impl Cap {
-    /// Whether a problem of `kind` in `file` is to be built and pushed onto `problems`;
-    /// when not, it is counted on the last one kept.
-    pub fn admit(&mut self, problems: &mut [Problem], kind: Kind, file: FileId) -> bool {
-        let next = problems.len();
-        let (count, last) = self.0.entry((kind, file)).or_insert((0, next));
-        *count += 1;
-        if *count <= crate::rules::MAX_FINDINGS_PER_FILE + 1 {
-            *last = next;
-            return true;
-        }
-        if let Some(p) = problems.get_mut(*last) {
-            p.folded += 1;
-        }
-        false
+impl crate::rules::Folds for Problem {
+    fn folded(&mut self) -> &mut usize {
+        &mut self.folded
     }
 }
 

@@ -304,34 +304,54 @@ pub(crate) const PARALLEL_NODES: usize = 20_000;
 /// worth reading finding by finding (binary garbage, a generated file gone wrong).
 pub const MAX_FINDINGS_PER_FILE: usize = 1000;
 
-/// Counts a rule's findings per file as it makes them, so that work only a shown finding
-/// needs (a did-you-mean over every known name, or the whole finding) is skipped for
-/// those [`cap_per_file`] hides: all past the first [`MAX_FINDINGS_PER_FILE`] + 1 of a
-/// file.
-#[derive(Default)]
-pub struct ShownPerFile(foldhash::HashMap<crate::source::FileId, (usize, usize)>);
+/// A finding that can stand for more of its kind past the per-file cap: those counted
+/// but never built ([`Diagnostic::folded`], or a loader's own finding type).
+pub trait Folds {
+    fn folded(&mut self) -> &mut usize;
+}
 
-impl ShownPerFile {
-    /// Counts one more finding in `file`; whether it will be shown.
-    pub fn next_shown(&mut self, file: crate::source::FileId) -> bool {
-        let (seen, _) = self.0.entry(file).or_default();
+impl Folds for Diagnostic {
+    fn folded(&mut self) -> &mut usize {
+        &mut self.folded
+    }
+}
+
+/// Counts findings per key (a file; a loader's kind and file) as they are made, so that
+/// work only a shown finding needs (a did-you-mean over every known name, or the whole
+/// finding) is skipped for those [`cap_per_file`] hides: all past the first
+/// [`MAX_FINDINGS_PER_FILE`] + 1 of a key.
+pub struct ShownPer<K>(foldhash::HashMap<K, (usize, usize)>);
+
+/// A rule's findings counted per file.
+pub type ShownPerFile = ShownPer<crate::source::FileId>;
+
+impl<K> Default for ShownPer<K> {
+    fn default() -> Self {
+        ShownPer(foldhash::HashMap::default())
+    }
+}
+
+impl<K: std::hash::Hash + Eq> ShownPer<K> {
+    /// Counts one more finding of `key`; whether it will be shown.
+    pub fn next_shown(&mut self, key: K) -> bool {
+        let (seen, _) = self.0.entry(key).or_default();
         *seen += 1;
         *seen <= MAX_FINDINGS_PER_FILE + 1
     }
 
-    /// Counts one more finding in `file`, to be pushed onto `out`: whether to build it;
-    /// when not, it is counted on the last one kept ([`Diagnostic::folded`]), so a
-    /// million findings never exist at once.
-    pub fn admit(&mut self, out: &mut [Diagnostic], file: crate::source::FileId) -> bool {
-        let next = out.len();
-        let (seen, last) = self.0.entry(file).or_insert((0, next));
+    /// Counts one more finding of `key`, to be pushed onto `kept`: whether to build it;
+    /// when not, it is counted on the last one kept ([`Folds`]), so a million findings
+    /// never exist at once.
+    pub fn admit<T: Folds>(&mut self, kept: &mut [T], key: K) -> bool {
+        let next = kept.len();
+        let (seen, last) = self.0.entry(key).or_insert((0, next));
         *seen += 1;
         if *seen <= MAX_FINDINGS_PER_FILE + 1 {
             *last = next;
             return true;
         }
-        if let Some(d) = out.get_mut(*last) {
-            d.folded += 1;
+        if let Some(finding) = kept.get_mut(*last) {
+            *finding.folded() += 1;
         }
         false
     }
