@@ -110,6 +110,22 @@ pub fn words(args: &str) -> Vec<Cow<'_, str>> {
     }
 }
 
+/// The first word of `args` (a TAKE1 handler's argument).
+pub(super) fn first_word(args: &str) -> String {
+    let mut rest = args;
+    getword_conf(&mut rest).into_owned()
+}
+
+/// A handler that takes one of a few keywords (compared without case), else refuses
+/// the line with `message`.
+pub(super) fn one_of(arg: &str, choices: &[&str], message: &str) -> Result<(), String> {
+    if choices.iter().any(|c| c.eq_ignore_ascii_case(arg)) {
+        Ok(())
+    } else {
+        Err(message.to_string())
+    }
+}
+
 /// The most words a TAKE_ARGV directive receives (`AP_MAX_ARGC`); httpd drops the rest.
 pub const MAX_ARGV: usize = 64;
 

@@ -7,7 +7,7 @@ use super::args::is_space;
 
 /// `strtol(s, &end, 10)` on glibc: the saturated value and the unparsed rest, or
 /// `None` when no digit was read (then `end` is `s`). `overflow` tells ERANGE.
-fn strtol(s: &str) -> (Option<i64>, &str, bool) {
+pub(crate) fn strtol(s: &str) -> (Option<i64>, &str, bool) {
     let t = s.trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
     let (negative, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),

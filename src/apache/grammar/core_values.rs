@@ -12,8 +12,8 @@
 //! modules are loaded.
 
 use super::LoadedModules;
-use super::args::{getword_conf, words};
-use super::cnum::{atoi, atol};
+use super::args::{first_word, getword_conf, one_of, words};
+use super::cnum::{atoi, atol, strtol};
 
 /// Where a core directive is, as its handler sees it.
 #[derive(Debug, Clone, Copy)]
@@ -26,21 +26,18 @@ pub struct At<'a> {
 /// httpd's verdict on core directive `name` with arguments `args`; directives without a
 /// value check here accept anything.
 pub fn check(name: &str, args: &str, at: At<'_>) -> Result<(), String> {
-    let first = || {
-        let mut rest = args;
-        getword_conf(&mut rest).into_owned()
-    };
+    let first = || first_word(args);
     match name {
         "Options" => options(args),
         "AllowOverride" => allow_override(args),
         "AllowOverrideList" => allow_override_list(args),
         "ServerAlias" if !at.in_vhost => Err("ServerAlias only used in <VirtualHost>".into()),
-        "ServerSignature" => keyword(
+        "ServerSignature" => one_of(
             &first(),
             &["On", "Off", "EMail"],
             "ServerSignature: use one of: off | on | email",
         ),
-        "ServerTokens" => keyword(
+        "ServerTokens" => one_of(
             &first(),
             &[
                 "OS",
@@ -54,30 +51,30 @@ pub fn check(name: &str, args: &str, at: At<'_>) -> Result<(), String> {
             ],
             "ServerTokens takes 1 argument: 'Prod(uctOnly)', 'Major', 'Minor', 'Min(imal)', 'OS', or 'Full'",
         ),
-        "HostnameLookups" => keyword(
+        "HostnameLookups" => one_of(
             &first(),
             &["on", "off", "double"],
             "parameter must be 'on', 'off', or 'double'",
         ),
-        "UseCanonicalName" => keyword(
+        "UseCanonicalName" => one_of(
             &first(),
             &["on", "off", "dns"],
             "parameter must be 'on', 'off', or 'dns'",
         ),
         "UseCanonicalPhysicalPort" | "EnableMMAP" | "EnableSendfile" => {
-            keyword(&first(), &["on", "off"], "parameter must be 'on' or 'off'")
+            one_of(&first(), &["on", "off"], "parameter must be 'on' or 'off'")
         }
-        "AcceptPathInfo" => keyword(
+        "AcceptPathInfo" => one_of(
             &first(),
             &["on", "off", "default"],
             "AcceptPathInfo must be set to on, off or default",
         ),
-        "AllowEncodedSlashes" => keyword(
+        "AllowEncodedSlashes" => one_of(
             &first(),
             &["on", "off", "nodecode"],
             "AllowEncodedSlashes must be On, Off, or NoDecode",
         ),
-        "TraceEnable" => keyword(
+        "TraceEnable" => one_of(
             &first(),
             &["on", "off", "extended"],
             "TraceEnable must be one of 'on', 'off', or 'extended'",
@@ -152,11 +149,11 @@ pub fn check(name: &str, args: &str, at: At<'_>) -> Result<(), String> {
         "MaxMemFree" | "ThreadStackSize" => {
             let arg = first();
             match strtol(&arg) {
-                Ok((value, _)) if value >= 0 => Ok(()),
+                (value, _, false) if value.unwrap_or(0) >= 0 => Ok(()),
                 _ => Err(format!("Invalid {name} value: {arg}")),
             }
         }
-        "ProtocolsHonorOrder" => keyword(
+        "ProtocolsHonorOrder" => one_of(
             &first(),
             &["on", "off"],
             "ProtocolsHonorOrder must be 'on' or 'off'",
@@ -173,15 +170,6 @@ pub fn check(name: &str, args: &str, at: At<'_>) -> Result<(), String> {
             Err("ListenCoresBucketsRatio must be > 0".into())
         }
         _ => Ok(()),
-    }
-}
-
-/// A TAKE1 handler that knows a few keywords (compared without case).
-fn keyword(arg: &str, known: &[&str], message: &str) -> Result<(), String> {
-    if known.iter().any(|k| k.eq_ignore_ascii_case(arg)) {
-        Ok(())
-    } else {
-        Err(message.to_string())
     }
 }
 
@@ -398,34 +386,15 @@ fn allow_override_list(args: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// glibc's `strtol(arg, &end, 10)`: the value (`Err` on overflow, ERANGE) and whether it
-/// read the whole word (an empty word counts as read, one without digits as not).
-fn strtol(arg: &str) -> Result<(i64, bool), ()> {
-    let s = arg.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let digits = unsigned.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 {
-        return Ok((0, arg.is_empty()));
-    }
-    let magnitude: i128 = unsigned[..digits].parse().unwrap_or(i128::MAX);
-    let value = if s.starts_with('-') {
-        -magnitude
-    } else {
-        magnitude
-    };
-    let value = i64::try_from(value).map_err(|_| ())?;
-    Ok((value, digits == unsigned.len()))
-}
-
 /// `set_limit_req_body`: `apr_strtoff` (`strtol`, base 10) must read the whole word and
 /// give a non-negative number.
 fn limit_request_body(arg: &str) -> Result<(), String> {
     match strtol(arg) {
-        Err(()) => Err("LimitRequestBody argument is not parsable.".into()),
-        Ok((value, whole)) if !whole || value < 0 => {
+        (_, _, true) => Err("LimitRequestBody argument is not parsable.".into()),
+        (value, rest, false) if !rest.is_empty() || value.unwrap_or(0) < 0 => {
             Err("LimitRequestBody requires a non-negative integer.".into())
         }
-        Ok(_) => Ok(()),
+        _ => Ok(()),
     }
 }
 

@@ -11,7 +11,7 @@
 //! `LoadModule` is not handled here: it runs while the file is read, through
 //! [`super::LoadedModules::load_module`].
 
-use super::args::{check_args, getword_conf, rewrite_args, words};
+use super::args::{check_args, first_word, getword_conf, one_of, rewrite_args, words};
 use super::cnum::{Unit, atoi, atol, timeout_parameter};
 use super::conditions::{COND_SECTIONS, cond_section, if_version};
 use super::context::{ContextStack, Section, check_forbidden, check_override, section_inner};
@@ -296,19 +296,6 @@ pub fn check_section_end(
     }
 }
 
-fn first_word(args: &str) -> String {
-    let mut rest = args;
-    getword_conf(&mut rest).into_owned()
-}
-
-fn one_of(arg: &str, choices: &[&str], message: &str) -> Result<(), String> {
-    if choices.iter().any(|c| c.eq_ignore_ascii_case(arg)) {
-        Ok(())
-    } else {
-        Err(message.to_string())
-    }
-}
-
 /// The value checks of the handlers proxylint reproduces.
 fn handler(
     def: &DirectiveDef,
@@ -409,21 +396,23 @@ fn handler(
             "ProxyStatus must be one of: off | on | full",
         )?,
         ("mod_proxy", "ProxyPassReverse") => {
-            let w = words(args);
-            let interpolate = |i: usize| {
-                w.get(i)
-                    .is_some_and(|r| r.eq_ignore_ascii_case("interpolate"))
-            };
-            let second = w.len() > 1 && !interpolate(1);
-            if ctx.path().is_none() && !second {
-                return Err(
-                    "ProxyPassReverse needs a path when not defined in a location".to_string(),
-                );
-            }
-            if ctx.path().is_some() && second {
-                return Err(
-                    "ProxyPassReverse can not have a path when defined in a location".to_string(),
-                );
+            // A second word other than `interpolate` is the URL after a path.
+            let path_given = words(args)
+                .get(1)
+                .is_some_and(|w| !w.eq_ignore_ascii_case("interpolate"));
+            match (ctx.path().is_some(), path_given) {
+                (false, false) => {
+                    return Err(
+                        "ProxyPassReverse needs a path when not defined in a location".to_string(),
+                    );
+                }
+                (true, true) => {
+                    return Err(
+                        "ProxyPassReverse can not have a path when defined in a location"
+                            .to_string(),
+                    );
+                }
+                _ => {}
             }
         }
         ("mod_proxy", "ProxyErrorOverride") => check_error_override(args)?,
