@@ -295,6 +295,20 @@ fn one_long_line_of_directives_finishes() {
     ));
 }
 
+/// What proxylint prints in `format` about `text` as nginx.conf, `rule`'s findings only.
+fn findings_of(text: &[u8], format: &str, rule: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let main = dir.path().join("nginx.conf");
+    std::fs::write(&main, text).expect("write the input");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args(["--isolated", "--format", format, "--select", rule])
+        .arg(&main)
+        .env("PROXYLINT_NGINX", "none")
+        .output()
+        .expect("run proxylint");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Each stray `{` was a syntax error and an open block: 20 MB of them took 20 s and
 /// 7.8 GB. Reading stops after 10,000 syntax errors (nginx stops at the first).
 #[test]
@@ -305,16 +319,7 @@ fn twenty_megabytes_of_braces_stop_after_ten_thousand_errors() {
         Duration::from_secs(20),
         "20 MB of `{`"
     ));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let main = dir.path().join("nginx.conf");
-    std::fs::write(&main, vec![b'{'; 100_000]).expect("write the input");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_proxylint"))
-        .args(["--isolated", "--format", "json", "--select", "NGX001"])
-        .arg(&main)
-        .env("PROXYLINT_NGINX", "none")
-        .output()
-        .expect("run proxylint");
-    let json = String::from_utf8_lossy(&out.stdout);
+    let json = findings_of(&vec![b'{'; 100_000], "json", "NGX001");
     assert!(
         json.contains("more than 10000 syntax errors; proxylint stops reading here"),
         "the stop is reported: {}",
@@ -390,21 +395,12 @@ fn nul_byte_in_a_comment_is_accepted_like_nginx() {
 /// the count stays exact.
 #[test]
 fn unknown_directives_past_the_cap_are_counted_not_built() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let main = dir.path().join("nginx.conf");
     let mut text = String::from("events {}\nhttp {\n");
     for i in 0..50_000 {
         text.push_str(&format!("foo{i} on;\n"));
     }
     text.push_str("}\n");
-    std::fs::write(&main, text).expect("write the input");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_proxylint"))
-        .args(["--isolated", "--format", "concise", "--select", "NGX002"])
-        .arg(&main)
-        .env("PROXYLINT_NGINX", "none")
-        .output()
-        .expect("run proxylint");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = findings_of(text.as_bytes(), "concise", "NGX002");
     let findings: Vec<&str> = stdout.lines().filter(|l| l.contains("[NGX002]")).collect();
     assert_eq!(
         findings.len(),
