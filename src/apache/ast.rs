@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::grammar::DirectiveDef;
 use super::text::{Mapped, words_with_ranges};
 use crate::source::{FileId, Span};
 
@@ -59,8 +60,12 @@ pub enum NodeKind {
 pub struct Node {
     /// The name httpd stores: the command table's spelling when the name is known
     /// while reading (`<VirtualHost`, `ServerName`), else as written; a section's
-    /// name starts with `<` and has no `>`.
-    pub name: String,
+    /// name starts with `<` and has no `>`. (Borrowed from the table when known: an
+    /// allocation per line otherwise.)
+    pub name: Cow<'static, str>,
+    /// The definition the reader found for the name, with the modules loaded at this
+    /// line (`None`: unknown then); see [`super::grammar::lookup_again`].
+    pub def: Option<&'static DirectiveDef>,
     pub kind: NodeKind,
     /// The logical line after `${VAR}` expansion, traced to its source.
     pub line: Mapped,

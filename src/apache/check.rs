@@ -205,7 +205,7 @@ impl<'t> Walker<'t> {
                 }
                 continue;
             };
-            let lookup = grammar::lookup(&node.name, self.modules);
+            let lookup = grammar::lookup_again(node.def, &node.name, self.modules);
             let def = match lookup {
                 Lookup::Found(def) => def,
                 other => {

@@ -326,12 +326,23 @@ impl DirectiveDef {
 
     /// The name as httpd writes it in messages about the directive itself: a section
     /// gets its `>` (`<Proxy>`), as `ap_check_cmd_context` adds it.
-    pub fn display_name(&self) -> String {
-        if self.section {
-            format!("{}>", self.name)
-        } else {
-            self.name.to_string()
+    /// (A value that writes it: every directive's context check holds it, few print it.)
+    pub fn display_name(&self) -> DisplayName<'_> {
+        DisplayName(self)
+    }
+}
+
+/// [`DirectiveDef::display_name`].
+#[derive(Debug, Clone, Copy)]
+pub struct DisplayName<'a>(&'a DirectiveDef);
+
+impl fmt::Display for DisplayName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.name)?;
+        if self.0.section {
+            f.write_str(">")?;
         }
+        Ok(())
     }
 }
 
@@ -782,6 +793,31 @@ pub fn lookup(name: &str, loaded: &LoadedModules) -> Lookup {
     Lookup::Unknown
 }
 
+/// [`lookup`] again, at the end of reading, of a name the reader looked up while
+/// reading and found as `read`. Modules are only ever added: a definition found then is
+/// still loaded, and when it is the only one of its name, it is still the answer (most
+/// names; the second pass asks for every directive, and this spares it the hashing).
+pub fn lookup_again(
+    read: Option<&'static DirectiveDef>,
+    name: &str,
+    loaded: &LoadedModules,
+) -> Lookup {
+    static SOLE: OnceLock<Vec<bool>> = OnceLock::new();
+    let sole = SOLE.get_or_init(|| {
+        let mut sole = vec![false; DEFS.len()];
+        for (_, indexes) in BY_NAME {
+            if let [only] = indexes {
+                sole[usize::from(*only)] = true;
+            }
+        }
+        sole
+    });
+    match read {
+        Some(def) if element_index(DEFS, def).is_some_and(|i| sole[i]) => Lookup::Found(def),
+        _ => lookup(name, loaded),
+    }
+}
+
 /// The known directive name closest to an unknown `name`, for did-you-mean.
 pub fn suggestion(name: &str, version: Version) -> Option<&'static str> {
     suggest::closest(name, version)
@@ -872,7 +908,7 @@ mod tests {
         let vhost = def("<VirtualHost", "core");
         assert!(vhost.section);
         assert_eq!(vhost.checks, Forbidden::GLOBAL_ONLY);
-        assert_eq!(vhost.display_name(), "<VirtualHost>");
+        assert_eq!(vhost.display_name().to_string(), "<VirtualHost>");
         assert!(def("Include", "core").exec_on_read);
         assert!(
             def("AllowOverride", "core")

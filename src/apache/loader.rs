@@ -307,7 +307,7 @@ pub fn infer_context(tree: &Tree, roots: &[NodeId], modules: &LoadedModules) -> 
         let ctx = context.stack();
         let (mut ok, mut refused) = (0i64, 0i64);
         for (_, node) in tree.effective(roots) {
-            if let Lookup::Found(def) = grammar::lookup(&node.name, modules) {
+            if let Lookup::Found(def) = grammar::lookup_again(node.def, &node.name, modules) {
                 if check_context(def, &ctx).is_ok() {
                     ok += 1;
                 } else {

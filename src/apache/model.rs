@@ -219,7 +219,7 @@ fn walk(
     for (_, node) in tree.effective(ids) {
         // A known name carries the command table's spelling (see `ast::Node::name`):
         // compared as is, no lowercased copy per node.
-        let name = node.name.as_str();
+        let name: &str = &node.name;
         if let NodeKind::Section { .. } = node.kind {
             let arg = || {
                 node.words()

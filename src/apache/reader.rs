@@ -12,6 +12,7 @@
 //! 128 includes) and so is the work ([`MAX_NODES`], [`MAX_EXPANDED`]): no input can
 //! overflow the stack or exhaust memory.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -594,24 +595,30 @@ impl<'a> Reader<'a> {
         let Some((word, range)) = next_word(&text.text, &mut pos) else {
             return;
         };
-        let mut name = word.into_owned();
-        if name.is_empty() {
+        let mut written: &str = &word;
+        if written.is_empty() {
             return;
         }
-        let closing = name.as_bytes().get(1) == Some(&b'/');
-        if !closing && name.ends_with('>') {
-            name.pop();
+        let closing = written.as_bytes().get(1) == Some(&b'/');
+        if !closing {
+            written = written.strip_suffix('>').unwrap_or(written);
         }
-        let args_gt = name.starts_with('<') && pos >= text.text.len();
+        let args_gt = written.starts_with('<') && pos >= text.text.len();
         let file = line.file;
         let span = span_of(&text, file);
         let read_at = line.read_at.unwrap_or(span);
-        let found = match grammar::lookup(&name, &self.loaded) {
+        let found = match grammar::lookup(written, &self.loaded) {
             Lookup::Found(def) => Some(def),
             _ => None,
         };
+        let name: Cow<'static, str> = match found {
+            Some(def) => Cow::Borrowed(def.name),
+            None => Cow::Owned(written.to_string()),
+        };
+        drop(word);
         let node = Node {
-            name: found.map_or_else(|| name.clone(), |d| d.name.to_string()),
+            name,
+            def: found,
             kind: NodeKind::Directive,
             line: text,
             name_range: range,
@@ -628,10 +635,10 @@ impl<'a> Reader<'a> {
             return;
         }
         if closing {
-            self.close(node, &name, open, read_at);
+            self.close(node, open, read_at);
             return;
         }
-        let section = name.starts_with('<');
+        let section = node.name.starts_with('<');
         if section && open.len() >= MAX_SECTION_DEPTH {
             self.limit(
                 format!(
@@ -660,7 +667,8 @@ impl<'a> Reader<'a> {
     }
 
     /// A closing tag: it must close the innermost section this build opened.
-    fn close(&mut self, node: Node, written: &str, open: &mut Vec<NodeId>, when: Span) {
+    fn close(&mut self, node: Node, open: &mut Vec<NodeId>, when: Span) {
+        let written: &str = &node.name;
         let span = node.name_span();
         let printed = Some((node.printed.clone(), node.span()));
         let Some(&innermost) = open.last() else {

@@ -228,6 +228,9 @@ pub struct LineReader {
     /// httpd's `line_number`: physical lines read so far.
     pub line: u32,
     limit: usize,
+    /// The physical pieces of the logical line being read: kept between lines for its
+    /// buffer (one allocation per line otherwise).
+    pieces: Vec<Range<usize>>,
 }
 
 impl LineReader {
@@ -241,6 +244,7 @@ impl LineReader {
             pos: 0,
             line: 0,
             limit,
+            pieces: Vec::new(),
         }
     }
 
@@ -262,7 +266,19 @@ impl LineReader {
     /// The next logical line of `bytes` (always the same bytes for one reader). After
     /// [`TooLong`] the reader is at the end.
     pub fn next_line(&mut self, bytes: &[u8]) -> Option<Result<Logical, TooLong>> {
-        let mut pieces: Vec<Range<usize>> = Vec::new();
+        let mut pieces = std::mem::take(&mut self.pieces);
+        pieces.clear();
+        let line = self.read_pieces(bytes, &mut pieces);
+        self.pieces = pieces;
+        line
+    }
+
+    /// [`Self::next_line`] with the pieces in `pieces` (empty on entry).
+    fn read_pieces(
+        &mut self,
+        bytes: &[u8],
+        pieces: &mut Vec<Range<usize>>,
+    ) -> Option<Result<Logical, TooLong>> {
         let mut total = 0usize;
         loop {
             self.line += 1;
@@ -294,9 +310,9 @@ impl LineReader {
                 break;
             }
             // `[\\][\r]\n`: the backslash and line end go, the next line is appended.
-            let cr = (last_byte(bytes, &pieces) == Some(b'\r')).then(|| pop_byte(&mut pieces));
-            if last_byte(bytes, &pieces) == Some(b'\\') {
-                pop_byte(&mut pieces);
+            let cr = (last_byte(bytes, pieces) == Some(b'\r')).then(|| pop_byte(pieces));
+            if last_byte(bytes, pieces) == Some(b'\\') {
+                pop_byte(pieces);
                 // The joined length and the pieces kept in step, never recounted: a
                 // file of 200,000 continued lines took minutes when every line summed
                 // every piece again.
@@ -311,9 +327,12 @@ impl LineReader {
             }
             break;
         }
-        trim_pieces(bytes, &mut pieces);
-        let mut text = Mapped::new();
-        for piece in &pieces {
+        trim_pieces(bytes, pieces);
+        let mut text = Mapped {
+            text: String::with_capacity(total),
+            segs: Segs::Empty,
+        };
+        for piece in pieces.iter() {
             push_decoded(&mut text, &bytes[piece.clone()], piece.start as u32);
         }
         Some(Ok(Logical {

@@ -81,10 +81,19 @@ pub struct Frame {
     pub name: String,
     /// The tag's arguments, up to the last `>`.
     pub args: String,
+    /// httpd's `cmd->path` inside this section, for the sections that set it (see
+    /// [`Frame::path`]); empty for the others.
+    path: String,
+    has_path: bool,
+}
+
+impl Frame {
     /// httpd's `cmd->path` inside this section, for the sections that set it: the
     /// directory, URL path or file pattern (the regex after `~`), the proxy URL without
     /// its `proxy:` prefix, `*If` for `<If>`.
-    pub path: Option<String>,
+    pub fn path(&self) -> Option<&str> {
+        self.has_path.then_some(self.path.as_str())
+    }
 }
 
 /// A section's arguments up to the last `>`, as its handler cuts them.
@@ -92,30 +101,34 @@ pub fn section_inner(args: &str) -> &str {
     args.rfind('>').map_or(args, |i| &args[..i])
 }
 
-fn section_path(section: Section, args: &str) -> Option<String> {
+/// httpd's `cmd->path` for a section of kind `section` with arguments `args`, written
+/// into `out` (its buffer reused); false when the section sets none.
+fn section_path(section: Section, args: &str, out: &mut String) -> bool {
     let mut rest = section_inner(args);
     let first = super::args::getword_conf(&mut rest);
+    out.clear();
     match section {
         Section::Directory | Section::Files | Section::Location if first == "~" => {
-            Some(super::args::getword_conf(&mut rest).into_owned())
+            out.push_str(&super::args::getword_conf(&mut rest));
         }
         Section::Directory
         | Section::DirectoryMatch
         | Section::Location
         | Section::LocationMatch
         | Section::Files
-        | Section::FilesMatch => Some(first.into_owned()),
+        | Section::FilesMatch => out.push_str(&first),
         Section::Proxy | Section::ProxyMatch => {
             let first = first.as_ref();
             let url = match first.get(..6) {
                 Some(p) if p.eq_ignore_ascii_case("proxy:") => &first[6..],
                 _ => first,
             };
-            Some(url.to_string())
+            out.push_str(url);
         }
-        Section::If | Section::ElseIf | Section::Else => Some("*If".to_string()),
-        _ => None,
+        Section::If | Section::ElseIf | Section::Else => out.push_str("*If"),
+        _ => return false,
     }
+    true
 }
 
 /// The sections enclosing a directive, outermost first, and whether it is read from an
@@ -126,8 +139,12 @@ fn section_path(section: Section, args: &str) -> Option<String> {
 /// is.
 #[derive(Debug, Clone, Default)]
 pub struct ContextStack {
+    /// The open sections are the first `levels.len()`; the frames past them are left
+    /// from sections already closed, their buffers reused by the next ones (a
+    /// configuration opens one `<VirtualHost>` after another: thousands of sections,
+    /// three strings each, that need no allocation).
     frames: Vec<Frame>,
-    /// State after each frame (same length as `frames`).
+    /// State after each open frame.
     levels: Vec<Level>,
     /// `Some(AllowOverride)` for an .htaccess file.
     htaccess: Option<Override>,
@@ -215,18 +232,35 @@ impl ContextStack {
     /// what follows it are ignored).
     pub fn push(&mut self, written: &str, args: &str) {
         let section = Section::from_name(written);
-        let tag = if written.starts_with('<') {
-            written.to_string()
-        } else {
-            format!("<{written}")
-        };
-        let canonical = super::defs(&tag).next().map(|d| d.name.to_string());
-        let name = canonical.unwrap_or(tag);
-        let path = section_path(section, args);
+        let depth = self.levels.len();
+        if self.frames.len() == depth {
+            self.frames.push(Frame {
+                section,
+                name: String::new(),
+                args: String::new(),
+                path: String::new(),
+                has_path: false,
+            });
+        }
+        let frame = &mut self.frames[depth];
+        frame.section = section;
+        frame.name.clear();
+        let bare = written.strip_prefix('<').unwrap_or(written);
+        frame.name.push('<');
+        frame.name.push_str(bare);
+        let canonical = super::defs(&frame.name).next().map(|d| d.name);
+        if let Some(name) = canonical {
+            frame.name.clear();
+            frame.name.push_str(name);
+        }
+        frame.args.clear();
+        frame.args.push_str(section_inner(args));
+        frame.has_path = section_path(section, args, &mut frame.path);
+        let has_path = frame.has_path;
         let mut level = self.level();
-        let index = u32::try_from(self.frames.len()).unwrap_or(u32::MAX);
+        let index = u32::try_from(depth).unwrap_or(u32::MAX);
         level.innermost[section as usize] = Some(index);
-        if path.is_some() {
+        if has_path {
             level.path_frame = Some(index);
         }
         if section == Section::VirtualHost {
@@ -269,12 +303,6 @@ impl ContextStack {
             }
             Section::Other => {}
         }
-        self.frames.push(Frame {
-            section,
-            name,
-            args: section_inner(args).to_string(),
-            path,
-        });
         self.levels.push(level);
     }
 
@@ -282,24 +310,24 @@ impl ContextStack {
     /// .htaccess file, its directory (here empty). `None` outside directory contexts.
     pub fn path(&self) -> Option<&str> {
         match self.level().path_frame {
-            Some(i) => self.frames.get(i as usize).and_then(|f| f.path.as_deref()),
+            Some(i) => self.frames.get(i as usize).and_then(Frame::path),
             None => self.htaccess.map(|_| ""),
         }
     }
 
-    /// Leaves the innermost section.
-    pub fn pop(&mut self) -> Option<Frame> {
-        self.levels.pop();
-        self.frames.pop()
+    /// Leaves the innermost section; false when none is open.
+    pub fn pop(&mut self) -> bool {
+        self.levels.pop().is_some()
     }
 
+    /// The open sections, outermost first.
     pub fn frames(&self) -> &[Frame] {
-        &self.frames
+        &self.frames[..self.levels.len()]
     }
 
     /// The innermost section, the parent httpd names in "not allowed in <X> context".
     pub fn innermost(&self) -> Option<&Frame> {
-        self.frames.last()
+        self.frames().last()
     }
 
     pub fn in_htaccess(&self) -> bool {
@@ -607,7 +635,7 @@ mod tests {
         }
         assert!(started.elapsed().as_secs() < 5);
         assert_eq!(s.server(), 1);
-        while s.pop().is_some() {}
+        while s.pop() {}
         assert_eq!(s.server(), 0);
         assert_eq!(s.path(), None);
     }
