@@ -110,6 +110,18 @@ pub fn words(args: &str) -> Vec<Cow<'_, str>> {
     }
 }
 
+/// Every word of `args`, empty ones (`""`) included, as a handler that loops
+/// `while (*arg)` over `ap_getword_conf` reads them ([`words`] stops at the first empty
+/// one, as `ap_getword_conf`'s callers that test the word do).
+pub fn all_words(args: &str) -> Vec<Cow<'_, str>> {
+    let mut rest = args;
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        out.push(getword_conf(&mut rest));
+    }
+    out
+}
+
 /// The first word of `args` (a TAKE1 handler's argument).
 pub(super) fn first_word(args: &str) -> String {
     let mut rest = args;

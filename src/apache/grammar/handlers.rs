@@ -19,7 +19,7 @@ use super::core_values;
 use super::module_values::{
     AuthzProviders, any_of_section, check_force_priority, check_header, check_require,
 };
-use super::proxy::{Defined, Place, ProxyRegistry, fnmatch_test};
+use super::proxy::{Place, ProxyRegistry, fnmatch_test};
 use super::worker_params::{ProxyModules, check_worker_param};
 use super::{DirectiveDef, Forbidden, LoadedModules};
 
@@ -31,8 +31,6 @@ pub struct HandlerState {
     pub proxy: ProxyRegistry,
     /// `Listen` addresses so far (host `None` for all addresses).
     listeners: foldhash::HashSet<(Option<String>, u16)>,
-    /// What the last worker-defining line did (for rules: shared workers).
-    pub last_defined: Option<Defined>,
     /// The `Require` providers registered so far.
     authz: AuthzProviders,
     /// The modules loaded (`LogLevel module:level` names one); `None`: any name is
@@ -63,7 +61,6 @@ pub fn check_directive(
     args: &str,
     state: &mut HandlerState,
 ) -> Result<(), String> {
-    state.last_defined = None;
     if matches!(
         def.name,
         "<AuthzProviderAlias" | "AuthnzFcgiDefineProvider" | "LuaAuthzProvider"
@@ -427,17 +424,12 @@ fn handler(
             check_proxy_remote(def.name, &w[0], &w[1])?;
         }
         ("mod_proxy", "ProxyPass" | "ProxyPassMatch") => {
-            let defined = state.proxy.proxy_pass(
-                args,
-                def.name == "ProxyPassMatch",
-                place(),
-                &state.modules,
-            )?;
-            state.last_defined = Some(defined);
+            state
+                .proxy
+                .proxy_pass(args, def.name == "ProxyPassMatch", place(), &state.modules)?;
         }
         ("mod_proxy", "BalancerMember") => {
-            let defined = state.proxy.balancer_member(args, place(), &state.modules)?;
-            state.last_defined = Some(defined);
+            state.proxy.balancer_member(args, place(), &state.modules)?;
         }
         ("mod_proxy", "ProxySet") => state.proxy.proxy_set(args, place(), &state.modules)?,
         ("mod_proxy_hcheck", "ProxyHCTemplate") => check_hc_template(args, ctx.server(), state)?,
@@ -983,9 +975,10 @@ mod tests {
         let mut st = state();
         let ctx = ContextStack::new();
         assert!(check_directive(def("ProxyPass"), &ctx, "/a http://b/", &mut st).is_ok());
-        assert!(matches!(st.last_defined, Some(Defined::Worker(_))));
+        assert_eq!(st.proxy.workers(0).len(), 1);
         assert!(check_directive(def("ProxyPass"), &ctx, "/b http://b/ timeout=0", &mut st).is_ok());
-        assert!(matches!(st.last_defined, Some(Defined::Shared { .. })));
+        // The same URL shares the first line's worker: still one.
+        assert_eq!(st.proxy.workers(0).len(), 1);
         let dir = stack(&[("<Directory", "/a>")]);
         assert_eq!(
             check_directive(def("ProxyPass"), &dir, "/a http://b/", &mut st),

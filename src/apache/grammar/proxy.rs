@@ -8,9 +8,11 @@
 //!
 //! URLs are parsed as APR 1.7's `apr_uri_parse` parses them.
 
+use std::borrow::Cow;
+
 use foldhash::HashMap;
 
-use super::args::{getword_conf, is_space};
+use super::args::{all_words, getword_conf, is_space};
 use super::worker_params::{
     HcNames, ParamEnv, ProxyModules, check_balancer_param, check_worker_param, param_table,
 };
@@ -196,7 +198,17 @@ pub fn uri_parse(uri: &str) -> Option<Uri<'_>> {
 /// `apr_uri_unparse(..., APR_URI_UNP_REVEALPASSWORD)` after mod_proxy's normalisation:
 /// the worker name httpd derives from a URL.
 fn unparse(uri: &Uri<'_>, scheme: &str, hostname: &str, port: u16) -> String {
-    let mut out = String::new();
+    let parts = [
+        uri.user,
+        uri.password,
+        uri.port_str,
+        uri.path,
+        uri.query,
+        uri.fragment,
+    ];
+    let mut out = String::with_capacity(
+        scheme.len() + hostname.len() + 8 + parts.iter().flatten().map(|p| p.len()).sum::<usize>(),
+    );
     out.push_str(scheme);
     out.push(':');
     out.push_str("//");
@@ -239,22 +251,22 @@ fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
 
 /// `ap_proxy_de_socketfy`: the URL mod_proxy matches workers with, the part after
 /// `unix:/path|`; `None` for a `unix:` URL whose part after `|` has no scheme.
-pub fn de_socketfy(url: &str) -> Option<String> {
+pub fn de_socketfy(url: &str) -> Option<Cow<'_, str>> {
     if !starts_with_ignore_case(url, "unix:") {
-        return Some(url.to_string());
+        return Some(Cow::Borrowed(url));
     }
     let Some(pipe) = url[5..].find('|') else {
-        return Some(url.to_string());
+        return Some(Cow::Borrowed(url));
     };
     let ret = &url[5 + pipe + 1..];
     let colon = ret.find(':')?;
     let after = &ret[colon + 1..];
     Some(if after.is_empty() {
-        format!("{ret}//localhost")
+        Cow::Owned(format!("{ret}//localhost"))
     } else if after == "//" {
-        format!("{ret}localhost")
+        Cow::Owned(format!("{ret}localhost"))
     } else {
-        ret.to_string()
+        Cow::Borrowed(ret)
     })
 }
 
@@ -291,14 +303,14 @@ pub fn fnmatch_test(pattern: &str) -> bool {
 pub struct WorkerDef {
     /// httpd's name for it (`name_ex`): the normalised URL, without the socket of a
     /// `unix:` URL.
-    pub name: String,
+    pub name: Box<str>,
     /// The Unix socket of a `unix:/path|scheme://...` URL, resolved against the runtime
     /// directory.
-    pub socket: Option<String>,
+    pub socket: Option<Box<str>>,
     /// A ProxyPassMatch (or wildcard) worker: `$1` in its name matches anything.
     pub matchable: bool,
-    pub scheme: String,
-    pub hostname: String,
+    /// Lowercased.
+    pub hostname: Box<str>,
     pub port: u16,
 }
 
@@ -369,10 +381,10 @@ fn finish_worker(
     dollars: Option<&str>,
 ) -> Result<WorkerDef, String> {
     let absolute = || format!("URL must be absolute!: {url}");
-    let scheme = uri.scheme.ok_or_else(absolute)?.to_ascii_lowercase();
+    let scheme = lowercase(uri.scheme.ok_or_else(absolute)?);
     let hostname = match uri.hostname.filter(|h| !h.is_empty()) {
-        Some(h) => h.to_ascii_lowercase(),
-        None if socket.is_some() => "localhost".to_string(),
+        Some(h) => lowercase(h),
+        None if socket.is_some() => Cow::Borrowed("localhost"),
         None => return Err(absolute()),
     };
     let mut port = uri.port;
@@ -408,12 +420,20 @@ fn finish_worker(
         } else {
             port
         },
-        name,
-        socket,
+        name: name.into_boxed_str(),
+        socket: socket.map(String::into_boxed_str),
         matchable,
-        scheme,
-        hostname,
+        hostname: hostname.into(),
     })
+}
+
+/// `s` lowercased, borrowed when it has no capital (nearly every scheme and host).
+fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 /// `ap_proxy_define_balancer(url, alias)` without the caller's prefix: the balancer's
@@ -518,51 +538,37 @@ impl Mask {
 }
 
 /// The workers of a server or a balancer, indexed for `ap_proxy_get_worker_ex`'s
-/// longest-prefix match: the prefix workers in a list while there are few (nearly every
-/// virtual host has one or two), in a byte trie of their names once there are more (one
-/// walk of the URL then finds the longest among thousands of members); the matchable
-/// ones apart.
+/// longest-prefix match: the prefix workers compared one by one while there are few
+/// (nearly every virtual host has one or two), in a byte trie of their names once there
+/// are more (one walk of the URL then finds the longest among thousands of members); the
+/// matchable ones apart. Small while it holds few: one is made per virtual host.
 #[derive(Debug, Clone, Default)]
 struct WorkerSet {
     workers: Vec<WorkerDef>,
-    /// The prefix workers, in definition order.
-    prefix: Vec<u32>,
-    /// Trie edges: (node, byte) -> node; node 0 is the root. Empty until `prefix` holds
-    /// more than [`LISTED_WORKERS`].
-    edges: HashMap<(u32, u8), u32>,
-    /// Per node, the prefix worker whose name ends there.
-    terminal: Vec<Option<u32>>,
+    /// Number of prefix workers (the others are matchable).
+    prefix: u32,
+    /// Built when `prefix` exceeds [`LISTED_WORKERS`].
+    trie: Option<Box<Trie>>,
     matchable: Vec<u32>,
 }
 
-/// Prefix workers compared one by one before the trie is built: a list this short is
-/// faster to scan than to index.
-const LISTED_WORKERS: usize = 8;
+/// Prefix worker names by bytes.
+#[derive(Debug, Clone, Default)]
+struct Trie {
+    /// (node, byte) -> node; node 0 is the root.
+    edges: HashMap<(u32, u8), u32>,
+    /// Per node, the prefix worker whose name ends there.
+    terminal: Vec<Option<u32>>,
+}
 
-impl WorkerSet {
-    fn push(&mut self, worker: WorkerDef) {
-        let index = u32::try_from(self.workers.len()).unwrap_or(u32::MAX);
-        let matchable = worker.matchable;
-        self.workers.push(worker);
-        if matchable {
-            self.matchable.push(index);
-            return;
-        }
-        self.prefix.push(index);
-        if self.prefix.len() == LISTED_WORKERS + 1 {
+impl Trie {
+    /// Adds worker `index`, named `name`.
+    fn insert(&mut self, name: &str, index: u32) {
+        if self.terminal.is_empty() {
             self.terminal.push(None);
-            for i in 0..self.prefix.len() {
-                self.index(self.prefix[i]);
-            }
-        } else if self.prefix.len() > LISTED_WORKERS {
-            self.index(index);
         }
-    }
-
-    /// Adds prefix worker `index` to the trie.
-    fn index(&mut self, index: u32) {
         let mut node = 0u32;
-        for &b in self.workers[index as usize].name.as_bytes() {
+        for &b in name.as_bytes() {
             let next = u32::try_from(self.terminal.len()).unwrap_or(u32::MAX);
             node = *self.edges.entry((node, b)).or_insert_with(|| {
                 self.terminal.push(None);
@@ -571,6 +577,41 @@ impl WorkerSet {
         }
         if let Some(slot) = self.terminal.get_mut(node as usize) {
             slot.get_or_insert(index);
+        }
+    }
+}
+
+/// Prefix workers compared one by one before the trie is built: a list this short is
+/// faster to scan than to index.
+const LISTED_WORKERS: u32 = 8;
+
+impl WorkerSet {
+    fn push(&mut self, worker: WorkerDef) {
+        let index = u32::try_from(self.workers.len()).unwrap_or(u32::MAX);
+        let matchable = worker.matchable;
+        if self.workers.is_empty() {
+            // Most sets keep one worker: no room for four.
+            self.workers.reserve_exact(1);
+        }
+        self.workers.push(worker);
+        if matchable {
+            self.matchable.push(index);
+            return;
+        }
+        self.prefix += 1;
+        if let Some(trie) = &mut self.trie {
+            trie.insert(&self.workers[index as usize].name, index);
+        } else if self.prefix > LISTED_WORKERS {
+            let mut trie = Box::<Trie>::default();
+            for (i, w) in self
+                .workers
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| !w.matchable)
+            {
+                trie.insert(&w.name, u32::try_from(i).unwrap_or(u32::MAX));
+            }
+            self.trie = Some(trie);
         }
     }
 
@@ -587,9 +628,16 @@ impl WorkerSet {
         let min_match = url[colon + 3..]
             .find('/')
             .map_or(url.len(), |i| colon + 3 + i);
-        let mut copy = url[..min_match].to_ascii_lowercase();
-        copy.push_str(&url[min_match..]);
-        let bytes = copy.as_bytes();
+        // The URL as httpd compares it: lowercased before `min_match`.
+        let bytes = url.as_bytes();
+        let at = |i: usize| {
+            let b = bytes[i];
+            if i < min_match {
+                b.to_ascii_lowercase()
+            } else {
+                b
+            }
+        };
         // (name length, index) of the best so far.
         let mut best: Option<(usize, u32)> = None;
         let mut consider = |len: usize, index: u32| {
@@ -597,34 +645,47 @@ impl WorkerSet {
                 best = Some((len, index));
             }
         };
-        if mask != Mask::Match && self.terminal.is_empty() {
-            for &index in &self.prefix {
-                let name = self.workers[index as usize].name.as_bytes();
-                if name.len() >= min_match && bytes.starts_with(name) {
-                    consider(name.len(), index);
+        match (&self.trie, mask) {
+            (_, Mask::Match) => {}
+            (None, _) => {
+                for (index, w) in self
+                    .workers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| !w.matchable)
+                {
+                    let name = w.name.as_bytes();
+                    if name.len() >= min_match
+                        && name.len() <= bytes.len()
+                        && name.iter().enumerate().all(|(i, &b)| at(i) == b)
+                    {
+                        consider(name.len(), u32::try_from(index).unwrap_or(u32::MAX));
+                    }
                 }
             }
-        } else if mask != Mask::Match {
-            let mut node = 0u32;
-            for (depth, &b) in bytes.iter().enumerate() {
-                let Some(&next) = self.edges.get(&(node, b)) else {
-                    break;
-                };
-                node = next;
-                if depth + 1 >= min_match
-                    && let Some(Some(index)) = self.terminal.get(node as usize)
-                {
-                    consider(depth + 1, *index);
+            (Some(trie), _) => {
+                let mut node = 0u32;
+                for depth in 0..bytes.len() {
+                    let Some(&next) = trie.edges.get(&(node, at(depth))) else {
+                        break;
+                    };
+                    node = next;
+                    if depth + 1 >= min_match
+                        && let Some(Some(index)) = trie.terminal.get(node as usize)
+                    {
+                        consider(depth + 1, *index);
+                    }
                 }
             }
         }
-        if mask != Mask::Prefix {
+        if mask != Mask::Prefix && !self.matchable.is_empty() {
+            let copy: Vec<u8> = (0..bytes.len()).map(at).collect();
             for &index in &self.matchable {
                 let name = &self.workers[index as usize].name;
                 let mut budget = 100_000;
-                if name.len() <= bytes.len()
+                if name.len() <= copy.len()
                     && name.len() >= min_match
-                    && ematch(bytes, name.as_bytes(), &mut budget) == 0
+                    && ematch(&copy, name.as_bytes(), &mut budget) == 0
                 {
                     consider(name.len(), index);
                 }
@@ -634,10 +695,17 @@ impl WorkerSet {
     }
 }
 
-/// What one server (the main server or a virtual host) has defined so far.
+/// What one server (the main server or a virtual host) has defined so far; what few
+/// servers define (balancers, health check names) is boxed apart.
 #[derive(Debug, Clone, Default)]
 struct ServerProxies {
     workers: WorkerSet,
+    more: Option<Box<Balancers>>,
+}
+
+/// The balancers and health check names of a server.
+#[derive(Debug, Clone, Default)]
+struct Balancers {
     /// Balancer name and members.
     balancers: Vec<(String, WorkerSet)>,
     balancer_index: HashMap<String, usize>,
@@ -645,16 +713,28 @@ struct ServerProxies {
     hc_exprs: HcNames,
 }
 
+/// No health check name (a server that defines none).
+static NO_HC_NAMES: std::sync::LazyLock<HcNames> = std::sync::LazyLock::new(HcNames::default);
+
 impl ServerProxies {
+    fn more(&mut self) -> &mut Balancers {
+        self.more.get_or_insert_default()
+    }
+
     fn balancer(&self, url: &str) -> Option<usize> {
-        self.balancer_index.get(&balancer_name(url)).copied()
+        let more = self.more.as_ref()?;
+        more.balancer_index.get(&balancer_name(url)).copied()
     }
 
     fn env<'a>(&'a self, modules: &'a ProxyModules) -> ParamEnv<'a> {
+        let (templates, exprs) = match &self.more {
+            Some(more) => (&more.hc_templates, &more.hc_exprs),
+            None => (&*NO_HC_NAMES, &*NO_HC_NAMES),
+        };
         ParamEnv {
             modules,
-            hc_templates: Some(&self.hc_templates),
-            hc_exprs: Some(&self.hc_exprs),
+            hc_templates: Some(templates),
+            hc_exprs: Some(exprs),
         }
     }
 
@@ -664,18 +744,24 @@ impl ServerProxies {
             return Ok(i);
         }
         let name = define_balancer(url, alias)?;
-        self.balancer_index
-            .insert(name.clone(), self.balancers.len());
-        self.balancers.push((name, WorkerSet::default()));
-        Ok(self.balancers.len() - 1)
+        let more = self.more();
+        more.balancer_index
+            .insert(name.clone(), more.balancers.len());
+        more.balancers.push((name, WorkerSet::default()));
+        Ok(more.balancers.len() - 1)
+    }
+
+    /// Balancer `i`'s name and members.
+    fn balancer_at(&mut self, i: usize) -> &mut (String, WorkerSet) {
+        &mut self.more().balancers[i]
     }
 }
 
 /// What a worker-defining line did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Defined {
-    /// A new worker.
-    Worker(WorkerDef),
+    /// A new worker (the last of [`ProxyRegistry::workers`] or of its balancer's).
+    Worker,
     /// An existing worker whose name matches the URL is used instead (AH01145); the
     /// line's parameters are ignored (AH01146, one warning each).
     Shared { existing: WorkerDef, url: String },
@@ -745,13 +831,12 @@ impl ProxyRegistry {
 
     /// The parameter environment of `server`: the health check names it has defined.
     pub fn param_env<'a>(&'a self, server: usize, modules: &'a ProxyModules) -> ParamEnv<'a> {
-        static NONE: std::sync::LazyLock<HcNames> = std::sync::LazyLock::new(HcNames::default);
         match self.servers.get(server) {
             Some(s) => s.env(modules),
             None => ParamEnv {
                 modules,
-                hc_templates: Some(&NONE),
-                hc_exprs: Some(&NONE),
+                hc_templates: Some(&NO_HC_NAMES),
+                hc_exprs: Some(&NO_HC_NAMES),
             },
         }
     }
@@ -759,6 +844,7 @@ impl ProxyRegistry {
     /// Records a `ProxyHCTemplate` name.
     pub fn define_hc_template(&mut self, server: usize, name: &str) {
         self.server(server)
+            .more()
             .hc_templates
             .insert(name.to_ascii_lowercase());
     }
@@ -766,6 +852,7 @@ impl ProxyRegistry {
     /// Records a `ProxyHCExpr` name.
     pub fn define_hc_expr(&mut self, server: usize, name: &str) {
         self.server(server)
+            .more()
             .hc_exprs
             .insert(name.to_ascii_lowercase());
     }
@@ -778,13 +865,13 @@ impl ProxyRegistry {
         at: Place<'_>,
         modules: &ProxyModules,
     ) -> Result<Defined, String> {
-        let mut f: Option<String> = at.path.map(str::to_string);
-        let mut r: Option<String> = None;
+        let words = all_words(args);
+        let mut f: Option<&str> = at.path;
+        let mut r: Option<&str> = None;
         let mut matchable = regex;
-        let mut params: Vec<(String, String)> = Vec::new();
-        let mut rest = args;
-        while !rest.is_empty() {
-            let word = getword_conf(&mut rest).into_owned();
+        let mut params: Vec<(&str, &str)> = Vec::new();
+        for word in &words {
+            let word: &str = word;
             if f.is_none() {
                 if word == "~" {
                     if regex {
@@ -802,7 +889,7 @@ impl ProxyRegistry {
             {
             } else {
                 let Some((key, val)) = word.split_once('=') else {
-                    if at.path.is_some() && r.as_deref().is_some_and(|r| r.starts_with('/')) {
+                    if at.path.is_some() && r.is_some_and(|r| r.starts_with('/')) {
                         return Err("ProxyPass|ProxyPassMatch can not have a path when defined in a location.".to_string());
                     }
                     return Err("Invalid ProxyPass|ProxyPassMatch parameter. Parameter must be in the form 'key=value'.".to_string());
@@ -813,7 +900,7 @@ impl ProxyRegistry {
                         return Err("unknown mapping".to_string());
                     }
                 } else {
-                    params.push((key.to_string(), val.to_string()));
+                    params.push((key, val));
                 }
             }
         }
@@ -822,45 +909,45 @@ impl ProxyRegistry {
                 "ProxyPass|ProxyPassMatch needs a path when not defined in a location".to_string(),
             );
         };
-        let Some(real) = de_socketfy(&r) else {
+        let Some(real) = de_socketfy(r) else {
             return Err("ProxyPass|ProxyPassMatch uses an invalid \"unix:\" URL".to_string());
         };
         let f = f.unwrap_or_default();
-        if at.path.is_some() && fnmatch_test(&f) {
+        if at.path.is_some() && fnmatch_test(f) {
             matchable = true;
         }
-        if matchable && crate::nginx::regex::check(&f).is_err() {
+        if matchable && crate::nginx::regex::check(f).is_err() {
             return Err("Regular expression could not be compiled.".to_string());
         }
         if r == "!" {
             return Ok(Defined::Excluded);
         }
-        let table = param_table(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let table = param_table(params);
         let prefixed = |e: String| format!("ProxyPass {e}");
         let runtime_dir = self.runtime_dir.as_str();
         let s = server_in(&mut self.servers, at.server);
-        if is_balancer_url(&r) {
-            let alias = (!matchable).then_some(f.as_str());
-            let i = s.get_or_define_balancer(&r, alias).map_err(prefixed)?;
+        if is_balancer_url(r) {
+            let alias = (!matchable).then_some(f);
+            let i = s.get_or_define_balancer(r, alias).map_err(prefixed)?;
             let env = s.env(modules);
             for (k, v) in table {
                 check_balancer_param(k, v, &env).map_err(prefixed)?;
             }
-            return Ok(Defined::Balancer(s.balancers[i].0.clone()));
+            return Ok(Defined::Balancer(s.balancer_at(i).0.clone()));
         }
         if let Some(existing) = s.workers.find(&real, Mask::of(matchable)) {
             return Ok(Defined::Shared {
                 existing: existing.clone(),
-                url: r,
+                url: r.to_string(),
             });
         }
-        let worker = define_worker(&r, matchable, runtime_dir).map_err(prefixed)?;
-        s.workers.push(worker.clone());
+        s.workers
+            .push(define_worker(r, matchable, runtime_dir).map_err(prefixed)?);
         let env = s.env(modules);
         for (k, v) in table {
             check_worker_param(k, v, &env).map_err(prefixed)?;
         }
-        Ok(Defined::Worker(worker))
+        Ok(Defined::Worker)
     }
 
     /// `add_member`: BalancerMember on `args`.
@@ -870,12 +957,12 @@ impl ProxyRegistry {
         at: Place<'_>,
         modules: &ProxyModules,
     ) -> Result<Defined, String> {
-        let mut path: Option<String> = at.path.map(str::to_string);
-        let mut name: Option<String> = None;
-        let mut params: Vec<(String, String)> = Vec::new();
-        let mut rest = args;
-        while !rest.is_empty() {
-            let word = getword_conf(&mut rest).into_owned();
+        let words = all_words(args);
+        let mut path: Option<&str> = at.path;
+        let mut name: Option<&str> = None;
+        let mut params: Vec<(&str, &str)> = Vec::new();
+        for word in &words {
+            let word: &str = word;
             match word.split_once('=') {
                 None if path.is_none() => path = Some(word),
                 None if name.is_none() => name = Some(word),
@@ -888,7 +975,7 @@ impl ProxyRegistry {
                 None => {
                     return Err("Invalid BalancerMember parameter. Parameter must be in the form 'key=value'".to_string());
                 }
-                Some((k, v)) => params.push((k.to_string(), v.to_string())),
+                Some(pair) => params.push(pair),
             }
         }
         let Some(path) = path else {
@@ -900,7 +987,7 @@ impl ProxyRegistry {
         let Some(name) = name else {
             return Err("BalancerMember must define remote proxy server".to_string());
         };
-        let Some(real) = de_socketfy(&name) else {
+        let Some(real) = de_socketfy(name) else {
             return Err("BalancerMember uses an invalid \"unix:\" URL".to_string());
         };
         let prefixed = |e: String| format!("BalancerMember {e}");
@@ -909,21 +996,19 @@ impl ProxyRegistry {
         let b = s
             .get_or_define_balancer(&path.to_ascii_lowercase(), Some("/"))
             .map_err(prefixed)?;
-        let members = &mut s.balancers[b].1;
+        let members = &mut s.balancer_at(b).1;
         if let Some(existing) = members.find(&real, Mask::Both) {
             return Ok(Defined::Shared {
                 existing: existing.clone(),
-                url: name,
+                url: name.to_string(),
             });
         }
-        let worker = define_worker(&name, false, runtime_dir).map_err(prefixed)?;
-        members.push(worker.clone());
+        members.push(define_worker(name, false, runtime_dir).map_err(prefixed)?);
         let env = s.env(modules);
-        let table = param_table(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        for (k, v) in table {
+        for (k, v) in param_table(params) {
             check_worker_param(k, v, &env).map_err(prefixed)?;
         }
-        Ok(Defined::Worker(worker))
+        Ok(Defined::Worker)
     }
 
     /// `set_proxy_param`: ProxySet on `args`.
@@ -1057,11 +1142,15 @@ impl ProxyRegistry {
 
     /// The balancers a server has defined, with their members.
     pub fn balancers(&self, server: usize) -> impl Iterator<Item = (&str, &[WorkerDef])> {
-        self.servers.get(server).into_iter().flat_map(|s| {
-            s.balancers
-                .iter()
-                .map(|(n, m)| (n.as_str(), m.workers.as_slice()))
-        })
+        self.servers
+            .get(server)
+            .and_then(|s| s.more.as_ref())
+            .into_iter()
+            .flat_map(|more| {
+                more.balancers
+                    .iter()
+                    .map(|(n, m)| (n.as_str(), m.workers.as_slice()))
+            })
     }
 }
 
@@ -1113,12 +1202,12 @@ mod tests {
     #[test]
     fn worker_names_are_normalised() {
         let w = define_worker("HTTP://Backend:80/App", false, "/run").expect("worker");
-        assert_eq!(w.name, "http://backend/App");
+        assert_eq!(&*w.name, "http://backend/App");
         assert_eq!(w.port, 80);
         let w = define_worker("fcgi://127.0.0.1:9000/", false, "/run").expect("fcgi");
-        assert_eq!(w.name, "fcgi://127.0.0.1:9000/");
+        assert_eq!(&*w.name, "fcgi://127.0.0.1:9000/");
         let w = define_worker("fcgi://127.0.0.1:8000/", false, "/run").expect("fcgi default");
-        assert_eq!(w.name, "fcgi://127.0.0.1/");
+        assert_eq!(&*w.name, "fcgi://127.0.0.1/");
         assert_eq!(w.port, 8000);
     }
 
@@ -1131,11 +1220,11 @@ mod tests {
         )
         .expect("uds");
         assert_eq!(w.socket.as_deref(), Some("/run/php/php8.2-fpm.sock"));
-        assert_eq!(w.name, "fcgi://localhost/");
+        assert_eq!(&*w.name, "fcgi://localhost/");
         let w =
             define_worker("unix:php.sock|fcgi://", false, "/var/run/apache2").expect("relative");
         assert_eq!(w.socket.as_deref(), Some("/var/run/apache2/php.sock"));
-        assert_eq!(w.hostname, "localhost");
+        assert_eq!(&*w.hostname, "localhost");
         let long = format!("unix:/{}|http://x/", "s".repeat(100));
         assert!(
             define_worker(&long, false, "/run")
@@ -1186,7 +1275,7 @@ mod tests {
     #[test]
     fn proxypassmatch_moves_port_references() {
         let w = define_worker("http://backend:$2/x", true, "/run").expect("match");
-        assert_eq!(w.name, "http://backend$2/x");
+        assert_eq!(&*w.name, "http://backend$2/x");
         assert!(w.matchable);
     }
 
@@ -1225,7 +1314,7 @@ mod tests {
         assert_eq!(pass(&mut reg, "/x !"), Ok(Defined::Excluded));
         assert!(matches!(
             pass(&mut reg, "/a http://c/ nocanon NoQuery retry=0"),
-            Ok(Defined::Worker(_))
+            Ok(Defined::Worker)
         ));
     }
 
@@ -1253,7 +1342,7 @@ mod tests {
         };
         assert!(matches!(
             reg.proxy_pass("http://b/ retry=0", false, at, &env()),
-            Ok(Defined::Worker(_))
+            Ok(Defined::Worker)
         ));
         assert_eq!(
             reg.proxy_pass("http://b2/ /extra", false, at, &env())
@@ -1272,10 +1361,10 @@ mod tests {
         let mut reg = ProxyRegistry::default();
         assert!(matches!(
             pass(&mut reg, "/a http://b/"),
-            Ok(Defined::Worker(_))
+            Ok(Defined::Worker)
         ));
         match pass(&mut reg, "/c http://b/x timeout=0") {
-            Ok(Defined::Shared { existing, .. }) => assert_eq!(existing.name, "http://b/"),
+            Ok(Defined::Shared { existing, .. }) => assert_eq!(&*existing.name, "http://b/"),
             other => panic!("{other:?}"),
         }
         // Another virtual host has its own workers.
@@ -1291,7 +1380,7 @@ mod tests {
         let mut reg = ProxyRegistry::default();
         assert!(matches!(
             pass(&mut reg, "/a unix:/run/a.sock|http://localhost/"),
-            Ok(Defined::Worker(_))
+            Ok(Defined::Worker)
         ));
         match pass(&mut reg, "/b unix:/run/b.sock|http://localhost/") {
             Ok(Defined::Shared { existing, .. }) => {
@@ -1487,7 +1576,7 @@ mod tests {
         let started = std::time::Instant::now();
         for i in 0..30_000 {
             let line = format!("/a{i} http://backend/a{i}/ retry=0");
-            assert!(matches!(pass(&mut reg, &line), Ok(Defined::Worker(_))));
+            assert!(matches!(pass(&mut reg, &line), Ok(Defined::Worker)));
         }
         // A longer URL under an existing worker shares it.
         assert!(matches!(
@@ -1508,28 +1597,28 @@ mod tests {
         let mut reg = ProxyRegistry::default();
         assert!(matches!(
             pass(&mut reg, "/a http://b/"),
-            Ok(Defined::Worker(_))
+            Ok(Defined::Worker)
         ));
         assert!(matches!(
             pass(&mut reg, "/c http://b:8080/"),
-            Ok(Defined::Worker(_))
+            Ok(Defined::Worker)
         ));
         assert!(matches!(
             pass(&mut reg, "/d http://b/app/"),
             Ok(Defined::Shared { .. })
         ));
         match pass(&mut reg, "/e http://B:8080/x") {
-            Ok(Defined::Shared { existing, .. }) => assert_eq!(existing.name, "http://b:8080/"),
+            Ok(Defined::Shared { existing, .. }) => assert_eq!(&*existing.name, "http://b:8080/"),
             other => panic!("{other:?}"),
         }
         // A different host is not a prefix match even when its text starts the same.
         assert!(matches!(
             pass(&mut reg, "/f http://bb/"),
-            Ok(Defined::Worker(_))
+            Ok(Defined::Worker)
         ));
         assert!(matches!(
             reg.proxy_pass("^/(.*)$ http://m/$1", true, TOP, &env()),
-            Ok(Defined::Worker(_))
+            Ok(Defined::Worker)
         ));
         assert!(matches!(
             reg.proxy_pass("^/z/(.*)$ http://m/$1", true, TOP, &env()),
@@ -1570,10 +1659,10 @@ mod tests {
             }
             // Defined again: the first definition keeps the name.
             set.push(define_worker("http://b/app/", false, "/run").unwrap());
-            assert_eq!(set.terminal.is_empty(), set.prefix.len() <= LISTED_WORKERS);
+            assert_eq!(set.trie.is_none(), set.prefix <= LISTED_WORKERS);
             urls.map(|u| {
                 set.find(u, Mask::Both)
-                    .map(|w| (w.name.clone(), set.workers.iter().position(|x| x == w)))
+                    .map(|w| (w.name.to_string(), set.workers.iter().position(|x| x == w)))
             })
         };
         let listed = found(0);
