@@ -20,6 +20,7 @@
 
 pub mod apache;
 pub mod cli;
+pub mod cores;
 pub mod diagnostic;
 pub mod dialect;
 pub mod lint;

@@ -453,8 +453,8 @@ fn load_main(
         });
         seq += 1;
     }
-    let ((handlers, walked, _), servers) = beside_model(&tree, || {
-        let mut walker = Walker::new(&tree, &loaded, seq);
+    let (tree, (handlers, walked, _), servers) = beside_model(tree, |tree| {
+        let mut walker = Walker::new(tree, &loaded, seq);
         let roots = tree.roots[0].children.clone();
         walker.walk(&roots, &mut ContextStack::new());
         walker.into_state()
@@ -497,13 +497,13 @@ fn load_snippets(
         seq,
         ..
     } = reader.finish();
-    let (((handlers, walked, _), kinds), servers) = beside_model(&tree, || {
-        let mut walker = Walker::new(&tree, &loaded, seq);
+    let (tree, ((handlers, walked, _), kinds), servers) = beside_model(tree, |tree| {
+        let mut walker = Walker::new(tree, &loaded, seq);
         let mut kinds = Vec::new();
         for root in &tree.roots {
             let context = opts
                 .context
-                .unwrap_or_else(|| infer_context(&tree, &root.children, &loaded));
+                .unwrap_or_else(|| infer_context(tree, &root.children, &loaded));
             kinds.push(RootKind::Snippet(context));
             walker.walk(&root.children, &mut context.stack());
         }
@@ -526,26 +526,30 @@ fn load_snippets(
 /// Runs httpd's second pass (`walk`) and, on a large tree, builds the proxy model
 /// ([`super::model::build`], which every proxy rule reads) on another core meanwhile:
 /// both only read the tree, and each is a sixth of a large run. A small tree gets its
-/// model when a rule first asks.
+/// model when a rule first asks. (The tree is shared with the model's thread, and
+/// handed back, so that the thread can be placed on another core as it starts:
+/// [`crate::cores::spawn_beside`].)
 fn beside_model<T>(
-    tree: &super::ast::Tree,
-    walk: impl FnOnce() -> T,
-) -> (T, std::sync::OnceLock<Vec<super::model::Server>>) {
+    tree: Tree,
+    walk: impl FnOnce(&Tree) -> T,
+) -> (Tree, T, std::sync::OnceLock<Vec<super::model::Server>>) {
     let servers = std::sync::OnceLock::new();
     if tree.nodes.len() < crate::rules::PARALLEL_NODES {
-        return (walk(), servers);
+        let walked = walk(&tree);
+        return (tree, walked, servers);
     }
-    let walked = std::thread::scope(|scope| {
-        let model = scope.spawn(|| super::model::build(tree));
-        let walked = walk();
-        // A model that panicked is built again when a rule asks, and the panic is
-        // then that rule's (reported, not re-raised).
-        if let Ok(built) = model.join() {
-            let _ = servers.set(built);
-        }
-        walked
-    });
-    (walked, servers)
+    let tree = Arc::new(tree);
+    let shared = Arc::clone(&tree);
+    let model = crate::cores::spawn_beside(move || super::model::build(&shared));
+    let walked = walk(&tree);
+    // A model that panicked is built again when a rule asks, and the panic is then
+    // that rule's (reported, not re-raised).
+    if let Ok(built) = model.join() {
+        let _ = servers.set(built);
+    }
+    // The thread has ended and dropped its share (a panic drops it while unwinding):
+    // the tree is this thread's alone again, and is not copied.
+    (Arc::unwrap_or_clone(tree), walked, servers)
 }
 
 /// A file that looks binary and makes problems is reported once, as binary, where
