@@ -10,6 +10,7 @@
 //! [`loader`] is the entry point: discovery of a directory, main file or snippet,
 //! ServerRoot, defines, Debian's envvars. [`grammar`] holds the directive tables.
 
+pub mod ahead;
 pub mod ast;
 pub mod check;
 pub mod envvars;

@@ -54,16 +54,22 @@ impl Route {
         }
     }
 
-    /// The URL scheme, lowercased (`http`, `fcgi`, `balancer`...).
-    pub fn scheme(&self) -> Option<String> {
+    /// The URL scheme, lowercased (`http`, `fcgi`, `balancer`...; borrowed when written
+    /// so: several rules ask for every route).
+    pub fn scheme(&self) -> Option<Cow<'_, str>> {
         let url = self.url();
-        url.find("://").map(|i| url[..i].to_ascii_lowercase())
+        let scheme = &url[..url.find("://")?];
+        Some(if scheme.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(scheme.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(scheme)
+        })
     }
 
     /// The scheme when httpd speaks TLS to the backend (`https`, `wss`, `h2`).
-    pub fn tls_scheme(&self) -> Option<String> {
+    pub fn tls_scheme(&self) -> Option<Cow<'_, str>> {
         self.scheme()
-            .filter(|s| matches!(s.as_str(), "https" | "wss" | "h2"))
+            .filter(|s| matches!(&**s, "https" | "wss" | "h2"))
     }
 
     /// The unix socket path of a `unix:/path|...` target.

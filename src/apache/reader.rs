@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
 
+use super::ahead::Lines;
 use super::ast::{Node, NodeId, NodeKind, Printed, Root, Tree};
 use super::check::classify;
 use super::grammar::{
@@ -27,7 +28,7 @@ use super::grammar::{
 use super::include::{Expansion, expand};
 use super::macros::{self, BodyLine, Macro};
 use super::report::{Cap, Kind, Phase, Problem, Refused};
-use super::text::{LineReader, MAX_LINE, MAX_STRING_LEN, Mapped, TooLong, next_word, resolve_env};
+use super::text::{MAX_LINE, MAX_STRING_LEN, Mapped, TooLong, next_word, resolve_env};
 use crate::source::{BinaryEvidence, FileId, SourceMap, Span, binary_evidence, display_name};
 use crate::vfs::{FileKind, Vfs, normalize};
 
@@ -100,7 +101,7 @@ enum Pulled {
 struct FileSource {
     file: FileId,
     text: Arc<[u8]>,
-    lines: LineReader,
+    lines: Lines,
     name: Arc<str>,
 }
 
@@ -132,8 +133,7 @@ impl Stream {
         loop {
             match self.stack.last_mut()? {
                 Source::File(f) => {
-                    f.lines.set_limit(limit);
-                    return match f.lines.next_line(&f.text)? {
+                    return match f.lines.next_line(&f.text, limit)? {
                         Ok(l) => Some(Pulled::Line(Line {
                             text: l.text,
                             file: f.file,
@@ -419,8 +419,8 @@ impl<'a> Reader<'a> {
             eof: Span::new(file, text.len(), text.len()),
             stack: vec![Source::File(FileSource {
                 file,
+                lines: Lines::new(&text),
                 text,
-                lines: LineReader::new(),
                 name,
             })],
             last_exec: None,

@@ -263,6 +263,13 @@ impl LineReader {
         self.pos
     }
 
+    /// Continues from where another reader of the same bytes stands: `offset` its
+    /// [`Self::offset`], `line` its [`Self::line`].
+    pub fn resume(&mut self, offset: usize, line: u32) {
+        self.pos = offset;
+        self.line = line;
+    }
+
     /// The next logical line of `bytes` (always the same bytes for one reader). After
     /// [`TooLong`] the reader is at the end.
     pub fn next_line(&mut self, bytes: &[u8]) -> Option<Result<Logical, TooLong>> {

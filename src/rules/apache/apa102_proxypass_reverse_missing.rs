@@ -67,7 +67,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                 let Some(scheme) = route.scheme() else {
                     continue;
                 };
-                if !matches!(scheme.as_str(), "http" | "https" | "ajp" | "balancer") {
+                if !matches!(&*scheme, "http" | "https" | "ajp" | "balancer") {
                     continue;
                 }
                 let url = norm(route.url());

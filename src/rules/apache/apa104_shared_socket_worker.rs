@@ -76,7 +76,12 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
                 .iter()
                 .filter(|r| r.kind != RouteKind::Handler)
             {
-                let (Some(socket), Some(key)) = (route.socket(), worker_key(route)) else {
+                // Only a socket's worker can be shared by mistake: the key is made for
+                // those alone.
+                let Some(socket) = route.socket() else {
+                    continue;
+                };
+                let Some(key) = worker_key(route) else {
                     continue;
                 };
                 match first.get(&key) {

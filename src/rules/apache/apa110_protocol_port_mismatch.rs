@@ -72,7 +72,7 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
                     t.tls_ports.contains(&port),
                     t.fastcgi_ports.contains(&port),
                 );
-                let what = match scheme.as_str() {
+                let what = match &*scheme {
                     "https" | "wss" if http => "TLS to a plain-HTTP port: the handshake fails (wrong version number)",
                     "http" | "ws" if tls => "plain HTTP to a TLS port: the backend expects a TLS handshake and closes the connection",
                     "http" | "ws" if fastcgi => "HTTP to a FastCGI port: PHP-FPM does not speak HTTP; use `fcgi://`",
