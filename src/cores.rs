@@ -1,49 +1,84 @@
 //! Where helper threads run: a thread started to work beside the one that starts it is
-//! moved off that thread's core. Touches no data of the crate; used by the loaders that
-//! build a model while the main thread walks the same tree.
+//! moved off that thread's core as it starts, then may run anywhere. Touches no data of
+//! the crate; used by httpd's loader (the model built while the main thread walks the
+//! tree) and reader (a large file's lines split ahead).
 //!
 //! Linux places a new thread on its parent's core and lets the idle cores pull it
-//! later. When the parent goes on working (as it does here: it walks the configuration
-//! while the helper builds the model), the helper waits for the parent's time slice to
-//! end: 1.5-3.4 ms of 9 measured starts on this 2-core VM (Linux 6.18) waited that long,
-//! when the helper's whole work takes 5-7 ms. Moved to another core right after it is
-//! made, it starts in 0.1-0.2 ms. (Yielding once instead starts it as fast, but then
-//! both threads share the parent's core until the balancer separates them.)
+//! later. When the parent goes on working (as it does here), the helper waits for the
+//! parent's time slice to end: 1.5-3.4 ms of 9 measured starts on this 2-core VM (Linux
+//! 6.18) waited that long, when the helper's whole work takes 5-7 ms. Moved to another
+//! core right after it is made, it starts in 0.1-0.2 ms. (Yielding once instead starts
+//! it as fast, but then both threads share the parent's core until the balancer
+//! separates them.) Once it runs, it is allowed every core again: kept off the parent's,
+//! it waited a time slice whenever another task took its only core (2-6 ms stalls of
+//! the line splitter, measured).
 
 use std::os::unix::thread::JoinHandleExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
-/// `f` on a new thread, kept off the calling thread's core when the process may use
-/// another (the thread is allowed every other core the process may use). Not scoped:
-/// std gives the native handle the move needs only for a thread that owns its data.
+/// `f` on a new thread that starts off the calling thread's core when the process may
+/// use another. Not scoped: std gives the native handle the move needs only for a
+/// thread that owns its data.
 pub fn spawn_beside<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> JoinHandle<T> {
-    let handle = std::thread::spawn(f);
-    elsewhere(&handle);
+    let allowed = affinity();
+    let placed = Arc::new(AtomicBool::new(false));
+    let handle = {
+        let placed = Arc::clone(&placed);
+        std::thread::spawn(move || {
+            if let Some(set) = allowed {
+                // The parent moves this thread right after making it: only then may it
+                // be allowed every core again (the other order would leave it bound).
+                while !placed.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+                allow(&set);
+            }
+            f()
+        })
+    };
+    if let Some(mut set) = allowed {
+        // SAFETY: sched_getcpu takes nothing and returns a number.
+        let cpu = usize::try_from(unsafe { libc::sched_getcpu() }).ok();
+        if let Some(cpu) = cpu.filter(|&c| c < libc::CPU_SETSIZE as usize && cpu_isset(c, &set)) {
+            // SAFETY: `cpu` is within the set's size (checked above).
+            unsafe { libc::CPU_CLR(cpu, &mut set) };
+            // SAFETY: the thread of `handle` exists until it is joined.
+            unsafe {
+                libc::pthread_setaffinity_np(
+                    handle.as_pthread_t(),
+                    std::mem::size_of::<libc::cpu_set_t>(),
+                    &set,
+                )
+            };
+        }
+    }
+    placed.store(true, Ordering::Release);
     handle
 }
 
-/// Allows the thread of `handle` every core the process may use but the current one.
-fn elsewhere<T>(handle: &JoinHandle<T>) {
-    let size = std::mem::size_of::<libc::cpu_set_t>();
-    // SAFETY: `set` is a plain bit set the calls fill and read within its size; the
-    // thread of `handle` exists until it is joined (the handle is borrowed here). A
-    // failure (a kernel without the calls, a core taken away meanwhile) leaves the
-    // thread where the kernel put it, which is only slower.
+/// The cores the process may use, when there are two or more.
+fn affinity() -> Option<libc::cpu_set_t> {
+    // SAFETY: `set` is a plain bit set the call fills within its size.
     unsafe {
-        let cpu = libc::sched_getcpu();
         let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if cpu < 0 || libc::sched_getaffinity(0, size, &mut set) != 0 {
-            return;
-        }
-        let Ok(cpu) = usize::try_from(cpu) else {
-            return;
-        };
-        if !libc::CPU_ISSET(cpu, &set) || libc::CPU_COUNT(&set) < 2 {
-            return;
-        }
-        libc::CPU_CLR(cpu, &mut set);
-        libc::pthread_setaffinity_np(handle.as_pthread_t(), size, &set);
+        (libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0
+            && libc::CPU_COUNT(&set) > 1)
+            .then_some(set)
     }
+}
+
+fn cpu_isset(cpu: usize, set: &libc::cpu_set_t) -> bool {
+    // SAFETY: reads one bit of the set; `cpu` is below CPU_SETSIZE (checked by callers).
+    unsafe { libc::CPU_ISSET(cpu, set) }
+}
+
+/// Allows the calling thread the cores of `set`. A failure (a core taken away
+/// meanwhile) leaves the thread where it is, which is only slower.
+fn allow(set: &libc::cpu_set_t) {
+    // SAFETY: the call reads the set within its size.
+    unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set) };
 }
 
 #[cfg(test)]
@@ -51,7 +86,7 @@ mod tests {
     use super::*;
 
     fn allowed() -> libc::cpu_set_t {
-        // SAFETY: as in `elsewhere`.
+        // SAFETY: as in `affinity`.
         unsafe {
             let mut set: libc::cpu_set_t = std::mem::zeroed();
             assert_eq!(
@@ -62,21 +97,14 @@ mod tests {
         }
     }
 
-    /// The helper runs and returns its result; when the process may use two cores or
-    /// more, it may use every one of them but one (the core its parent was on).
+    /// The helper runs, returns its result, and once running may use every core the
+    /// process may (it is not left bound away from its parent's).
     #[test]
-    fn the_helper_may_use_every_core_but_its_parents() {
+    fn the_helper_ends_free_to_use_every_core() {
         let cores = unsafe { libc::CPU_COUNT(&allowed()) };
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let helper = spawn_beside(move || {
-            // Asked once the parent has placed it.
-            rx.recv().expect("parent");
-            (6 * 7, unsafe { libc::CPU_COUNT(&allowed()) })
-        });
-        tx.send(()).expect("helper");
+        let helper = spawn_beside(|| (6 * 7, unsafe { libc::CPU_COUNT(&allowed()) }));
         let (result, helper_cores) = helper.join().expect("helper");
         assert_eq!(result, 42);
-        let expected = if cores > 1 { cores - 1 } else { cores };
-        assert_eq!(helper_cores, expected);
+        assert_eq!(helper_cores, cores);
     }
 }

@@ -1,10 +1,11 @@
 //! A large file's logical lines, split on another core ahead of the reader.
 //!
 //! Splitting a file into logical lines ([`LineReader`]: line ends, continuations,
-//! trimming, decoding) is a third of what the reader does per line and depends on
-//! nothing the reader learns, so for a large file a helper thread runs the same
-//! [`LineReader`] over the same bytes and hands the lines over in batches, while the
-//! reader builds nodes from the previous ones. The lines and their order are exactly
+//! trimming, decoding) and finding the definitions of each line's name (lowercasing,
+//! hashing: [`grammar::candidates`]) are half of what the reader does per line, and
+//! depend on nothing the reader learns, so for a large file a helper thread runs the
+//! same [`LineReader`] over the same bytes and hands the lines over in batches, with
+//! their names' candidates, while the reader builds nodes from the previous ones. The lines and their order are exactly
 //! those of a [`LineReader`] read in place: each carries the reader's position after it,
 //! and when the reader asks with another length limit (a `<Macro>` body is read with
 //! httpd's 8 KiB one) it drops the helper and goes on in place from there.
@@ -12,9 +13,10 @@
 //! Touches only the file's bytes; no state of the reader.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
-use super::text::{LineReader, Logical, MAX_LINE, TooLong};
+use super::grammar::{self, Candidates};
+use super::text::{LineReader, Logical, MAX_LINE, TooLong, directive_word, next_word};
 
 /// Files smaller than this are split in place: a thread would not start before the
 /// reader is done with them.
@@ -29,8 +31,14 @@ const BATCH: usize = 2048;
 /// more than this many lines ahead of a reader that stopped early (a node cap).
 const BATCHES_AHEAD: usize = 8;
 
-/// One line as [`LineReader::next_line`] gave it, and the reader's state after it.
-type Item = (Result<Logical, TooLong>, usize, u32);
+/// One line as [`LineReader::next_line`] gave it, its name's candidates, and the
+/// reader's state after it.
+type Item = (Result<(Logical, Option<Candidates>), TooLong>, usize, u32);
+
+/// Lines handed over at once; each is taken out as the reader reads it, and the
+/// emptied buffer goes back to the helper for another batch (fresh buffers on the
+/// helper's side were fresh pages to fault in: half of its time).
+type Batch = Vec<Option<Item>>;
 
 /// The logical lines of one file's bytes.
 pub struct Lines {
@@ -40,8 +48,11 @@ pub struct Lines {
 }
 
 struct Ahead {
-    batches: Receiver<Vec<Item>>,
-    batch: std::vec::IntoIter<Item>,
+    batches: Receiver<Batch>,
+    /// Emptied batches, back to the helper.
+    spent: Sender<Batch>,
+    batch: Batch,
+    next: usize,
 }
 
 impl Lines {
@@ -51,12 +62,17 @@ impl Lines {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let ahead = (text.len() >= AHEAD_BYTES && cores > 1).then(|| {
             let (tx, rx) = sync_channel(BATCHES_AHEAD);
+            let (spent, reuse) = channel();
             let text = Arc::clone(text);
             // Detached: it ends when the lines are done or the reader stops asking.
-            drop(crate::cores::spawn_beside(move || split(&text, &tx)));
+            drop(crate::cores::spawn_beside(move || {
+                split(&text, &tx, &reuse)
+            }));
             Ahead {
                 batches: rx,
-                batch: Vec::new().into_iter(),
+                spent,
+                batch: Vec::new(),
+                next: 0,
             }
         });
         Lines {
@@ -65,29 +81,33 @@ impl Lines {
         }
     }
 
-    /// [`LineReader::next_line`] on the file's bytes `text` with length limit `limit`.
-    pub fn next_line(&mut self, text: &[u8], limit: usize) -> Option<Result<Logical, TooLong>> {
+    /// [`LineReader::next_line`] on the file's bytes `text` with length limit `limit`,
+    /// with the candidates of the line's name when the helper found them.
+    pub fn next_line(
+        &mut self,
+        text: &[u8],
+        limit: usize,
+    ) -> Option<Result<(Logical, Option<Candidates>), TooLong>> {
         if limit != MAX_LINE {
             // The helper splits with the file limit: from here on, in place.
             self.ahead = None;
         }
         let Some(ahead) = &mut self.ahead else {
             self.local.set_limit(limit);
-            return self.local.next_line(text);
+            return Some(self.local.next_line(text)?.map(|l| (l, None)));
         };
-        let item = match ahead.batch.next() {
-            Some(item) => Some(item),
-            None => match ahead.batches.recv() {
-                Ok(batch) => {
-                    ahead.batch = batch.into_iter();
-                    ahead.batch.next()
-                }
-                // The helper has split every line (or died: the lines it sent are
-                // all there are; it cannot fail but by a bug, and then the file
-                // reads as shorter rather than not at all).
-                Err(_) => None,
-            },
-        };
+        if ahead.next == ahead.batch.len() {
+            let spent = std::mem::take(&mut ahead.batch);
+            // The helper may be done already: then the buffer is simply dropped.
+            let _ = ahead.spent.send(spent);
+            // An error: the helper has split every line (or died: the lines it sent
+            // are all there are; it cannot fail but by a bug, and then the file reads
+            // as shorter rather than not at all).
+            ahead.batch = ahead.batches.recv().ok()?;
+            ahead.next = 0;
+        }
+        let item = ahead.batch.get_mut(ahead.next).and_then(Option::take);
+        ahead.next += 1;
         let (line, offset, number) = item?;
         self.local.resume(offset, number);
         Some(line)
@@ -101,16 +121,22 @@ impl Lines {
 
 /// The helper: every line of `text`, in batches, until the end or until the reader
 /// hangs up.
-fn split(text: &[u8], tx: &SyncSender<Vec<Item>>) {
+fn split(text: &[u8], tx: &SyncSender<Batch>, reuse: &Receiver<Batch>) {
     let mut lines = LineReader::new();
     let mut size = FIRST_BATCH;
     loop {
-        let mut batch = Vec::with_capacity(size);
+        let mut batch = reuse.try_recv().unwrap_or_default();
+        batch.clear();
+        batch.reserve(size);
         while batch.len() < size {
             let Some(line) = lines.next_line(text) else {
                 break;
             };
-            batch.push((line, lines.offset(), lines.line));
+            let line = line.map(|l| {
+                let candidates = name_candidates(&l.text.text);
+                (l, candidates)
+            });
+            batch.push(Some((line, lines.offset(), lines.line)));
         }
         let done = batch.len() < size;
         if batch.is_empty() || tx.send(batch).is_err() || done {
@@ -118,6 +144,17 @@ fn split(text: &[u8], tx: &SyncSender<Vec<Item>>) {
         }
         size = (size * 4).min(BATCH);
     }
+}
+
+/// The candidates of the directive a line names, as the reader will ask for them
+/// (`None` for a comment or a line without a word).
+fn name_candidates(line: &str) -> Option<Candidates> {
+    if line.starts_with('#') {
+        return None;
+    }
+    let (word, _) = next_word(line, &mut 0)?;
+    let (name, _) = directive_word(&word);
+    (!name.is_empty()).then(|| grammar::candidates(name))
 }
 
 #[cfg(test)]
@@ -145,6 +182,7 @@ mod tests {
             let mut ahead = Lines::new(&text);
             let mut local = LineReader::new();
             let mut n = 0usize;
+            let mut handed = 0usize;
             loop {
                 let limit = match switch {
                     Some(at) if n >= at => 8192,
@@ -153,7 +191,18 @@ mod tests {
                 local.set_limit(limit);
                 let want = local.next_line(&text);
                 let got = ahead.next_line(&text, limit);
+                let (got, candidates) = match got {
+                    Some(Ok((l, c))) => (Some(Ok(l)), c),
+                    Some(Err(e)) => (Some(Err(e)), None),
+                    None => (None, None),
+                };
                 assert_eq!(got, want, "line {n}");
+                // The candidates handed over are those the reader would look up.
+                if let (Some(c), Some(Ok(l))) = (candidates, &want) {
+                    let (word, _) = next_word(&l.text.text, &mut 0).expect("a word");
+                    assert_eq!(c, grammar::candidates(directive_word(&word).0));
+                    handed += 1;
+                }
                 assert_eq!(ahead.offset(), local.offset());
                 if want.is_none() {
                     break;
@@ -162,7 +211,7 @@ mod tests {
             }
             match switch {
                 // 40,000 lines, those cut at 9,000 bytes joined to the next.
-                None => assert!(n > 30_000, "{n}"),
+                None => assert!(n > 30_000 && handed > 15_000, "{n} {handed}"),
                 // The first 9,000-byte line past the switch is too long, and ends it.
                 Some(at) => assert!((at..at + 8).contains(&n), "{n}"),
             }

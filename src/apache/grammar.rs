@@ -507,7 +507,24 @@ fn indexes(name: &str) -> &'static [u16] {
 
 /// The definitions of `name`, compared without case as httpd does.
 pub fn defs(name: &str) -> impl Iterator<Item = &'static DirectiveDef> {
-    indexes(name).iter().map(|&i| &DEFS[usize::from(i)])
+    candidates(name).defs()
+}
+
+/// Every definition of one name, whichever modules are loaded: the part of a lookup
+/// that depends on the name alone (the lowercasing and hashing), which the reader's
+/// helper thread does ahead ([`super::ahead`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidates(&'static [u16]);
+
+impl Candidates {
+    fn defs(self) -> impl Iterator<Item = &'static DirectiveDef> {
+        self.0.iter().map(|&i| &DEFS[usize::from(i)])
+    }
+}
+
+/// The definitions of `name` in every module and version.
+pub fn candidates(name: &str) -> Candidates {
+    Candidates(indexes(name))
 }
 
 /// Whether any module proxylint knows (in any version or build) defines `name`.
@@ -735,12 +752,17 @@ pub enum Lookup {
 /// httpd's lookup of a directive name (case-insensitive) among the loaded modules, and
 /// why it fails when it does.
 pub fn lookup(name: &str, loaded: &LoadedModules) -> Lookup {
+    lookup_among(candidates(name), loaded)
+}
+
+/// [`lookup`] of a name whose [`candidates`] are known.
+pub fn lookup_among(candidates: Candidates, loaded: &LoadedModules) -> Lookup {
     let version = loaded.version;
     let mut found: Option<(&'static DirectiveDef, u32)> = None;
     let mut not_loaded: Option<(&'static DirectiveDef, &'static ModuleDef)> = None;
     let mut other_version = None;
     let mut not_built = None;
-    for def in defs(name) {
+    for def in candidates.defs() {
         let Some(module) = module_of(def) else {
             continue;
         };

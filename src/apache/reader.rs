@@ -22,13 +22,15 @@ use super::ahead::Lines;
 use super::ast::{Node, NodeId, NodeKind, Printed, Root, Tree};
 use super::check::classify;
 use super::grammar::{
-    self, ContextStack, DirectiveDef, HandlerState, LoadedModules, Lookup, Version,
+    self, Candidates, ContextStack, DirectiveDef, HandlerState, LoadedModules, Lookup, Version,
     check_directive, words,
 };
 use super::include::{Expansion, expand};
 use super::macros::{self, BodyLine, Macro};
 use super::report::{Cap, Kind, Phase, Problem, Refused};
-use super::text::{MAX_LINE, MAX_STRING_LEN, Mapped, TooLong, next_word, resolve_env};
+use super::text::{
+    MAX_LINE, MAX_STRING_LEN, Mapped, TooLong, directive_word, next_word, resolve_env,
+};
 use crate::source::{BinaryEvidence, FileId, SourceMap, Span, binary_evidence, display_name};
 use crate::vfs::{FileKind, Vfs, normalize};
 
@@ -79,6 +81,8 @@ struct Line {
     printed: Printed,
     /// The outermost `Use` when the line comes from a macro.
     read_at: Option<Span>,
+    /// The definitions of its name, when the helper that split it found them.
+    candidates: Option<Candidates>,
 }
 
 /// Where a line comes from, once its text is taken.
@@ -134,7 +138,8 @@ impl Stream {
             match self.stack.last_mut()? {
                 Source::File(f) => {
                     return match f.lines.next_line(&f.text, limit)? {
-                        Ok(l) => Some(Pulled::Line(Line {
+                        Ok((l, candidates)) => Some(Pulled::Line(Line {
+                            candidates,
                             text: l.text,
                             file: f.file,
                             printed: Printed {
@@ -165,6 +170,7 @@ impl Stream {
                             line: m.next as u32,
                         },
                         read_at: Some(m.read_at),
+                        candidates: None,
                     }));
                 }
             }
@@ -505,14 +511,18 @@ impl<'a> Reader<'a> {
                 file,
                 printed,
                 read_at,
+                candidates,
             } = line;
-            let expanded = self.expand(text, file, &printed, line_span);
+            let (expanded, as_read) = self.expand(text, file, &printed, line_span);
+            let candidates = candidates.filter(|_| as_read);
             let at = Place {
                 file,
                 printed,
                 read_at,
             };
-            self.line(stream, expanded, at, &mut open, &mut top, parent);
+            self.line(
+                stream, expanded, candidates, at, &mut open, &mut top, parent,
+            );
         }
         if let Until::Eof = until
             && !open.is_empty()
@@ -535,17 +545,24 @@ impl<'a> Reader<'a> {
         (top, None)
     }
 
-    /// `${VAR}` on a line; AH00111 for names nothing defines.
-    fn expand(&mut self, text: Mapped, file: FileId, printed: &Printed, at: Span) -> Mapped {
+    /// `${VAR}` on a line; AH00111 for names nothing defines. The line, and whether it
+    /// is the text as read (nothing to expand).
+    fn expand(
+        &mut self,
+        text: Mapped,
+        file: FileId,
+        printed: &Printed,
+        at: Span,
+    ) -> (Mapped, bool) {
         if !text.text.contains("${") {
-            return text;
+            return (text, true);
         }
         let room = MAX_EXPANDED.saturating_sub(self.expanded);
         let max = MAX_LINE.min(text.text.len() + room);
         let (vars, env) = (&self.vars, &self.env);
         let lookup = |name: &str| vars.get(name).or_else(|| env.get(name)).map(String::as_str);
         let Some(e) = resolve_env(&text, lookup, max) else {
-            return text;
+            return (text, true);
         };
         for u in &e.undefined {
             if !self
@@ -578,14 +595,17 @@ impl<'a> Reader<'a> {
             );
         }
         self.expanded += e.text.text.len().saturating_sub(text.text.len());
-        e.text
+        (e.text, false)
     }
 
     /// `ap_build_config_sub` on one logical line.
+    /// (`candidates`: those of the line's name, when the reader's helper found them.)
+    #[allow(clippy::too_many_arguments)]
     fn line(
         &mut self,
         stream: &mut Stream,
         text: Mapped,
+        candidates: Option<Candidates>,
         line: Place,
         open: &mut Vec<NodeId>,
         top: &mut Vec<NodeId>,
@@ -595,19 +615,16 @@ impl<'a> Reader<'a> {
         let Some((word, range)) = next_word(&text.text, &mut pos) else {
             return;
         };
-        let mut written: &str = &word;
-        if written.is_empty() {
+        if word.is_empty() {
             return;
         }
-        let closing = written.as_bytes().get(1) == Some(&b'/');
-        if !closing {
-            written = written.strip_suffix('>').unwrap_or(written);
-        }
+        let (written, closing) = directive_word(&word);
         let args_gt = written.starts_with('<') && pos >= text.text.len();
         let file = line.file;
         let span = span_of(&text, file);
         let read_at = line.read_at.unwrap_or(span);
-        let found = match grammar::lookup(written, &self.loaded) {
+        let candidates = candidates.unwrap_or_else(|| grammar::candidates(written));
+        let found = match grammar::lookup_among(candidates, &self.loaded) {
             Lookup::Found(def) => Some(def),
             _ => None,
         };

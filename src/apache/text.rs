@@ -502,6 +502,17 @@ pub fn next_word<'a>(text: &'a str, pos: &mut usize) -> Option<(Cow<'a, str>, Ra
     Some((word, start..end))
 }
 
+/// The directive name a line's first word gives (`ap_build_config_sub`): a closing tag
+/// as written, any other word without a final `>`; and whether it is a closing tag.
+pub fn directive_word(word: &str) -> (&str, bool) {
+    let closing = word.as_bytes().get(1) == Some(&b'/');
+    if closing {
+        (word, true)
+    } else {
+        (word.strip_suffix('>').unwrap_or(word), false)
+    }
+}
+
 fn is_space_char(c: char) -> bool {
     c.is_ascii() && is_space(c as u8)
 }
