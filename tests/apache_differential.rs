@@ -1413,6 +1413,38 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "limit-nested-excludes-all",
+        &[(
+            "c.conf",
+            "<Location /a>\n<Limit POST>\n<Limit GET>\nRequire all denied\n</Limit>\n</Limit>\n</Location>\n",
+        )],
+        &[],
+    ),
+    (
+        "limit-nested-already-excluded",
+        &[(
+            "c.conf",
+            "<Location /a>\n<Limit GET>\n<Limit GET POST>\nRequire all denied\n</Limit>\n</Limit>\n</Location>\n",
+        )],
+        &[],
+    ),
+    (
+        "limit-nested-narrows",
+        &[(
+            "c.conf",
+            "<Location /a>\n<LimitExcept GET>\n<Limit POST PROPFIND HEAD>\nRequire all denied\n</Limit>\n</LimitExcept>\n</Location>\n",
+        )],
+        &[],
+    ),
+    (
+        "limit-registered-methods-nested",
+        &[(
+            "c.conf",
+            "<Location /a>\n<Limit PURGE GET>\n<Limit PURGE>\nRequire all denied\n</Limit>\n</Limit>\n</Location>\n<Location /b>\n<Limit FOO>\n<Limit PURGE>\nRequire all denied\n</Limit>\n</Limit>\n</Location>\n",
+        )],
+        &[],
+    ),
+    (
         "if-multiple-arguments",
         &[("c.conf", "<If \"true\" x>\n</If>\n")],
         &[],

@@ -150,6 +150,52 @@ pub struct ContextStack {
     htaccess: Option<Override>,
     /// Number of `<VirtualHost>` sections entered so far.
     vhosts: usize,
+    /// Methods `<Limit>` sections registered, numbered from [`FIRST_REGISTERED`] on
+    /// (httpd's registry is global: a name keeps its number for the whole walk).
+    registered: Vec<String>,
+}
+
+/// The methods httpd knows itself, by number (`M_GET`..`M_MERGE`, httpd.h); `HEAD` is
+/// `M_GET`'s. Other names are registered by `<Limit>` in the main configuration and
+/// refused in .htaccess.
+pub const KNOWN_METHODS: [&str; 26] = [
+    "GET",
+    "PUT",
+    "POST",
+    "DELETE",
+    "CONNECT",
+    "OPTIONS",
+    "TRACE",
+    "PATCH",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+    "VERSION-CONTROL",
+    "CHECKOUT",
+    "UNCHECKOUT",
+    "CHECKIN",
+    "UPDATE",
+    "LABEL",
+    "REPORT",
+    "MKWORKSPACE",
+    "MKACTIVITY",
+    "BASELINE-CONTROL",
+    "MERGE",
+];
+
+/// The number of the first method `<Limit>` registers (`M_INVALID + 1`).
+const FIRST_REGISTERED: usize = KNOWN_METHODS.len() + 1;
+
+/// httpd's number of a method it knows itself (`ap_method_number_of`'s built-in part).
+pub fn builtin_method(name: &str) -> Option<usize> {
+    if name == "HEAD" {
+        return Some(0);
+    }
+    KNOWN_METHODS.iter().position(|m| *m == name)
 }
 
 /// httpd's `cmd_parms` state at a point of the walk.
@@ -177,6 +223,9 @@ struct Level {
     path_frame: Option<u32>,
     /// Which server: 0 main, n the nth virtual host.
     server: usize,
+    /// httpd's `cmd->limited`: a bit per method number still allowed (all outside
+    /// `<Limit>`).
+    methods: u64,
 }
 
 impl ContextStack {
@@ -216,6 +265,7 @@ impl ContextStack {
             innermost: [None; KINDS],
             path_frame: None,
             server: 0,
+            methods: u64::MAX,
         }
     }
 
@@ -293,7 +343,18 @@ impl ContextStack {
                 state.overrides = dir.union(Override::PROXY_CONF);
                 state.path = true;
             }
-            Section::Limit | Section::LimitExcept => state.limited = true,
+            Section::Limit | Section::LimitExcept => {
+                state.limited = true;
+                let bits = self.limit_bits(section, section_inner(args));
+                level.methods &= bits;
+                for method in super::args::words(section_inner(args)) {
+                    if builtin_method(&method).is_none()
+                        && !self.registered.iter().any(|r| *r == *method)
+                    {
+                        self.registered.push(method.into_owned());
+                    }
+                }
+            }
             Section::Require => {
                 state.overrides = Override::OR_AUTHCFG;
                 state.limited = true;
@@ -347,6 +408,43 @@ impl ContextStack {
     /// Inside a section that sets httpd's `cmd->path` (a directory context).
     pub fn in_directory_context(&self) -> bool {
         self.state().path
+    }
+
+    /// httpd's `cmd->limited` here: a bit per method number still allowed.
+    pub fn methods(&self) -> u64 {
+        self.level().methods
+    }
+
+    /// The methods a `<Limit>` (or, inverted, a `<LimitExcept>`) of `methods` allows,
+    /// as bits: names not registered yet get the numbers registering them gives, in
+    /// order (past 63, httpd's bit shift overflows: such a method adds no bit here).
+    pub fn limit_bits(&self, section: Section, methods: &str) -> u64 {
+        let mut bits = 0u64;
+        let mut new: Vec<&str> = Vec::new();
+        let words = super::args::words(methods);
+        for method in &words {
+            let number = builtin_method(method).unwrap_or_else(|| {
+                match self.registered.iter().position(|r| r == method) {
+                    Some(i) => FIRST_REGISTERED + i,
+                    None => {
+                        let i = new.iter().position(|n| n == method).unwrap_or_else(|| {
+                            new.push(method);
+                            new.len() - 1
+                        });
+                        FIRST_REGISTERED + self.registered.len() + i
+                    }
+                }
+            });
+            bits |= u32::try_from(number)
+                .ok()
+                .and_then(|n| 1u64.checked_shl(n))
+                .unwrap_or(0);
+        }
+        if section == Section::LimitExcept {
+            !bits
+        } else {
+            bits
+        }
     }
 
     /// The innermost enclosing section of this kind, as `find_parent` looks for it.

@@ -14,7 +14,9 @@
 use super::args::{check_args, first_word, getword_conf, one_of, rewrite_args, words};
 use super::cnum::{Unit, atoi, atol, timeout_parameter};
 use super::conditions::{COND_SECTIONS, cond_section, if_version};
-use super::context::{ContextStack, Section, check_forbidden, check_override, section_inner};
+use super::context::{
+    ContextStack, Section, builtin_method, check_forbidden, check_override, section_inner,
+};
 use super::core_values;
 use super::module_values::{
     AuthzProviders, any_of_section, check_force_priority, check_header, check_require,
@@ -161,12 +163,23 @@ fn check_section_start(def: &DirectiveDef, ctx: &ContextStack, args: &str) -> Re
                         "TRACE cannot be controlled by <Limit>, see TraceEnable".to_string()
                     );
                 }
-                if ctx.in_htaccess() && !KNOWN_METHODS.contains(&method.as_ref()) {
+                if ctx.in_htaccess() && builtin_method(&method).is_none() {
                     return Err(format!(
                         "Could not register method '{method}' for {} from .htaccess configuration",
                         def.name
                     ));
                 }
+            }
+            // Nested, the section must narrow the methods its parent leaves.
+            let (old, limited) = (ctx.methods(), ctx.limit_bits(kind, inner));
+            if old & limited == 0 {
+                return Err(format!("{}> directive excludes all methods", def.name));
+            }
+            if old & limited == old {
+                return Err(format!(
+                    "{}> directive specifies methods already excluded",
+                    def.name
+                ));
             }
         }
         Section::Directory
@@ -212,37 +225,6 @@ fn check_section_start(def: &DirectiveDef, ctx: &ContextStack, args: &str) -> Re
     }
     Ok(())
 }
-
-/// The methods httpd registers itself (`ap_method_number_of`); other names are
-/// registered by `<Limit>` in the main configuration, refused in .htaccess.
-const KNOWN_METHODS: [&str; 26] = [
-    "GET",
-    "PUT",
-    "POST",
-    "DELETE",
-    "CONNECT",
-    "OPTIONS",
-    "TRACE",
-    "PATCH",
-    "PROPFIND",
-    "PROPPATCH",
-    "MKCOL",
-    "COPY",
-    "MOVE",
-    "LOCK",
-    "UNLOCK",
-    "VERSION-CONTROL",
-    "CHECKOUT",
-    "UNCHECKOUT",
-    "CHECKIN",
-    "UPDATE",
-    "LABEL",
-    "REPORT",
-    "MKWORKSPACE",
-    "MKACTIVITY",
-    "BASELINE-CONTROL",
-    "MERGE",
-];
 
 /// What a section's handler refuses after its body (`def`, `args` as given to
 /// [`check_directive`]; `ctx` is the context *around* the section).
