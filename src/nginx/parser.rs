@@ -225,6 +225,7 @@ impl<'a> Loader<'a> {
         let estimate = memchr::memchr3_iter(b';', b'{', b'#', &text).count();
         let room = MAX_NODES.saturating_sub(self.tree.nodes.len());
         self.tree.nodes.reserve(estimate.min(room));
+        crate::cores::prefault(self.tree.nodes.spare_capacity_mut());
         let mut lexer = Lexer::new(&text, file);
         let mut stack: Vec<Frame> = vec![Frame {
             node: parent,

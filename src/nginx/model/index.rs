@@ -218,8 +218,18 @@ fn push_one_first<T>(list: &mut Vec<T>, item: T) {
 /// Builds the index in nginx's reading order.
 pub fn build(config: &Config) -> Index {
     let mut index = Index::default();
-    let mut upstream_of_block = foldhash::HashMap::default();
-    let mut server_of_block = foldhash::HashMap::default();
+    // Sized once from the model's counts: grown by doubling, each vector was copied into
+    // fresh pages (page faults were a fifth of building this index on 70k lines).
+    let (upstreams, servers) = (config.written("upstream"), config.written("server"));
+    index.upstreams.reserve(upstreams);
+    index.servers.reserve(servers);
+    index
+        .passes
+        .reserve(PASS_DIRECTIVES.iter().map(|n| config.written(n)).sum());
+    let mut upstream_of_block =
+        foldhash::HashMap::with_capacity_and_hasher(upstreams, Default::default());
+    let mut server_of_block =
+        foldhash::HashMap::with_capacity_and_hasher(servers, Default::default());
     for (id, d) in config.directives() {
         let Some((def, _)) = config.checked_def(id) else {
             continue;

@@ -121,6 +121,8 @@ impl Config {
     ) -> Config {
         let mut info: Vec<NodeInfo> = Vec::with_capacity(tree.nodes.len());
         let mut scopes: Vec<Scope> = Vec::with_capacity(tree.nodes.len());
+        crate::cores::prefault(info.spare_capacity_mut());
+        crate::cores::prefault(scopes.spare_capacity_mut());
         // Sized up front: one entry per directive at most, and growing it rehashed
         // into fresh memory several times on large configurations.
         let mut set_in: HashMap<(&'static str, Scope), Ids> =
@@ -381,6 +383,12 @@ impl Config {
             Scope::Block(id) => Some(self.scope(id)),
             Scope::Root(_) => None,
         }
+    }
+
+    /// How many times `name` is written (well-formed or not, in any context): a bound
+    /// to size what collects its occurrences.
+    pub fn written(&self, name: &str) -> usize {
+        self.by_name.get(name).map_or(0, Vec::len)
     }
 
     /// Well-formed occurrences of `name` set directly in `scope`, in order.
