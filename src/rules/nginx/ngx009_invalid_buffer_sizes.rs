@@ -180,11 +180,16 @@ fn violation(m: &str, e: &Effective) -> Option<(String, Vec<Option<NodeId>>)> {
     let size = e.buffer_size.0.max(one);
     let sizers = [e.buffer_size.1, bufs_id];
     let busy = e.busy.unwrap_or((2 * size, None));
-    let max_of =
-        format!("the maximum of the value of \"{m}_buffer_size\" and one of the \"{m}_buffers\"");
+    // Written only into a message (every block with buffers comes here).
+    let max_of = || {
+        format!("the maximum of the value of \"{m}_buffer_size\" and one of the \"{m}_buffers\"")
+    };
     if busy.0 < size {
         return Some((
-            format!("\"{m}_busy_buffers_size\" must be equal to or greater than {max_of}"),
+            format!(
+                "\"{m}_busy_buffers_size\" must be equal to or greater than {}",
+                max_of()
+            ),
             vec![busy.1, sizers[0], sizers[1]],
         ));
     }
@@ -199,7 +204,10 @@ fn violation(m: &str, e: &Effective) -> Option<(String, Vec<Option<NodeId>>)> {
     let temp = e.temp_write.unwrap_or((2 * size, None));
     if temp.0 < size {
         return Some((
-            format!("\"{m}_temp_file_write_size\" must be equal to or greater than {max_of}"),
+            format!(
+                "\"{m}_temp_file_write_size\" must be equal to or greater than {}",
+                max_of()
+            ),
             vec![temp.1, sizers[0], sizers[1]],
         ));
     }
@@ -209,7 +217,8 @@ fn violation(m: &str, e: &Effective) -> Option<(String, Vec<Option<NodeId>>)> {
     {
         return Some((
             format!(
-                "\"{m}_max_temp_file_size\" must be equal to zero to disable temporary files usage or must be equal to or greater than {max_of}"
+                "\"{m}_max_temp_file_size\" must be equal to zero to disable temporary files usage or must be equal to or greater than {}",
+                max_of()
             ),
             vec![id, sizers[0], sizers[1]],
         ));

@@ -126,7 +126,9 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
     let endpoints = config.index().endpoints();
     let mut out = Vec::new();
     // host -> port -> where it is used
-    let mut uses: HashMap<String, HashMap<u16, Vec<NodeId>>> = HashMap::default();
+    // Sized once: grown from empty, it was rehashed into fresh pages half a dozen times.
+    let mut uses: HashMap<String, HashMap<u16, Vec<NodeId>>> =
+        HashMap::with_capacity_and_hasher(endpoints.len(), Default::default());
     for &(id, addr) in &endpoints {
         if let Some(port) = addr.port {
             uses.entry(addr.host.to_ascii_lowercase())
