@@ -1413,6 +1413,22 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "http-protocol-options-across-lines",
+        &[(
+            "c.conf",
+            "HttpProtocolOptions Strict\nHttpProtocolOptions Allow0.9\nHttpProtocolOptions Unsafe\n",
+        )],
+        &[],
+    ),
+    (
+        "http-protocol-options-per-server",
+        &[(
+            "c.conf",
+            "HttpProtocolOptions Strict Require1.0\n<VirtualHost *:80>\nHttpProtocolOptions Unsafe Allow0.9\n</VirtualHost>\n<VirtualHost *:81>\nHttpProtocolOptions RegisteredMethods\nHttpProtocolOptions LenientMethods\n</VirtualHost>\n",
+        )],
+        &[],
+    ),
+    (
         "limit-nested-excludes-all",
         &[(
             "c.conf",

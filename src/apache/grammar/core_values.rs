@@ -144,7 +144,6 @@ pub fn check(name: &str, args: &str, at: At<'_>) -> Result<(), String> {
                 )),
             }
         }
-        "HttpProtocolOptions" => http_protocol_options(args),
         "LogLevel" => words(args).iter().try_for_each(|w| log_level(w, at.loaded)),
         "MaxMemFree" | "ThreadStackSize" => {
             let arg = first();
@@ -300,7 +299,14 @@ fn file_etag(args: &str) -> Result<(), String> {
 /// `set_http_protocol_options` over one line's words: known keywords, and not both of
 /// a pair (httpd also remembers earlier lines of the same server; a conflict across
 /// lines is not seen here).
-fn http_protocol_options(args: &str) -> Result<(), String> {
+/// Which side of each exclusive pair of `HttpProtocolOptions` keywords a server has
+/// named so far (httpd ORs them into the server's configuration, line after line: a
+/// `<VirtualHost>` starts with none).
+pub type ProtocolOptions = [[bool; 2]; 3];
+
+/// `set_http_protocol_options` on each word of `args`, for a server that has named
+/// `seen` so far (updated).
+pub fn http_protocol_options(args: &str, seen: &mut ProtocolOptions) -> Result<(), String> {
     const PAIRS: [(&str, &str, &str); 3] = [
         ("allow0.9", "require1.0", "'Allow0.9' and 'Require1.0'"),
         ("strict", "unsafe", "'Strict' and 'Unsafe'"),
@@ -310,8 +316,6 @@ fn http_protocol_options(args: &str) -> Result<(), String> {
             "'RegisteredMethods' and 'LenientMethods'",
         ),
     ];
-    // Which side of each pair the line has named so far.
-    let mut seen = [[false; 2]; 3];
     for word in words(args) {
         let Some((pair, side)) = PAIRS.iter().enumerate().find_map(|(i, (a, b, _))| {
             if word.eq_ignore_ascii_case(a) {
@@ -327,7 +331,7 @@ fn http_protocol_options(args: &str) -> Result<(), String> {
         seen[pair][side] = true;
         if let Some((_, _, names)) = PAIRS
             .iter()
-            .zip(seen)
+            .zip(*seen)
             .find(|(_, s)| s[0] && s[1])
             .map(|(p, _)| p)
         {
@@ -474,6 +478,25 @@ fn log_level(word: &str, loaded: &LoadedModules) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn protocol(args: &str) -> Result<(), String> {
+        http_protocol_options(args, &mut ProtocolOptions::default())
+    }
+
+    /// httpd keeps what a server has named across its lines; a virtual host starts
+    /// afresh.
+    #[test]
+    fn http_protocol_options_conflict_across_lines() {
+        let mut main = ProtocolOptions::default();
+        assert_eq!(http_protocol_options("Strict", &mut main), Ok(()));
+        assert_eq!(http_protocol_options("Allow0.9", &mut main), Ok(()));
+        assert_eq!(
+            http_protocol_options("Unsafe", &mut main),
+            Err("HttpProtocolOptions 'Strict' and 'Unsafe' are mutually exclusive".to_string())
+        );
+        let mut vhost = ProtocolOptions::default();
+        assert_eq!(http_protocol_options("Require1.0", &mut vhost), Ok(()));
+    }
 
     fn run(name: &str, args: &str) -> Result<(), String> {
         let loaded = LoadedModules::builtin();
@@ -623,13 +646,10 @@ mod tests {
             run("FileETag", "+All"),
             Err("FileETag keyword 'All' cannot be used with '+' or '-'".to_string())
         );
+        assert_eq!(protocol("Strict LenientMethods Allow0.9"), Ok(()));
+        assert!(protocol("Strictest").is_err());
         assert_eq!(
-            run("HttpProtocolOptions", "Strict LenientMethods Allow0.9"),
-            Ok(())
-        );
-        assert!(run("HttpProtocolOptions", "Strictest").is_err());
-        assert_eq!(
-            run("HttpProtocolOptions", "Strict Unsafe"),
+            protocol("Strict Unsafe"),
             Err("HttpProtocolOptions 'Strict' and 'Unsafe' are mutually exclusive".to_string())
         );
     }

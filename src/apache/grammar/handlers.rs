@@ -17,7 +17,7 @@ use super::conditions::{COND_SECTIONS, cond_section, if_version};
 use super::context::{
     ContextStack, Section, builtin_method, check_forbidden, check_override, section_inner,
 };
-use super::core_values;
+use super::core_values::{self, ProtocolOptions};
 use super::module_values::{
     AuthzProviders, any_of_section, check_force_priority, check_header, check_require,
 };
@@ -38,6 +38,9 @@ pub struct HandlerState {
     /// The modules loaded (`LogLevel module:level` names one); `None`: any name is
     /// taken as loaded.
     loaded: Option<LoadedModules>,
+    /// What `HttpProtocolOptions` lines have named, by server (0 main, n the nth
+    /// virtual host).
+    protocol_options: Vec<ProtocolOptions>,
 }
 
 impl HandlerState {
@@ -292,6 +295,15 @@ fn handler(
             return Err("Variable name must not contain ':'".to_string());
         }
         ("core", "ServerName") => check_server_name(&first_word(args))?,
+        ("core", "HttpProtocolOptions") => {
+            let server = ctx.server();
+            if state.protocol_options.len() <= server {
+                state
+                    .protocol_options
+                    .resize(server + 1, ProtocolOptions::default());
+            }
+            core_values::http_protocol_options(args, &mut state.protocol_options[server])?;
+        }
         ("core", _)
         | ("event" | "worker" | "prefork", "SendBufferSize" | "ListenCoresBucketsRatio") => {
             static EVERYTHING: std::sync::LazyLock<LoadedModules> =
