@@ -30,8 +30,16 @@ pub fn spawn_beside<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -
             if let Some(set) = allowed {
                 // The parent moves this thread right after making it: only then may it
                 // be allowed every core again (the other order would leave it bound).
+                let mut spins = 0u32;
                 while !placed.load(Ordering::Acquire) {
-                    std::hint::spin_loop();
+                    // The parent sets it microseconds after making this thread; should
+                    // it be descheduled meanwhile, stop burning the core.
+                    if spins < 10_000 {
+                        spins += 1;
+                        std::hint::spin_loop();
+                    } else {
+                        std::thread::yield_now();
+                    }
                 }
                 allow(&set);
             }
