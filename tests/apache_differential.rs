@@ -1413,6 +1413,45 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "error-document-expressions",
+        &[(
+            "c.conf",
+            "ErrorDocument 404 /errors/404.php?uri=%{REQUEST_URI}\nErrorDocument 500 \"Sorry: 100% of $5 {gone}\"\nErrorDocument 403 default\nErrorDocument 503 http://status.example.com/?from=%{HTTP_HOST}\nErrorDocument 502 \"%{tolower:%{HTTP_HOST}} is down\"\n",
+        )],
+        &[],
+    ),
+    (
+        "error-document-unknown-variable",
+        &[("c.conf", "ErrorDocument 404 /404.php?u=%{REQUEST_URL}\n")],
+        &[],
+    ),
+    (
+        "error-document-unterminated-variable",
+        &[("c.conf", "ErrorDocument 404 \"Not here: %{REQUEST_URI\"\n")],
+        &[],
+    ),
+    (
+        "error-document-unknown-function",
+        &[(
+            "c.conf",
+            "ErrorDocument 500 /e?h=%{lowercase:%{HTTP_HOST}}\n",
+        )],
+        &[],
+    ),
+    (
+        "error-document-bad-escape",
+        &[("c.conf", "ErrorDocument 500 \"oops \\\\9\"\n")],
+        &[],
+    ),
+    (
+        "sethandler-expressions",
+        &[(
+            "c.conf",
+            "<FilesMatch \\.php$>\nSetHandler \"proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost\"\n</FilesMatch>\n<Location /x>\nSetHandler %{NOSUCHVAR}\n</Location>\n",
+        )],
+        &[],
+    ),
+    (
         "http-protocol-options-across-lines",
         &[(
             "c.conf",

@@ -98,7 +98,7 @@ enum State {
     VarArg,
 }
 
-/// The flex scanner (`ap_expr_yylex`) for a boolean expression.
+/// The flex scanner (`ap_expr_yylex`).
 struct Scanner<'a> {
     input: &'a [u8],
     pos: usize,
@@ -108,6 +108,27 @@ struct Scanner<'a> {
     buf: Vec<u8>,
     /// The last scanner error (`error2`).
     error2: Option<String>,
+    /// A string expression (`AP_EXPR_FLAG_STRING_RESULT`): the input is read in the
+    /// string state from the start, with no delimiter, and its end ends the string.
+    string_result: bool,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(input: &'a str, string_result: bool) -> Self {
+        Scanner {
+            input: input.as_bytes(),
+            pos: 0,
+            states: if string_result {
+                vec![State::Str]
+            } else {
+                Vec::new()
+            },
+            delim: 0,
+            buf: Vec::new(),
+            error2: None,
+            string_result,
+        }
+    }
 }
 
 fn is_id_start(b: u8) -> bool {
@@ -345,6 +366,11 @@ impl Scanner<'_> {
     fn string(&mut self, state: State) -> Tok {
         loop {
             let Some(c) = self.peek(0) else {
+                if state == State::Str && self.string_result {
+                    // `<str><<EOF>>` of a string expression: what is left, even empty.
+                    self.states.pop();
+                    return self.take_string();
+                }
                 return self.error("Unterminated string or variable".to_string());
             };
             match c {
@@ -497,6 +523,15 @@ impl Parser<'_> {
     /// A lookup failure while parsing (`error2`: the last one counts).
     fn lookup_error(&mut self, message: String) {
         self.scanner.error2 = Some(message);
+    }
+
+    /// `T_EXPR_STRING string`, then the end.
+    fn string_root(&mut self) -> Parse {
+        self.string(
+            "$end or T_STRING or T_REGEX_BACKREF or T_VAR_BEGIN",
+            &Tok::End,
+        )?;
+        Ok(())
     }
 
     fn root(&mut self) -> Parse {
@@ -936,21 +971,29 @@ fn network_parses(addr: &str) -> bool {
 /// Whether httpd parses `condition` (the first word of an `<If>`/`<ElseIf>` tag) as a
 /// boolean expression with the modules `modules`; its message when it does not.
 pub fn check(condition: &str, modules: &LoadedModules) -> Result<(), String> {
+    parse(condition, false, modules)
+}
+
+/// Whether httpd parses `text` as a string expression (`AP_EXPR_FLAG_STRING_RESULT`:
+/// `ErrorDocument`'s message or URL, `SetHandler`): literal text with `%{VAR}`,
+/// `%{func:arg}`, `$N` and backslash escapes; its message when it does not.
+pub fn check_string(text: &str, modules: &LoadedModules) -> Result<(), String> {
+    parse(text, true, modules)
+}
+
+fn parse(text: &str, string_result: bool, modules: &LoadedModules) -> Result<(), String> {
     let mut parser = Parser {
-        scanner: Scanner {
-            input: condition.as_bytes(),
-            pos: 0,
-            states: Vec::new(),
-            delim: 0,
-            buf: Vec::new(),
-            error2: None,
-        },
+        scanner: Scanner::new(text, string_result),
         tok: Tok::End,
         loaded: modules,
         depth: 0,
     };
     parser.advance();
-    let result = parser.root();
+    let result = if string_result {
+        parser.string_root()
+    } else {
+        parser.root()
+    };
     let error2 = parser.scanner.error2.take();
     let error = match result {
         Ok(()) => None,
@@ -971,6 +1014,36 @@ mod tests {
 
     fn run(e: &str) -> Result<(), String> {
         check(e, &LoadedModules::builtin())
+    }
+
+    /// String expressions as `ErrorDocument` and `SetHandler` give them, with the
+    /// messages the real `apache2 -t` (2.4) prints after its prefix.
+    #[test]
+    fn string_expressions() {
+        let string = |e: &str| check_string(e, &LoadedModules::builtin());
+        for ok in [
+            "",
+            "/errors/404.php?uri=%{REQUEST_URI}",
+            "\"Sorry: 100% of $5 {gone} 'quoted' \"twice\"",
+            "\"%{tolower:%{HTTP_HOST}} is down",
+            "proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost",
+            "a\\tb\\101",
+        ] {
+            assert_eq!(string(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(
+            string("/404.php?u=%{REQUEST_URL}"),
+            Err("Variable 'REQUEST_URL' does not exist".to_string())
+        );
+        assert_eq!(
+            string("\"Not here: %{REQUEST_URI"),
+            Err("syntax error, unexpected T_ERROR, expecting T_VAR_END or ':': Unterminated string or variable".to_string())
+        );
+        assert_eq!(
+            string("/e?h=%{lowercase:%{HTTP_HOST}}"),
+            Err("Function 'lowercase' does not exist".to_string())
+        );
+        assert_eq!(string("\"oops \\9"), Err("Bad escape sequence".to_string()));
     }
 
     /// Each line: expression, then httpd's message (empty for accepted), as the real

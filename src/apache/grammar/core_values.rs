@@ -14,6 +14,7 @@
 use super::LoadedModules;
 use super::args::{first_word, getword_conf, one_of, words};
 use super::cnum::{atoi, atol, strtol};
+use crate::apache::expr;
 
 /// Where a core directive is, as its handler sees it.
 #[derive(Debug, Clone, Copy)]
@@ -116,14 +117,9 @@ pub fn check(name: &str, args: &str, at: At<'_>) -> Result<(), String> {
                 Err("The recursion limit must be greater than zero.".into())
             }
         }
-        "ErrorDocument" => {
-            let code = first();
-            if known_status(atoi(&code)) {
-                Ok(())
-            } else {
-                Err(format!("Unsupported HTTP response code {code}"))
-            }
-        }
+        "ErrorDocument" => error_document(args, at.loaded),
+        "SetHandler" => expr::check_string(&first(), at.loaded)
+            .map_err(|e| format!("Can't parse expression : {e}")),
         "FileETag" => file_etag(args),
         "Error" => Err(error_message(args)),
         "RegexDefaultOptions" => regex_default_options(args),
@@ -299,6 +295,43 @@ fn file_etag(args: &str) -> Result<(), String> {
 /// `set_http_protocol_options` over one line's words: known keywords, and not both of
 /// a pair (httpd also remembers earlier lines of the same server; a conflict across
 /// lines is not seen here).
+/// `set_error_document`: a status code httpd has a page for, then the document, which
+/// httpd parses as a string expression unless it is `default` or a full URL for 401
+/// (ignored with a notice). A message (any text with a space, or not a path or URL)
+/// gets a `"` in front first, as httpd marks messages.
+fn error_document(args: &str, loaded: &LoadedModules) -> Result<(), String> {
+    let w = words(args);
+    let code = w.first().map_or("", |c| &**c);
+    let status = atoi(code);
+    if !known_status(status) {
+        return Err(format!("Unsupported HTTP response code {code}"));
+    }
+    let Some(document) = w.get(1) else {
+        return Ok(());
+    };
+    let message = document.contains(' ') || !(document.starts_with('/') || is_url(document));
+    if document.eq_ignore_ascii_case("default") || (status == 401 && !message && is_url(document)) {
+        return Ok(());
+    }
+    let response = if message {
+        format!("\"{document}")
+    } else {
+        document.to_string()
+    };
+    expr::check_string(&response, loaded)
+        .map_err(|e| format!("Cannot parse expression in ErrorDocument: {e}"))
+}
+
+/// `ap_is_url`: a scheme of letters, digits, `+`, `-` and `.` then a `:`.
+fn is_url(s: &str) -> bool {
+    match s.find(':') {
+        Some(0) | None => false,
+        Some(colon) => s[..colon]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')),
+    }
+}
+
 /// Which side of each exclusive pair of `HttpProtocolOptions` keywords a server has
 /// named so far (httpd ORs them into the server's configuration, line after line: a
 /// `<VirtualHost>` starts with none).
