@@ -1413,6 +1413,38 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "proxy-hc-expressions",
+        &[(
+            "c.conf",
+            "LoadModule proxy_hcheck_module /usr/lib/apache2/modules/mod_proxy_hcheck.so\nProxyHCExpr ok234 {%{REQUEST_STATUS} =~ /^[234]/}\nProxyHCExpr ok \"%{REQUEST_STATUS} == 200\"\nProxyHCExpr nested {%{REQUEST_STATUS} -in {'200', '204'}}\n",
+        )],
+        &[],
+    ),
+    (
+        "proxy-hc-expression-syntax",
+        &[(
+            "c.conf",
+            "LoadModule proxy_hcheck_module /usr/lib/apache2/modules/mod_proxy_hcheck.so\nProxyHCExpr bad {%{REQUEST_STATUS} =~ }\n",
+        )],
+        &[],
+    ),
+    (
+        "proxy-hc-expression-unknown-variable",
+        &[(
+            "c.conf",
+            "LoadModule proxy_hcheck_module /usr/lib/apache2/modules/mod_proxy_hcheck.so\nProxyHCExpr nope {%{NO_SUCH} == 1}\n",
+        )],
+        &[],
+    ),
+    (
+        "proxy-hc-expression-extra-and-missing",
+        &[(
+            "c.conf",
+            "LoadModule proxy_hcheck_module /usr/lib/apache2/modules/mod_proxy_hcheck.so\nProxyHCExpr ok {true} extra\n",
+        )],
+        &[],
+    ),
+    (
         "error-document-expressions",
         &[(
             "c.conf",

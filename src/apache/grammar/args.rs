@@ -96,6 +96,40 @@ pub fn getword_conf<'a>(line: &mut &'a str) -> Cow<'a, str> {
     word
 }
 
+/// `ap_getword_conf2`: [`getword_conf`], where a word may also be `{...}` (braces
+/// nested; the outer pair removed, `\\` read as one backslash), as expressions are
+/// written (`ProxyHCExpr ok {%{REQUEST_STATUS} =~ /^2/}`).
+pub fn getword_conf2<'a>(line: &mut &'a str) -> Cow<'a, str> {
+    let s = skip_space(line);
+    if !s.starts_with('{') {
+        return getword_conf(line);
+    }
+    let bytes = s.as_bytes();
+    let (mut end, mut depth) = (1, 1usize);
+    while end < bytes.len() {
+        match bytes[end] {
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            b'{' => depth += 1,
+            b'\\' if bytes.get(end + 1) == Some(&b'\\') => end += 1,
+            _ => {}
+        }
+        end += 1;
+    }
+    let word = unescape(&s[1..end], None, false);
+    let rest = if end < bytes.len() {
+        &s[end + 1..]
+    } else {
+        &s[end..]
+    };
+    *line = skip_space(rest);
+    word
+}
+
 /// All words of `args` as `getword_conf` yields them, up to the first empty one (the end
 /// of the line, or an empty quoted word, which ends the list for httpd too).
 pub fn words(args: &str) -> Vec<Cow<'_, str>> {
@@ -310,6 +344,21 @@ pub fn rewrite_args(args: &str) -> Option<(&str, &str, Option<&str>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn getword_conf2_reads_braced_words() {
+        let mut line = "{%{A} =~ /{x}/} \"q w\" rest";
+        assert_eq!(getword_conf2(&mut line), "%{A} =~ /{x}/");
+        assert_eq!(getword_conf2(&mut line), "q w");
+        assert_eq!(getword_conf2(&mut line), "rest");
+        assert_eq!(getword_conf2(&mut line), "");
+        let mut unclosed = "{a {b} c";
+        assert_eq!(getword_conf2(&mut unclosed), "a {b} c");
+        assert_eq!(unclosed, "");
+        let mut escaped = "{a\\\\} b} c";
+        assert_eq!(getword_conf2(&mut escaped), "a\\");
+        assert_eq!(escaped, "b} c");
+    }
     use crate::apache::grammar::defs;
 
     fn def(name: &str) -> &'static DirectiveDef {

@@ -11,7 +11,9 @@
 //! `LoadModule` is not handled here: it runs while the file is read, through
 //! [`super::LoadedModules::load_module`].
 
-use super::args::{check_args, first_word, getword_conf, one_of, rewrite_args, words};
+use super::args::{
+    check_args, first_word, getword_conf, getword_conf2, one_of, rewrite_args, words,
+};
 use super::cnum::{Unit, atoi, atol, timeout_parameter};
 use super::conditions::{COND_SECTIONS, cond_section, if_version};
 use super::context::{
@@ -44,6 +46,13 @@ pub struct HandlerState {
 }
 
 impl HandlerState {
+    /// The modules loaded, every one when unknown.
+    fn loaded(&self) -> &LoadedModules {
+        static EVERYTHING: std::sync::LazyLock<LoadedModules> =
+            std::sync::LazyLock::new(LoadedModules::everything);
+        self.loaded.as_ref().unwrap_or(&EVERYTHING)
+    }
+
     /// The state at the start of the walk of a configuration that loads `loaded`.
     pub fn new(loaded: &LoadedModules) -> Self {
         HandlerState {
@@ -306,11 +315,9 @@ fn handler(
         }
         ("core", _)
         | ("event" | "worker" | "prefork", "SendBufferSize" | "ListenCoresBucketsRatio") => {
-            static EVERYTHING: std::sync::LazyLock<LoadedModules> =
-                std::sync::LazyLock::new(LoadedModules::everything);
             let at = core_values::At {
                 in_vhost: ctx.server() != 0,
-                loaded: state.loaded.as_ref().unwrap_or(&EVERYTHING),
+                loaded: state.loaded(),
             };
             core_values::check(def.name, args, at)?;
         }
@@ -427,17 +434,32 @@ fn handler(
         }
         ("mod_proxy", "ProxySet") => state.proxy.proxy_set(args, place(), &state.modules)?,
         ("mod_proxy_hcheck", "ProxyHCTemplate") => check_hc_template(args, ctx.server(), state)?,
-        ("mod_proxy_hcheck", "ProxyHCExpr") => {
-            let name = first_word(args);
-            if name.is_empty() {
-                return Err("Missing expression name for ProxyHCExpr".to_string());
-            }
-            if name.len() > 15 {
-                return Err("Expression name limited to 15 characters".to_string());
-            }
-            state.proxy.define_hc_expr(ctx.server(), &name);
-        }
+        ("mod_proxy_hcheck", "ProxyHCExpr") => check_hc_expr(args, ctx.server(), state)?,
         _ => {}
+    }
+    Ok(())
+}
+
+/// `set_hc_condition`: a name of at most 15 bytes, then a boolean expression (in
+/// `{...}` or quotes), parsed as `<If>` parses its condition, then nothing more.
+fn check_hc_expr(args: &str, server: usize, state: &mut HandlerState) -> Result<(), String> {
+    let mut rest = args;
+    let name = getword_conf(&mut rest);
+    if name.is_empty() {
+        return Err("Missing expression name for ProxyHCExpr".to_string());
+    }
+    if name.len() > 15 {
+        return Err("Expression name limited to 15 characters".to_string());
+    }
+    let expr = getword_conf2(&mut rest);
+    if expr.is_empty() {
+        return Err("Missing expression for ProxyHCExpr".to_string());
+    }
+    crate::apache::expr::check(&expr, state.loaded())
+        .map_err(|e| format!("Could not parse expression \"{expr}\": {e}"))?;
+    state.proxy.define_hc_expr(server, &name);
+    if !getword_conf(&mut rest).is_empty() {
+        return Err("error: extra parameter(s)".to_string());
     }
     Ok(())
 }
