@@ -1437,6 +1437,14 @@ const FOCUSED: &[Focused] = &[
         &[],
     ),
     (
+        "proxy-hc-tpsize",
+        &[(
+            "c.conf",
+            "LoadModule proxy_hcheck_module /usr/lib/apache2/modules/mod_proxy_hcheck.so\nProxyHCTPsize 16\nProxyHCTPsize 0\nProxyHCTPsize -1\n",
+        )],
+        &[],
+    ),
+    (
         "proxy-hc-expression-extra-and-missing",
         &[(
             "c.conf",

@@ -435,6 +435,9 @@ fn handler(
         ("mod_proxy", "ProxySet") => state.proxy.proxy_set(args, place(), &state.modules)?,
         ("mod_proxy_hcheck", "ProxyHCTemplate") => check_hc_template(args, ctx.server(), state)?,
         ("mod_proxy_hcheck", "ProxyHCExpr") => check_hc_expr(args, ctx.server(), state)?,
+        ("mod_proxy_hcheck", "ProxyHCTPsize") if atoi(&first_word(args)) < 0 => {
+            return Err("Invalid ProxyHCTPsize parameter. Parameter must be >= 0".to_string());
+        }
         _ => {}
     }
     Ok(())
