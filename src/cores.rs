@@ -82,7 +82,7 @@ pub const PREFAULT_BYTES: usize = 1 << 20;
 /// call fails or maps zero pages the allocator owns, which is harmless.
 pub fn prefault<T>(spare: &mut [std::mem::MaybeUninit<T>]) {
     let len = std::mem::size_of_val(spare);
-    if len < PREFAULT_BYTES || affinity().is_none() {
+    if len < PREFAULT_BYTES || !another_core() {
         return;
     }
     let start = spare.as_mut_ptr() as usize;
@@ -103,6 +103,11 @@ pub fn prefault<T>(spare: &mut [std::mem::MaybeUninit<T>]) {
             };
         }
     }));
+}
+
+/// Whether the process may use a core besides the one it runs on.
+pub fn another_core() -> bool {
+    affinity().is_some()
 }
 
 /// The cores the process may use, when there are two or more.

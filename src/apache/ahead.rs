@@ -5,10 +5,11 @@
 //! hashing: [`grammar::candidates`]) are half of what the reader does per line, and
 //! depend on nothing the reader learns, so for a large file a helper thread runs the
 //! same [`LineReader`] over the same bytes and hands the lines over in batches, with
-//! their names' candidates, while the reader builds nodes from the previous ones. The lines and their order are exactly
-//! those of a [`LineReader`] read in place: each carries the reader's position after it,
-//! and when the reader asks with another length limit (a `<Macro>` body is read with
-//! httpd's 8 KiB one) it drops the helper and goes on in place from there.
+//! their names' candidates, while the reader builds nodes from the previous ones. The
+//! lines and their order are exactly those of a [`LineReader`] read in place: each
+//! carries the reader's position after it, and when the reader asks with another length
+//! limit (a `<Macro>` body is read with httpd's 8 KiB one) it drops the helper and goes
+//! on in place from there.
 //!
 //! Touches only the file's bytes; no state of the reader.
 
@@ -59,8 +60,7 @@ impl Lines {
     /// Lines of `text`, split ahead on another core when `text` is large and the
     /// process may use more than one.
     pub fn new(text: &Arc<[u8]>) -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let ahead = (text.len() >= AHEAD_BYTES && cores > 1).then(|| {
+        let ahead = (text.len() >= AHEAD_BYTES && crate::cores::another_core()).then(|| {
             let (tx, rx) = sync_channel(BATCHES_AHEAD);
             let (spent, reuse) = channel();
             let text = Arc::clone(text);

@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 
 use super::ast::{Node, NodeKind, Tree};
+use super::text::ascii_lowercase;
 use crate::source::Span;
 
 /// How a route is written.
@@ -58,12 +59,7 @@ impl Route {
     /// so: several rules ask for every route).
     pub fn scheme(&self) -> Option<Cow<'_, str>> {
         let url = self.url();
-        let scheme = &url[..url.find("://")?];
-        Some(if scheme.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(scheme.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(scheme)
-        })
+        Some(ascii_lowercase(&url[..url.find("://")?]))
     }
 
     /// The scheme when httpd speaks TLS to the backend (`https`, `wss`, `h2`).

@@ -344,6 +344,11 @@ pub fn rewrite_args(args: &str) -> Option<(&str, &str, Option<&str>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apache::grammar::defs;
+
+    fn def(name: &str) -> &'static DirectiveDef {
+        defs(name).next().expect(name)
+    }
 
     #[test]
     fn getword_conf2_reads_braced_words() {
@@ -358,11 +363,6 @@ mod tests {
         let mut escaped = "{a\\\\} b} c";
         assert_eq!(getword_conf2(&mut escaped), "a\\");
         assert_eq!(escaped, "b} c");
-    }
-    use crate::apache::grammar::defs;
-
-    fn def(name: &str) -> &'static DirectiveDef {
-        defs(name).next().expect(name)
     }
 
     #[test]

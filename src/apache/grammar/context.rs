@@ -454,6 +454,15 @@ impl ContextStack {
     }
 }
 
+/// What `by_server` holds for server `server` (numbered as [`ContextStack::server`]),
+/// made, with the entries of every server before it, on first use.
+pub fn server_slot<T: Default>(by_server: &mut Vec<T>, server: usize) -> &mut T {
+    if by_server.len() <= server {
+        by_server.resize_with(server + 1, T::default);
+    }
+    &mut by_server[server]
+}
+
 /// `invoke_cmd`'s test of the directive's `req_override` against the section's mask.
 pub(super) fn check_override(def: &DirectiveDef, ctx: &ContextStack) -> Result<(), String> {
     if ctx.state().overrides.intersects(def.req_override) {

@@ -18,6 +18,7 @@ use super::cnum::{Unit, atoi, atol, timeout_parameter};
 use super::conditions::{COND_SECTIONS, cond_section, if_version};
 use super::context::{
     ContextStack, Section, builtin_method, check_forbidden, check_override, section_inner,
+    server_slot,
 };
 use super::core_values::{self, ProtocolOptions};
 use super::module_values::{
@@ -304,15 +305,10 @@ fn handler(
             return Err("Variable name must not contain ':'".to_string());
         }
         ("core", "ServerName") => check_server_name(&first_word(args))?,
-        ("core", "HttpProtocolOptions") => {
-            let server = ctx.server();
-            if state.protocol_options.len() <= server {
-                state
-                    .protocol_options
-                    .resize(server + 1, ProtocolOptions::default());
-            }
-            core_values::http_protocol_options(args, &mut state.protocol_options[server])?;
-        }
+        ("core", "HttpProtocolOptions") => core_values::http_protocol_options(
+            args,
+            server_slot(&mut state.protocol_options, ctx.server()),
+        )?,
         ("core", _)
         | ("event" | "worker" | "prefork", "SendBufferSize" | "ListenCoresBucketsRatio") => {
             let at = core_values::At {

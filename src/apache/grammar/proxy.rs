@@ -13,9 +13,11 @@ use std::borrow::Cow;
 use foldhash::HashMap;
 
 use super::args::{all_words, getword_conf, is_space};
+use super::context::server_slot;
 use super::worker_params::{
     HcNames, ParamEnv, ProxyModules, check_balancer_param, check_worker_param, param_table,
 };
+use crate::apache::text::ascii_lowercase;
 
 /// The parts of a URI `apr_uri_parse` yields that mod_proxy looks at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -381,9 +383,9 @@ fn finish_worker(
     dollars: Option<&str>,
 ) -> Result<WorkerDef, String> {
     let absolute = || format!("URL must be absolute!: {url}");
-    let scheme = lowercase(uri.scheme.ok_or_else(absolute)?);
+    let scheme = ascii_lowercase(uri.scheme.ok_or_else(absolute)?);
     let hostname = match uri.hostname.filter(|h| !h.is_empty()) {
-        Some(h) => lowercase(h),
+        Some(h) => ascii_lowercase(h),
         None if socket.is_some() => Cow::Borrowed("localhost"),
         None => return Err(absolute()),
     };
@@ -425,15 +427,6 @@ fn finish_worker(
         matchable,
         hostname: hostname.into(),
     })
-}
-
-/// `s` lowercased, borrowed when it has no capital (nearly every scheme and host).
-fn lowercase(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(s.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(s)
-    }
 }
 
 /// `ap_proxy_define_balancer(url, alias)` without the caller's prefix: the balancer's
@@ -816,17 +809,9 @@ fn check_param(balancer: bool, key: &str, val: &str, env: &ParamEnv<'_>) -> Resu
     }
 }
 
-/// Server `id`'s definitions, made (with those of every server before it) on first use.
-fn server_in(servers: &mut Vec<ServerProxies>, id: usize) -> &mut ServerProxies {
-    if servers.len() <= id {
-        servers.resize_with(id + 1, ServerProxies::default);
-    }
-    &mut servers[id]
-}
-
 impl ProxyRegistry {
     fn server(&mut self, id: usize) -> &mut ServerProxies {
-        server_in(&mut self.servers, id)
+        server_slot(&mut self.servers, id)
     }
 
     /// The parameter environment of `server`: the health check names it has defined.
@@ -925,7 +910,7 @@ impl ProxyRegistry {
         let table = param_table(params);
         let prefixed = |e: String| format!("ProxyPass {e}");
         let runtime_dir = self.runtime_dir.as_str();
-        let s = server_in(&mut self.servers, at.server);
+        let s = server_slot(&mut self.servers, at.server);
         if is_balancer_url(r) {
             let alias = (!matchable).then_some(f);
             let i = s.get_or_define_balancer(r, alias).map_err(prefixed)?;
@@ -992,7 +977,7 @@ impl ProxyRegistry {
         };
         let prefixed = |e: String| format!("BalancerMember {e}");
         let runtime_dir = self.runtime_dir.as_str();
-        let s = server_in(&mut self.servers, at.server);
+        let s = server_slot(&mut self.servers, at.server);
         let b = s
             .get_or_define_balancer(&path.to_ascii_lowercase(), Some("/"))
             .map_err(prefixed)?;
@@ -1034,7 +1019,7 @@ impl ProxyRegistry {
             None => (getword_conf(&mut rest).into_owned(), false),
         };
         let runtime_dir = self.runtime_dir.as_str();
-        let s = server_in(&mut self.servers, at.server);
+        let s = server_slot(&mut self.servers, at.server);
         let balancer = is_balancer_url(&name);
         if balancer {
             if s.balancer(&name).is_none() {
@@ -1106,7 +1091,7 @@ impl ProxyRegistry {
             return Err(format!("{tag}> arguments are not supported for non url."));
         }
         let runtime_dir = self.runtime_dir.as_str();
-        let s = server_in(&mut self.servers, server);
+        let s = server_slot(&mut self.servers, server);
         let balancer = is_balancer_url(&p);
         if balancer {
             s.get_or_define_balancer(&p, Some("/"))

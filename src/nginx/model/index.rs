@@ -2,7 +2,7 @@
 //! with their listen addresses and names, and every `*_pass` with its parsed target.
 //! Built once per model from the resolved directives; pure data.
 
-use super::upstreams::{Family, PASS_DIRECTIVES};
+use super::upstreams::{Family, PASS_DIRECTIVES, passes_written};
 use super::{Config, Scope};
 use crate::nginx::ast::{Directive, NodeId};
 use crate::nginx::url::{Addr, ParseOptions, PassTarget, has_variables, parse_addr, parse_pass};
@@ -223,9 +223,7 @@ pub fn build(config: &Config) -> Index {
     let (upstreams, servers) = (config.written("upstream"), config.written("server"));
     index.upstreams.reserve(upstreams);
     index.servers.reserve(servers);
-    index
-        .passes
-        .reserve(PASS_DIRECTIVES.iter().map(|n| config.written(n)).sum());
+    index.passes.reserve(passes_written(config));
     let mut upstream_of_block =
         foldhash::HashMap::with_capacity_and_hasher(upstreams, Default::default());
     let mut server_of_block =

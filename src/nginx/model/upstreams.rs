@@ -131,16 +131,18 @@ fn pass_host(name: &str, value: &str, family: Family) -> Option<(String, u16, bo
     ))
 }
 
+/// How many pass directives ([`PASS_DIRECTIVES`]) are written: a bound to size what
+/// collects them.
+pub fn passes_written(config: &Config) -> usize {
+    PASS_DIRECTIVES.iter().map(|n| config.written(n)).sum()
+}
+
 /// Replays the registry and returns the conflicts, in the order nginx meets them.
 pub fn conflicts(config: &Config) -> Vec<Conflict> {
     // Entries by (family, lowercase host): nginx scans a list, the outcome is the same.
     // At most an entry per upstream block and pass: sized once (grown, it was rehashed
     // into fresh pages a dozen times on 10,000 of them).
-    let bound = config.written("upstream")
-        + PASS_DIRECTIVES
-            .iter()
-            .map(|n| config.written(n))
-            .sum::<usize>();
+    let bound = config.written("upstream") + passes_written(config);
     let mut entries: HashMap<(Family, String), HostEntries> = HashMap::with_capacity(bound);
     let mut out = Vec::new();
     for (id, d) in config.directives() {
