@@ -137,6 +137,9 @@ pub struct ModuleDef {
 #[derive(Debug)]
 pub struct DirectiveDef {
     pub name: &'static str,
+    /// The name's number, shared by every definition of the name: the model groups
+    /// directives by it instead of hashing names.
+    pub name_id: NameId,
     pub module: &'static str,
     pub contexts: &'static [&'static str],
     pub arity: Arity,
@@ -239,18 +242,41 @@ pub struct VariableDef {
     pub until: Option<Version>,
 }
 
+/// A directive name's number: its rank among the names the tables know.
+pub type NameId = u16;
+
 /// The tables of grammars/nginx, behind the lookups the checks need.
 pub struct Grammar;
 
 impl Grammar {
-    fn indexes(&self, name: &str) -> Option<&'static [u16]> {
+    /// The number of a directive name the tables know.
+    pub fn name_id(&self, name: &str) -> Option<NameId> {
         // Every directive of a configuration is looked up, often several times: a hash
         // map (built in ~30 us) instead of a binary search over 1,500 names.
-        static BY_NAME_MAP: OnceLock<HashMap<&'static str, &'static [u16]>> = OnceLock::new();
+        static BY_NAME_MAP: OnceLock<HashMap<&'static str, NameId>> = OnceLock::new();
         BY_NAME_MAP
-            .get_or_init(|| BY_NAME.iter().copied().collect())
+            .get_or_init(|| {
+                (0..)
+                    .zip(BY_NAME)
+                    .map(|(id, &(name, _))| (name, id))
+                    .collect()
+            })
             .get(name)
             .copied()
+    }
+
+    /// The name numbered `id`.
+    pub fn name_of(&self, id: NameId) -> &'static str {
+        BY_NAME[usize::from(id)].0
+    }
+
+    /// How many names the tables know: name numbers are below it.
+    pub fn name_count(&self) -> usize {
+        BY_NAME.len()
+    }
+
+    fn indexes(&self, name: &str) -> Option<&'static [u16]> {
+        self.name_id(name).map(|id| BY_NAME[usize::from(id)].1)
     }
 
     pub fn defs(&self, name: &str) -> impl Iterator<Item = &'static DirectiveDef> {

@@ -5,6 +5,7 @@
 //! no I/O happens here.
 
 pub mod index;
+mod sets;
 pub mod unseen;
 pub mod upstreams;
 
@@ -50,29 +51,6 @@ pub enum Scope {
     Root(usize),
 }
 
-/// The nodes setting one directive in one scope: nearly always one, kept inline.
-#[derive(Debug)]
-enum Ids {
-    One(NodeId),
-    Many(Vec<NodeId>),
-}
-
-impl Ids {
-    fn push(&mut self, id: NodeId) {
-        match self {
-            Ids::One(first) => *self = Ids::Many(vec![*first, id]),
-            Ids::Many(ids) => ids.push(id),
-        }
-    }
-
-    fn as_slice(&self) -> &[NodeId] {
-        match self {
-            Ids::One(id) => std::slice::from_ref(id),
-            Ids::Many(ids) => ids,
-        }
-    }
-}
-
 /// A loaded configuration and what nginx makes of it.
 pub struct Config {
     pub sources: std::sync::Arc<SourceMap>,
@@ -81,11 +59,10 @@ pub struct Config {
     pub info: Vec<NodeInfo>,
     /// Scope of every node (parallel to the arena).
     scopes: Vec<Scope>,
-    /// Directives set in each scope, by name, in reading order.
-    set_in: HashMap<(&'static str, Scope), Ids>,
-    /// Every directive nginx knows where it is, by name, in reading order: a rule
-    /// looking for one directive reads its occurrences, not the whole tree.
-    by_name: HashMap<&'static str, Vec<NodeId>>,
+    /// Every directive nginx knows where it is, by scope and name and by name, in
+    /// reading order: a rule looking for one directive reads its occurrences, not the
+    /// whole tree.
+    sets: sets::Sets,
     upstream_conflicts: std::sync::OnceLock<Vec<upstreams::Conflict>>,
     index: std::sync::OnceLock<index::Index>,
     /// The `set` and `map` directives defining each variable (by `$name`), built once.
@@ -123,11 +100,8 @@ impl Config {
         let mut scopes: Vec<Scope> = Vec::with_capacity(tree.nodes.len());
         crate::cores::prefault(info.spare_capacity_mut());
         crate::cores::prefault(scopes.spare_capacity_mut());
-        // Sized up front: one entry per directive at most, and growing it rehashed
-        // into fresh memory several times on large configurations.
-        let mut set_in: HashMap<(&'static str, Scope), Ids> =
-            HashMap::with_capacity(tree.nodes.len());
-        let mut by_name: HashMap<&'static str, Vec<NodeId>> = HashMap::default();
+        let mut entries: Vec<sets::Entry> = Vec::with_capacity(tree.nodes.len());
+        crate::cores::prefault(entries.spare_capacity_mut());
         let g = grammar();
         let mut root_of_file = HashMap::new();
         for (i, root) in tree.roots.iter().enumerate() {
@@ -214,22 +188,22 @@ impl Config {
             };
             // Only directives nginx knows here carry values worth looking up.
             if let Resolution::Def(def) = entry.resolution {
-                set_in
-                    .entry((def.name, scope))
-                    .and_modify(|ids: &mut Ids| ids.push(id))
-                    .or_insert(Ids::One(id));
-                by_name.entry(def.name).or_default().push(id);
+                entries.push(sets::Entry {
+                    slot: sets::Sets::slot(tree.nodes.len(), scope),
+                    name: def.name_id,
+                    id,
+                });
             }
             info.push(entry);
         }
+        let sets = sets::Sets::new(tree.nodes.len(), tree.roots.len(), g.name_count(), &entries);
         Config {
             sources,
             tree,
             avail,
             info,
             scopes,
-            set_in,
-            by_name,
+            sets,
             upstream_conflicts: std::sync::OnceLock::new(),
             index: std::sync::OnceLock::new(),
             variable_defs: std::sync::OnceLock::new(),
@@ -388,14 +362,21 @@ impl Config {
     /// How many times `name` is written (well-formed or not, in any context): a bound
     /// to size what collects its occurrences.
     pub fn written(&self, name: &str) -> usize {
-        self.by_name.get(name).map_or(0, Vec::len)
+        self.named(name).len()
+    }
+
+    /// Every occurrence of `name` nginx knows where it is, in reading order.
+    fn named(&self, name: &str) -> &[NodeId] {
+        grammar()
+            .name_id(name)
+            .map_or(&[], |name| self.sets.named(name))
     }
 
     /// Well-formed occurrences of `name` set directly in `scope`, in order.
     pub fn set_here<'a>(&'a self, scope: Scope, name: &str) -> impl Iterator<Item = NodeId> + 'a {
-        let name = self.by_name.get_key_value(name).map(|(name, _)| *name);
-        name.and_then(|name| self.set_in.get(&(name, scope)))
-            .map_or(&[][..], Ids::as_slice)
+        grammar()
+            .name_id(name)
+            .map_or(&[][..], |name| self.sets.in_scope(scope, name))
             .iter()
             .copied()
             .filter(|id| self.checked_def(*id).is_some())
@@ -405,14 +386,15 @@ impl Config {
     /// one (from `scope` outwards) that sets it. Arrays such as `proxy_set_header` are
     /// inherited wholesale this way too: one definition in a block hides all outer ones.
     pub fn defining_scope(&self, scope: Scope, name: &str) -> Option<Scope> {
-        let (&name, _) = self.by_name.get_key_value(name)?;
+        let name = grammar().name_id(name)?;
         let mut current = Some(scope);
         while let Some(s) = current {
-            if self.set_in.get(&(name, s)).is_some_and(|ids| {
-                ids.as_slice()
-                    .iter()
-                    .any(|id| self.checked_def(*id).is_some())
-            }) {
+            if self
+                .sets
+                .in_scope(s, name)
+                .iter()
+                .any(|id| self.checked_def(*id).is_some())
+            {
                 return Some(s);
             }
             current = self.outer(s);
@@ -498,9 +480,7 @@ impl Config {
         &'a self,
         name: &'a str,
     ) -> impl Iterator<Item = (NodeId, &'a Directive)> + 'a {
-        self.by_name
-            .get(name)
-            .map_or(&[][..], Vec::as_slice)
+        self.named(name)
             .iter()
             .filter_map(|&id| Some((id, self.checked_def(id)?.1)))
     }
@@ -508,9 +488,10 @@ impl Config {
     /// Every directive nginx knows where it is, by name and scope: the occurrences in
     /// reading order (well-formed or not), the groups in no particular order.
     pub fn sets(&self) -> impl Iterator<Item = (&'static str, Scope, &[NodeId])> {
-        self.set_in
-            .iter()
-            .map(|(&(name, scope), ids)| (name, scope, ids.as_slice()))
+        let g = grammar();
+        self.sets
+            .groups()
+            .map(|(name, scope, ids)| (g.name_of(name), scope, ids))
     }
 
     /// The directives of a block's body with includes expanded.
