@@ -232,57 +232,88 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     };
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    for (id, d) in config.directives() {
-        if d.block.is_none() || !merged(config.info(id).body_context) || config.def(id).is_none() {
+    for (id, module) in checked_blocks(config) {
+        let scope = Scope::Block(id);
+        let (m, names) = &MODULES[module];
+        let Some(e) = effective(config, scope, names) else {
+            continue;
+        };
+        let Some((message, involved)) = violation(m, &e) else {
+            continue;
+        };
+        // Point at the explicitly set directive closest to this block.
+        let Some(culprit) = involved.iter().flatten().copied().max() else {
+            continue;
+        };
+        if !seen.insert((culprit, message.clone())) {
             continue;
         }
-        let scope = Scope::Block(id);
-        let server = config.info(id).body_context == "http>server";
-        for (m, names) in MODULES {
-            // A block that sets none of them has its parent's values and verdict; the
-            // server level is where http's values are first merged.
-            if !server
-                && !names
-                    .iter()
-                    .any(|n| config.set_here(scope, n).next().is_some())
-            {
-                continue;
+        let Some(cd) = config.tree.directive(culprit) else {
+            continue;
+        };
+        let at = config
+            .top_block_end(scope)
+            .map_or(NginxReport::Here, |end| NginxReport::Deferred {
+                printed: Some(end),
+                after: end,
+                phase: Phase::Merge,
+            });
+        let mut diag = RULE.diagnostic(message, cd.name.span)
+            .with_help(format!(
+                "set {m}_buffer_size, {m}_buffers and {m}_busy_buffers_size together, e.g. `{m}_buffer_size 16k; {m}_buffers 8 16k; {m}_busy_buffers_size 32k;`"
+            ))
+            .refused_by_nginx(at);
+        for other in involved.iter().flatten().filter(|o| **o != culprit) {
+            if let Some(od) = config.tree.directive(*other) {
+                diag = diag.with_related(od.name.span, "also involved");
             }
-            let Some(e) = effective(config, scope, names) else {
-                continue;
-            };
-            let Some((message, involved)) = violation(m, &e) else {
-                continue;
-            };
-            // Point at the explicitly set directive closest to this block.
-            let Some(culprit) = involved.iter().flatten().copied().max() else {
-                continue;
-            };
-            if !seen.insert((culprit, message.clone())) {
-                continue;
-            }
-            let Some(cd) = config.tree.directive(culprit) else {
-                continue;
-            };
-            let at = config
-                .top_block_end(scope)
-                .map_or(NginxReport::Here, |end| NginxReport::Deferred {
-                    printed: Some(end),
-                    after: end,
-                    phase: Phase::Merge,
-                });
-            let mut diag = RULE.diagnostic(message, cd.name.span)
-                .with_help(format!(
-                    "set {m}_buffer_size, {m}_buffers and {m}_busy_buffers_size together, e.g. `{m}_buffer_size 16k; {m}_buffers 8 16k; {m}_busy_buffers_size 32k;`"
-                ))
-                .refused_by_nginx(at);
-            for other in involved.iter().flatten().filter(|o| **o != culprit) {
-                if let Some(od) = config.tree.directive(*other) {
-                    diag = diag.with_related(od.name.span, "also involved");
-                }
-            }
-            out.push(diag);
         }
+        out.push(diag);
     }
     out
+}
+
+/// The blocks whose values of a module nginx checks that can give a verdict of their
+/// own, with the module (its index in [`MODULES`]), in reading order: every merged
+/// block that sets one of the module's directives, and a server block that sets none
+/// (the server level is where http's values are first merged) when no server before it
+/// inherits from the same place. A block that sets none has the values, and so the
+/// verdict, of the block it inherits them from: found from the directives' occurrences,
+/// not by asking every block for every directive.
+fn checked_blocks(config: &Config) -> Vec<(NodeId, usize)> {
+    let merged_block = |id: NodeId| {
+        merged(config.info(id).body_context)
+            && config.def(id).is_some()
+            && config.tree.directive(id).is_some_and(|d| d.block.is_some())
+    };
+    let mut blocks = Vec::new();
+    for (module, (_, names)) in MODULES.iter().enumerate() {
+        for name in names {
+            for (id, _) in config.occurrences(name) {
+                if let Scope::Block(block) = config.scope(id)
+                    && merged_block(block)
+                {
+                    blocks.push((block, module));
+                }
+            }
+        }
+    }
+    blocks.sort_unstable();
+    blocks.dedup();
+    let setting = blocks.len();
+    let mut inherited_from = HashSet::new();
+    for (id, _) in config.occurrences("server") {
+        if config.info(id).body_context != "http>server" || !merged_block(id) {
+            continue;
+        }
+        for module in 0..MODULES.len() {
+            if blocks[..setting].binary_search(&(id, module)).is_err()
+                && inherited_from.insert((config.scope(id), module))
+            {
+                blocks.push((id, module));
+            }
+        }
+    }
+    blocks.sort_unstable();
+    blocks
 }
