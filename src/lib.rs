@@ -34,6 +34,7 @@ pub mod settings;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
+pub mod text;
 pub mod version;
 pub mod vfs;
 pub mod workspace;

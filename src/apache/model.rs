@@ -11,8 +11,8 @@
 use std::borrow::Cow;
 
 use super::ast::{Node, NodeKind, Tree};
-use super::text::ascii_lowercase;
 use crate::source::Span;
+use crate::text::ascii_lowercase;
 
 /// How a route is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

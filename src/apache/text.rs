@@ -502,16 +502,6 @@ pub fn next_word<'a>(text: &'a str, pos: &mut usize) -> Option<(Cow<'a, str>, Ra
     Some((word, start..end))
 }
 
-/// `s` in ASCII lower case, borrowed when it has no capital (nearly every scheme and
-/// host name, read for every proxy line).
-pub fn ascii_lowercase(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(s.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
 /// The directive name a line's first word gives (`ap_build_config_sub`): a closing tag
 /// as written, any other word without a final `>`; and whether it is a closing tag.
 pub fn directive_word(word: &str) -> (&str, bool) {

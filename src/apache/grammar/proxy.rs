@@ -17,7 +17,7 @@ use super::context::server_slot;
 use super::worker_params::{
     HcNames, ParamEnv, ProxyModules, check_balancer_param, check_worker_param, param_table,
 };
-use crate::apache::text::ascii_lowercase;
+use crate::text::ascii_lowercase;
 
 /// The parts of a URI `apr_uri_parse` yields that mod_proxy looks at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

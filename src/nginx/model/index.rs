@@ -7,6 +7,7 @@ use super::{Config, Scope};
 use crate::nginx::ast::{Directive, NodeId};
 use crate::nginx::url::{Addr, ParseOptions, PassTarget, has_variables, parse_addr, parse_pass};
 use crate::nginx::values::{atoi, parse_time};
+use crate::text::ascii_lowercase;
 
 /// A `server` line of an upstream block.
 #[derive(Debug, Clone)]
@@ -73,21 +74,23 @@ pub struct Index {
     pub upstreams: Vec<Upstream>,
     pub servers: Vec<ServerBlock>,
     pub passes: Vec<Pass>,
-    /// Upstream groups by family and lower-case name (the first definition).
-    by_name: foldhash::HashMap<(Family, String), usize>,
+    /// Upstream groups by lower-case name, per family (indexed by `Family as usize`):
+    /// the first definition.
+    by_name: foldhash::HashMap<String, [Option<usize>; 2]>,
+    /// For each upstream group, the first group of its name and family (itself, unless
+    /// it is a duplicate).
+    first_of_name: Vec<usize>,
     /// For each upstream group, the passes that send requests to it.
     passes_by_upstream: Vec<Vec<usize>>,
-    /// Group names (family, lower case) some pass names, with a port or not: every
-    /// block of that name counts as named (duplicates are NGX012's).
-    named: foldhash::HashSet<(Family, String)>,
+    /// For each first group of a name, whether some pass names it, with a port or not:
+    /// every block of that name counts as named (duplicates are NGX012's).
+    named: Vec<bool>,
 }
 
 impl Index {
     /// The upstream group named `host` (case-insensitive, as nginx matches), if any.
     pub fn upstream_named(&self, host: &str, family: Family) -> Option<usize> {
-        self.by_name
-            .get(&(family, host.to_ascii_lowercase()))
-            .copied()
+        self.by_name.get(&*ascii_lowercase(host))?[family as usize]
     }
 
     /// Every unix socket a pass or an upstream `server` connects to: (directive, path,
@@ -120,9 +123,7 @@ impl Index {
 
     /// Whether some pass names upstream group `index`, with or without a (refused) port.
     pub fn is_named(&self, index: usize) -> bool {
-        let u = &self.upstreams[index];
-        self.named
-            .contains(&(u.family, u.name.to_ascii_lowercase()))
+        self.named[self.first_of_name[index]]
     }
 
     /// The passes that send requests to upstream group `index`.
@@ -215,126 +216,123 @@ fn push_one_first<T>(list: &mut Vec<T>, item: T) {
     list.push(item);
 }
 
-/// Builds the index in nginx's reading order.
+/// Builds the index in nginx's reading order, from the occurrences of the directives it
+/// reads: a scan of every directive comparing names was most of its time.
 pub fn build(config: &Config) -> Index {
     let mut index = Index::default();
-    // Sized once from the model's counts: grown by doubling, each vector was copied into
-    // fresh pages (page faults were a fifth of building this index on 70k lines).
-    let (upstreams, servers) = (config.written("upstream"), config.written("server"));
-    index.upstreams.reserve(upstreams);
-    index.servers.reserve(servers);
-    index.passes.reserve(passes_written(config));
-    let mut upstream_of_block =
-        foldhash::HashMap::with_capacity_and_hasher(upstreams, Default::default());
-    let mut server_of_block =
-        foldhash::HashMap::with_capacity_and_hasher(servers, Default::default());
-    for (id, d) in config.directives() {
-        let Some((def, _)) = config.checked_def(id) else {
-            continue;
-        };
-        let context = config.info(id).context;
-        let Some(family) = Family::of(context) else {
-            continue;
-        };
-        let name = def.name;
-        match (name, context) {
-            ("upstream", _) if def.block => {
-                upstream_of_block.insert(id, index.upstreams.len());
-                index.upstreams.push(Upstream {
-                    id,
-                    name: d.args[0].value.to_string(),
-                    family,
-                    servers: Vec::new(),
-                    keepalive: None,
-                });
-            }
-            ("server", "http>upstream" | "stream>upstream") => {
-                let Scope::Block(block) = config.scope(id) else {
-                    continue;
-                };
-                if let (Some(&u), Some(server)) =
-                    (upstream_of_block.get(&block), upstream_server(id, d))
-                {
+    let in_family = |id: NodeId| Family::of(config.info(id).context);
+    let is_block = |id: NodeId| config.def(id).is_some_and(|def| def.block);
+    index.upstreams.reserve(config.written("upstream"));
+    for (id, d) in config.occurrences("upstream") {
+        if let Some(family) = in_family(id)
+            && is_block(id)
+        {
+            index.upstreams.push(Upstream {
+                id,
+                name: d.args[0].value.to_string(),
+                family,
+                servers: Vec::new(),
+                keepalive: None,
+            });
+        }
+    }
+    index.servers.reserve(config.written("server"));
+    // Upstream and server blocks come in reading order: the block a directive is in is
+    // found by a binary search of their ids.
+    let upstream_of = |index: &Index, id: NodeId| match config.scope(id) {
+        Scope::Block(block) => index.upstreams.binary_search_by_key(&block, |u| u.id).ok(),
+        Scope::Root(_) => None,
+    };
+    for (id, d) in config.occurrences("server") {
+        match config.info(id).context {
+            "http>upstream" | "stream>upstream" => {
+                if let (Some(u), Some(server)) = (upstream_of(&index, id), upstream_server(id, d)) {
                     push_one_first(&mut index.upstreams[u].servers, server);
                 }
             }
-            ("keepalive", "http>upstream") => {
-                if let Scope::Block(block) = config.scope(id)
-                    && let Some(&u) = upstream_of_block.get(&block)
-                {
-                    index.upstreams[u].keepalive = Some(id);
-                }
-            }
-            ("server", "http") if def.block => {
-                server_of_block.insert(id, index.servers.len());
-                index.servers.push(ServerBlock {
-                    id,
-                    listens: Vec::new(),
-                    names: Vec::new(),
-                });
-            }
-            ("listen", "http>server") | ("server_name", "http>server") => {
-                let Scope::Block(block) = config.scope(id) else {
-                    continue;
-                };
-                let Some(&s) = server_of_block.get(&block) else {
-                    continue;
-                };
-                let server = &mut index.servers[s];
-                if name == "listen" {
-                    if let Some(listen) = listen(id, d) {
-                        push_one_first(&mut server.listens, listen);
-                    }
-                } else {
-                    if server.names.is_empty() {
-                        server.names.reserve_exact(d.args.len());
-                    }
-                    server
-                        .names
-                        .extend(d.args.iter().map(|w| w.value.to_ascii_lowercase()));
-                }
-            }
-            _ if PASS_DIRECTIVES.contains(&name) => {
-                // `tunnel_pass;` alone takes the address from the request.
-                let Some(value) = d.arg(0).map(str::to_string) else {
-                    continue;
-                };
-                let has_variables = has_variables(&value);
-                let target = if has_variables {
-                    None
-                } else if family == Family::Http {
-                    parse_pass(name, &value).ok()
-                } else {
-                    parse_addr(&value, ParseOptions::default())
-                        .ok()
-                        .map(|addr| PassTarget {
-                            scheme: String::new(),
-                            addr,
-                        })
-                };
-                let scope = config.scope(id);
-                index.passes.push(Pass {
-                    id,
-                    directive: name,
-                    family,
-                    scope,
-                    server: enclosing_server(config, scope),
-                    value,
-                    has_variables,
-                    target,
-                    upstream: None,
-                });
-            }
+            "http" if is_block(id) => index.servers.push(ServerBlock {
+                id,
+                listens: Vec::new(),
+                names: Vec::new(),
+            }),
             _ => {}
         }
     }
+    for (id, _) in config.occurrences("keepalive") {
+        if config.info(id).context == "http>upstream"
+            && let Some(u) = upstream_of(&index, id)
+        {
+            index.upstreams[u].keepalive = Some(id);
+        }
+    }
+    let server_of = |index: &Index, id: NodeId| match config.scope(id) {
+        Scope::Block(block) if config.info(id).context == "http>server" => {
+            index.servers.binary_search_by_key(&block, |s| s.id).ok()
+        }
+        _ => None,
+    };
+    for (id, d) in config.occurrences("listen") {
+        if let Some(s) = server_of(&index, id)
+            && let Some(listen) = listen(id, d)
+        {
+            push_one_first(&mut index.servers[s].listens, listen);
+        }
+    }
+    for (id, d) in config.occurrences("server_name") {
+        if let Some(s) = server_of(&index, id) {
+            let names = &mut index.servers[s].names;
+            if names.is_empty() {
+                names.reserve_exact(d.args.len());
+            }
+            names.extend(d.args.iter().map(|w| w.value.to_ascii_lowercase()));
+        }
+    }
+    index.passes.reserve(passes_written(config));
+    for name in PASS_DIRECTIVES {
+        for (id, d) in config.occurrences(name) {
+            // `tunnel_pass;` alone takes the address from the request.
+            let (Some(family), Some(value)) = (in_family(id), d.arg(0)) else {
+                continue;
+            };
+            let has_variables = has_variables(value);
+            let target = if has_variables {
+                None
+            } else if family == Family::Http {
+                parse_pass(name, value).ok()
+            } else {
+                parse_addr(value, ParseOptions::default())
+                    .ok()
+                    .map(|addr| PassTarget {
+                        scheme: String::new(),
+                        addr,
+                    })
+            };
+            let scope = config.scope(id);
+            index.passes.push(Pass {
+                id,
+                directive: name,
+                family,
+                scope,
+                server: enclosing_server(config, scope),
+                value: value.to_string(),
+                has_variables,
+                target,
+                upstream: None,
+            });
+        }
+    }
+    index.passes.sort_unstable_by_key(|p| p.id);
+    index.first_of_name.reserve_exact(index.upstreams.len());
     for (i, u) in index.upstreams.iter().enumerate() {
-        index
+        let first = index
             .by_name
-            .entry((u.family, u.name.to_ascii_lowercase()))
-            .or_insert(i);
+            .entry(ascii_lowercase(&u.name).into_owned())
+            .or_default()[u.family as usize]
+            .get_or_insert(i);
+        index.first_of_name.push(*first);
     }
     index.passes_by_upstream = vec![Vec::new(); index.upstreams.len()];
+    index.named = vec![false; index.upstreams.len()];
     // Upstream blocks may follow the passes that name them.
     for i in 0..index.passes.len() {
         let pass = &index.passes[i];
@@ -344,9 +342,7 @@ pub fn build(config: &Config) -> Index {
         let Some(group) = index.upstream_named(&target.addr.host, pass.family) else {
             continue;
         };
-        index
-            .named
-            .insert((pass.family, target.addr.host.to_ascii_lowercase()));
+        index.named[group] = true;
         // With a port, the name is a refused reference (NGX011), not a use of the group.
         if target.addr.port.is_none() {
             index.passes[i].upstream = Some(group);

@@ -3,11 +3,14 @@
 //! literal address creates, matched by host name (case-insensitive), in reading order.
 //! Replaying it finds the conflicts nginx refuses at startup.
 
+use std::borrow::Cow;
+
 use foldhash::{HashMap, HashMapExt};
 
 use super::Config;
+use super::index::Index;
 use crate::nginx::ast::NodeId;
-use crate::nginx::url::{ParseOptions, has_variables, parse_addr, parse_pass};
+use crate::text::ascii_lowercase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
@@ -104,67 +107,78 @@ pub const PASS_DIRECTIVES: &[&str] = &[
     "tunnel_pass",
 ];
 
-/// Host, port and whether the port was omitted, of a pass value nginx accepts.
-fn pass_host(name: &str, value: &str, family: Family) -> Option<(String, u16, bool)> {
-    if has_variables(value) {
-        return None;
-    }
-    let (addr, default_port) = match family {
-        Family::Http => {
-            let target = parse_pass(name, value).ok()?;
-            let default = match target.scheme.as_str() {
-                "http" => 80,
-                "https" => 443,
-                _ => 0,
-            };
-            (target.addr, default)
-        }
-        Family::Stream => (parse_addr(value, ParseOptions::default()).ok()?, 0),
-    };
-    if addr.unix {
-        return None;
-    }
-    Some((
-        addr.host,
-        addr.port.unwrap_or(default_port),
-        addr.port.is_none(),
-    ))
-}
-
 /// How many pass directives ([`PASS_DIRECTIVES`]) are written: a bound to size what
 /// collects them.
 pub fn passes_written(config: &Config) -> usize {
     PASS_DIRECTIVES.iter().map(|n| config.written(n)).sum()
 }
 
+/// One registration in nginx's registry: an `upstream` block (`create`) or a pass with
+/// a literal host.
+struct Registration<'a> {
+    id: NodeId,
+    family: Family,
+    host: &'a str,
+    port: u16,
+    no_port: bool,
+    create: bool,
+}
+
+/// The registrations in reading order: upstream blocks and passes, as the index found
+/// them (parsed once), merged by node.
+fn registrations(index: &Index) -> Vec<Registration<'_>> {
+    let blocks = index.upstreams.iter().map(|u| Registration {
+        id: u.id,
+        family: u.family,
+        host: &u.name,
+        port: 0,
+        no_port: true,
+        create: true,
+    });
+    // stream registers only proxy_pass's address.
+    let passes = index
+        .passes
+        .iter()
+        .filter(|p| p.family == Family::Http || p.directive == "proxy_pass")
+        .filter_map(|p| {
+            let target = p.target.as_ref().filter(|t| !t.addr.unix)?;
+            let default_port = match target.scheme.as_str() {
+                "http" => 80,
+                "https" => 443,
+                _ => 0,
+            };
+            Some(Registration {
+                id: p.id,
+                family: p.family,
+                host: &target.addr.host,
+                port: target.addr.port.unwrap_or(default_port),
+                no_port: target.addr.port.is_none(),
+                create: false,
+            })
+        });
+    let mut all: Vec<Registration> = blocks.chain(passes).collect();
+    all.sort_unstable_by_key(|r| r.id);
+    all
+}
+
 /// Replays the registry and returns the conflicts, in the order nginx meets them.
 pub fn conflicts(config: &Config) -> Vec<Conflict> {
+    let index = config.index();
+    let registrations = registrations(index);
     // Entries by (family, lowercase host): nginx scans a list, the outcome is the same.
-    // At most an entry per upstream block and pass: sized once (grown, it was rehashed
-    // into fresh pages a dozen times on 10,000 of them).
-    let bound = config.written("upstream") + passes_written(config);
-    let mut entries: HashMap<(Family, String), HostEntries> = HashMap::with_capacity(bound);
+    let mut entries: HashMap<(Family, Cow<str>), HostEntries> =
+        HashMap::with_capacity(registrations.len());
     let mut out = Vec::new();
-    for (id, d) in config.directives() {
-        let Some(def) = config.checked_def(id).map(|(def, _)| def) else {
-            continue;
-        };
-        let Some(fam) = Family::of(config.info(id).context) else {
-            continue;
-        };
-        let name = &*d.name.value;
-        let (host, port, no_port, create) = if name == "upstream" && def.block {
-            (d.args[0].value.to_string(), 0, true, true)
-        } else if PASS_DIRECTIVES.contains(&name) && (fam == Family::Http || name == "proxy_pass") {
-            let Some(value) = d.arg(0) else { continue };
-            match pass_host(name, value, fam) {
-                Some((h, p, np)) => (h, p, np, false),
-                None => continue,
-            }
-        } else {
-            continue;
-        };
-        let same_host = entries.entry((fam, host.to_ascii_lowercase())).or_default();
+    for r in &registrations {
+        let Registration {
+            id,
+            family,
+            host,
+            port,
+            no_port,
+            create,
+        } = *r;
+        let same_host = entries.entry((family, ascii_lowercase(host))).or_default();
         let Some(at) = same_host.first_match(port, create) else {
             same_host.push(Entry {
                 port,
@@ -179,20 +193,20 @@ pub fn conflicts(config: &Config) -> Vec<Conflict> {
             out.push(Conflict::Duplicate {
                 first,
                 second: id,
-                name: host,
+                name: host.to_string(),
             });
         } else if let Some(upstream) = e.block.filter(|_| !no_port) {
             out.push(Conflict::PortOnGroup {
                 pass: id,
                 upstream,
-                name: host,
+                name: host.to_string(),
                 port,
             });
         } else if create && !e.no_port {
             out.push(Conflict::PortOnGroup {
                 pass: e.origin,
                 upstream: id,
-                name: host,
+                name: host.to_string(),
                 port: e.port,
             });
         } else if create {
