@@ -83,6 +83,15 @@ impl Workspace {
         out
     }
 
+    /// Builds what many rules read and each would otherwise build on first use (the
+    /// nginx index of upstreams, servers and passes, and the upstream registry), for a
+    /// worker to do while the others start on the rules.
+    pub fn prepare_shared(&self) {
+        if let Some(config) = &self.nginx {
+            config.upstream_conflicts();
+        }
+    }
+
     /// Number of syntax nodes of every model: how much work the rules have.
     pub fn size(&self) -> usize {
         self.nginx.as_ref().map_or(0, |c| c.tree.nodes.len())

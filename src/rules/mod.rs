@@ -179,6 +179,15 @@ pub fn run(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
     run_rules(&rules, ws, settings, ws.size() >= PARALLEL_NODES)
 }
 
+/// The rules that read the nginx index of upstreams, servers and passes (or the
+/// upstream registry built from it): when one of them runs on a large configuration,
+/// a worker builds these first ([`Workspace::prepare_shared`]).
+const READ_NGINX_INDEX: &[&str] = &[
+    "NGX005", "NGX011", "NGX012", "NGX016", "NGX017", "NGX018", "NGX025", "NGX101", "NGX105",
+    "NGX106", "NGX107", "NGX108", "NGX109", "NGX110", "NGX111", "NGX112", "NGX113", "NGX114",
+    "NGX115", "NGX117", "NGX118", "NGX119",
+];
+
 /// [`run`] over a given list of rules (the registry's, or a test's), on every core when
 /// `parallel`; the findings come back in rule order either way.
 fn run_rules(
@@ -217,16 +226,30 @@ fn run_rules(
         .map_or(1, |n| n.get())
         .min(rules.len().max(1));
     let mut results: Vec<Vec<Diagnostic>> = vec![Vec::new(); rules.len()];
+    // Each worker takes the next rule when it is done with one (rules differ a
+    // hundredfold in cost: a fixed share left one worker idle for milliseconds). The
+    // first builds what half the rules share before taking any, so that the others
+    // meet it built or being built instead of each rule waiting in turn.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let shared = rules
+        .iter()
+        .any(|(r, _)| READ_NGINX_INDEX.contains(&r.code));
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
-                let rules = &rules;
-                let apply = &apply;
+                let (rules, apply, next) = (&rules, &apply, &next);
                 scope.spawn(move || {
-                    (t..rules.len())
-                        .step_by(threads)
-                        .map(|i| (i, apply(&rules[i])))
-                        .collect::<Vec<_>>()
+                    if t == 0 && shared {
+                        ws.prepare_shared();
+                    }
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(rule) = rules.get(i) else {
+                            return done;
+                        };
+                        done.push((i, apply(rule)));
+                    }
                 })
             })
             .collect();
@@ -408,6 +431,24 @@ mod tests {
     use super::*;
     use crate::source::SourceMap;
     use std::sync::Arc;
+
+    /// The list of index readers is the rules whose source asks for the index: a rule
+    /// missing from it would only be slower, one wrongly in it would build the index
+    /// for nothing.
+    #[test]
+    fn index_readers_are_the_rules_that_read_the_index() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules/nginx");
+        let mut readers = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("rule sources") {
+            let source = std::fs::read_to_string(entry.expect("entry").path()).expect("source");
+            if source.contains(".index()") || source.contains("upstream_conflicts()") {
+                let at = source.find("code: \"").expect("a rule code") + 7;
+                readers.push(source[at..at + 6].to_string());
+            }
+        }
+        readers.sort();
+        assert_eq!(readers, READ_NGINX_INDEX);
+    }
 
     fn panics(_: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         let names: Vec<&str> = Vec::new();
