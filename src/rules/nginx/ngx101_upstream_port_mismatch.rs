@@ -49,10 +49,13 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server>
 
+use std::borrow::Cow;
+
 use foldhash::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::ast::NodeId;
+use crate::text::ascii_lowercase;
 use crate::nginx::model::Config;
 use crate::rules::{Check, Reads, Rule};
 use crate::workspace::Workspace;
@@ -125,17 +128,15 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
     };
     let endpoints = config.index().endpoints();
     let mut out = Vec::new();
-    // host -> port -> where it is used
-    // Sized once: grown from empty, it was rehashed into fresh pages half a dozen times.
-    let mut uses: HashMap<String, HashMap<u16, Vec<NodeId>>> =
+    // (lower-case host, port) -> how many use it, and the first. Sized once: grown
+    // from empty, it was rehashed into fresh pages half a dozen times.
+    let mut uses: HashMap<(Cow<str>, u16), (usize, NodeId)> =
         HashMap::with_capacity_and_hasher(endpoints.len(), Default::default());
     for &(id, addr) in &endpoints {
         if let Some(port) = addr.port {
-            uses.entry(addr.host.to_ascii_lowercase())
-                .or_default()
-                .entry(port)
-                .or_default()
-                .push(id);
+            uses.entry((ascii_lowercase(&addr.host), port))
+                .and_modify(|(count, _)| *count += 1)
+                .or_insert((1, id));
         }
     }
     let declared: Vec<(String, u16)> = settings
@@ -152,17 +153,17 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
         .collect();
     for &(id, addr) in &endpoints {
         let Some(port) = addr.port else { continue };
-        let host = addr.host.to_ascii_lowercase();
+        let host = ascii_lowercase(&addr.host);
         let Some(d) = config.tree.directive(id) else {
             continue;
         };
         let span = d.args[0].span;
-        if !declared.is_empty() && !declared.iter().any(|(h, p)| *h == host && *p == port) {
+        if !declared.is_empty() && !declared.iter().any(|(h, p)| *h == *host && *p == port) {
             let closest = declared
                 .iter()
                 .min_by_key(|(h, p)| {
                     (
-                        h != &host,
+                        *h != *host,
                         strsim::levenshtein(&p.to_string(), &port.to_string()),
                     )
                 })
@@ -182,18 +183,16 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
         if is_upstream_server(config, id) {
             continue;
         }
-        let ports = &uses[&host];
-        if ports[&port].len() != 1 {
+        if uses.get(&(host.clone(), port)).is_none_or(|&(count, _)| count != 1) {
             continue;
         }
-        let Some((&other, ids)) = typo_candidates(port)
-            .into_iter()
-            .filter_map(|p| ports.get_key_value(&p))
-            .find(|(_, ids)| ids.len() > 1 || ids[0] < id || is_upstream_server(config, ids[0]))
-        else {
+        let Some((other, first)) = typo_candidates(port).into_iter().find_map(|p| {
+            let &(count, first) = uses.get(&(host.clone(), p))?;
+            (count > 1 || first < id || is_upstream_server(config, first)).then_some((p, first))
+        }) else {
             continue;
         };
-        let Some(od) = ids.first().and_then(|i| config.tree.directive(*i)) else {
+        let Some(od) = config.tree.directive(first) else {
             continue;
         };
         out.push(
