@@ -50,7 +50,9 @@
 //! - <https://nginx.org/en/docs/http/server_names.html>
 //! - <https://nginx.org/en/docs/http/request_processing.html>
 
-use foldhash::{HashMap, HashSet};
+use std::borrow::Cow;
+
+use foldhash::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::ast::NodeId;
@@ -60,6 +62,7 @@ use crate::rules::{Check, Reads, Rule};
 use crate::workspace::Workspace;
 use crate::settings::Settings;
 use crate::source::Span;
+use crate::text::ascii_lowercase;
 
 pub const RULE: Rule = Rule {
     code: "NGX119",
@@ -74,48 +77,53 @@ pub const RULE: Rule = Rule {
 /// exact names, `*.`-prefixed ones in the head table, `.*`-suffixed in the tail table;
 /// `.example.com` takes both `example.com` and `*.example.com`. Regular expressions
 /// and invalid wildcards take none.
-fn keys(name: &str) -> Vec<(u8, String)> {
+fn keys(name: &str) -> Vec<(u8, Cow<'_, str>)> {
     const EXACT: u8 = 0;
     const HEAD: u8 = 1;
     const TAIL: u8 = 2;
-    let name = name.to_ascii_lowercase();
     if name.starts_with('~') {
         return Vec::new();
     }
+    let name = ascii_lowercase(name);
+    let part = |range: std::ops::Range<usize>| match &name {
+        Cow::Borrowed(n) => Cow::Borrowed(&n[range]),
+        Cow::Owned(n) => Cow::Owned(n[range].to_string()),
+    };
+    let n = name.len();
     if let Some(rest) = name.strip_prefix("*.") {
         return if rest.contains('*') {
             Vec::new()
         } else {
-            vec![(HEAD, rest.to_string())]
+            vec![(HEAD, part(2..n))]
         };
     }
     if let Some(rest) = name.strip_suffix(".*") {
         return if rest.contains('*') {
             Vec::new()
         } else {
-            vec![(TAIL, rest.to_string())]
+            vec![(TAIL, part(0..n - 2))]
         };
     }
     if name.contains('*') {
         return Vec::new();
     }
-    if let Some(rest) = name.strip_prefix('.') {
-        return vec![(EXACT, rest.to_string()), (HEAD, rest.to_string())];
+    if name.starts_with('.') {
+        return vec![(EXACT, part(1..n)), (HEAD, part(1..n))];
     }
     vec![(EXACT, name)]
 }
 
 /// A server block's names with their words; `""` (at the block's name) without any.
-fn names(config: &Config, server: NodeId) -> Vec<(String, Span)> {
-    let mut out: Vec<(String, Span)> = config
+fn names(config: &Config, server: NodeId) -> Vec<(&str, Span)> {
+    let mut out: Vec<(&str, Span)> = config
         .set_here(Scope::Block(server), "server_name")
         .filter_map(|id| config.tree.directive(id))
-        .flat_map(|d| d.args.iter().map(|w| (w.value.to_string(), w.span)))
+        .flat_map(|d| d.args.iter().map(|w| (&*w.value, w.span)))
         .collect();
     if out.is_empty()
         && let Some(d) = config.tree.directive(server)
     {
-        out.push((String::new(), d.name.span));
+        out.push(("", d.name.span));
     }
     out
 }
@@ -158,14 +166,16 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         if servers.len() < 2 {
             continue;
         }
-        let mut taken: HashMap<(u8, String), Span> = HashMap::default();
+        let mut taken: HashMap<(u8, Cow<str>), Span> = HashMap::default();
         for &server in servers {
-            let mut reported: HashSet<Span> = HashSet::default();
+            // A word is reported once, whichever of its keys is taken.
+            let mut reported: Vec<Span> = Vec::new();
             for (name, span) in names(config, server) {
-                let keys = keys(&name);
+                let keys = keys(name);
                 if let Some(first) = keys.iter().find_map(|k| taken.get(k)).copied() {
-                    if reported.insert(span) {
-                        out.push(conflict(&name, &address, span, first));
+                    if !reported.contains(&span) {
+                        reported.push(span);
+                        out.push(conflict(name, &address, span, first));
                     }
                     continue;
                 }
