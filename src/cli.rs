@@ -619,10 +619,7 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
     .then(crate::nginx::detect::start);
     let read = lint::read(plan, &options, &settings)?;
     if let Some(asking) = asking {
-        settings.use_detected(asking.map_or_else(
-            crate::nginx::detect::Detected::Nothing,
-            crate::nginx::detect::Pending::finish,
-        ));
+        settings.use_detected(asking.finish());
     }
     let ws = lint::model(read, &options, &settings);
     let diagnostics = lint::check(&ws, &settings);
