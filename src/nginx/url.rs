@@ -273,18 +273,19 @@ pub fn pass_schemes(directive: &str) -> &'static [(&'static str, Option<u16>)] {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PassTarget {
     /// Lowercase scheme without `://` (`http`, `https`, `grpcs`...), empty when none.
-    pub scheme: String,
+    pub scheme: &'static str,
     pub addr: Addr,
 }
 
 /// Parses a `*_pass` value (without variables) as nginx's pass handler does; the error is
 /// the message nginx prints.
 pub fn parse_pass(directive: &str, value: &str) -> Result<PassTarget, String> {
-    let lower = value.to_ascii_lowercase();
-    let Some(&(prefix, _)) = pass_schemes(directive)
-        .iter()
-        .find(|(p, _)| lower.starts_with(p))
-    else {
+    let Some(&(prefix, _)) = pass_schemes(directive).iter().find(|(p, _)| {
+        value
+            .as_bytes()
+            .get(..p.len())
+            .is_some_and(|v| v.eq_ignore_ascii_case(p.as_bytes()))
+    }) else {
         return Err(format!("invalid URL prefix in \"{value}\""));
     };
     let rest = &value[prefix.len()..];
@@ -294,7 +295,7 @@ pub fn parse_pass(directive: &str, value: &str) -> Result<PassTarget, String> {
     };
     let addr = parse_addr(rest, opts).map_err(|e| format!("{e} in upstream \"{rest}\""))?;
     Ok(PassTarget {
-        scheme: prefix.trim_end_matches("://").to_string(),
+        scheme: prefix.trim_end_matches("://"),
         addr,
     })
 }
@@ -307,7 +308,7 @@ mod tests {
     fn pass_targets() {
         let t = parse_pass("proxy_pass", "http://127.0.0.1:8080/api/").unwrap();
         assert_eq!(
-            (t.scheme.as_str(), t.addr.port, t.addr.uri.as_deref()),
+            (t.scheme, t.addr.port, t.addr.uri.as_deref()),
             ("http", Some(8080), Some("/api/"))
         );
         let t = parse_pass("proxy_pass", "http://unix:/run/app.sock:/x").unwrap();
@@ -336,7 +337,7 @@ mod tests {
         );
         let t = parse_pass("proxy_pass", "HTTPS://[::1]:8443").unwrap();
         assert_eq!(
-            (t.scheme.as_str(), t.addr.host.as_str(), t.addr.port),
+            (t.scheme, t.addr.host.as_str(), t.addr.port),
             ("https", "::1", Some(8443))
         );
     }

@@ -300,10 +300,7 @@ pub fn build(config: &Config) -> Index {
             } else {
                 parse_addr(value, ParseOptions::default())
                     .ok()
-                    .map(|addr| PassTarget {
-                        scheme: String::new(),
-                        addr,
-                    })
+                    .map(|addr| PassTarget { scheme: "", addr })
             };
             let scope = config.scope(id);
             index.passes.push(Pass {

@@ -142,7 +142,7 @@ fn registrations(index: &Index) -> Vec<Registration<'_>> {
         .filter(|p| p.family == Family::Http || p.directive == "proxy_pass")
         .filter_map(|p| {
             let target = p.target.as_ref().filter(|t| !t.addr.unix)?;
-            let default_port = match target.scheme.as_str() {
+            let default_port = match target.scheme {
                 "http" => 80,
                 "https" => 443,
                 _ => 0,

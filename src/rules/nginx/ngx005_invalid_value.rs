@@ -273,7 +273,7 @@ fn missing_ports(config: &Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for pass in &config.index().passes {
         let Some(target) = &pass.target else { continue };
-        let defaulted = matches!(target.scheme.as_str(), "http" | "https");
+        let defaulted = matches!(target.scheme, "http" | "https");
         if defaulted || target.addr.unix || target.addr.port.is_some() || pass.upstream.is_some() {
             continue;
         }

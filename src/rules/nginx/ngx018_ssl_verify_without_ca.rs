@@ -63,7 +63,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         // nginx enables TLS for https:// targets, and for any proxy_pass with variables.
         let module = match (
             pass.directive,
-            pass.target.as_ref().map(|t| t.scheme.as_str()),
+            pass.target.as_ref().map(|t| t.scheme),
         ) {
             ("proxy_pass", Some("https")) | ("proxy_pass", None) => "proxy",
             ("grpc_pass", Some("grpcs")) => "grpc",

@@ -61,7 +61,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for pass in &index.passes {
         let Some(target) = &pass.target else { continue };
-        let flag = match (pass.directive, target.scheme.as_str()) {
+        let flag = match (pass.directive, target.scheme) {
             ("proxy_pass", "https") => "proxy_ssl_server_name",
             ("grpc_pass", "grpcs") => "grpc_ssl_server_name",
             _ => continue,

@@ -112,7 +112,7 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
         let Some(port) = target.addr.port else {
             continue;
         };
-        let Some((what, why)) = mismatch(&thresholds, pass.directive, &target.scheme, port) else {
+        let Some((what, why)) = mismatch(&thresholds, pass.directive, target.scheme, port) else {
             continue;
         };
         let Some(d) = config.tree.directive(pass.id) else {
