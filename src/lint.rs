@@ -77,6 +77,21 @@ impl Plan {
     pub fn has_nginx(&self) -> bool {
         !self.nginx_inputs.is_empty() || self.apache_entries.is_empty()
     }
+
+    /// The size of the nginx inputs (their includes not counted): how long reading
+    /// them will take.
+    pub fn nginx_bytes(&self) -> u64 {
+        self.nginx_inputs
+            .iter()
+            .map(|input| match input {
+                Input::File(path) | Input::Found(path) => {
+                    std::fs::metadata(path).map_or(0, |m| m.len())
+                }
+                Input::Text { text, .. } => text.len() as u64,
+                Input::ApacheMain { .. } => 0,
+            })
+            .sum()
+    }
 }
 
 /// Sorts the inputs by dialect (the first step of [`load`]: the CLI asks the installed
