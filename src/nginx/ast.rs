@@ -255,6 +255,10 @@ pub struct Tree {
     pub roots: Vec<Root>,
     pub syntax_errors: Vec<SyntaxError>,
     pub load_errors: Vec<LoadError>,
+    /// Every `load_module` directive, in reading order, noted as it is read: which
+    /// modules are loaded decides how every other directive is looked up, and a scan
+    /// of the tree for them was half a millisecond on 70,000 lines.
+    pub load_modules: Vec<NodeId>,
 }
 
 impl Tree {

@@ -214,6 +214,9 @@ impl<'a> Loader<'a> {
             return children;
         }
         self.tree.nodes.truncate(before.0);
+        self.tree
+            .load_modules
+            .retain(|id| (id.0 as usize) < before.0);
         self.tree.syntax_errors.truncate(before.1);
         self.tree.load_errors.truncate(before.2);
         self.syntax_error(evidence, Span::new(file, 0, 0));
@@ -437,6 +440,11 @@ impl<'a> Loader<'a> {
             span: end.unwrap_or(Span::new(FileId(0), 0, 0)),
             quoted: false,
         });
+        if &*name.value == "load_module" {
+            self.tree
+                .load_modules
+                .push(NodeId(self.tree.nodes.len() as u32));
+        }
         self.push_node(
             parent,
             Item::Directive(Directive {

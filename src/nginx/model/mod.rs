@@ -504,15 +504,14 @@ impl Config {
 /// File names of the modules `load_module` lines load; `None` when there are none.
 pub fn loaded_modules(tree: &Tree) -> Option<HashSet<String>> {
     let loaded: HashSet<String> = tree
-        .directives()
-        .filter(|(id, d)| {
-            &*d.name.value == "load_module"
-                && tree
-                    .node(*id)
-                    .parent
-                    .is_none_or(|p| tree.directive(p).is_some_and(|pd| pd.block.is_none()))
+        .load_modules
+        .iter()
+        .filter(|&&id| {
+            tree.node(id)
+                .parent
+                .is_none_or(|p| tree.directive(p).is_some_and(|pd| pd.block.is_none()))
         })
-        .filter_map(|(_, d)| d.arg(0))
+        .filter_map(|&id| tree.directive(id)?.arg(0))
         .map(|path| path.rsplit('/').next().unwrap_or(path).to_string())
         .collect();
     (!loaded.is_empty()).then_some(loaded)
