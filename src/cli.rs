@@ -616,7 +616,9 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
             settings.nginx_version_from,
             settings::VersionSource::Default(_)
         ))
-    .then(|| crate::nginx::detect::start(plan.nginx_bytes()));
+    .then(|| {
+        crate::nginx::detect::start(plan.nginx_bytes_reach(crate::nginx::detect::BESIDE_BYTES))
+    });
     let read = lint::read(plan, &options, &settings)?;
     if let Some(asking) = asking {
         settings.use_detected(asking.finish());

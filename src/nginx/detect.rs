@@ -213,9 +213,9 @@ pub enum Asking {
 }
 
 /// Starts asking the nginx of this environment ([`ENV`], PATH) for its version, on a
-/// helper thread when the input is `bytes` of at least [`BESIDE_BYTES`].
-pub fn start(bytes: u64) -> Asking {
-    if bytes >= BESIDE_BYTES {
+/// helper thread when the input is `large` (at least [`BESIDE_BYTES`]).
+pub fn start(large: bool) -> Asking {
+    if large {
         Asking::Beside(crate::cores::spawn_beside(detect))
     } else {
         Asking::Here(binary(std::env::var_os(ENV), std::env::var_os("PATH")).map(spawn))
