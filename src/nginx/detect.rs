@@ -237,10 +237,7 @@ impl Asking {
 
 /// Asks the nginx of this environment for its version, waiting for the answer.
 pub fn detect() -> Detected {
-    match binary(std::env::var_os(ENV), std::env::var_os("PATH")) {
-        Ok(binary) => spawn(binary).finish(),
-        Err(why) => Detected::Nothing(why),
-    }
+    start(false).finish()
 }
 
 #[cfg(test)]

@@ -321,7 +321,7 @@ pub fn build(config: &Config) -> Index {
     for (i, u) in index.upstreams.iter().enumerate() {
         let first = index
             .by_name
-            .entry(ascii_lowercase(&u.name).into_owned())
+            .entry(u.name.to_ascii_lowercase())
             .or_default()[u.family as usize]
             .get_or_insert(i);
         index.first_of_name.push(*first);

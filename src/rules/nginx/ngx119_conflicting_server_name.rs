@@ -81,36 +81,31 @@ fn keys(name: &str) -> Vec<(u8, Cow<'_, str>)> {
     const EXACT: u8 = 0;
     const HEAD: u8 = 1;
     const TAIL: u8 = 2;
+    // The markers are not letters: they are found before lower-casing the key.
     if name.starts_with('~') {
         return Vec::new();
     }
-    let name = ascii_lowercase(name);
-    let part = |range: std::ops::Range<usize>| match &name {
-        Cow::Borrowed(n) => Cow::Borrowed(&n[range]),
-        Cow::Owned(n) => Cow::Owned(n[range].to_string()),
-    };
-    let n = name.len();
     if let Some(rest) = name.strip_prefix("*.") {
         return if rest.contains('*') {
             Vec::new()
         } else {
-            vec![(HEAD, part(2..n))]
+            vec![(HEAD, ascii_lowercase(rest))]
         };
     }
     if let Some(rest) = name.strip_suffix(".*") {
         return if rest.contains('*') {
             Vec::new()
         } else {
-            vec![(TAIL, part(0..n - 2))]
+            vec![(TAIL, ascii_lowercase(rest))]
         };
     }
     if name.contains('*') {
         return Vec::new();
     }
-    if name.starts_with('.') {
-        return vec![(EXACT, part(1..n)), (HEAD, part(1..n))];
+    if let Some(rest) = name.strip_prefix('.') {
+        return vec![(EXACT, ascii_lowercase(rest)), (HEAD, ascii_lowercase(rest))];
     }
-    vec![(EXACT, name)]
+    vec![(EXACT, ascii_lowercase(name))]
 }
 
 /// A server block's names with their words; `""` (at the block's name) without any.
