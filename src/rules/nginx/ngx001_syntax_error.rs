@@ -142,8 +142,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
             }
         })
         .collect();
-    for (id, d) in config.directives() {
-        let Some(def) = config.def(id) else { continue };
+    for (_, def, d) in config.malformed() {
         let Some(end) = d.end else { continue };
         let kind = match (def.block, d.block.is_some()) {
             (false, true) => SyntaxErrorKind::NotTerminated {

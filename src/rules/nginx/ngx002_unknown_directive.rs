@@ -115,7 +115,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut shown = ShownPerFile::default();
     // The names valid in a context, gathered once per context.
     let mut names: foldhash::HashMap<&str, Vec<&'static str>> = foldhash::HashMap::default();
-    for (id, d) in config.directives() {
+    for (id, d) in config.unresolved() {
         let info = config.info(id);
         let why = match &info.resolution {
             Resolution::Unknown => None,

@@ -70,7 +70,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (id, d) in config.directives() {
+    for (id, d) in config.unresolved() {
         let Resolution::NotAllowed(defs) = &config.info(id).resolution else {
             continue;
         };

@@ -69,9 +69,9 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (id, d) in config.directives() {
-        let Some(def) = config.def(id) else { continue };
-        if d.end.is_none() || !config.terminator_ok(id) || def.arity.accepts(d.args.len()) {
+    for (_, def, d) in config.malformed() {
+        // A wrong terminator is NGX001's, and nginx stops there.
+        if d.end.is_none() || def.block != d.block.is_some() || def.arity.accepts(d.args.len()) {
             continue;
         }
         let name = &*d.name.value;

@@ -46,7 +46,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::report::{NginxReport, Phase, RefusedByNginx};
 use crate::nginx::handlers;
-use crate::nginx::model::{Config, Resolution, Scope};
+use crate::nginx::model::{Config, Scope};
 use crate::nginx::url::is_ip;
 use crate::rules::{Check, Reads, Rule};
 use crate::nginx::model::unseen::unless_defined_elsewhere;
@@ -128,10 +128,7 @@ fn data_lines(config: &Config) -> Vec<Diagnostic> {
     let mut percent_total: foldhash::HashMap<Scope, i64> = foldhash::HashMap::default();
     let mut map_keys: foldhash::HashMap<(Scope, String), ()> = foldhash::HashMap::default();
     let mut geo_ranges: foldhash::HashSet<Scope> = foldhash::HashSet::default();
-    for (id, d) in config.directives() {
-        if !matches!(config.info(id).resolution, Resolution::Data) {
-            continue;
-        }
+    for (id, d) in config.data_lines() {
         let scope = config.scope(id);
         let Scope::Block(owner) = scope else { continue };
         let Some(block) = config.tree.directive(owner) else {
@@ -228,11 +225,12 @@ fn data_lines(config: &Config) -> Vec<Diagnostic> {
 fn unknown_log_formats(config: &Config) -> Vec<Diagnostic> {
     let mut known: Vec<&str> = vec!["combined"];
     let mut out = Vec::new();
-    for (id, d) in config.directives() {
+    let formats = config.resolved_where(|def| matches!(def.name, "log_format" | "access_log"));
+    for (id, def, d) in formats {
         if config.checked_def(id).is_none() || !config.info(id).context.starts_with("http") {
             continue;
         }
-        match &*d.name.value {
+        match def.name {
             "log_format" => known.push(&d.args[0].value),
             "access_log" => {
                 let Some(format) = d.args.get(1) else {

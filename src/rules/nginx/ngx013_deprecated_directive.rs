@@ -68,10 +68,14 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (id, d) in config.directives() {
-        let Some((def, _)) = config.checked_def(id) else {
+    // What it reports: obsolete and deprecated directives, and `listen ... http2`.
+    let candidates = config.resolved_where(|def| {
+        def.kind == Kind::Obsolete || def.deprecated || def.name == "listen"
+    });
+    for (id, def, d) in candidates {
+        if config.checked_def(id).is_none() {
             continue;
-        };
+        }
         let name = &*d.name.value;
         let replacement = REPLACED_BY
             .iter()

@@ -46,6 +46,7 @@
 
 use foldhash::{HashMap, HashMapExt};
 
+use crate::nginx::grammar::DirectiveDef;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::grammar::{Origin, grammar, short_module_name};
 use crate::rules::{Check, Reads, Rule};
@@ -74,15 +75,13 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut uses: HashMap<(FileId, &'static str), (crate::nginx::ast::NodeId, usize)> =
         HashMap::new();
     let mut order = Vec::new();
-    for (id, d) in config.directives() {
-        let Some(def) = config.def(id) else { continue };
+    let third_party = |def: &'static DirectiveDef| {
+        def.so.is_some()
+            && g.module(def.module)
+                .is_some_and(|m| m.origin == Origin::ThirdParty)
+    };
+    for (id, def, d) in config.resolved_where(third_party) {
         let Some(so) = def.so else { continue };
-        if !g
-            .module(def.module)
-            .is_some_and(|m| m.origin == Origin::ThirdParty)
-        {
-            continue;
-        }
         if config.root_context(config.root_of(config.scope(id))) != "main" {
             continue;
         }

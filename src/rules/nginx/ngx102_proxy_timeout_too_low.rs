@@ -100,10 +100,15 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
     };
     let t = &settings.thresholds;
     let mut out = Vec::new();
-    for (id, d) in config.directives() {
-        let Some((def, _)) = config.checked_def(id) else {
+    let timeouts = config.resolved_where(|def| {
+        ["http", "stream"]
+            .iter()
+            .any(|context| limit_of(def.name, context).is_some())
+    });
+    for (id, def, d) in timeouts {
+        if config.checked_def(id).is_none() {
             continue;
-        };
+        }
         let Some(limit) = limit_of(def.name, config.info(id).context) else {
             continue;
         };

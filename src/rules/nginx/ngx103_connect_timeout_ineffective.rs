@@ -37,6 +37,7 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_connect_timeout>
 
+use crate::nginx::grammar::DirectiveDef;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::values::parse_time;
 use crate::rules::nginx::ngx102_proxy_timeout_too_low::{TIMEOUT_MODULES, show_ms};
@@ -59,16 +60,15 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
     };
     let max = settings.thresholds.max_connect_timeout_ms;
     let mut out = Vec::new();
-    for (id, d) in config.directives() {
-        let Some((def, _)) = config.checked_def(id) else {
+    let module_of = |def: &'static DirectiveDef| {
+        def.name
+            .strip_suffix("_connect_timeout")
+            .filter(|module| TIMEOUT_MODULES.contains(module))
+    };
+    for (id, def, d) in config.resolved_where(|def| module_of(def).is_some()) {
+        let (Some(module), Some(_)) = (module_of(def), config.checked_def(id)) else {
             continue;
         };
-        let Some(module) = def.name.strip_suffix("_connect_timeout") else {
-            continue;
-        };
-        if !TIMEOUT_MODULES.contains(&module) {
-            continue;
-        }
         let Some(ms) = parse_time(&d.args[0].value, false) else {
             continue;
         };

@@ -35,6 +35,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_buffer_size>
 //! - <https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_buffer_size>
 
+use crate::nginx::grammar::DirectiveDef;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::values::parse_size;
 use crate::rules::{Check, Reads, Rule};
@@ -58,17 +59,18 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
     };
     let min = settings.thresholds.min_buffer_size;
     let mut out = Vec::new();
-    for (id, d) in config.directives() {
-        let Some((def, _)) = config.checked_def(id) else {
+    let buffer = |def: &'static DirectiveDef| {
+        def.name
+            .split_once('_')
+            .filter(|(module, what)| {
+                MODULES.contains(module) && matches!(*what, "buffer_size" | "buffers")
+            })
+    };
+    for (id, def, d) in config.resolved_where(|def| buffer(def).is_some()) {
+        let Some((module, what)) = buffer(def) else {
             continue;
         };
-        if !config.info(id).context.starts_with("http") {
-            continue;
-        }
-        let Some((module, what)) = def.name.split_once('_') else {
-            continue;
-        };
-        if !MODULES.contains(&module) {
+        if config.checked_def(id).is_none() || !config.info(id).context.starts_with("http") {
             continue;
         }
         // The size is the only argument of *_buffer_size, the second of *_buffers.
