@@ -64,18 +64,20 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    // (block, exact?, path) -> first location
-    let mut seen: HashMap<(Scope, bool, String), NodeId> = HashMap::default();
+    // (block, exact?, path) -> first location; the path is borrowed from the tree
+    // (5,000 copies were a third of this rule on 70k lines).
+    let mut seen: HashMap<(Scope, bool, &str), NodeId> =
+        HashMap::with_capacity_and_hasher(config.written("location"), Default::default());
     for (id, d) in config.occurrences("location") {
-        let exact = match location_kind(&d.args) {
-            Some((LocationKind::Exact, _)) => true,
-            Some((LocationKind::Prefix | LocationKind::PrefixNoRegex, _)) => false,
-            _ => continue,
-        };
-        let Some((_, path)) = location_kind(&d.args) else {
+        let Some((kind, path)) = location_kind(&d.args) else {
             continue;
         };
-        let key = (config.scope(id), exact, path.to_string());
+        let exact = match kind {
+            LocationKind::Exact => true,
+            LocationKind::Prefix | LocationKind::PrefixNoRegex => false,
+            _ => continue,
+        };
+        let key = (config.scope(id), exact, path);
         let Some(&first) = seen.get(&key) else {
             seen.insert(key, id);
             continue;

@@ -145,10 +145,11 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         }
         addresses.dedup();
         for address in addresses {
-            let servers = by_address.entry(address.clone()).or_insert_with(|| {
-                order.push(address);
-                Vec::new()
-            });
+            // Copied only when new: most servers share a handful of addresses.
+            if !by_address.contains_key(&address) {
+                order.push(address.clone());
+            }
+            let servers = by_address.entry(address).or_default();
             if servers.last() != Some(&server.id) {
                 servers.push(server.id);
             }
@@ -161,7 +162,8 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         if servers.len() < 2 {
             continue;
         }
-        let mut taken: HashMap<(u8, Cow<str>), Span> = HashMap::default();
+        let mut taken: HashMap<(u8, Cow<str>), Span> =
+            HashMap::with_capacity_and_hasher(servers.len(), Default::default());
         for &server in servers {
             // A word is reported once, whichever of its keys is taken.
             let mut reported: Vec<Span> = Vec::new();
