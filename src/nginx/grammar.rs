@@ -286,6 +286,15 @@ impl Grammar {
             .map(|&i| &DEFS[usize::from(i)])
     }
 
+    /// The definitions of the name numbered `id` (see [`Grammar::name_id`]).
+    pub fn defs_of(&self, id: NameId) -> impl Iterator<Item = &'static DirectiveDef> {
+        BY_NAME
+            .get(usize::from(id))
+            .map_or(&[][..], |(_, indexes)| indexes)
+            .iter()
+            .map(|&i| &DEFS[usize::from(i)])
+    }
+
     pub fn all(&self) -> &'static [DirectiveDef] {
         DEFS
     }

@@ -14,7 +14,7 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::ast::{Directive, Item, NodeId, Tree};
 use crate::nginx::grammar::{
-    Availability, DirectiveDef, Lookup, UNKNOWN_CONTEXT, Unavailable, grammar,
+    Availability, DirectiveDef, Lookup, NameId, UNKNOWN_CONTEXT, Unavailable, grammar,
 };
 use crate::nginx::report::{NginxReport, RefusedByNginx};
 use crate::source::{SourceMap, Span};
@@ -488,23 +488,19 @@ impl Config {
     }
 
     /// The directives resolved to a definition `pick` accepts (well-formed or not), in
-    /// reading order: read from the occurrences of the names `pick` accepts a
-    /// definition of, not from the whole tree.
+    /// reading order: read from the occurrences of the names written in the
+    /// configuration that `pick` accepts a definition of, not from the whole tree (nor
+    /// from the whole table, whose pages a small configuration never touches).
     pub fn resolved_where(
         &self,
         pick: impl Fn(&'static DirectiveDef) -> bool,
     ) -> Vec<(NodeId, &'static DirectiveDef, &Directive)> {
-        let mut names: Vec<_> = grammar()
-            .all()
-            .iter()
-            .filter(|def| pick(def))
-            .map(|def| def.name_id)
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        let mut found: Vec<_> = names
-            .into_iter()
-            .flat_map(|name| self.sets.named(name))
+        let g = grammar();
+        let mut found: Vec<_> = (0..g.name_count())
+            .filter_map(|name| NameId::try_from(name).ok())
+            .map(|name| (name, self.sets.named(name)))
+            .filter(|(name, ids)| !ids.is_empty() && g.defs_of(*name).any(&pick))
+            .flat_map(|(_, ids)| ids)
             .filter_map(|&id| {
                 let def = self.def(id)?;
                 Some((id, def, self.tree.directive(id)?)).filter(|_| pick(def))
