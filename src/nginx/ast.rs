@@ -40,13 +40,14 @@ pub struct Block {
 #[derive(Debug, Clone)]
 pub struct Directive {
     pub name: Word,
-    pub args: Vec<Word>,
+    /// Boxed slices here and below: a vector's spare capacity field, times every node.
+    pub args: Box<[Word]>,
     /// The `;` or `{` that ended the directive; `None` when the file ended first.
     pub end: Option<Span>,
     /// Boxed: most directives have no block, and the arena holds one per node.
     pub block: Option<Box<Block>>,
     /// The block's body; for `include`, the top-level nodes of the included files.
-    pub children: Vec<NodeId>,
+    pub children: Box<[NodeId]>,
 }
 
 impl Directive {

@@ -434,7 +434,7 @@ impl<'a> Loader<'a> {
         parent: Option<NodeId>,
     ) -> NodeId {
         let block = block.map(Box::new);
-        let args = words.split_off(1);
+        let args = words.split_off(1).into_boxed_slice();
         let name = words.pop().unwrap_or_else(|| Word {
             value: "".into(),
             span: end.unwrap_or(Span::new(FileId(0), 0, 0)),
@@ -452,7 +452,7 @@ impl<'a> Loader<'a> {
                 args,
                 end,
                 block,
-                children: Vec::new(),
+                children: Box::default(),
             }),
         )
     }
@@ -460,7 +460,7 @@ impl<'a> Loader<'a> {
     fn close_block(&mut self, frame: Frame, close: Option<Span>) {
         let Some(id) = frame.node else { return };
         if let Some(d) = self.directive_mut(id) {
-            d.children = frame.children;
+            d.children = frame.children.into_boxed_slice();
             if let Some(block) = &mut d.block {
                 block.close = close;
             }
@@ -526,7 +526,7 @@ impl<'a> Loader<'a> {
             self.include_spans.pop();
         }
         if let Some(d) = self.directive_mut(id) {
-            d.children = children;
+            d.children = children.into_boxed_slice();
         }
     }
 
