@@ -275,15 +275,10 @@ impl Grammar {
         BY_NAME.len()
     }
 
-    fn indexes(&self, name: &str) -> Option<&'static [u16]> {
-        self.name_id(name).map(|id| BY_NAME[usize::from(id)].1)
-    }
-
     pub fn defs(&self, name: &str) -> impl Iterator<Item = &'static DirectiveDef> {
-        self.indexes(name)
-            .unwrap_or_default()
-            .iter()
-            .map(|&i| &DEFS[usize::from(i)])
+        self.name_id(name)
+            .into_iter()
+            .flat_map(|id| self.defs_of(id))
     }
 
     /// The definitions of the name numbered `id` (see [`Grammar::name_id`]).
@@ -409,7 +404,7 @@ impl Grammar {
 
     /// Whether any known directive (in any version or module) has this name.
     pub fn knows(&self, name: &str) -> bool {
-        self.indexes(name).is_some()
+        self.name_id(name).is_some()
     }
 
     /// How the body of a block directive named `name` is read. Decided by name alone,

@@ -230,7 +230,7 @@ fn run_rules(
     // hundredfold in cost: a fixed share left one worker idle for milliseconds). The
     // first builds what half the rules share before taking any, and the rules that
     // read it are queued last: taken in registry order, the other worker met NGX005
-    // first and waited for the index (4 ms of 70k lines) with twenty rules to do.
+    // fifth and waited for the index (4 ms of 70k lines) with twenty rules to do.
     let next = std::sync::atomic::AtomicUsize::new(0);
     let reads_shared = |i: &usize| READ_NGINX_INDEX.contains(&rules[*i].0.code);
     let shared = (0..rules.len()).any(|i| reads_shared(&i));

@@ -46,9 +46,8 @@
 
 use foldhash::{HashMap, HashMapExt};
 
-use crate::nginx::grammar::DirectiveDef;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::nginx::grammar::{Origin, grammar, short_module_name};
+use crate::nginx::grammar::{DirectiveDef, Origin, grammar, short_module_name};
 use crate::rules::{Check, Reads, Rule};
 use crate::workspace::Workspace;
 use crate::settings::Settings;
