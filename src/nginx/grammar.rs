@@ -245,6 +245,17 @@ pub struct VariableDef {
 /// A directive name's number: its rank among the names the tables know.
 pub type NameId = u16;
 
+/// Where the definitions of name `id` are in the table.
+fn indexes_of(id: NameId) -> &'static [u16] {
+    BY_NAME
+        .get(usize::from(id))
+        .map_or(&[], |(_, indexes)| indexes)
+}
+
+fn defs_at(indexes: &'static [u16]) -> impl Iterator<Item = &'static DirectiveDef> {
+    indexes.iter().map(|&i| &DEFS[usize::from(i)])
+}
+
 /// The tables of grammars/nginx, behind the lookups the checks need.
 pub struct Grammar;
 
@@ -276,18 +287,15 @@ impl Grammar {
     }
 
     pub fn defs(&self, name: &str) -> impl Iterator<Item = &'static DirectiveDef> {
-        self.name_id(name)
-            .into_iter()
-            .flat_map(|id| self.defs_of(id))
+        // A slice iterator, not a flattened `Option`: every directive of a
+        // configuration is looked up here, and a flattening iterator steps through
+        // both layers for each definition.
+        defs_at(self.name_id(name).map_or(&[], indexes_of))
     }
 
     /// The definitions of the name numbered `id` (see [`Grammar::name_id`]).
     pub fn defs_of(&self, id: NameId) -> impl Iterator<Item = &'static DirectiveDef> {
-        BY_NAME
-            .get(usize::from(id))
-            .map_or(&[][..], |(_, indexes)| indexes)
-            .iter()
-            .map(|&i| &DEFS[usize::from(i)])
+        defs_at(indexes_of(id))
     }
 
     pub fn all(&self) -> &'static [DirectiveDef] {
