@@ -81,26 +81,47 @@ pub const PREFAULT_BYTES: usize = 1 << 20;
 /// written, so the filling thread is not raced; if the buffer is gone meanwhile, the
 /// call fails or maps zero pages the allocator owns, which is harmless.
 pub fn prefault<T>(spare: &mut [std::mem::MaybeUninit<T>]) {
-    let len = std::mem::size_of_val(spare);
-    if len < PREFAULT_BYTES || !another_core() {
+    prefault_in_order(vec![Spare::of(spare)]);
+}
+
+/// Where the spare capacity of a buffer lies, for [`prefault_in_order`].
+pub struct Spare {
+    start: usize,
+    len: usize,
+}
+
+impl Spare {
+    pub fn of<T>(spare: &mut [std::mem::MaybeUninit<T>]) -> Spare {
+        Spare {
+            start: spare.as_mut_ptr() as usize,
+            len: std::mem::size_of_val(spare),
+        }
+    }
+}
+
+/// [`prefault`] for buffers filled one after the other, faulted in that order by one
+/// thread: buffers each under [`PREFAULT_BYTES`] count together.
+pub fn prefault_in_order(spares: Vec<Spare>) {
+    if spares.iter().map(|s| s.len).sum::<usize>() < PREFAULT_BYTES || !another_core() {
         return;
     }
-    let start = spare.as_mut_ptr() as usize;
     drop(spawn_beside(move || {
         // SAFETY: sysconf takes a constant and returns a number.
         let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
-        let first = start.next_multiple_of(page);
-        let end = (start + len) / page * page;
-        if end > first {
-            // SAFETY: madvise only fills page tables of the range (whole pages inside
-            // the buffer); an error leaves them as they were.
-            unsafe {
-                libc::madvise(
-                    first as *mut libc::c_void,
-                    end - first,
-                    libc::MADV_POPULATE_WRITE,
-                )
-            };
+        for Spare { start, len } in spares {
+            let first = start.next_multiple_of(page);
+            let end = (start + len) / page * page;
+            if end > first {
+                // SAFETY: madvise only fills page tables of the range (whole pages
+                // inside the buffer); an error leaves them as they were.
+                unsafe {
+                    libc::madvise(
+                        first as *mut libc::c_void,
+                        end - first,
+                        libc::MADV_POPULATE_WRITE,
+                    )
+                };
+            }
         }
     }));
 }

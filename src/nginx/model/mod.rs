@@ -11,6 +11,7 @@ pub mod upstreams;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 
+use crate::cores::Spare;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::ast::{Directive, Item, NodeId, Tree};
 use crate::nginx::grammar::{
@@ -121,10 +122,17 @@ impl Config {
     ) -> Config {
         let mut info: Vec<NodeInfo> = Vec::with_capacity(tree.nodes.len());
         let mut scopes: Vec<Scope> = Vec::with_capacity(tree.nodes.len());
-        crate::cores::prefault(info.spare_capacity_mut());
-        crate::cores::prefault(scopes.spare_capacity_mut());
         let mut entries: Vec<sets::Entry> = Vec::with_capacity(tree.nodes.len());
-        crate::cores::prefault(entries.spare_capacity_mut());
+        let mut room = sets::Room::new(tree.nodes.len(), tree.roots.len());
+        // Faulted in on another core in the order they are filled: the forward pass
+        // fills the first three, the groups the room's.
+        let mut spares = vec![
+            Spare::of(info.spare_capacity_mut()),
+            Spare::of(scopes.spare_capacity_mut()),
+            Spare::of(entries.spare_capacity_mut()),
+        ];
+        spares.extend(room.spares());
+        crate::cores::prefault_in_order(spares);
         let g = grammar();
         let mut exceptions = Exceptions::default();
         let mut root_of_file = HashMap::new();
@@ -231,7 +239,13 @@ impl Config {
             }
             info.push(entry);
         }
-        let sets = sets::Sets::new(tree.nodes.len(), tree.roots.len(), g.name_count(), &entries);
+        let sets = sets::Sets::new(
+            room,
+            tree.nodes.len(),
+            tree.roots.len(),
+            g.name_count(),
+            &entries,
+        );
         Config {
             sources,
             tree,

@@ -1,6 +1,7 @@
 //! The directives nginx knows where they are, grouped two ways: by scope and name (what
 //! a block sets, what it inherits) and by name alone (every occurrence). Pure data,
-//! built once from what the model's forward pass found; touches nothing else.
+//! built once from what the model's forward pass found, in vectors the model makes
+//! before that pass ([`Room`]) and has faulted in meanwhile; touches nothing else.
 //!
 //! Both groupings are counting sorts into flat vectors: on 70,000 lines the hash maps
 //! they replace held 7 MB, one random cache line and one hashed name per directive,
@@ -45,16 +46,64 @@ fn counts_to_starts(counts: &mut [u32]) {
     }
 }
 
+/// The vectors of the groups of a tree, made before the model's forward pass finds the
+/// entries, sized for the most entries the tree can have (one per node), so that their
+/// pages can be faulted in meanwhile on another core: 2 MB on 70,000 lines, over a
+/// millisecond of faults on the model's thread when made at the end.
+pub struct Room {
+    at_slot: Vec<u32>,
+    keys: Vec<u64>,
+    by_name: Vec<NodeId>,
+    groups: Vec<(NameId, u32)>,
+    ids: Vec<NodeId>,
+}
+
+impl Room {
+    /// Room for a tree of `nodes` nodes and `roots` root files.
+    pub fn new(nodes: usize, roots: usize) -> Room {
+        Room {
+            at_slot: Vec::with_capacity(Sets::slots(nodes, roots) + 1),
+            keys: Vec::with_capacity(nodes),
+            by_name: Vec::with_capacity(nodes),
+            groups: Vec::with_capacity(nodes + 1),
+            ids: Vec::with_capacity(nodes),
+        }
+    }
+
+    /// Where the vectors' pages are, in the order [`Sets::new`] fills them.
+    pub fn spares(&mut self) -> Vec<crate::cores::Spare> {
+        use crate::cores::Spare;
+        vec![
+            Spare::of(self.at_slot.spare_capacity_mut()),
+            Spare::of(self.keys.spare_capacity_mut()),
+            Spare::of(self.by_name.spare_capacity_mut()),
+            Spare::of(self.groups.spare_capacity_mut()),
+            Spare::of(self.ids.spare_capacity_mut()),
+        ]
+    }
+}
+
 impl Sets {
+    /// A node at no root's file top level is counted in root 0 (see the model).
+    fn slots(nodes: usize, roots: usize) -> usize {
+        nodes + roots.max(1)
+    }
+
     /// Groups `entries` (in reading order) for a tree of `nodes` nodes and `roots` root
-    /// files, with names numbered below `names`.
-    pub fn new(nodes: usize, roots: usize, names: usize, entries: &[Entry]) -> Sets {
-        // A node at no root's file top level is counted in root 0 (see the model).
-        let slots = nodes + roots.max(1);
+    /// files, with names numbered below `names`, in the vectors of `room`.
+    pub fn new(room: Room, nodes: usize, roots: usize, names: usize, entries: &[Entry]) -> Sets {
+        let Room {
+            mut at_slot,
+            mut keys,
+            mut by_name,
+            mut groups,
+            mut ids,
+        } = room;
+        let slots = Sets::slots(nodes, roots);
         // One vector per slot serves in turn as the slots' counts, their starts, the
         // cursors of the counting sort and the start of their groups: a vector each
         // was 1 MB of fresh pages on 70,000 lines, faulted in on the model's thread.
-        let mut at_slot = vec![0u32; slots + 1];
+        at_slot.resize(slots + 1, 0);
         let mut name_starts = vec![0u32; names + 1];
         for e in entries {
             at_slot[e.slot as usize + 1] += 1;
@@ -65,8 +114,8 @@ impl Sets {
 
         // Name in the high half, node in the low: sorting a slot's keys orders them by
         // name, then in reading order.
-        let mut keys = vec![0u64; entries.len()];
-        let mut by_name = vec![NodeId(0); entries.len()];
+        keys.resize(entries.len(), 0);
+        by_name.resize(entries.len(), NodeId(0));
         let mut next_of_name = name_starts.clone();
         for e in entries {
             let at = &mut at_slot[e.slot as usize];
@@ -77,7 +126,6 @@ impl Sets {
             *at += 1;
         }
         // Each cursor now stands at its slot's end: the next slot's start.
-        let mut groups = Vec::with_capacity(entries.len() + 1);
         let mut start = 0;
         for cell in &mut at_slot[..slots] {
             let end = *cell;
@@ -100,7 +148,10 @@ impl Sets {
             nodes,
             slot_groups: at_slot,
             groups,
-            ids: keys.iter().map(|k| NodeId(*k as u32)).collect(),
+            ids: {
+                ids.extend(keys.iter().map(|k| NodeId(*k as u32)));
+                ids
+            },
             name_starts,
             by_name,
         }
@@ -187,7 +238,7 @@ mod tests {
             entry(6, 5, 4),
             entry(6, 1, 5),
         ];
-        let sets = Sets::new(6, 1, 10, &entries);
+        let sets = Sets::new(Room::new(6, 1), 6, 1, 10, &entries);
         let block = Scope::Block(NodeId(0));
         let root = Scope::Root(0);
         assert_eq!(sets.in_scope(block, 9), [NodeId(1), NodeId(3)]);
