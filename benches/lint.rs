@@ -9,6 +9,7 @@ mod support;
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use proxylint::lint::{self, Input, LoadOptions};
@@ -20,6 +21,8 @@ use proxylint::settings::Settings;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const RUNS: usize = 15;
+/// Rounds of the comparison with `nginx -t` (each runs both tools; nginx takes 0.4-2 s).
+const ROUNDS_AGAINST_NGINX: usize = 15;
 const BIN: &str = env!("CARGO_BIN_EXE_proxylint");
 
 /// A configuration with `n` upstream groups and `n` servers proxying to them over
@@ -131,22 +134,34 @@ fn time_lint(path: &Path, runs: usize, select: &[&str]) -> (Duration, usize) {
     (support::median(samples), findings)
 }
 
-/// The release binary on `path` with `args`: median wall time from process start to
-/// exit, and peak RSS (MiB).
-fn time_binary(args: &[&str], path: &Path, runs: usize, scratch: &Path) -> (Duration, f64) {
-    let make = |rss: Option<&Path>| {
+/// The release binary on `path` with `args`, as a command for [`support::measure`].
+fn binary<'a>(args: &'a [&'a str], path: &'a Path) -> impl Fn(Option<&Path>) -> Command + 'a {
+    move |rss| {
         let mut c = support::command(BIN, rss);
         c.args(args).arg(path);
         c
-    };
-    let m = support::measure(&make, runs, &|code| code.is_some_and(|c| c < 2), scratch);
+    }
+}
+
+/// Exit codes of a finished lint: 0 clean, 1 findings.
+fn linted(code: Option<i32>) -> bool {
+    code.is_some_and(|c| c < 2)
+}
+
+/// The release binary on `path` with `args`: median wall time from process start to
+/// exit, and peak RSS (MiB).
+fn time_binary(args: &[&str], path: &Path, runs: usize, scratch: &Path) -> (Duration, f64) {
+    let m = support::measure(&binary(args, path), runs, &linted, scratch);
     assert!(m.ok, "proxylint failed on {}", path.display());
     (m.time, m.rss)
 }
 
-/// The real `nginx -t` on `path` (its paths under `scratch`): median time and peak RSS,
-/// or `None` when nginx is not installed.
-fn nginx_t(path: &Path, runs: usize, scratch: &Path) -> Option<(Duration, f64)> {
+/// The real `nginx -t` on `path` (its paths under `scratch`) as a command, or `None`
+/// when nginx is not installed.
+fn nginx_t<'a>(
+    path: &'a Path,
+    scratch: &'a Path,
+) -> Option<impl Fn(Option<&Path>) -> Command + 'a> {
     let nginx = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
         .into_iter()
         .find(|p| Path::new(p).is_file())?;
@@ -154,7 +169,7 @@ fn nginx_t(path: &Path, runs: usize, scratch: &Path) -> Option<(Duration, f64)> 
         "pid {0}/nginx.pid; error_log {0}/error.log;",
         scratch.display()
     );
-    let make = |rss: Option<&Path>| {
+    Some(move |rss: Option<&Path>| {
         let mut c = support::command(nginx, rss);
         c.args(["-t", "-q", "-p"])
             .arg(scratch)
@@ -162,10 +177,7 @@ fn nginx_t(path: &Path, runs: usize, scratch: &Path) -> Option<(Duration, f64)> 
             .arg(path)
             .args(["-g", &globals]);
         c
-    };
-    let m = support::measure(&make, runs, &|code| code == Some(0), scratch);
-    assert!(m.ok, "nginx -t refuses {}", path.display());
-    Some((m.time, m.rss))
+    })
 }
 
 /// Times one configuration in-process and end to end, prints its table row, and
@@ -204,10 +216,11 @@ fn against_nginx(dir: &Path) {
         let lines = text.lines().count();
         let path = dir.join(format!("against-nginx-{n}.conf"));
         std::fs::write(&path, &text).unwrap();
-        let (full, rss) = time_binary(&[], &path, RUNS, dir);
-        let (concise, _) = time_binary(&["--format", "concise"], &path, RUNS, dir);
         let config = format!("{n} servers + {n} upstreams");
-        let Some((nt, nrss)) = nginx_t(&path, 5, dir) else {
+        let (full, concise) = (binary(&[], &path), binary(&["--format", "concise"], &path));
+        let Some(nginx) = nginx_t(&path, dir) else {
+            let (full, rss) = time_binary(&[], &path, RUNS, dir);
+            let (concise, _) = time_binary(&["--format", "concise"], &path, RUNS, dir);
             println!(
                 "| {config} | {lines} | {} | {} | {rss:.1} MiB | not installed | | |",
                 ms(full),
@@ -215,6 +228,17 @@ fn against_nginx(dir: &Path) {
             );
             continue;
         };
+        // Interleaved: the VM's drift over the seconds nginx takes weighs on all three.
+        let refused = |code: Option<i32>| code == Some(0);
+        let m = support::measure_interleaved(
+            &[(&full, &linted), (&concise, &linted), (&nginx, &refused)],
+            ROUNDS_AGAINST_NGINX,
+            dir,
+        );
+        assert!(m[0].ok && m[1].ok, "proxylint failed on {}", path.display());
+        assert!(m[2].ok, "nginx -t refuses {}", path.display());
+        let (full, concise, nt) = (m[0].time, m[1].time, m[2].time);
+        let (rss, nrss) = (m[0].rss, m[2].rss);
         let ratio = |t: Duration| nt.as_secs_f64() / t.as_secs_f64();
         println!(
             "| {config} | {lines} | {} | {} | {rss:.1} MiB | {:.0} ms | {nrss:.0} MiB | 1/{:.1}, 1/{:.1} |",

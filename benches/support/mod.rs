@@ -42,24 +42,49 @@ pub fn measure(
     ok: &dyn Fn(Option<i32>) -> bool,
     scratch: &Path,
 ) -> Measured {
-    let mut samples = Vec::new();
-    let mut all_ok = true;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let out = make(None).output().unwrap();
-        samples.push(start.elapsed());
-        all_ok &= ok(out.status.code());
+    let mut one = measure_interleaved(&[(make, ok)], runs, scratch);
+    one.remove(0)
+}
+
+/// A command to compare (see [`command`]) and the exit codes it may end with.
+pub type Compared<'a> = (
+    &'a dyn Fn(Option<&Path>) -> Command,
+    &'a dyn Fn(Option<i32>) -> bool,
+);
+
+/// [`measure`] for commands compared with each other: `rounds` rounds, each running
+/// every command once (the order rotated each round), so that the machine's drift
+/// during the measurement (large on a shared VM) weighs on all of them alike.
+pub fn measure_interleaved(commands: &[Compared], rounds: usize, scratch: &Path) -> Vec<Measured> {
+    let mut samples = vec![Vec::new(); commands.len()];
+    let mut all_ok = vec![true; commands.len()];
+    for round in 0..rounds {
+        for k in 0..commands.len() {
+            let i = (round + k) % commands.len();
+            let (make, ok) = commands[i];
+            let start = Instant::now();
+            let out = make(None).output().unwrap();
+            samples[i].push(start.elapsed());
+            all_ok[i] &= ok(out.status.code());
+        }
     }
     let report = scratch.join("peak-rss");
-    let rss = make(Some(&report))
-        .output()
-        .ok()
-        .and_then(|_| std::fs::read_to_string(&report).ok())
-        .and_then(|s| s.lines().last()?.trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0);
-    Measured {
-        time: median(samples),
-        ok: all_ok,
-        rss,
-    }
+    commands
+        .iter()
+        .zip(samples)
+        .zip(all_ok)
+        .map(|(((make, _), samples), ok)| {
+            let rss = make(Some(&report))
+                .output()
+                .ok()
+                .and_then(|_| std::fs::read_to_string(&report).ok())
+                .and_then(|s| s.lines().last()?.trim().parse::<f64>().ok())
+                .map_or(f64::NAN, |kib| kib / 1024.0);
+            Measured {
+                time: median(samples),
+                ok,
+                rss,
+            }
+        })
+        .collect()
 }
