@@ -52,7 +52,7 @@
 
 use std::borrow::Cow;
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::nginx::ast::NodeId;
@@ -165,13 +165,13 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         let mut taken: HashMap<(u8, Cow<str>), Span> =
             HashMap::with_capacity_and_hasher(servers.len(), Default::default());
         for &server in servers {
-            // A word is reported once, whichever of its keys is taken.
-            let mut reported: Vec<Span> = Vec::new();
+            // A word is reported once, also when an include reads its file twice (the
+            // same spans again). A set: a server may hold thousands of names.
+            let mut reported: HashSet<Span> = HashSet::default();
             for (name, span) in names(config, server) {
                 let keys = keys(name);
                 if let Some(first) = keys.iter().find_map(|k| taken.get(k)).copied() {
-                    if !reported.contains(&span) {
-                        reported.push(span);
+                    if reported.insert(span) {
                         out.push(conflict(name, &address, span, first));
                     }
                     continue;
