@@ -239,13 +239,7 @@ impl Config {
             }
             info.push(entry);
         }
-        let sets = sets::Sets::new(
-            room,
-            tree.nodes.len(),
-            tree.roots.len(),
-            g.name_count(),
-            &entries,
-        );
+        let sets = sets::Sets::new(room, g.name_count(), &entries);
         Config {
             sources,
             tree,

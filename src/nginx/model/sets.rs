@@ -51,6 +51,8 @@ fn counts_to_starts(counts: &mut [u32]) {
 /// pages can be faulted in meanwhile on another core: 2 MB on 70,000 lines, over a
 /// millisecond of faults on the model's thread when made at the end.
 pub struct Room {
+    nodes: usize,
+    roots: usize,
     at_slot: Vec<u32>,
     keys: Vec<u64>,
     by_name: Vec<NodeId>,
@@ -62,6 +64,8 @@ impl Room {
     /// Room for a tree of `nodes` nodes and `roots` root files.
     pub fn new(nodes: usize, roots: usize) -> Room {
         Room {
+            nodes,
+            roots,
             at_slot: Vec::with_capacity(Sets::slots(nodes, roots) + 1),
             keys: Vec::with_capacity(nodes),
             by_name: Vec::with_capacity(nodes),
@@ -89,10 +93,12 @@ impl Sets {
         nodes + roots.max(1)
     }
 
-    /// Groups `entries` (in reading order) for a tree of `nodes` nodes and `roots` root
-    /// files, with names numbered below `names`, in the vectors of `room`.
-    pub fn new(room: Room, nodes: usize, roots: usize, names: usize, entries: &[Entry]) -> Sets {
+    /// Groups `entries` (in reading order) of the tree `room` was made for, with names
+    /// numbered below `names`, in the vectors of `room`.
+    pub fn new(room: Room, names: usize, entries: &[Entry]) -> Sets {
         let Room {
+            nodes,
+            roots,
             mut at_slot,
             mut keys,
             mut by_name,
@@ -144,14 +150,12 @@ impl Sets {
         }
         at_slot[slots] = groups.len() as u32;
         groups.push((0, keys.len() as u32));
+        ids.extend(keys.iter().map(|k| NodeId(*k as u32)));
         Sets {
             nodes,
             slot_groups: at_slot,
             groups,
-            ids: {
-                ids.extend(keys.iter().map(|k| NodeId(*k as u32)));
-                ids
-            },
+            ids,
             name_starts,
             by_name,
         }
@@ -238,7 +242,7 @@ mod tests {
             entry(6, 5, 4),
             entry(6, 1, 5),
         ];
-        let sets = Sets::new(Room::new(6, 1), 6, 1, 10, &entries);
+        let sets = Sets::new(Room::new(6, 1), 10, &entries);
         let block = Scope::Block(NodeId(0));
         let root = Scope::Root(0);
         assert_eq!(sets.in_scope(block, 9), [NodeId(1), NodeId(3)]);
