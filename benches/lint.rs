@@ -229,9 +229,9 @@ fn against_nginx(dir: &Path) {
             continue;
         };
         // Interleaved: the VM's drift over the seconds nginx takes weighs on all three.
-        let refused = |code: Option<i32>| code == Some(0);
+        let accepted = |code: Option<i32>| code == Some(0);
         let m = support::measure_interleaved(
-            &[(&full, &linted), (&concise, &linted), (&nginx, &refused)],
+            &[(&full, &linted), (&concise, &linted), (&nginx, &accepted)],
             ROUNDS_AGAINST_NGINX,
             dir,
         );
