@@ -11,8 +11,18 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> ExitCode {
+// The allocator's settings are applied before Rust's runtime makes its first allocation
+// (before `main`): applied in `main`, mimalloc's first 4 MB were already faulted in as
+// two transparent huge pages, 0.3 ms of a small run and 2.7 MB of peak RSS.
+#[used]
+#[unsafe(link_section = ".init_array")]
+static BEFORE_FIRST_ALLOCATION: extern "C" fn() = before_first_allocation;
+
+extern "C" fn before_first_allocation() {
     proxylint::memory::at_start();
+}
+
+fn main() -> ExitCode {
     let cli = proxylint::cli::Cli::parse();
     match proxylint::cli::run(cli) {
         Ok(code) => code,

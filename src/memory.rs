@@ -1,7 +1,8 @@
 //! How the process uses memory: the allocator settings each kind of work runs with.
-//! `src/main.rs` (and the benches that time work in-process) apply [`at_start`] first
-//! thing; [`crate::lint::read`] applies [`for_apache`] when it reads httpd
-//! configurations alone. Touches no data of the crate.
+//! `src/main.rs` applies [`at_start`] before the runtime's first allocation (a
+//! constructor in `.init_array`), the benches that time work in-process first thing;
+//! [`crate::lint::read`] applies [`for_apache`] when it reads httpd configurations
+//! alone. Touches no data of the crate.
 //!
 //! mimalloc by default asks for transparent huge pages and keeps freed memory for
 //! 10 ms. What that costs and buys, measured on the benchmarks (`benches/`) as peak RSS
