@@ -353,7 +353,10 @@ pub(crate) fn stdout_error(source: std::io::Error) -> Error {
 
 fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
-        Some(Command::Logs(args)) => crate::logs::run(&args),
+        Some(Command::Logs(args)) => {
+            crate::memory::for_logs();
+            crate::logs::run(&args)
+        }
         Some(Command::Rules) => {
             let mut out = std::io::stdout().lock();
             for rule in crate::rules::all() {
