@@ -314,6 +314,59 @@ fn the_real_nginx_is_asked_when_installed() {
     assert_eq!(summary["nginx_binary"], nginx_text);
 }
 
+/// The installed nginx's version is read from its binary without running it: the line
+/// found there gives the version `nginx -v` prints (checked by running it), and a copy
+/// of the binary cut after that line, which cannot run, gives it too.
+#[test]
+fn the_real_nginx_binary_holds_the_line_nginx_v_prints() {
+    let Some(nginx) = nginx_t::find_nginx() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but nginx is not installed"
+        );
+        eprintln!("skipping: nginx is not installed");
+        return;
+    };
+    let printed = nginx_t::nginx_version(&nginx);
+    assert_eq!(
+        proxylint::nginx::detect::version_in_binary(&nginx),
+        Some(printed)
+    );
+    // The bytes up to the end of the line, made executable: a truncated ELF file the
+    // kernel refuses to run, so the version in the summary was read, not asked.
+    let bytes = std::fs::read(&nginx).expect("read nginx");
+    let at = bytes
+        .windows(15)
+        .position(|w| w == b"nginx version: ")
+        .expect("the line in the binary");
+    let end = at
+        + bytes[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .expect("its end")
+        + 1;
+    let dir = workspace(HTTP2_LISTEN);
+    let copy = dir.path().join("bin/nginx");
+    std::fs::write(&copy, &bytes[..end]).expect("write copy");
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let ran = Command::new(&copy).arg("-v").output();
+    assert!(
+        !ran.is_ok_and(|o| o.status.success()),
+        "the cut copy must not run"
+    );
+    let copy_text = copy.display().to_string();
+    let out = run(
+        dir.path(),
+        &["--isolated", "--format", "json", "nginx.conf"],
+        &[("PROXYLINT_NGINX", Some(&copy_text))],
+    );
+    let summary = summary_json(&out);
+    assert_eq!(
+        summary["nginx_version"],
+        proxylint::nginx::grammar::nearest_supported(printed).to_string()
+    );
+}
+
 /// httpd configurations alone are checked without asking nginx anything: no wait for
 /// `nginx -v` on every Apache run. With an nginx configuration beside them, it is asked.
 #[test]

@@ -1,9 +1,15 @@
 //! Which nginx to check against when none is configured: the installed one, as
 //! `nginx -v` reports it. The binary is `$PROXYLINT_NGINX` (a path or a name looked up
 //! on PATH; empty or `none` turns detection off), else `nginx` on PATH, else the
-//! distributions' sbin paths (not on every user's PATH). `nginx -v` runs with no input,
-//! its output bounded, and is killed after [`TIMEOUT`]: a wrapper that hangs costs a
-//! second, never a stuck run. The only place a lint run starts another program.
+//! distributions' sbin paths (not on every user's PATH).
+//!
+//! What `nginx -v` prints is one literal of the binary (nginx.c writes
+//! `"nginx version: " NGINX_VER_BUILD "\n"`), so an ELF binary's version line is read
+//! from its bytes ([`version_in_binary`]): running it costs ~2 ms (the dynamic linking
+//! of nginx and its libraries), half of a small configuration's run, reading it 0.1-0.2
+//! ms. Anything else (a wrapper script, a binary without the line) is run: `nginx -v`
+//! with no input, its output bounded, killed after [`TIMEOUT`]: a wrapper that hangs
+//! costs a second, never a stuck run. The only place a lint run starts another program.
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
@@ -77,15 +83,96 @@ pub fn parse_version_output(output: &str) -> Option<Version> {
     three.join(".").parse().ok()
 }
 
-/// A started `nginx -v`.
+/// Binaries larger than this are run rather than read: nginx's are 1-10 MB, and reading
+/// a much larger file (one with debugging symbols) would cost more than running it.
+const READ_MAX_BYTES: u64 = 32 << 20;
+
+/// The version in the line `nginx -v` prints, read from the bytes of an ELF `binary`
+/// (in 64 KiB pieces: a buffer of the binary's size would be fresh memory to fault in,
+/// which costs more than the read). `None` when it is not an ELF file, is too large, or
+/// holds no such line: then it is run.
+pub fn version_in_binary(binary: &Path) -> Option<Version> {
+    const LINE: &[u8] = b"nginx version: ";
+    /// Longer than any version line (`nginx version: openresty/1.25.3.1 (Ubuntu)`).
+    const LINE_MAX: usize = 200;
+    let mut file = std::fs::File::open(binary).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > READ_MAX_BYTES {
+        return None;
+    }
+    let finder = memchr::memmem::Finder::new(LINE);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut len = 0;
+    let mut elf = false;
+    loop {
+        let n = loop {
+            match file.read(&mut buf[len..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        };
+        len += n;
+        let end = n == 0;
+        if !elf {
+            if len < 4 && !end {
+                continue;
+            }
+            if !buf[..len].starts_with(b"\x7fELF") {
+                return None;
+            }
+            elf = true;
+        }
+        if let Some(at) = finder.find(&buf[..len]) {
+            let rest = &buf[at + LINE.len()..len];
+            if let Some(nl) = rest.iter().take(LINE_MAX).position(|&b| b == b'\n') {
+                let line = std::str::from_utf8(&buf[at..at + LINE.len() + nl]).ok()?;
+                return parse_version_output(line);
+            }
+            if rest.len() >= LINE_MAX || end {
+                return None;
+            }
+            // The line goes on past what was read: keep it and read on.
+            buf.copy_within(at..len, 0);
+            len -= at;
+            continue;
+        }
+        if end {
+            return None;
+        }
+        // Keep what may be the start of the line, cut by the end of this piece.
+        let keep = (LINE.len() - 1).min(len);
+        buf.copy_within(len - keep..len, 0);
+        len = keep;
+    }
+}
+
+/// Asking a binary for its version: read from it, or a started `nginx -v`.
 pub struct Pending {
     binary: PathBuf,
     started: Instant,
-    child: Result<Child, String>,
+    answer: Answer,
 }
 
-/// Starts `binary -v`.
-fn spawn(binary: PathBuf) -> Pending {
+enum Answer {
+    /// Read from the binary ([`version_in_binary`]).
+    Read(Version),
+    Running(Child),
+    /// It could not be started: why.
+    Failed(String),
+}
+
+/// The version of `binary`: read from it when it holds the line, else `binary -v`
+/// started.
+fn ask(binary: PathBuf) -> Pending {
+    let started = Instant::now();
+    if let Some(version) = version_in_binary(&binary) {
+        return Pending {
+            binary,
+            started,
+            answer: Answer::Read(version),
+        };
+    }
     let shown = crate::source::display_name(&binary);
     let spawn = || {
         Command::new(&binary)
@@ -97,7 +184,7 @@ fn spawn(binary: PathBuf) -> Pending {
     };
     // A script just written may still be open for writing in a process another thread
     // forked meanwhile (ETXTBSY until that process execs): try again shortly.
-    let child = spawn()
+    let answer = spawn()
         .or_else(|e| match e.raw_os_error() {
             Some(libc::ETXTBSY) => {
                 std::thread::sleep(Duration::from_millis(20));
@@ -105,11 +192,14 @@ fn spawn(binary: PathBuf) -> Pending {
             }
             _ => Err(e),
         })
-        .map_err(|e| format!("{shown} cannot be run ({e})"));
+        .map_or_else(
+            |e| Answer::Failed(format!("{shown} cannot be run ({e})")),
+            Answer::Running,
+        );
     Pending {
         binary,
-        started: Instant::now(),
-        child,
+        started,
+        answer,
     }
 }
 
@@ -150,9 +240,10 @@ impl Pending {
     fn finish(self) -> Detected {
         let binary = self.binary;
         let shown = crate::source::display_name(&binary);
-        let mut child = match self.child {
-            Ok(child) => child,
-            Err(why) => return Detected::Nothing(why),
+        let mut child = match self.answer {
+            Answer::Read(version) => return Detected::Version { binary, version },
+            Answer::Running(child) => child,
+            Answer::Failed(why) => return Detected::Nothing(why),
         };
         let deadline = self.started + TIMEOUT;
         let mut output = Vec::new();
@@ -196,8 +287,9 @@ impl Pending {
     }
 }
 
-/// From this size of input on, nginx is asked on a helper thread. Starting nginx is
-/// not only the child's time: the parent waits until the child has executed the binary,
+/// From this size of input on, nginx is asked on a helper thread (measured when it was
+/// always run; reading the binary instead costs the same on either thread). Starting
+/// nginx is not only the child's time: the parent waits until the child has executed the binary,
 /// 0.3-2.5 ms measured on the 70,000-line benchmark, spent before reading began; for a
 /// small configuration the thread costs more than it saves (4.3 -> 5.0 ms end to end
 /// on the demo).
@@ -218,7 +310,7 @@ pub fn start(large: bool) -> Asking {
     if large {
         Asking::Beside(crate::cores::spawn_beside(detect))
     } else {
-        Asking::Here(binary(std::env::var_os(ENV), std::env::var_os("PATH")).map(spawn))
+        Asking::Here(binary(std::env::var_os(ENV), std::env::var_os("PATH")).map(ask))
     }
 }
 
@@ -304,11 +396,78 @@ mod tests {
         );
     }
 
+    /// An executable file of `bytes` in a new directory.
+    fn binary_file(bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("nginx");
+        std::fs::write(&path, bytes).expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        (dir, path)
+    }
+
+    /// ELF-looking bytes with `line` at `at` (not a program: running it fails).
+    fn elf_with(line: &[u8], at: usize, size: usize) -> Vec<u8> {
+        let mut bytes = b"\x7fELF\x02\x01\x01".to_vec();
+        bytes.resize(size.max(at + line.len()), 0xAB);
+        bytes[at..at + line.len()].copy_from_slice(line);
+        bytes
+    }
+
+    /// The line `nginx -v` prints is read from an ELF binary, which is not run: these
+    /// bytes cannot be run, so a version proves they were read. The line is found
+    /// anywhere, also cut by the end of a 64 KiB piece (in its first word or after it).
+    #[test]
+    fn the_version_line_is_read_from_an_elf_binary_without_running_it() {
+        let line = b"nginx version: nginx/1.25.3 (Ubuntu)\n";
+        for at in [100, 65_536 - 7, 65_536 - 20, 65_536 - 36, 200_000] {
+            let (_dir, path) = binary_file(&elf_with(line, at, 300_000));
+            assert_eq!(
+                version_in_binary(&path),
+                Some(Version(1, 25, 3)),
+                "line at {at}"
+            );
+            assert_eq!(
+                ask(path.clone()).finish(),
+                Detected::Version {
+                    binary: path,
+                    version: Version(1, 25, 3)
+                }
+            );
+        }
+    }
+
+    /// Without the line, or when the file is not ELF, the binary is run: a script that
+    /// prints another version says which one it is.
+    #[test]
+    fn a_file_without_the_line_or_not_elf_is_run() {
+        let cases: [&[u8]; 4] = [
+            &elf_with(b"nginx version: ", 1000, 5000),
+            &elf_with(b"nginx version: nginx/1.25.3", 4973, 5000),
+            &elf_with(b"nginx version: nginx/next\n", 10, 5000),
+            b"\x7fEL",
+        ];
+        for bytes in cases {
+            let (_dir, path) = binary_file(bytes);
+            assert_eq!(version_in_binary(&path), None, "{bytes:?}");
+            assert!(matches!(ask(path).finish(), Detected::Nothing(_)));
+        }
+        let (_dir, path) =
+            script("# nginx version: nginx/1.18.0\necho 'nginx version: nginx/1.24.0' >&2\n");
+        assert_eq!(version_in_binary(&path), None);
+        assert_eq!(
+            ask(path.clone()).finish(),
+            Detected::Version {
+                binary: path,
+                version: Version(1, 24, 0)
+            }
+        );
+    }
+
     #[test]
     fn a_binary_that_hangs_is_stopped() {
         let (_dir, fake) = script("exec sleep 30\n");
         let started = Instant::now();
-        let Detected::Nothing(err) = spawn(fake).finish() else {
+        let Detected::Nothing(err) = ask(fake).finish() else {
             panic!("a version from a binary that printed nothing");
         };
         assert!(err.contains("did not answer"), "{err}");
