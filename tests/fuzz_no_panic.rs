@@ -391,6 +391,88 @@ fn many_conflicting_server_names_finish() {
     ));
 }
 
+/// What the default (full) format prints about `text` as nginx.conf, which must be
+/// done within `limit` (release build; debug builds get five times as long).
+fn full_report_within(text: &[u8], limit: Duration, what: &str) -> String {
+    let limit = if cfg!(debug_assertions) {
+        limit * 5
+    } else {
+        limit
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let main = dir.path().join("nginx.conf");
+    std::fs::write(&main, text).expect("write the input");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_proxylint"))
+        .args(["--isolated", "--color", "never"])
+        .arg(&main)
+        .env("PROXYLINT_NGINX", "none")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run proxylint");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut out).map(|_| out)
+    });
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("{what}: not printed within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    reader.join().expect("reader").expect("output")
+}
+
+/// 1,001 findings on one 2 MB line: the full format showed the whole line in each
+/// snippet (23 s). Snippets of long lines are cut around the finding, and the columns
+/// they name still count characters from the line's start (multi-byte ones before).
+#[test]
+fn findings_on_one_huge_line_print_in_full_in_bounded_time() {
+    let mut line = String::from("events {} http { server { listen 80; add_header X-A \"");
+    line.push_str(&"é".repeat(300));
+    line.push_str("\"; ");
+    let mut columns = Vec::new();
+    for i in 0..1001 {
+        columns.push(line.chars().count() + 1);
+        line.push_str(&format!("proxy_foo{i} on; "));
+    }
+    line.push_str(&"x".repeat(2_000_000));
+    line.push_str(" ; } }\n");
+    let out = full_report_within(line.as_bytes(), Duration::from_secs(10), "a 2 MB line");
+    assert!(
+        out.len() < 1002 * 1500,
+        "snippets are cut: {} bytes printed",
+        out.len()
+    );
+    for (i, column) in columns.iter().enumerate() {
+        let header = format!("nginx.conf:1:{column}]");
+        let at = out
+            .find(&header)
+            .unwrap_or_else(|| panic!("proxy_foo{i} at column {column}: {}", &out[..2000]));
+        let snippet = out[at..].lines().nth(1).expect("the snippet line");
+        assert!(snippet.contains(&format!("proxy_foo{i} on;")), "{snippet}");
+        if i > 10 {
+            assert!(
+                snippet.contains("1 │ ..."),
+                "cut lines are marked: {snippet}"
+            );
+        }
+    }
+    // A related place far along the same line gets a snippet of its own, at its column.
+    let line = format!(
+        "events {{}} http {{ server {{ location / {{ proxy_read_timeout 30s; {}proxy_read_timeout 40s; }} }} }}\n",
+        "proxy_set_header X-A b; ".repeat(400)
+    );
+    let out = full_report_within(line.as_bytes(), Duration::from_secs(10), "a far label");
+    let at = out
+        .find("nginx.conf:1:40]")
+        .expect("the first place's snippet");
+    let snippet = out[at..].lines().nth(1).expect("the snippet line");
+    assert!(snippet.contains("proxy_read_timeout 30s;"), "{out}");
+}
+
 #[test]
 fn binary_files_are_refused() {
     let exe = std::env::current_exe().expect("the test binary");

@@ -2,7 +2,9 @@
 //!
 //! The only place that knows miette: [`Adapter`] turns a [`Diagnostic`] into a
 //! `miette::Diagnostic`. Each snippet is cut from a window of lines around the spans, so
-//! a finding deep inside a huge file costs no more than one near the top.
+//! a finding deep inside a huge file costs no more than one near the top; a window of
+//! long lines is cut around the spans too, so a finding on a 2 MB line costs no more
+//! than one on a short line.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -19,6 +21,16 @@ use crate::source::{SourceFile, Span, is_unprintable, printable};
 /// Lines of context shown around a span.
 const CONTEXT: usize = 2;
 
+/// A window of lines larger than this is cut around its spans instead: each finding's
+/// snippet was its whole line, so 1,001 findings on one 2 MB line took 23 s to print.
+const MAX_WINDOW: usize = 4096;
+
+/// Bytes kept before the first span and after the last when a window is cut.
+const CUT_CONTEXT: usize = 80;
+
+/// Marks where a cut window's text was cut off.
+const CUT_MARK: &[u8] = b"...";
+
 /// Text of a window of a file, with invalid UTF-8 bytes and characters a terminal
 /// would act on replaced by `?` byte for byte, so byte offsets stay valid.
 struct Window {
@@ -28,6 +40,8 @@ struct Window {
     base: usize,
     /// 0-based line of the window's first line.
     first_line: usize,
+    /// Characters of that line before the window (a cut window starts inside a line).
+    first_column: usize,
 }
 
 fn offset_preserving_text(bytes: &[u8]) -> String {
@@ -86,12 +100,60 @@ impl Window {
                 }
             }
         }
+        if end - start > MAX_WINDOW {
+            return Window::cut(file, first, last);
+        }
         let first_line = file.line(start as u32) - 1;
         Window {
             name: file.name.clone(),
             text: offset_preserving_text(&text[start..end]),
             base: start,
             first_line,
+            first_column: 0,
+        }
+    }
+
+    /// A window of at most [`MAX_WINDOW`] bytes from [`CUT_CONTEXT`] before `first` on,
+    /// without context lines: its lines are too long to show whole. Where it cuts a
+    /// line, `...` replaces the bytes at the cut when they are plain ASCII (so that
+    /// counting characters still gives the file's columns).
+    fn cut(file: &SourceFile, first: usize, last: usize) -> Window {
+        let text = &file.text;
+        let line_start = memchr::memrchr(b'\n', &text[..first]).map_or(0, |nl| nl + 1);
+        // Cut between characters: a character's stray bytes would show as `?`, and
+        // one at the start would count as a character of its own.
+        let boundary = |mut at: usize| {
+            while text.get(at).is_some_and(|&b| b & 0xC0 == 0x80) {
+                at += 1;
+            }
+            at
+        };
+        let start = boundary(first.saturating_sub(CUT_CONTEXT).max(line_start));
+        let end = boundary(
+            last.max(first)
+                .saturating_add(CUT_CONTEXT)
+                .min(start + MAX_WINDOW),
+        )
+        .min(text.len());
+        let mut bytes = text[start..end].to_vec();
+        let n = CUT_MARK.len();
+        let plain = |b: &[u8]| b.iter().all(|&c| c.is_ascii() && !c.is_ascii_control());
+        // The marks never cover a span, nor a line end.
+        if start > line_start && first >= start + n && bytes.len() >= n && plain(&bytes[..n]) {
+            bytes[..n].copy_from_slice(CUT_MARK);
+        }
+        let cut_end = text.get(end).is_some_and(|&b| b != b'\n');
+        let tail = bytes.len().saturating_sub(n);
+        if cut_end && tail >= n && last <= start + tail && plain(&bytes[tail..]) {
+            bytes[tail..].copy_from_slice(CUT_MARK);
+        }
+        let (line, column) = file.line_col(start as u32);
+        Window {
+            name: file.name.clone(),
+            text: offset_preserving_text(&bytes),
+            base: start,
+            first_line: line - 1,
+            first_column: column - 1,
         }
     }
 }
@@ -103,14 +165,19 @@ impl SourceCode for Window {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let local = SourceSpan::new(span.offset().saturating_sub(self.base).into(), span.len());
+        // A span running past a cut window is shown up to the cut.
+        let offset = span.offset().saturating_sub(self.base).min(self.text.len());
+        let len = span.len().min(self.text.len() - offset);
+        let local = SourceSpan::new(offset.into(), len);
         let inner = self.text.read_span(&local, before, after)?;
         let data_start = inner.span().offset();
         // miette counts the column (shown as `file:line:col`) in bytes; proxylint's
         // columns count characters, as in every other format.
-        let before = &self.text.as_bytes()[..local.offset().min(self.text.len())];
-        let line_start = memchr::memrchr(b'\n', before).map_or(0, |nl| nl + 1);
-        let column = crate::source::count_chars(&before[line_start..]);
+        let before = &self.text.as_bytes()[..offset];
+        let column = match memchr::memrchr(b'\n', before) {
+            Some(nl) => crate::source::count_chars(&before[nl + 1..]),
+            None => self.first_column + crate::source::count_chars(before),
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
@@ -204,11 +271,15 @@ fn adapt(report: &Report, d: &Diagnostic) -> Adapter {
         labels.push(labeled(span, None, true));
     }
     // Secondary places near the finding share its snippet; others get their own (a
-    // shared snippet would show every line in between).
+    // shared snippet would show every line in between, or, on a long line, be cut
+    // before reaching them).
     let line = |s: Span| report.sources.line(s);
     let near = |s: Span| {
-        d.span
-            .is_some_and(|p| p.file == s.file && line(p).abs_diff(line(s)) <= 8)
+        d.span.is_some_and(|p| {
+            p.file == s.file
+                && line(p).abs_diff(line(s)) <= 8
+                && (p.start.abs_diff(s.end) as usize) < MAX_WINDOW - 2 * CUT_CONTEXT
+        })
     };
     let mut related = Vec::new();
     for l in d.labels.iter().chain(&d.related) {
