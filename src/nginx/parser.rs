@@ -281,11 +281,11 @@ impl<'a> Loader<'a> {
                         self.syntax_error(SyntaxErrorKind::UnexpectedSemicolon, token.span);
                         continue;
                     }
-                    let statement = std::mem::take(&mut words);
                     if skip {
+                        words.clear();
                         continue;
                     }
-                    let id = self.finish_statement(statement, Some(token.span), None, frame_node);
+                    let id = self.finish_statement(&mut words, Some(token.span), None, frame_node);
                     if let Some(f) = stack.last_mut() {
                         f.children.push(id);
                     }
@@ -306,10 +306,9 @@ impl<'a> Loader<'a> {
                         // A module's data handler refuses blocks: `map ... { x { } }`.
                         self.syntax_error(SyntaxErrorKind::UnexpectedOpenBrace, token.span);
                     }
-                    let statement = std::mem::take(&mut words);
                     let mode = match frame_body {
                         BodyMode::Raw { .. } => frame_body,
-                        _ => (self.body_mode)(&statement[0].value),
+                        _ => (self.body_mode)(&words[0].value),
                     };
                     if mode == BodyMode::Lua {
                         let (code, close) = lexer.lua_block();
@@ -320,6 +319,7 @@ impl<'a> Loader<'a> {
                             );
                         }
                         if skip {
+                            words.clear();
                             continue;
                         }
                         let block = Block {
@@ -328,7 +328,7 @@ impl<'a> Loader<'a> {
                             body: BodyKind::Lua(code),
                         };
                         let id = self.finish_statement(
-                            statement,
+                            &mut words,
                             Some(token.span),
                             Some(block),
                             frame_node,
@@ -347,6 +347,7 @@ impl<'a> Loader<'a> {
                         );
                     }
                     let node = if skip || too_deep {
+                        words.clear();
                         None
                     } else {
                         let block = Block {
@@ -358,7 +359,7 @@ impl<'a> Loader<'a> {
                             },
                         };
                         let id = self.finish_statement(
-                            statement,
+                            &mut words,
                             Some(token.span),
                             Some(block),
                             frame_node,
@@ -426,20 +427,25 @@ impl<'a> Loader<'a> {
         stack.pop().map(|f| f.children).unwrap_or_default()
     }
 
+    /// Makes a directive node of `words` (the name and arguments of one statement),
+    /// leaving the vector empty for the next: one vector for every statement of a file
+    /// (a fresh one each was grown for each statement: 6% of parsing).
     fn finish_statement(
         &mut self,
-        mut words: Vec<Word>,
+        words: &mut Vec<Word>,
         end: Option<Span>,
         block: Option<Block>,
         parent: Option<NodeId>,
     ) -> NodeId {
         let block = block.map(Box::new);
-        let args = words.split_off(1).into_boxed_slice();
-        let name = words.pop().unwrap_or_else(|| Word {
+        let mut words = words.drain(..);
+        let name = words.next().unwrap_or_else(|| Word {
             value: "".into(),
             span: end.unwrap_or(Span::new(FileId(0), 0, 0)),
             quoted: false,
         });
+        // Exactly as long as it needs: the drain says how many are left.
+        let args: Box<[Word]> = words.collect();
         if &*name.value == "load_module" {
             self.tree
                 .load_modules
