@@ -69,7 +69,9 @@ struct Frame {
     /// The block directive; `None` for a stray `{` kept only to balance braces.
     node: Option<NodeId>,
     body: BodyMode,
-    children: Vec<NodeId>,
+    /// Where its children start in the parse's list of children of open blocks (an
+    /// inner block's are after its outer's: they are taken off the end as it closes).
+    first_child: usize,
     /// Set below [`MAX_DEPTH`]: tokens are read but no nodes are kept.
     skip: bool,
 }
@@ -245,9 +247,12 @@ impl<'a> Loader<'a> {
         let mut stack: Vec<Frame> = vec![Frame {
             node: parent,
             body,
-            children: Vec::new(),
+            first_child: 0,
             skip: false,
         }];
+        // The children of every open block, innermost last: one vector for the file (a
+        // vector per block was grown, then shrunk to size, for each block).
+        let mut kids: Vec<NodeId> = Vec::new();
         let mut words: Vec<Word> = Vec::new();
         loop {
             let token = lexer.next_token();
@@ -271,9 +276,7 @@ impl<'a> Loader<'a> {
                                 span: token.span,
                             }),
                         );
-                        if let Some(f) = stack.last_mut() {
-                            f.children.push(id);
-                        }
+                        kids.push(id);
                     }
                 }
                 TokenKind::Semicolon => {
@@ -286,9 +289,7 @@ impl<'a> Loader<'a> {
                         continue;
                     }
                     let id = self.finish_statement(&mut words, Some(token.span), None, frame_node);
-                    if let Some(f) = stack.last_mut() {
-                        f.children.push(id);
-                    }
+                    kids.push(id);
                     self.expand_include(id, frame_body, depth + stack.len());
                 }
                 TokenKind::OpenBrace => {
@@ -297,7 +298,7 @@ impl<'a> Loader<'a> {
                         stack.push(Frame {
                             node: None,
                             body: frame_body,
-                            children: Vec::new(),
+                            first_child: kids.len(),
                             skip: true,
                         });
                         continue;
@@ -333,9 +334,7 @@ impl<'a> Loader<'a> {
                             Some(block),
                             frame_node,
                         );
-                        if let Some(f) = stack.last_mut() {
-                            f.children.push(id);
-                        }
+                        kids.push(id);
                         continue;
                     }
                     let too_deep = !skip && depth + stack.len() >= MAX_DEPTH;
@@ -364,15 +363,13 @@ impl<'a> Loader<'a> {
                             Some(block),
                             frame_node,
                         );
-                        if let Some(f) = stack.last_mut() {
-                            f.children.push(id);
-                        }
+                        kids.push(id);
                         Some(id)
                     };
                     stack.push(Frame {
                         node,
                         body: mode,
-                        children: Vec::new(),
+                        first_child: kids.len(),
                         skip: skip || too_deep,
                     });
                 }
@@ -387,7 +384,7 @@ impl<'a> Loader<'a> {
                         continue;
                     }
                     if let Some(done) = stack.pop() {
-                        self.close_block(done, Some(token.span));
+                        self.close_block(done, &mut kids, Some(token.span));
                     }
                 }
                 TokenKind::Eof => {
@@ -410,7 +407,7 @@ impl<'a> Loader<'a> {
                     }
                     while stack.len() > 1 {
                         if let Some(done) = stack.pop() {
-                            self.close_block(done, None);
+                            self.close_block(done, &mut kids, None);
                         }
                     }
                     break;
@@ -420,11 +417,14 @@ impl<'a> Loader<'a> {
         // Blocks still open when reading stopped early keep what was read.
         while stack.len() > 1 {
             if let Some(done) = stack.pop() {
-                self.close_block(done, None);
+                self.close_block(done, &mut kids, None);
             }
         }
         self.tree.syntax_errors.append(&mut lexer.errors);
-        stack.pop().map(|f| f.children).unwrap_or_default()
+        stack
+            .pop()
+            .map(|f| kids.drain(f.first_child..).collect())
+            .unwrap_or_default()
     }
 
     /// Makes a directive node of `words` (the name and arguments of one statement),
@@ -463,10 +463,12 @@ impl<'a> Loader<'a> {
         )
     }
 
-    fn close_block(&mut self, frame: Frame, close: Option<Span>) {
+    /// Ends the block of `frame`, whose children are the end of `kids`.
+    fn close_block(&mut self, frame: Frame, kids: &mut Vec<NodeId>, close: Option<Span>) {
+        let children: Box<[NodeId]> = kids.drain(frame.first_child..).collect();
         let Some(id) = frame.node else { return };
         if let Some(d) = self.directive_mut(id) {
-            d.children = frame.children.into_boxed_slice();
+            d.children = children;
             if let Some(block) = &mut d.block {
                 block.close = close;
             }
