@@ -110,6 +110,12 @@ fn quoted_body(quote: u8) -> impl Fn(&[u8]) -> IResult<&[u8], (&[u8], bool)> {
 
 /// A word's value: nginx's unescaping of its raw bytes, lossily decoded.
 fn word_value(raw: &[u8]) -> Box<str> {
+    // Nearly every word is ASCII without a backslash: one pass over its few bytes tells,
+    // and it is copied as it is (a memchr for the backslash and the lossy decoder's
+    // chunking were 2% of a run on 70,000 lines).
+    if raw.iter().all(|&b| b.is_ascii() && b != b'\\') {
+        return std::str::from_utf8(raw).map_or_else(|_| lossy(raw), Box::from);
+    }
     if memchr::memchr(b'\\', raw).is_none() {
         return lossy(raw);
     }
