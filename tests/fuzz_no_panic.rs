@@ -41,9 +41,7 @@ fn refused(main: &Path) -> bool {
 
 /// Writes `text` as nginx.conf of a fresh temp dir and lints it.
 fn lint_text(text: &[u8]) -> bool {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let main = dir.path().join("nginx.conf");
-    std::fs::write(&main, text).expect("write the input");
+    let (_dir, main) = nginx_conf(text);
     refused(&main)
 }
 
@@ -248,17 +246,28 @@ fn file_including_itself_by_glob_is_refused() {
     assert!(lint_text(b"events {}\nhttp { include *; }\n"));
 }
 
-/// Lints `text` as nginx.conf of a fresh temp dir within `limit` (release build; debug
-/// builds get five times as long); whether it is refused.
-fn refused_within(text: Vec<u8>, limit: Duration, what: &str) -> bool {
-    let limit = if cfg!(debug_assertions) {
+/// A time limit measured on a release build, five times as long for a debug build.
+fn for_this_build(limit: Duration) -> Duration {
+    if cfg!(debug_assertions) {
         limit * 5
     } else {
         limit
-    };
+    }
+}
+
+/// `text` as nginx.conf of a fresh temp dir (removed when the first value is dropped).
+fn nginx_conf(text: &[u8]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let main = dir.path().join("nginx.conf");
     std::fs::write(&main, text).expect("write the input");
+    (dir, main)
+}
+
+/// Lints `text` as nginx.conf of a fresh temp dir within `limit` (release build; debug
+/// builds get five times as long); whether it is refused.
+fn refused_within(text: Vec<u8>, limit: Duration, what: &str) -> bool {
+    let limit = for_this_build(limit);
+    let (_dir, main) = nginx_conf(&text);
     let (done, finished) = std::sync::mpsc::channel();
     // On a timeout the lint thread is left running (the test process ends with it);
     // the temp dir is still removed as the test unwinds.
@@ -297,9 +306,7 @@ fn one_long_line_of_directives_finishes() {
 
 /// What proxylint prints in `format` about `text` as nginx.conf, `rule`'s findings only.
 fn findings_of(text: &[u8], format: &str, rule: &str) -> String {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let main = dir.path().join("nginx.conf");
-    std::fs::write(&main, text).expect("write the input");
+    let (_dir, main) = nginx_conf(text);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_proxylint"))
         .args(["--isolated", "--format", format, "--select", rule])
         .arg(&main)
@@ -394,14 +401,8 @@ fn many_conflicting_server_names_finish() {
 /// What the default (full) format prints about `text` as nginx.conf, which must be
 /// done within `limit` (release build; debug builds get five times as long).
 fn full_report_within(text: &[u8], limit: Duration, what: &str) -> String {
-    let limit = if cfg!(debug_assertions) {
-        limit * 5
-    } else {
-        limit
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let main = dir.path().join("nginx.conf");
-    std::fs::write(&main, text).expect("write the input");
+    let limit = for_this_build(limit);
+    let (_dir, main) = nginx_conf(text);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_proxylint"))
         .args(["--isolated", "--color", "never"])
         .arg(&main)

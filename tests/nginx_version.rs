@@ -287,31 +287,45 @@ fn proxylint_nginx_names_the_binary_or_turns_detection_off() {
     );
 }
 
-/// The installed nginx, when there is one: the version it reports is the one used.
-#[test]
-fn the_real_nginx_is_asked_when_installed() {
-    let Some(nginx) = nginx_t::find_nginx() else {
+/// The installed nginx; without one the test is skipped, saying so (with `CI=true`,
+/// where nginx is installed, it fails).
+fn installed_nginx() -> Option<PathBuf> {
+    let nginx = nginx_t::find_nginx();
+    if nginx.is_none() {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
             "CI=true but nginx is not installed"
         );
         eprintln!("skipping: nginx is not installed");
+    }
+    nginx
+}
+
+/// The installed nginx, when there is one: the version it reports is the one used.
+#[test]
+fn the_real_nginx_is_asked_when_installed() {
+    let Some(nginx) = installed_nginx() else {
         return;
     };
     let version = nginx_t::nginx_version(&nginx);
     let dir = workspace(HTTP2_LISTEN);
-    let nginx_text = nginx.display().to_string();
-    let out = run(
-        dir.path(),
-        &["--isolated", "--format", "json", "nginx.conf"],
-        &[("PROXYLINT_NGINX", Some(&nginx_text))],
-    );
-    let summary = summary_json(&out);
+    let summary = summary_with(dir.path(), &nginx);
     assert_eq!(
         summary["nginx_version"],
         proxylint::nginx::grammar::nearest_supported(version).to_string()
     );
-    assert_eq!(summary["nginx_binary"], nginx_text);
+    assert_eq!(summary["nginx_binary"], nginx.display().to_string());
+}
+
+/// The JSON summary of a run in `dir` on its nginx.conf, with `PROXYLINT_NGINX=nginx`.
+fn summary_with(dir: &Path, nginx: &Path) -> Value {
+    let nginx = nginx.display().to_string();
+    let out = run(
+        dir,
+        &["--isolated", "--format", "json", "nginx.conf"],
+        &[("PROXYLINT_NGINX", Some(&nginx))],
+    );
+    summary_json(&out)
 }
 
 /// The installed nginx's version is read from its binary without running it: the line
@@ -319,12 +333,7 @@ fn the_real_nginx_is_asked_when_installed() {
 /// of the binary cut after that line, which cannot run, gives it too.
 #[test]
 fn the_real_nginx_binary_holds_the_line_nginx_v_prints() {
-    let Some(nginx) = nginx_t::find_nginx() else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but nginx is not installed"
-        );
-        eprintln!("skipping: nginx is not installed");
+    let Some(nginx) = installed_nginx() else {
         return;
     };
     let printed = nginx_t::nginx_version(&nginx);
@@ -354,13 +363,7 @@ fn the_real_nginx_binary_holds_the_line_nginx_v_prints() {
         !ran.is_ok_and(|o| o.status.success()),
         "the cut copy must not run"
     );
-    let copy_text = copy.display().to_string();
-    let out = run(
-        dir.path(),
-        &["--isolated", "--format", "json", "nginx.conf"],
-        &[("PROXYLINT_NGINX", Some(&copy_text))],
-    );
-    let summary = summary_json(&out);
+    let summary = summary_with(dir.path(), &copy);
     assert_eq!(
         summary["nginx_version"],
         proxylint::nginx::grammar::nearest_supported(printed).to_string()
