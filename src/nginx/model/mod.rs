@@ -135,6 +135,12 @@ impl Config {
         crate::cores::prefault_in_order(spares);
         let g = grammar();
         let mut exceptions = Exceptions::default();
+        // What each name resolves to in each context, and the context of its body, once
+        // per pair: 70,000 directives are a few dozen pairs, and resolving compares the
+        // context with every definition's (a third of this pass). Contexts are static
+        // strings, keyed by address (two copies of one string only cost a second entry).
+        let mut resolved: HashMap<(NameId, usize), &'static DirectiveDef> = HashMap::new();
+        let mut bodies: HashMap<(NameId, usize), &'static str> = HashMap::new();
         let mut root_of_file = HashMap::new();
         for (i, root) in tree.roots.iter().enumerate() {
             root_of_file.insert(root.file, i);
@@ -187,13 +193,21 @@ impl Config {
                     let name = &*d.name.value;
                     // In map/types/geo bodies every line is data, `include` lines too
                     // (their files hold data).
+                    let key = g.name_id(name).map(|n| (n, context.as_ptr() as usize));
                     let resolution = if in_raw {
                         Resolution::Data
                     } else if context == UNKNOWN_CONTEXT {
                         Resolution::Unchecked
+                    } else if let Some(&def) = key.and_then(|k| resolved.get(&k)) {
+                        Resolution::Def(def)
                     } else {
                         match g.lookup(name, context, &avail) {
-                            Lookup::Found(def) => Resolution::Def(def),
+                            Lookup::Found(def) => {
+                                if let Some(k) = key {
+                                    resolved.insert(k, def);
+                                }
+                                Resolution::Def(def)
+                            }
                             Lookup::NotAllowed(defs) => Resolution::NotAllowed(Box::new(defs)),
                             Lookup::Unavailable(why) => Resolution::Unavailable(Box::new(why)),
                             Lookup::Unknown => Resolution::Unknown,
@@ -203,9 +217,12 @@ impl Config {
                         context
                     } else if d.block.is_some() {
                         match &resolution {
-                            Resolution::Def(_) | Resolution::NotAllowed(_) => {
-                                g.child_context(context, name)
-                            }
+                            Resolution::Def(_) | Resolution::NotAllowed(_) => match key {
+                                Some(k) => *bodies
+                                    .entry(k)
+                                    .or_insert_with(|| g.child_context(context, name)),
+                                None => g.child_context(context, name),
+                            },
                             _ => UNKNOWN_CONTEXT,
                         }
                     } else {
