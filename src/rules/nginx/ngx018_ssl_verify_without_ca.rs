@@ -59,7 +59,16 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for pass in &config.index().passes {
+    // Only a verification that is set is checked: without one, no pass needs a look-up.
+    let verified = ["proxy", "grpc", "uwsgi"]
+        .iter()
+        .any(|m| config.written(&format!("{m}_ssl_verify")) > 0);
+    let passes = if verified {
+        config.index().passes.as_slice()
+    } else {
+        &[]
+    };
+    for pass in passes {
         // nginx enables TLS for https:// targets, and for any proxy_pass with variables.
         let module = match (
             pass.directive,
@@ -111,6 +120,9 @@ const TRUSTED_SUFFICES: Version = Version(1, 27, 2);
 /// `ssl_verify_client` in the servers nginx sets TLS up for (those with a certificate).
 fn client_verification(config: &Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if config.written("ssl_verify_client") == 0 {
+        return out;
+    }
     for server in &config.index().servers {
         let scope = Scope::Block(server.id);
         if config.effective(scope, "ssl_certificate").is_none() {

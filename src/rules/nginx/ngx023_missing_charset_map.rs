@@ -92,6 +92,11 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let Some(config) = ws.nginx() else {
         return Vec::new();
     };
+    // Both must be set somewhere for a block to have both: most configurations set
+    // neither, and looking them up from every server and location block costs.
+    if config.written("charset") == 0 || config.written("source_charset") == 0 {
+        return Vec::new();
+    }
     let maps: HashSet<(String, String)> = config
         .occurrences("charset_map")
         .map(|(_, d)| pair(&d.args[0].value, &d.args[1].value))
