@@ -167,41 +167,45 @@ fn defined_name(word: Option<&Word>) -> Option<String> {
 fn defined(config: &Config) -> HashMap<&'static str, HashSet<String>> {
     let mut out: HashMap<&'static str, HashSet<String>> = HashMap::default();
     for (id, d) in config.directives() {
-        let info = config.info(id);
-        let Some(fam) = family_of(config, id) else {
-            continue;
-        };
-        let set = out.entry(fam).or_default();
+        // The names first: nearly every directive defines none, and its family (a walk
+        // up the blocks) and set (a hashed key) are wanted only for those that do.
+        let mut names: Vec<String> = Vec::new();
         let name = &*d.name.value;
-        if matches!(info.resolution, Resolution::Data) {
+        if matches!(config.info(id).resolution, Resolution::Data) {
             // Map keys may be regexes with captures; geoip2 blocks list `$var ...`.
             if let Some(key) = map_key_pattern(name) {
-                set.extend(named_captures(key));
+                names.extend(named_captures(key));
             }
             if name.starts_with('$') {
-                set.extend(defined_name(Some(&d.name)));
+                names.extend(defined_name(Some(&d.name)));
             }
+        } else {
+            // Regular expressions define their named captures.
+            for (_, regex) in directive_patterns(name, &d.args) {
+                names.extend(named_captures(regex));
+            }
+            let var = match name {
+                "set"
+                | "auth_request_set"
+                | "perl_set"
+                | "js_set"
+                | "js_var"
+                | "auth_jwt_claim_set"
+                | "auth_jwt_header_set" => d.args.first(),
+                "map" | "split_clients" | "keyval" => d.args.get(1),
+                "geo" => d.args.last(),
+                // ngx_devel_kit's set_* directives (set-misc, set_by_lua...).
+                n if n.starts_with("set_") => d.args.first(),
+                _ => None,
+            };
+            names.extend(defined_name(var));
+        }
+        if names.is_empty() {
             continue;
         }
-        // Regular expressions define their named captures.
-        for (_, regex) in directive_patterns(name, &d.args) {
-            set.extend(named_captures(regex));
+        if let Some(fam) = family_of(config, id) {
+            out.entry(fam).or_default().extend(names);
         }
-        let var = match name {
-            "set"
-            | "auth_request_set"
-            | "perl_set"
-            | "js_set"
-            | "js_var"
-            | "auth_jwt_claim_set"
-            | "auth_jwt_header_set" => d.args.first(),
-            "map" | "split_clients" | "keyval" => d.args.get(1),
-            "geo" => d.args.last(),
-            // ngx_devel_kit's set_* directives (set-misc, set_by_lua...).
-            n if n.starts_with("set_") => d.args.first(),
-            _ => None,
-        };
-        set.extend(defined_name(var));
     }
     out
 }
