@@ -91,6 +91,13 @@ fn check(config: &Config, file: &Path) -> usize {
             })
             .collect();
         assert_eq!(got, want, "{what} in {}", file.display());
+        let want = scan(&|id| config.checked_def(id).is_some_and(|(def, _)| pick(def)));
+        let got: Vec<NodeId> = config
+            .checked_where(pick)
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+        assert_eq!(got, want, "well-formed {what} in {}", file.display());
     }
     unresolved.len() + data.len() + malformed.len()
 }

@@ -232,10 +232,9 @@ fn run_rules(
     // read it are queued last: taken in registry order, the other worker met NGX005
     // fifth and waited for the index (4 ms of 70k lines) with twenty rules to do.
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let reads_shared = |i: &usize| READ_NGINX_INDEX.contains(&rules[*i].0.code);
-    let shared = (0..rules.len()).any(|i| reads_shared(&i));
     let (mut queue, readers): (Vec<usize>, Vec<usize>) =
-        (0..rules.len()).partition(|i| !reads_shared(i));
+        (0..rules.len()).partition(|&i| !READ_NGINX_INDEX.contains(&rules[i].0.code));
+    let shared = !readers.is_empty();
     queue.extend(readers);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)

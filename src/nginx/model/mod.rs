@@ -535,6 +535,17 @@ impl Config {
         found
     }
 
+    /// [`Config::resolved_where`], well-formed directives only (those with a
+    /// [`Config::checked_def`]): the ones whose values nginx's handlers check.
+    pub fn checked_where(
+        &self,
+        pick: impl Fn(&'static DirectiveDef) -> bool,
+    ) -> Vec<(NodeId, &'static DirectiveDef, &Directive)> {
+        let mut found = self.resolved_where(pick);
+        found.retain(|(_, def, d)| well_formed(def, d));
+        found
+    }
+
     /// Where to point for a problem with `token` of directive `d`: the token itself
     /// when it is on the line nginx reports (the line of the `;` or `{`), else the
     /// terminator, so the reported line is always nginx's.

@@ -225,9 +225,9 @@ fn data_lines(config: &Config) -> Vec<Diagnostic> {
 fn unknown_log_formats(config: &Config) -> Vec<Diagnostic> {
     let mut known: Vec<&str> = vec!["combined"];
     let mut out = Vec::new();
-    let formats = config.resolved_where(|def| matches!(def.name, "log_format" | "access_log"));
+    let formats = config.checked_where(|def| matches!(def.name, "log_format" | "access_log"));
     for (id, def, d) in formats {
-        if config.checked_def(id).is_none() || !config.info(id).context.starts_with("http") {
+        if !config.info(id).context.starts_with("http") {
             continue;
         }
         match def.name {

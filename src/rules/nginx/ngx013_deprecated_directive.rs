@@ -69,13 +69,10 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     };
     let mut out = Vec::new();
     // What it reports: obsolete and deprecated directives, and `listen ... http2`.
-    let candidates = config.resolved_where(|def| {
+    let candidates = config.checked_where(|def| {
         def.kind == Kind::Obsolete || def.deprecated || def.name == "listen"
     });
     for (id, def, d) in candidates {
-        if config.checked_def(id).is_none() {
-            continue;
-        }
         let name = &*d.name.value;
         let replacement = REPLACED_BY
             .iter()

@@ -100,15 +100,12 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
     };
     let t = &settings.thresholds;
     let mut out = Vec::new();
-    let timeouts = config.resolved_where(|def| {
+    let timeouts = config.checked_where(|def| {
         ["http", "stream"]
             .iter()
             .any(|context| limit_of(def.name, context).is_some())
     });
     for (id, def, d) in timeouts {
-        if config.checked_def(id).is_none() {
-            continue;
-        }
         let Some(limit) = limit_of(def.name, config.info(id).context) else {
             continue;
         };

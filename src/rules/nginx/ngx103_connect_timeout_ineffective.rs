@@ -65,8 +65,8 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
             .strip_suffix("_connect_timeout")
             .filter(|module| TIMEOUT_MODULES.contains(module))
     };
-    for (id, def, d) in config.resolved_where(|def| module_of(def).is_some()) {
-        let (Some(module), Some(_)) = (module_of(def), config.checked_def(id)) else {
+    for (_, def, d) in config.checked_where(|def| module_of(def).is_some()) {
+        let Some(module) = module_of(def) else {
             continue;
         };
         let Some(ms) = parse_time(&d.args[0].value, false) else {

@@ -66,11 +66,11 @@ fn check(ws: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
                 MODULES.contains(module) && matches!(*what, "buffer_size" | "buffers")
             })
     };
-    for (id, def, d) in config.resolved_where(|def| buffer(def).is_some()) {
+    for (id, def, d) in config.checked_where(|def| buffer(def).is_some()) {
         let Some((module, what)) = buffer(def) else {
             continue;
         };
-        if config.checked_def(id).is_none() || !config.info(id).context.starts_with("http") {
+        if !config.info(id).context.starts_with("http") {
             continue;
         }
         // The size is the only argument of *_buffer_size, the second of *_buffers.
