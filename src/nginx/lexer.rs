@@ -50,7 +50,8 @@ pub struct Lexer<'a> {
     pub errors: Vec<SyntaxError>,
 }
 
-fn is_space(b: u8) -> bool {
+/// nginx's whitespace: only space, tab, CR and LF.
+pub fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
@@ -164,12 +165,22 @@ fn lossy(bytes: &[u8]) -> Box<str> {
 
 impl<'a> Lexer<'a> {
     pub fn new(src: &'a [u8], file: FileId) -> Self {
+        Self::starting_at(src, file, 0)
+    }
+
+    /// A lexer that starts reading `src` at byte `pos` (spans stay offsets in `src`).
+    pub fn starting_at(src: &'a [u8], file: FileId, pos: usize) -> Self {
         Lexer {
             src,
-            pos: 0,
+            pos: pos.min(src.len()),
             file,
             errors: Vec::new(),
         }
+    }
+
+    /// Where the next token is looked for.
+    pub fn pos(&self) -> usize {
+        self.pos
     }
 
     fn span(&self, start: usize, end: usize) -> Span {

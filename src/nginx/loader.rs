@@ -192,8 +192,7 @@ impl Read {
 /// an error (exit 2); problems inside the configuration are diagnostics.
 pub fn read(sources: &mut SourceMap, inputs: &[Input], settings: &Settings) -> Result<Read, Error> {
     let mut tree = Tree::default();
-    let g = grammar();
-    let body_mode = |name: &str| g.body_mode(name);
+    let body_mode = |name: &str| grammar().body_mode(name);
     for input in inputs {
         let (file, prefix) = match input {
             // httpd's: `lint::read` hands it to the Apache loader, never here.
@@ -239,7 +238,7 @@ pub fn read(sources: &mut SourceMap, inputs: &[Input], settings: &Settings) -> R
             &mut tree,
             prefix,
             &settings.include_roots,
-            &body_mode,
+            body_mode,
         )
         .load_root(file, false);
     }
