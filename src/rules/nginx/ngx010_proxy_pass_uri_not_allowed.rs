@@ -73,6 +73,11 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         if !config.info(id).context.starts_with("http") {
             continue;
         }
+        // Where it is decides first: nearly every proxy_pass is in a prefix location,
+        // and parsing each URL (5,000 of 70,000 lines) was half of this rule's time.
+        let Some(place) = forbidding_block(config, config.scope(id)) else {
+            continue;
+        };
         let value = &*d.args[0].value;
         if has_variables(value) {
             continue;
@@ -83,9 +88,6 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         if target.addr.uri.is_none() {
             continue;
         }
-        let Some(place) = forbidding_block(config, config.scope(id)) else {
-            continue;
-        };
         out.push(
             config
                 .refusal(
