@@ -79,20 +79,11 @@ impl Plan {
     }
 
     /// Whether the nginx inputs (their includes not counted) hold at least `bytes`: how
-    /// long reading them will take.
+    /// long reading them will take. Stops asking file sizes once there: a directory of
+    /// 25,000 virtual hosts is not statted twice.
     pub fn nginx_bytes_reach(&self, bytes: u64) -> bool {
-        self.nginx_bytes(bytes) >= bytes
-    }
-
-    /// How many bytes the nginx inputs hold (their includes not counted), counted up to
-    /// `limit`: file sizes are not asked for once there (a directory of 25,000 virtual
-    /// hosts is not statted whole).
-    pub fn nginx_bytes(&self, limit: u64) -> u64 {
         let mut total = 0;
-        for input in &self.nginx_inputs {
-            if total >= limit {
-                break;
-            }
+        self.nginx_inputs.iter().any(|input| {
             total += match input {
                 Input::File(path) | Input::Found(path) => {
                     std::fs::metadata(path).map_or(0, |m| m.len())
@@ -100,8 +91,8 @@ impl Plan {
                 Input::Text { text, .. } => text.len() as u64,
                 Input::ApacheMain { .. } => 0,
             };
-        }
-        total
+            total >= bytes
+        })
     }
 }
 
@@ -131,11 +122,6 @@ pub fn plan(inputs: &[Input], opts: &LoadOptions) -> Plan {
 /// input goes to its dialect's loader, all into one source map.
 pub fn read(plan: Plan, opts: &LoadOptions, settings: &Settings) -> Result<Reading, Error> {
     let mut sources = SourceMap::new();
-    let nginx_text = if plan.nginx_inputs.is_empty() {
-        0
-    } else {
-        plan.nginx_bytes(crate::memory::NGINX_TEXT_LIMIT)
-    };
     let Plan {
         nginx_inputs,
         apache_entries,
@@ -145,7 +131,6 @@ pub fn read(plan: Plan, opts: &LoadOptions, settings: &Settings) -> Result<Readi
         crate::memory::for_apache();
         None
     } else {
-        crate::memory::for_nginx(nginx_text);
         Some(crate::nginx::loader::read(
             &mut sources,
             &nginx_inputs,

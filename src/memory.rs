@@ -2,19 +2,7 @@
 //! `src/main.rs` applies [`at_start`] before the runtime's first allocation (a
 //! constructor in `.init_array`), the benches that time work in-process first thing;
 //! [`crate::lint::read`] applies [`for_apache`] when it reads httpd configurations
-//! alone, or [`for_nginx`] with how much nginx configuration it is about to read,
-//! `crate::cli` [`for_logs`] before it reads logs. Touches no data of the crate.
-//!
-//! The heap is one region [`at_start`] reserves from mimalloc, so that which of its
-//! parts use transparent huge pages is this module's to say (mimalloc asks for them on
-//! all of its own memory, and the kernel's switch, `PR_SET_THP_DISABLE`, is all or
-//! nothing). A page fault costs ~3 µs on the 2-core VM the benchmarks run on, and a
-//! configuration's tree and model fill 15 MB of fresh memory for 1.8 MB of text: with
-//! huge pages for the part of the heap they fill first (twelve times the text, from 1 MiB
-//! of it), the 70,000-line benchmark went from 27.3 to 24.9 ms (two runs of 60 rounds
-//! interleaved: ten times gave 25.7-25.8 ms) for 34-37 MB of peak RSS instead of 32-33;
-//! 32 MB advised gave no more time and 43 MB. The demo, httpd's 5,000 virtual hosts
-//! and logs: same time and RSS.
+//! alone, `crate::cli` [`for_logs`] before it reads logs. Touches no data of the crate.
 //!
 //! mimalloc by default asks for transparent huge pages and keeps freed memory for
 //! 10 ms. What that costs and buys, measured on the benchmarks (`benches/`) as peak RSS
@@ -42,114 +30,17 @@
 //! logs` makes and frees an analyzer per part of the input on each thread: it returns
 //! freed memory after 1 ms.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 /// Settings at start, before any work, as configurations want them: no huge pages
 /// (set later, after the first buffers, they saved 5 MB less on nginx's), freed memory
 /// kept 100 ms.
 pub fn at_start() {
-    match reserve_heap() {
-        Some(heap) => advise(heap, heap.len, libc::MADV_NOHUGEPAGE),
-        // No region of our own (an allocator other than mimalloc, or no address space):
-        // no huge pages anywhere, as the kernel's switch says.
-        None => huge_pages(false),
-    }
+    huge_pages(false);
     purge_delay_ms(100);
 }
 
 /// Settings for reading and checking httpd configurations alone: huge pages back.
 pub fn for_apache() {
-    match heap() {
-        Some(heap) => advise(heap, heap.len, libc::MADV_HUGEPAGE),
-        None => huge_pages(true),
-    }
-}
-
-/// Less nginx configuration than this, and the heap keeps small pages: a huge page is
-/// 2 MB to clear, more than a small configuration's whole tree.
-const HUGE_FROM_BYTES: u64 = 1 << 20;
-
-/// How much of the configuration's text is counted (file sizes are asked for until
-/// there): enough to size the part of the heap its tree fills first.
-pub const NGINX_TEXT_LIMIT: u64 = 8 << 20;
-
-/// How much heap a configuration's tree and model fill first per byte of its text
-/// (1.8 MB of the benchmark's make 15 MB of fresh memory, the rules' after it).
-const TREE_PER_TEXT_BYTE: u64 = 12;
-
-/// Settings for an nginx configuration whose files named on the command line hold
-/// `text` bytes (counted up to [`NGINX_TEXT_LIMIT`]): from [`HUGE_FROM_BYTES`], the
-/// start of the heap, which its tree fills first, uses huge pages. Its includes are not
-/// counted: a small `nginx.conf` including large files keeps small pages.
-pub fn for_nginx(text: u64) {
-    let Some(heap) = heap() else { return };
-    if text < HUGE_FROM_BYTES {
-        return;
-    }
-    let bytes = usize::try_from(text.saturating_mul(TREE_PER_TEXT_BYTE)).unwrap_or(usize::MAX);
-    advise(heap, bytes.next_multiple_of(HUGE_PAGE), libc::MADV_HUGEPAGE);
-}
-
-/// The size of a transparent huge page on x86-64 and most of aarch64.
-const HUGE_PAGE: usize = 2 << 20;
-
-/// How much address space [`at_start`] reserves for the heap: mimalloc takes more from
-/// the system (with huge pages) only past it.
-const HEAP_BYTES: usize = 1 << 30;
-
-/// The region reserved for the heap.
-#[derive(Clone, Copy)]
-struct Heap {
-    start: usize,
-    len: usize,
-}
-
-static HEAP_START: AtomicUsize = AtomicUsize::new(0);
-static HEAP_LEN: AtomicUsize = AtomicUsize::new(0);
-
-fn heap() -> Option<Heap> {
-    let start = HEAP_START.load(Ordering::Relaxed);
-    (start != 0).then(|| Heap {
-        start,
-        len: HEAP_LEN.load(Ordering::Relaxed),
-    })
-}
-
-// mimalloc's, not declared by libmimalloc-sys: the start and size of an arena.
-unsafe extern "C" {
-    fn mi_arena_area(
-        arena_id: libmimalloc_sys::mi_arena_id_t,
-        size: *mut usize,
-    ) -> *mut std::ffi::c_void;
-}
-
-/// Reserves the heap's region from mimalloc as an arena it allocates from before any
-/// other, without mimalloc's request for huge pages (`allow_large` false).
-fn reserve_heap() -> Option<Heap> {
-    let mut id: libmimalloc_sys::mi_arena_id_t = std::ptr::null_mut();
-    let mut len = 0usize;
-    // SAFETY: mimalloc maps the region itself and writes the arena's id and size into
-    // the two locals; a failure returns non-zero or a null start, checked below.
-    let start = unsafe {
-        if libmimalloc_sys::mi_reserve_os_memory_ex(HEAP_BYTES, true, false, false, &mut id) != 0 {
-            return None;
-        }
-        mi_arena_area(id, &mut len)
-    } as usize;
-    if start == 0 || len == 0 {
-        return None;
-    }
-    HEAP_LEN.store(len, Ordering::Relaxed);
-    HEAP_START.store(start, Ordering::Relaxed);
-    heap()
-}
-
-/// Gives the kernel `advice` about the first `len` bytes of the heap.
-fn advise(heap: Heap, len: usize, advice: libc::c_int) {
-    // SAFETY: the range lies in the region mimalloc mapped for the heap, which stays
-    // mapped for the process's life; the advice only says which page size to fault
-    // in with. A failure (an old kernel) leaves pages as they were.
-    unsafe { libc::madvise(heap.start as *mut libc::c_void, len.min(heap.len), advice) };
+    huge_pages(true);
 }
 
 /// Settings for reading logs: freed memory returned after 1 ms.
