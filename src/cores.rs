@@ -1,7 +1,8 @@
 //! Where helper threads run: a thread started to work beside the one that starts it is
 //! moved off that thread's core as it starts, then may run anywhere. Touches no data of
 //! the crate; used by httpd's loader (the model built while the main thread walks the
-//! tree) and reader (a large file's lines split ahead).
+//! tree) and reader (a large file's lines split ahead), and nginx's parser (a large
+//! file's end read ahead, buffers faulted in ahead of their filling).
 //!
 //! Linux places a new thread on its parent's core and lets the idle cores pull it
 //! later. When the parent goes on working (as it does here), the helper waits for the
@@ -84,7 +85,7 @@ pub fn prefault<T>(spare: &mut [std::mem::MaybeUninit<T>]) {
     prefault_in_order(vec![Spare::of(spare)]);
 }
 
-/// Where the spare capacity of a buffer lies, for [`prefault_in_order`].
+/// Where the spare capacity of a buffer lies, for [`prefault_in_order`] and [`populate`].
 pub struct Spare {
     start: usize,
     len: usize,
@@ -105,25 +106,28 @@ pub fn prefault_in_order(spares: Vec<Spare>) {
     if spares.iter().map(|s| s.len).sum::<usize>() < PREFAULT_BYTES || !another_core() {
         return;
     }
-    drop(spawn_beside(move || {
-        // SAFETY: sysconf takes a constant and returns a number.
-        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
-        for Spare { start, len } in spares {
-            let first = start.next_multiple_of(page);
-            let end = (start + len) / page * page;
-            if end > first {
-                // SAFETY: madvise only fills page tables of the range (whole pages
-                // inside the buffer); an error leaves them as they were.
-                unsafe {
-                    libc::madvise(
-                        first as *mut libc::c_void,
-                        end - first,
-                        libc::MADV_POPULATE_WRITE,
-                    )
-                };
-            }
-        }
-    }));
+    drop(spawn_beside(move || spares.into_iter().for_each(populate)));
+}
+
+/// Faults in the whole pages of `spare` on this thread, in one call: cheaper than
+/// faulting them one by one as they are filled (2 against 3 µs a page, measured on the
+/// read-ahead's steps: 0.6 ms of 70,000 lines).
+pub fn populate(Spare { start, len }: Spare) {
+    // SAFETY: sysconf takes a constant and returns a number.
+    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+    let first = start.next_multiple_of(page);
+    let end = (start + len) / page * page;
+    if end > first {
+        // SAFETY: madvise only fills page tables of the range (whole pages inside the
+        // buffer); an error leaves them as they were.
+        unsafe {
+            libc::madvise(
+                first as *mut libc::c_void,
+                end - first,
+                libc::MADV_POPULATE_WRITE,
+            )
+        };
+    }
 }
 
 /// Whether the process may use a core besides the one it runs on.

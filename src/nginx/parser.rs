@@ -877,6 +877,7 @@ fn read_ahead(
         .map(|&b| count_byte(part, b))
         .sum();
     let mut steps = Vec::with_capacity(estimate.min(MAX_AHEAD_STEPS) + 1);
+    crate::cores::populate(crate::cores::Spare::of(steps.spare_capacity_mut()));
     loop {
         if steps.len() >= MAX_AHEAD_STEPS
             || (steps.len() % 1024 == 0 && stop.load(Ordering::Relaxed))
