@@ -183,6 +183,11 @@ impl<'a> Lexer<'a> {
         self.pos
     }
 
+    /// The text being read.
+    pub fn src(&self) -> &'a [u8] {
+        self.src
+    }
+
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, start, end)
     }

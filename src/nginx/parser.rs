@@ -312,7 +312,8 @@ impl<'a> Loader<'a> {
             mut kids,
             ..
         } = build;
-        // Blocks still open when reading stopped early keep what was read.
+        // Blocks still open at the end of the file, or when reading stopped early, keep
+        // what was read.
         while stack.len() > 1 {
             if let Some(done) = stack.pop() {
                 self.close_block(done, &mut kids, None);
@@ -427,11 +428,8 @@ impl<'a> Loader<'a> {
                         unclosed,
                     });
                 }
-                while b.stack.len() > 1 {
-                    if let Some(done) = b.stack.pop() {
-                        self.close_block(done, &mut b.kids, None);
-                    }
-                }
+                // The blocks still open are closed by `parse_text`, as when reading
+                // stops early.
                 return false;
             }
         }
@@ -608,7 +606,6 @@ enum StepKind {
 /// (checked before a read-ahead's steps are used).
 struct Reader<'t> {
     lexer: Lexer<'t>,
-    text: &'t [u8],
     body_mode: fn(&str) -> BodyMode,
     /// Body modes of the open blocks, innermost last; the first, where reading started,
     /// is never closed (a `}` too many is the tree's to report).
@@ -641,7 +638,6 @@ impl<'t> Reader<'t> {
     ) -> Self {
         Reader {
             lexer: Lexer::starting_at(text, file, start),
-            text,
             body_mode,
             modes: vec![body],
             words: Vec::new(),
@@ -655,7 +651,7 @@ impl<'t> Reader<'t> {
             return Meets::Passed;
         }
         let between_statements = self.words.is_empty()
-            && self.text[pos..start].iter().all(|&b| is_space(b))
+            && self.lexer.src()[pos..start].iter().all(|&b| is_space(b))
             && self.modes.iter().all(|m| *m == BodyMode::Directives);
         if between_statements {
             Meets::Here
