@@ -147,15 +147,7 @@ fn corpus_files() -> &'static [PathBuf] {
         let Some(root) = skip::shared("corpus/nginx", "mutated corpus configurations") else {
             return Vec::new();
         };
-        walkdir::WalkDir::new(root)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| {
-                e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "conf")
-            })
-            .map(|e| e.into_path())
-            .collect()
+        common::files::conf_files(&root)
     })
 }
 

@@ -7,6 +7,9 @@
 #[path = "common/skip.rs"]
 mod skip;
 
+#[path = "common/files.rs"]
+mod files;
+
 use std::path::{Path, PathBuf};
 
 use proxylint::lint::{self, Input, LoadOptions};
@@ -14,18 +17,6 @@ use proxylint::nginx::ast::NodeId;
 use proxylint::nginx::grammar::{DirectiveDef, Kind};
 use proxylint::nginx::model::{Config, Resolution};
 use proxylint::settings::Settings;
-
-fn configs(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|x| x == "conf"))
-        .collect();
-    files.sort();
-    files
-}
 
 type Pick = fn(&'static DirectiveDef) -> bool;
 
@@ -124,7 +115,7 @@ fn check_all(files: &[PathBuf]) -> (usize, usize) {
 #[test]
 fn lists_match_a_scan_of_every_directive_in_the_fixtures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let (read, listed) = check_all(&configs(&root));
+    let (read, listed) = check_all(&files::conf_files(&root));
     // The fixtures of NGX001-NGX004 and NGX024 alone list dozens: a check of empty lists
     // would prove nothing.
     assert!(
@@ -138,7 +129,7 @@ fn lists_match_a_scan_of_every_directive_in_the_nginx_corpora() {
     let Some(corpus) = skip::shared("corpus/nginx", "model lists on the corpora") else {
         return;
     };
-    let (read, listed) = check_all(&configs(&corpus));
+    let (read, listed) = check_all(&files::conf_files(&corpus));
     assert!(
         read > 500 && listed > 0,
         "{read} configurations, {listed} listed"

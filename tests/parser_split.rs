@@ -13,8 +13,9 @@ mod skip;
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use common::files::conf_files;
 use common::mutate::{KINDS, Rng, mutate};
 use proxylint::nginx::ast::Tree;
 use proxylint::nginx::grammar::grammar;
@@ -65,20 +66,13 @@ fn same_at(path: &Path, what: &str, text: &[u8], at: impl IntoIterator<Item = us
 /// lines, and the place the default choice picks.
 fn places(text: &[u8], n: usize) -> Vec<usize> {
     let starts: Vec<usize> = std::iter::once(0)
-        .chain(memchr_all(text).map(|i| i + 1))
+        .chain(memchr::memchr_iter(b'\n', text).map(|i| i + 1))
         .collect();
     let step = starts.len().div_ceil(n).max(1);
     let mut at: Vec<usize> = starts.into_iter().step_by(step).collect();
     at.extend((1..8).map(|k| text.len() * k / 8));
     at.push(text.len());
     at
-}
-
-fn memchr_all(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    text.iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i)
 }
 
 const TRICKY: &[(&str, &str)] = &[
@@ -182,21 +176,6 @@ fn a_large_file_split_where_the_default_chooses_reads_the_same() {
         tree(&path, &text, &read_ahead_start),
         tree(&path, &text, &|_| None)
     );
-}
-
-fn conf_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "conf" || e == "nginx" || e == "tmpl")
-        })
-        .collect();
-    found.sort();
-    found
 }
 
 #[test]
