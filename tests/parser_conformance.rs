@@ -96,7 +96,7 @@ fn node_json(config: &Config, id: NodeId, comments: &mut Vec<String>) -> Option<
             }
             let mut args: Vec<Value> = words.into_iter().map(Value::String).collect();
             let mut out = json!({"directive": d.name.value.to_string(), "line": line});
-            if let Some(block) = &d.block {
+            if let Some(block) = d.block() {
                 match block.body {
                     // crossplane gives a Lua block's source as its only argument.
                     BodyKind::Lua(code) => {
@@ -104,7 +104,7 @@ fn node_json(config: &Config, id: NodeId, comments: &mut Vec<String>) -> Option<
                     }
                     _ => {
                         let children: Vec<Value> = d
-                            .children
+                            .children()
                             .iter()
                             .filter_map(|c| node_json(config, *c, comments))
                             .collect();
@@ -124,7 +124,10 @@ fn files(config: &Config) -> Vec<(PathBuf, FileId, Vec<Value>, Vec<String>)> {
     for (i, node) in config.tree.nodes.iter().enumerate() {
         let top = match node.parent {
             None => true,
-            Some(p) => config.tree.directive(p).is_some_and(|d| d.block.is_none()),
+            Some(p) => config
+                .tree
+                .directive(p)
+                .is_some_and(|d| d.block().is_none()),
         };
         if !top {
             continue;

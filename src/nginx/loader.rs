@@ -276,7 +276,7 @@ fn infer_context(tree: &Tree, root: usize, avail: &Availability, name: &str) -> 
     // How nginx takes directive `d` in `ctx`: the definition it uses, if it accepts the
     // directive there, with or without a block as written.
     let accepted = |d: &Directive, ctx: &str| match g.lookup(&d.name.value, ctx, avail) {
-        Lookup::Found(def) if def.block == d.block.is_some() => Ok(Some(def)),
+        Lookup::Found(def) if def.block == d.block().is_some() => Ok(Some(def)),
         Lookup::Found(_) | Lookup::NotAllowed(_) => Err(()),
         _ => Ok(None),
     };
@@ -294,7 +294,7 @@ fn infer_context(tree: &Tree, root: usize, avail: &Availability, name: &str) -> 
                     Ok(Some(def)) => {
                         allowed += 1;
                         if def.block && !def.raw && !def.lua {
-                            stack.push((&d.children, g.child_context(ctx, &d.name.value)));
+                            stack.push((d.children(), g.child_context(ctx, &d.name.value)));
                         }
                     }
                     Err(()) => refused += 1,

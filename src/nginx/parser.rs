@@ -371,7 +371,7 @@ impl<'a> Loader<'a> {
                     if skip {
                         return true;
                     }
-                    let ends_statement = directive.block.is_none();
+                    let ends_statement = directive.block().is_none();
                     let id = self.push_directive(frame_node, directive);
                     b.kids.push(id);
                     if ends_statement {
@@ -420,7 +420,7 @@ impl<'a> Loader<'a> {
                         .rev()
                         .find_map(|f| f.node)
                         .and_then(|id| self.tree.directive(id))
-                        .and_then(|d| d.block.as_ref())
+                        .and_then(Directive::block)
                         .map(|b| b.open);
                     self.tree.syntax_errors.push(SyntaxError {
                         kind: SyntaxErrorKind::UnexpectedEofExpectingBrace,
@@ -451,10 +451,7 @@ impl<'a> Loader<'a> {
         let children: Box<[NodeId]> = kids.drain(frame.first_child..).collect();
         let Some(id) = frame.node else { return };
         if let Some(d) = self.directive_mut(id) {
-            d.children = children;
-            if let Some(block) = &mut d.block {
-                block.close = close;
-            }
+            d.set_children(children, close);
         }
     }
 
@@ -517,7 +514,7 @@ impl<'a> Loader<'a> {
             self.include_spans.pop();
         }
         if let Some(d) = self.directive_mut(id) {
-            d.children = children.into_boxed_slice();
+            d.set_children(children.into_boxed_slice(), None);
         }
     }
 
@@ -767,13 +764,7 @@ impl<'t> Reader<'t> {
         });
         // Exactly as long as it needs: the drain says how many are left.
         let args: Box<[Word]> = words.collect();
-        Directive {
-            name,
-            args,
-            end: Some(end),
-            block: block.map(Box::new),
-            children: Box::default(),
-        }
+        Directive::new(name, args, end, block)
     }
 }
 

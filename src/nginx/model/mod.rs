@@ -62,7 +62,7 @@ struct Exceptions {
 /// Whether nginx gets as far as the handler of directive `d` resolved to `def`: ended
 /// by `;` or `{` as the definition wants, with an argument count it accepts.
 fn well_formed(def: &DirectiveDef, d: &Directive) -> bool {
-    d.end.is_some() && def.block == d.block.is_some() && def.arity.accepts(d.args.len())
+    def.block == d.block().is_some() && def.arity.accepts(d.args.len())
 }
 
 /// Where a directive is set: a block's body or the top level of a root file.
@@ -149,7 +149,7 @@ impl Config {
             let id = NodeId(index as u32);
             let scope = match node.parent {
                 // Included nodes belong where the include is.
-                Some(p) if tree.directive(p).is_some_and(|d| d.block.is_none()) => {
+                Some(p) if tree.directive(p).is_some_and(|d| d.block().is_none()) => {
                     scopes[p.0 as usize]
                 }
                 Some(p) => Scope::Block(p),
@@ -168,7 +168,7 @@ impl Config {
                     let raw = matches!(parent.resolution, Resolution::Data)
                         || tree
                             .directive(p)
-                            .and_then(|d| d.block.as_ref())
+                            .and_then(|d| d.block())
                             .is_some_and(|b| b.body == crate::nginx::ast::BodyKind::Raw);
                     (parent.body_context, raw)
                 }
@@ -213,9 +213,9 @@ impl Config {
                             Lookup::Unknown => Resolution::Unknown,
                         }
                     };
-                    let body_context = if name == "include" && d.block.is_none() {
+                    let body_context = if name == "include" && d.block().is_none() {
                         context
-                    } else if d.block.is_some() {
+                    } else if d.block().is_some() {
                         match &resolution {
                             Resolution::Def(_) | Resolution::NotAllowed(_) => match key {
                                 Some(k) => *bodies
@@ -285,7 +285,7 @@ impl Config {
         while let Some(Scope::Block(id)) = current {
             if matches!(self.info(id).body_context, "http" | "stream") {
                 let d = self.tree.directive(id)?;
-                let block = d.block.as_ref()?;
+                let block = d.block()?;
                 return Some(block.close.unwrap_or(block.open));
             }
             current = self.outer(Scope::Block(id));
@@ -604,7 +604,7 @@ impl Config {
 
     /// The directives of a block's body with includes expanded.
     pub fn body(&self, id: NodeId) -> impl Iterator<Item = (NodeId, &Directive)> {
-        let children = self.tree.directive(id).map_or(&[][..], |d| &d.children[..]);
+        let children = self.tree.directive(id).map_or(&[][..], |d| d.children());
         self.tree.flatten(children)
     }
 }
@@ -617,7 +617,7 @@ pub fn loaded_modules(tree: &Tree) -> Option<HashSet<String>> {
         .filter(|&&id| {
             tree.node(id)
                 .parent
-                .is_none_or(|p| tree.directive(p).is_some_and(|pd| pd.block.is_none()))
+                .is_none_or(|p| tree.directive(p).is_some_and(|pd| pd.block().is_none()))
         })
         .filter_map(|&id| tree.directive(id)?.arg(0))
         .map(|path| path.rsplit('/').next().unwrap_or(path).to_string())

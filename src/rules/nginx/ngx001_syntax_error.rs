@@ -143,8 +143,8 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         })
         .collect();
     for (_, def, d) in config.malformed() {
-        let Some(end) = d.end else { continue };
-        let kind = match (def.block, d.block.is_some()) {
+        let end = d.end();
+        let kind = match (def.block, d.block().is_some()) {
             (false, true) => SyntaxErrorKind::NotTerminated {
                 name: d.name.value.to_string(),
             },

@@ -71,7 +71,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (_, def, d) in config.malformed() {
         // A wrong terminator is NGX001's, and nginx stops there.
-        if d.end.is_none() || def.block != d.block.is_some() || def.arity.accepts(d.args.len()) {
+        if def.block != d.block().is_some() || def.arity.accepts(d.args.len()) {
             continue;
         }
         let name = &*d.name.value;

@@ -284,7 +284,7 @@ fn checked_blocks(config: &Config) -> Vec<(NodeId, usize)> {
     let merged_block = |id: NodeId| {
         merged(config.info(id).body_context)
             && config.def(id).is_some()
-            && config.tree.directive(id).is_some_and(|d| d.block.is_some())
+            && config.tree.directive(id).is_some_and(|d| d.block().is_some())
     };
     let mut blocks = Vec::new();
     for (module, (_, names)) in MODULES.iter().enumerate() {

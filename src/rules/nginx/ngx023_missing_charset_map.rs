@@ -73,7 +73,7 @@ fn merged_blocks(config: &Config) -> impl Iterator<Item = Scope> + '_ {
     config
         .directives()
         .filter(|(id, d)| {
-            d.block.is_some()
+            d.block().is_some()
                 && matches!(
                     config.info(*id).body_context,
                     "http>server" | "http>location" | "http>server>if" | "http>location>if"
