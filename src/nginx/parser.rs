@@ -19,6 +19,7 @@ use super::ast::{
     SyntaxError, SyntaxErrorKind, Tree, Word,
 };
 use super::lexer::{Lexer, TokenKind, is_space};
+use crate::cores::Spare;
 use crate::settings::{IncludeRoot, map_include};
 use crate::source::{FileId, SourceMap, Span};
 
@@ -258,9 +259,15 @@ impl<'a> Loader<'a> {
             .sum();
         let room = MAX_NODES.saturating_sub(self.tree.nodes.len());
         self.tree.nodes.reserve(estimate.min(room));
-        crate::cores::prefault(self.tree.nodes.spare_capacity_mut());
-        let mut ahead =
-            (self.ahead_start)(&text).map(|start| Ahead::start(&text, file, start, self.body_mode));
+        // The node arena is faulted in on the other core: by the read-ahead before it
+        // reads, when there is one (a thread of its own beside it, three threads on two
+        // cores, took turns with this one and delayed the read-ahead by its whole run).
+        let nodes = Spare::of(self.tree.nodes.spare_capacity_mut());
+        let mut ahead = (self.ahead_start)(&text)
+            .map(|start| Ahead::start(&text, file, start, self.body_mode, nodes));
+        if ahead.is_none() {
+            crate::cores::prefault(self.tree.nodes.spare_capacity_mut());
+        }
         let mut reader = Reader::new(&text, file, body, self.body_mode, 0);
         let mut build = Build {
             stack: vec![Frame {
@@ -776,18 +783,18 @@ pub const READ_AHEAD_BYTES: usize = 256 << 10;
 /// How far past the middle a line that ends a statement is looked for.
 const READ_AHEAD_SEARCH: usize = 64 << 10;
 
-/// Where a read-ahead of a file of `text` starts: the first line six tenths in that
+/// Where a read-ahead of a file of `text` starts: the first line two thirds in that
 /// follows one ending a statement or block (`None` for a small file, or a process with
-/// one core). Six tenths, not half: the first thread also puts the steps read ahead into
-/// the tree (1.3 ms of 70,000 lines), and the two finished together this way (split in
-/// half, it waited 2 ms for the second). Only a guess: the first thread checks, as it
-/// reaches the place, that its reading would go on exactly there, and reads on itself
-/// otherwise.
+/// one core). Two thirds, not half: the first thread also puts the steps read ahead into
+/// the tree (1.3 ms of 70,000 lines), and the second first faults in the node arena
+/// (2-3 ms); split in half the first waited 2 ms for the second, at six tenths still 1.6
+/// ms. Only a guess: the first thread checks, as it reaches the place, that its reading
+/// would go on exactly there, and reads on itself otherwise.
 pub fn read_ahead_start(text: &[u8]) -> Option<usize> {
     if text.len() < READ_AHEAD_BYTES || !crate::cores::another_core() {
         return None;
     }
-    let from = text.len() / 10 * 6;
+    let from = text.len() / 3 * 2;
     let window = &text[from..(from + READ_AHEAD_SEARCH).min(text.len())];
     memchr::memchr_iter(b'\n', window)
         .map(|at| from + at)
@@ -818,16 +825,22 @@ struct Ahead {
 }
 
 impl Ahead {
+    /// A read-ahead of `text` from `start`, which first faults in the pages of `nodes`
+    /// (the node arena the first thread is about to fill).
     fn start(
         text: &Arc<[u8]>,
         file: FileId,
         start: usize,
         body_mode: fn(&str) -> BodyMode,
+        nodes: Spare,
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (text, stop) = (Arc::clone(text), Arc::clone(&stop));
-            crate::cores::spawn_beside(move || read_ahead(&text, file, start, body_mode, &stop))
+            crate::cores::spawn_beside(move || {
+                crate::cores::populate(nodes);
+                read_ahead(&text, file, start, body_mode, &stop)
+            })
         };
         Ahead {
             start,
@@ -864,7 +877,7 @@ fn read_ahead(
         .map(|&b| count_byte(part, b))
         .sum();
     let mut steps = Vec::with_capacity(estimate.min(MAX_AHEAD_STEPS) + 1);
-    crate::cores::populate(crate::cores::Spare::of(steps.spare_capacity_mut()));
+    crate::cores::populate(Spare::of(steps.spare_capacity_mut()));
     loop {
         if steps.len() >= MAX_AHEAD_STEPS
             || (steps.len() % 1024 == 0 && stop.load(Ordering::Relaxed))
