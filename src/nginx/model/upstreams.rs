@@ -3,7 +3,7 @@
 //! literal address creates, matched by host name (case-insensitive), in reading order.
 //! Replaying it finds the conflicts nginx refuses at startup.
 
-use std::borrow::Cow;
+use std::hash::BuildHasher;
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -61,6 +61,7 @@ struct Entry {
 /// The entries of one host, in registration order, with what finds the first one a new
 /// registration matches without scanning them all (50,000 passes to one host on
 /// different ports took minutes).
+#[derive(Default)]
 struct HostEntries {
     list: Vec<Entry>,
     /// First entry with port 0: a group block, or a pass with no port of its scheme.
@@ -71,14 +72,13 @@ struct HostEntries {
 }
 
 impl HostEntries {
-    fn new(entry: Entry) -> Self {
-        let mut host = HostEntries {
-            list: Vec::with_capacity(1),
-            first_zero: None,
-            first_of_port: None,
-        };
-        host.push(entry);
-        host
+    /// The entries of a host, its first registration's the only one. (One value reused
+    /// for every host: a list made for each was 5,000 allocations of 70,000 lines.)
+    fn start(&mut self, entry: Entry) {
+        self.list.clear();
+        self.first_zero = None;
+        self.first_of_port = None;
+        self.push(entry);
     }
 
     /// The entry nginx's scan stops at: for an `upstream` block or a port-0 pass, the
@@ -177,78 +177,127 @@ fn registrations(index: &Index) -> Vec<Registration<'_>> {
                 create: false,
             })
         });
-    let mut all: Vec<Registration> = blocks.chain(passes).collect();
+    // Sized once: collected, it grew by doubling from the blocks' count.
+    let mut all = Vec::with_capacity(index.upstreams.len() + index.passes.len());
+    all.extend(blocks.chain(passes));
     all.sort_unstable_by_key(|r| r.id);
     all
 }
 
 /// Replays the registry and returns the conflicts, in the order nginx meets them.
 pub fn conflicts(config: &Config) -> Vec<Conflict> {
-    let index = config.index();
-    let registrations = registrations(index);
-    // Entries by (family, lowercase host): nginx scans a list, the outcome is the same.
-    // The map gives a host's number, its entries are in the vector (kept in the map,
-    // they made it 1.8 MB of fresh memory on 10,000 registrations). Both are sized once
-    // for the most hosts there can be, one per registration: grown by doubling, they
-    // copied themselves into fresh pages at each step (230 page faults).
-    let mut hosts: HashMap<(Family, Cow<str>), u32> = HashMap::with_capacity(registrations.len());
-    let mut entries: Vec<HostEntries> = Vec::with_capacity(registrations.len());
-    let mut out = Vec::new();
-    for r in &registrations {
+    // The seed is random: no configuration can make many hosts share a hash, which
+    // would cost a pass over the shared ones per host.
+    let state = foldhash::fast::RandomState::default();
+    replay(&registrations(config.index()), |family, host| {
+        state.hash_one((family, &*ascii_lowercase(host)))
+    })
+}
+
+/// [`conflicts`] of registrations in reading order; `hash` is of a family and a host,
+/// equal for hosts equal but for case.
+fn replay(registrations: &[Registration], hash: impl Fn(Family, &str) -> u64) -> Vec<Conflict> {
+    // A registration only meets those of its host (family and case-insensitive name):
+    // the hosts are replayed one by one, each in reading order, found by sorting on a
+    // hash of the host. (A map from hosts to their entries, sized for as many hosts as
+    // registrations, was 2.2 MB of fresh memory on 10,000 registrations: 550 page
+    // faults, most of the replay.)
+    let mut order: Vec<(u64, u32)> = registrations
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (hash(r.family, r.host), i as u32))
+        .collect();
+    order.sort_unstable();
+    let mut found = Vec::new();
+    let mut host = HostEntries::default();
+    let (mut group, mut other) = (Vec::new(), Vec::new());
+    for run in order.chunk_by(|a, b| a.0 == b.0) {
+        group.clear();
+        group.extend(run.iter().map(|&(_, i)| i as usize));
+        // Hosts whose hashes are equal are taken apart by name.
+        while let Some(&first) = group.first() {
+            let key = &registrations[first];
+            other.clear();
+            group.retain(|&i| {
+                let r = &registrations[i];
+                let same = r.family == key.family && r.host.eq_ignore_ascii_case(key.host);
+                if !same {
+                    other.push(i);
+                }
+                same
+            });
+            replay_host(registrations, &group, &mut host, &mut found);
+            std::mem::swap(&mut group, &mut other);
+        }
+    }
+    // Each registration meets at most one conflict: in their order, nginx's.
+    found.sort_unstable_by_key(|&(i, _)| i);
+    found.into_iter().map(|(_, conflict)| conflict).collect()
+}
+
+/// Replays the registrations of one host (`group`, indices into `registrations` in
+/// reading order) and adds the conflicts met, with the registration that met each.
+fn replay_host(
+    registrations: &[Registration],
+    group: &[usize],
+    host: &mut HostEntries,
+    found: &mut Vec<(usize, Conflict)>,
+) {
+    for (n, &i) in group.iter().enumerate() {
         let Registration {
             id,
-            family,
-            host,
+            host: name,
             port,
             no_port,
             create,
-        } = *r;
+            ..
+        } = registrations[i];
         let entry = Entry {
             port,
             no_port,
             block: create.then_some(id),
             origin: id,
         };
-        let next = entries.len() as u32;
-        let number = *hosts.entry((family, ascii_lowercase(host))).or_insert(next);
-        if number == next {
-            entries.push(HostEntries::new(entry));
+        if n == 0 {
+            host.start(entry);
             continue;
         }
-        let same_host = &mut entries[number as usize];
-        let Some(at) = same_host.first_match(port, create) else {
-            same_host.push(entry);
+        let Some(at) = host.first_match(port, create) else {
+            host.push(entry);
             continue;
         };
-        let e = &mut same_host.list[at];
-        if create && let Some(first) = e.block {
-            out.push(Conflict::Duplicate {
+        let e = &mut host.list[at];
+        let conflict = if create && let Some(first) = e.block {
+            Conflict::Duplicate {
                 first,
                 second: id,
-                name: host.to_string(),
-            });
+                name: name.to_string(),
+            }
         } else if let Some(upstream) = e.block.filter(|_| !no_port) {
-            out.push(Conflict::PortOnGroup {
+            Conflict::PortOnGroup {
                 pass: id,
                 upstream,
-                name: host.to_string(),
+                name: name.to_string(),
                 port,
-            });
+            }
         } else if create && !e.no_port {
-            out.push(Conflict::PortOnGroup {
+            Conflict::PortOnGroup {
                 pass: e.origin,
                 upstream: id,
-                name: host.to_string(),
+                name: name.to_string(),
                 port: e.port,
-            });
-        } else if create {
-            // The group takes over the entry a port-less pass made.
-            e.block = Some(id);
-            e.port = 0;
-            same_host.first_zero = Some(0);
-        }
+            }
+        } else {
+            if create {
+                // The group takes over the entry a port-less pass made.
+                e.block = Some(id);
+                e.port = 0;
+                host.first_zero = Some(0);
+            }
+            continue;
+        };
+        found.push((i, conflict));
     }
-    out
 }
 
 #[cfg(test)]
@@ -260,6 +309,105 @@ mod tests {
     fn scanned(list: &[Entry], port: u16, create: bool) -> Option<usize> {
         list.iter()
             .position(|e| create || port == 0 || e.port == 0 || e.port == port)
+    }
+
+    /// The registry replayed host by host gives the conflicts of a replay in reading
+    /// order over one list of every entry, scanned as `ngx_http_upstream_add` scans
+    /// its list (pseudo-random registrations: hosts differing in case, both families,
+    /// groups and passes with and without ports).
+    #[test]
+    fn replay_by_host_matches_one_scanned_list() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        const HOSTS: [&str; 6] = ["app", "APP", "App", "db", "Db", "cache"];
+        for _ in 0..300 {
+            let regs: Vec<Registration> = (0..next(40) as u32)
+                .map(|i| {
+                    let create = next(3) == 0;
+                    let port = if create {
+                        0
+                    } else {
+                        [0, 80, 8080][next(3) as usize]
+                    };
+                    Registration {
+                        id: NodeId(i),
+                        family: [Family::Http, Family::Stream][next(4).min(1) as usize],
+                        host: HOSTS[next(6) as usize],
+                        port,
+                        no_port: port == 0 && next(2) == 0,
+                        create,
+                    }
+                })
+                .collect();
+            let expected = scanned_replay(&regs);
+            let hash = |family: Family, host: &str| {
+                std::hash::BuildHasher::hash_one(
+                    &foldhash::fast::FixedState::with_seed(1),
+                    (family, host.to_ascii_lowercase()),
+                )
+            };
+            assert_eq!(replay(&regs, hash), expected);
+            // Every host with one hash: taken apart by name.
+            assert_eq!(replay(&regs, |_, _| 7), expected);
+        }
+    }
+
+    /// The reference: every entry in one list, scanned in full for each registration.
+    fn scanned_replay(regs: &[Registration]) -> Vec<Conflict> {
+        // (family, host, entry) in registration order.
+        let mut all: Vec<(Family, &str, Entry)> = Vec::new();
+        let mut out = Vec::new();
+        for r in regs {
+            let found = all.iter().position(|(family, host, e)| {
+                *family == r.family
+                    && host.eq_ignore_ascii_case(r.host)
+                    && (r.create || r.port == 0 || e.port == 0 || e.port == r.port)
+            });
+            let Some(at) = found else {
+                let entry = Entry {
+                    port: r.port,
+                    no_port: r.no_port,
+                    block: r.create.then_some(r.id),
+                    origin: r.id,
+                };
+                all.push((r.family, r.host, entry));
+                continue;
+            };
+            let e = &mut all[at].2;
+            let name = r.host.to_string();
+            if r.create
+                && let Some(first) = e.block
+            {
+                out.push(Conflict::Duplicate {
+                    first,
+                    second: r.id,
+                    name,
+                });
+            } else if let Some(upstream) = e.block.filter(|_| !r.no_port) {
+                out.push(Conflict::PortOnGroup {
+                    pass: r.id,
+                    upstream,
+                    name,
+                    port: r.port,
+                });
+            } else if r.create && !e.no_port {
+                out.push(Conflict::PortOnGroup {
+                    pass: e.origin,
+                    upstream: r.id,
+                    name,
+                    port: e.port,
+                });
+            } else if r.create {
+                e.block = Some(r.id);
+                e.port = 0;
+            }
+        }
+        out
     }
 
     /// A host's entries find the entry a scan finds, before and after they switch from
@@ -282,7 +430,8 @@ mod tests {
                 origin: NodeId(0),
             };
             let first_port = [0, 80, 443, 8080][next(4) as usize];
-            let mut host = HostEntries::new(entry(first_port));
+            let mut host = HostEntries::default();
+            host.start(entry(first_port));
             let mut list = vec![entry(first_port)];
             for _ in 0..30 {
                 let port = [0, 80, 443, 8080, 9000][next(5) as usize];
