@@ -311,19 +311,23 @@ mod tests {
             .position(|e| create || port == 0 || e.port == 0 || e.port == port)
     }
 
+    /// Pseudo-random numbers below a bound (xorshift: reproducible, no dependency).
+    fn below(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        }
+    }
+
     /// The registry replayed host by host gives the conflicts of a replay in reading
     /// order over one list of every entry, scanned as `ngx_http_upstream_add` scans
     /// its list (pseudo-random registrations: hosts differing in case, both families,
     /// groups and passes with and without ports).
     #[test]
     fn replay_by_host_matches_one_scanned_list() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = below(0x9e37_79b9_7f4a_7c15u64);
         const HOSTS: [&str; 6] = ["app", "APP", "App", "db", "Db", "cache"];
         for _ in 0..300 {
             let regs: Vec<Registration> = (0..next(40) as u32)
@@ -415,13 +419,7 @@ mod tests {
     /// ports, port 0 and group blocks taking entries over among them).
     #[test]
     fn host_entries_match_what_a_scan_finds() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = below(0x2545_f491_4f6c_dd1du64);
         for _ in 0..200 {
             let entry = |port| Entry {
                 port,
