@@ -78,15 +78,6 @@ impl Directive {
         }
     }
 
-    /// The `;` or `{` that ended the directive.
-    pub fn end(&self) -> Span {
-        Span {
-            file: self.name.span.file,
-            start: self.end,
-            end: self.end + 1,
-        }
-    }
-
     /// The block, for a block directive.
     pub fn block(&self) -> Option<&Block> {
         self.body.as_ref()?.block.as_ref()
@@ -118,12 +109,16 @@ impl Directive {
 
     /// Span from the name to the terminator.
     pub fn span(&self) -> Span {
-        self.name.span.to(self.end())
+        self.name.span.to(self.nginx_span())
     }
 
-    /// Where nginx reports problems with this directive: the line of its `;` or `{`.
+    /// The `;` or `{` that ended the directive: where nginx reports problems with it.
     pub fn nginx_span(&self) -> Span {
-        self.end()
+        Span {
+            file: self.name.span.file,
+            start: self.end,
+            end: self.end + 1,
+        }
     }
 
     /// Where nginx reports what it checks once a block is read: the line of its `}`

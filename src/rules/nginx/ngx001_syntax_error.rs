@@ -143,7 +143,6 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
         })
         .collect();
     for (_, def, d) in config.malformed() {
-        let end = d.end();
         let kind = match (def.block, d.block().is_some()) {
             (false, true) => SyntaxErrorKind::NotTerminated {
                 name: d.name.value.to_string(),
@@ -153,7 +152,7 @@ fn check(ws: &Workspace, _: &Settings) -> Vec<Diagnostic> {
             },
             _ => continue,
         };
-        let mut diag = config.refusal(RULE.code, kind.message(), d, end);
+        let mut diag = config.refusal(RULE.code, kind.message(), d, d.nginx_span());
         if let Some(h) = help(&kind) {
             diag = diag.with_help(h);
         }
